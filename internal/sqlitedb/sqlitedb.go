@@ -1,0 +1,416 @@
+// Package sqlitedb opens a SQLite database for Stockroom the way it must be
+// used under concurrent load: one writer connection whose transactions begin
+// IMMEDIATE, a separate pool of read-only connections, WAL journaling, and a
+// background WAL checkpointer.
+//
+// Why two pools: SQLite allows one writer at a time. With a single shared
+// pool, deferred transactions that read and then write fail with "database
+// is locked" when another connection wrote in between, and slow reads hold
+// connections the writer needs. Funnelling every write through one
+// connection serialises writers in Go instead of in SQLite's busy loop, and
+// WAL lets the readers run beside it.
+//
+// The driver is modernc.org/sqlite (pure Go) through bun's sqliteshim; the
+// DSN parameters below are that driver's.
+package sqlitedb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultBusyTimeout        = 10 * time.Second
+	DefaultCheckpointInterval = time.Minute
+	// DefaultMinReaderConns is the smallest default reader pool; the default
+	// is the larger of this and runtime.GOMAXPROCS(0).
+	DefaultMinReaderConns = 4
+)
+
+// ErrInvalid is returned by Open for unusable Options.
+var ErrInvalid = errors.New("sqlitedb: invalid options")
+
+// Options configure Open. The zero value of every field but Path (or
+// Memory) is usable.
+type Options struct {
+	// Path is the database file. It is required unless Memory is set, and
+	// its parent directory is created if missing.
+	Path string
+
+	// Memory selects an in-memory database instead of Path (which is then
+	// ignored). Every Open gets its own database, shared by its writer and
+	// readers and kept alive until Close. WAL does not apply: the journal
+	// mode is "memory" and there is no checkpointer.
+	Memory bool
+
+	// ReaderConns is the size of the read-only pool. Zero or less means
+	// max(DefaultMinReaderConns, runtime.GOMAXPROCS(0)).
+	ReaderConns int
+
+	// BusyTimeout is how long a connection waits for a lock held by another
+	// connection (another process, or the readers during a checkpoint)
+	// before failing with "database is locked". Zero or less means
+	// DefaultBusyTimeout. It is rounded down to milliseconds.
+	BusyTimeout time.Duration
+
+	// CheckpointInterval is how often a background goroutine runs
+	// PRAGMA wal_checkpoint(PASSIVE), so that the WAL does not grow without
+	// bound under constant reads. Zero means DefaultCheckpointInterval;
+	// a negative value disables the checkpointer (Close still checkpoints).
+	CheckpointInterval time.Duration
+
+	// Logger receives checkpoint reports and problems met in the
+	// background. Nil means discard.
+	Logger *slog.Logger
+}
+
+// DB is a SQLite database opened as one writer connection and a pool of
+// read-only connections. Writer and Reader are safe for concurrent use.
+type DB struct {
+	// Writer is the only connection that may write (SetMaxOpenConns(1)).
+	// Its transactions begin with BEGIN IMMEDIATE, so a transaction that
+	// reads and then writes never fails to upgrade its lock. Reads that
+	// must see the transaction's own writes, or that decide what to write,
+	// belong in a Writer transaction.
+	Writer *bun.DB
+
+	// Reader is a pool of connections with PRAGMA query_only=1: every write
+	// through it fails. In WAL mode its reads run concurrently with the
+	// writer and see the last committed state.
+	Reader *bun.DB
+
+	opts   Options
+	logger *slog.Logger
+
+	// keep holds one connection to an in-memory database for the lifetime
+	// of the DB: a shared-cache memory database vanishes when its last
+	// connection closes, which the pools may do at any time.
+	keep driver.Conn
+
+	stopCheckpointer context.CancelFunc
+	checkpointerDone chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating if needed) the database described by opts, applies
+// and verifies its pragmas, and starts the checkpointer. The caller must
+// Close the DB.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	const op = "sqlitedb.Open"
+	opts = withDefaults(opts)
+	if !opts.Memory && opts.Path == "" {
+		return nil, fmt.Errorf("%s: %w: Path is required unless Memory is set", op, ErrInvalid)
+	}
+
+	var location string
+	if opts.Memory {
+		location = memoryURI()
+	} else {
+		abs, err := filepath.Abs(opts.Path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		location = fileURI(abs)
+	}
+
+	db := &DB{opts: opts, logger: opts.Logger}
+	ok := false
+	defer func() {
+		if !ok {
+			db.closePools()
+		}
+	}()
+
+	if opts.Memory {
+		// Hold a connection before anything else so that the database
+		// outlives idle pool connections.
+		conn, err := sqliteshim.Driver().Open(dsn(location, opts, roleKeeper))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		db.keep = conn
+	}
+
+	// The writer connects first, so that it is the one that switches a new
+	// database to WAL.
+	w, err := sql.Open(sqliteshim.ShimName, dsn(location, opts, roleWriter))
+	if err != nil {
+		return nil, fmt.Errorf("%s: writer: %w", op, err)
+	}
+	configurePool(w, 1)
+	db.Writer = bun.NewDB(w, sqlitedialect.New())
+	if err := verify(ctx, db.Writer, opts, false); err != nil {
+		return nil, fmt.Errorf("%s: writer: %w", op, err)
+	}
+
+	r, err := sql.Open(sqliteshim.ShimName, dsn(location, opts, roleReader))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reader: %w", op, err)
+	}
+	configurePool(r, opts.ReaderConns)
+	db.Reader = bun.NewDB(r, sqlitedialect.New())
+	if err := verify(ctx, db.Reader, opts, true); err != nil {
+		return nil, fmt.Errorf("%s: reader: %w", op, err)
+	}
+
+	if !opts.Memory && opts.CheckpointInterval > 0 {
+		cctx, cancel := context.WithCancel(context.Background())
+		db.stopCheckpointer = cancel
+		db.checkpointerDone = make(chan struct{})
+		go db.checkpointLoop(cctx, opts.CheckpointInterval)
+	}
+	ok = true
+	return db, nil
+}
+
+// Close stops the checkpointer, closes the readers, runs a final
+// PRAGMA wal_checkpoint(TRUNCATE) so that the WAL file is left empty, and
+// closes the writer. Rows or transactions still open on the pools should be
+// finished first: a reader that is still active keeps the final checkpoint
+// from truncating the WAL (which is logged, not returned). Close is
+// idempotent; later calls return the first call's result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if db.stopCheckpointer != nil {
+			db.stopCheckpointer()
+			<-db.checkpointerDone
+		}
+		// Readers go first: a reader in the middle of a read would keep the
+		// TRUNCATE checkpoint from resetting the WAL.
+		var errs []error
+		if db.Reader != nil {
+			errs = append(errs, db.Reader.Close())
+		}
+		if db.Writer != nil && !db.opts.Memory {
+			if err := db.checkpoint(context.Background(), "TRUNCATE"); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		errs = append(errs, db.closePools())
+		if err := errors.Join(errs...); err != nil {
+			db.closeErr = fmt.Errorf("sqlitedb.Close: %w", err)
+		}
+	})
+	return db.closeErr
+}
+
+// closePools closes whatever Open got to open, without checkpointing.
+// Closing a pool twice is harmless. The pools stay in place, so that use
+// after Close fails with database/sql's "database is closed" error.
+func (db *DB) closePools() error {
+	var errs []error
+	if db.Reader != nil {
+		errs = append(errs, db.Reader.Close())
+	}
+	if db.Writer != nil {
+		errs = append(errs, db.Writer.Close())
+	}
+	if db.keep != nil {
+		errs = append(errs, db.keep.Close())
+		db.keep = nil
+	}
+	return errors.Join(errs...)
+}
+
+// checkpointLoop runs a passive checkpoint every interval until ctx ends.
+func (db *DB) checkpointLoop(ctx context.Context, interval time.Duration) {
+	defer close(db.checkpointerDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := db.checkpoint(ctx, "PASSIVE"); err != nil && ctx.Err() == nil {
+				db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
+			}
+		}
+	}
+}
+
+// checkpoint runs PRAGMA wal_checkpoint(mode) on the writer and logs what it
+// did. A checkpoint that could not finish because of readers is logged at
+// Warn for TRUNCATE and Debug for PASSIVE (which never waits for them).
+func (db *DB) checkpoint(ctx context.Context, mode string) error {
+	var busy, logFrames, checkpointed int
+	err := db.Writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &checkpointed)
+	if err != nil {
+		return fmt.Errorf("wal_checkpoint(%s): %w", mode, err)
+	}
+	level := slog.LevelDebug
+	if busy != 0 && mode != "PASSIVE" {
+		level = slog.LevelWarn
+	}
+	db.logger.Log(ctx, level, "wal checkpoint", "mode", mode, "busy", busy != 0,
+		"log_frames", logFrames, "checkpointed_frames", checkpointed)
+	return nil
+}
+
+// withDefaults fills the zero values of o.
+func withDefaults(o Options) Options {
+	if o.ReaderConns <= 0 {
+		o.ReaderConns = max(DefaultMinReaderConns, runtime.GOMAXPROCS(0))
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = DefaultBusyTimeout
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Logger = o.Logger.With("component", "sqlitedb")
+	return o
+}
+
+// configurePool sizes a pool and keeps its connections open for good:
+// pragmas are per connection, and a memory database must not lose its last
+// connection.
+func configurePool(db *sql.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+}
+
+type role int
+
+const (
+	roleWriter role = iota
+	roleReader
+	roleKeeper
+)
+
+// memorySeq makes in-memory database names unique within the process; the
+// random part keeps them unique across packages that might use the same
+// naming scheme.
+var memorySeq atomic.Uint64
+
+// memoryURI returns a SQLite URI naming a new shared-cache memory database.
+func memoryURI() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "file:stockroom-" + strconv.FormatUint(memorySeq.Add(1), 10) + "-" + hex.EncodeToString(b[:]) +
+		"?mode=memory&cache=shared"
+}
+
+// fileURI returns a SQLite URI for an absolute path. The URI form keeps a
+// '?' or '%' in the path from being taken for a query: modernc cuts a
+// plain file name at its first '?'.
+func fileURI(abs string) string {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // Windows: file:///C:/...
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String()
+}
+
+// dsn appends the driver parameters for a role to a SQLite URI.
+//
+// modernc applies busy_timeout first whatever the order, then the other
+// _pragma values sorted by name (foreign_keys, journal_mode, query_only,
+// synchronous), so query_only is set after journal_mode can convert a new
+// file to WAL. They are written in the intended order anyway, busy_timeout
+// before journal_mode: switching to WAL needs a lock, and without a busy
+// timeout a concurrent opener fails at once with "database is locked".
+func dsn(location string, o Options, r role) string {
+	var q []string
+	q = append(q, "_pragma=busy_timeout("+strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10)+")")
+	if !o.Memory {
+		q = append(q, "_pragma=journal_mode(WAL)")
+	}
+	q = append(q, "_pragma=foreign_keys(1)")
+	if !o.Memory {
+		q = append(q, "_pragma=synchronous(NORMAL)")
+	}
+	switch r {
+	case roleWriter:
+		q = append(q, "_txlock=immediate")
+	case roleReader, roleKeeper:
+		q = append(q, "_pragma=query_only(1)")
+	}
+	sep := "?"
+	if strings.Contains(location, "?") {
+		sep = "&"
+	}
+	return location + sep + strings.Join(q, "&")
+}
+
+// verify checks on one connection of the pool that the pragmas took: the
+// DSN is only honoured by modernc, and an unknown parameter is silently
+// ignored.
+func verify(ctx context.Context, db *bun.DB, o Options, reader bool) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	var fk int
+	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return err
+	}
+	if fk != 1 {
+		return fmt.Errorf("PRAGMA foreign_keys = %d, want 1", fk)
+	}
+
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	want := "wal"
+	if o.Memory {
+		want = "memory"
+	}
+	if !strings.EqualFold(mode, want) {
+		return fmt.Errorf("PRAGMA journal_mode = %q, want %q", mode, want)
+	}
+
+	var busy int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy); err != nil {
+		return err
+	}
+	if busy != o.BusyTimeout.Milliseconds() {
+		return fmt.Errorf("PRAGMA busy_timeout = %d, want %d", busy, o.BusyTimeout.Milliseconds())
+	}
+
+	var queryOnly int
+	if err := conn.QueryRowContext(ctx, "PRAGMA query_only").Scan(&queryOnly); err != nil {
+		return err
+	}
+	wantQueryOnly := 0
+	if reader {
+		wantQueryOnly = 1
+	}
+	if queryOnly != wantQueryOnly {
+		return fmt.Errorf("PRAGMA query_only = %d, want %d", queryOnly, wantQueryOnly)
+	}
+	return nil
+}
