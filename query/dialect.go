@@ -1,0 +1,69 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// fragment is a piece of SQL with ? placeholders and the arguments that fill
+// them. The text is always built from constants; whatever came from a caller
+// is in args.
+type fragment struct {
+	sql  string
+	args []any
+}
+
+// sqlDialect holds the SQL that differs between databases: case-insensitive
+// matching and everything that reads the JSON in resources.meta. The rest of
+// the package writes SQL that SQLite and PostgreSQL share.
+type sqlDialect interface {
+	// contains matches the trusted column expression col against the LIKE
+	// pattern pattern (escaped with \), ignoring case.
+	contains(col, pattern string) fragment
+	// metaCondition is the condition c on the JSON object column col.
+	metaCondition(col string, c MetaCondition) fragment
+	// metaOrder is the expression to sort by the value at key in col.
+	metaOrder(col, key string) fragment
+	// metaKeys is a query returning the distinct top-level keys of
+	// resources.meta, sorted, as one text column.
+	metaKeys() string
+}
+
+// dialectFor picks the SQL of db's dialect.
+func dialectFor(db *bun.DB) (sqlDialect, error) {
+	switch name := db.Dialect().Name(); name {
+	case dialect.SQLite:
+		return sqliteDialect{}, nil
+	default:
+		return nil, fmt.Errorf("query: the %s dialect is not supported yet", name)
+	}
+}
+
+// containsPattern is a LIKE pattern (escape character \) that matches any
+// text containing s literally.
+func containsPattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+// not negates f so that it also holds where f is NULL (unknown).
+func not(f fragment) fragment {
+	return fragment{sql: "(" + f.sql + ") IS NOT TRUE", args: f.args}
+}
+
+// or joins fragments with OR.
+func or(fs []fragment) fragment {
+	if len(fs) == 1 {
+		return fs[0]
+	}
+	var out fragment
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = "(" + f.sql + ")"
+		out.args = append(out.args, f.args...)
+	}
+	out.sql = strings.Join(parts, " OR ")
+	return out
+}
