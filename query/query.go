@@ -154,6 +154,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	sq := q.db.NewSelect().Model(&rows).
 		Relation("Owner").Relation("ResourceCategory").Relation("Series").
 		Relation("Tags", func(sq *bun.SelectQuery) *bun.SelectQuery { return sq.Order("t.id") }).
+		Relation("Groups").Relation("Notes").
 		Apply(where)
 	for _, o := range p.order {
 		sq = sq.OrderExpr(o.sql, o.args...)
@@ -162,28 +163,12 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
 	for _, r := range rows {
-		normalize(r)
+		r.Normalize()
 	}
 	if rows != nil {
 		page.Resources = rows
 	}
 	return page, nil
-}
-
-// normalize makes empty relations encode as [] and empty Meta as {}.
-func normalize(r *resources.Resource) {
-	if r.Tags == nil {
-		r.Tags = []*resources.Tag{}
-	}
-	if r.Groups == nil {
-		r.Groups = []*resources.Group{}
-	}
-	if r.Notes == nil {
-		r.Notes = []*resources.Note{}
-	}
-	if len(r.Meta) == 0 {
-		r.Meta = resources.Meta(`{}`)
-	}
 }
 
 func invalidf(format string, args ...any) error {
