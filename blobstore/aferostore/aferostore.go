@@ -1,0 +1,384 @@
+// Package aferostore implements blobstore.Store on an afero.Fs.
+//
+// The root of the filesystem is the root of the store. Blob h lives at
+// h.Path() ("ab/cd/abcd…"); uploads in progress live in [TempDir]; [DerivedDir]
+// is reserved for files computed from blobs (previews and the like), which
+// are not blobs. Use afero.NewBasePathFs(afero.NewOsFs(), dir) to keep a
+// store in a directory of the host filesystem and afero.NewMemMapFs() in
+// tests.
+package aferostore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/spf13/afero"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+)
+
+// Reserved directories at the root of the store. Walk never reports their
+// contents as blobs.
+const (
+	// TempDir holds the temporary files of uploads in progress.
+	TempDir = "tmp"
+	// DerivedDir is reserved for files derived from blobs, such as previews.
+	DerivedDir = "derived"
+)
+
+const (
+	bufSize    = 256 << 10
+	dirPerm    = 0o755
+	tempPrefix = "put-"
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+var _ blobstore.Store = (*Store)(nil)
+
+// Store is a blobstore.Store on an afero.Fs. Create it with [New]; the zero
+// value is not usable. A Store is safe for concurrent use. Several Stores,
+// or processes, may share one directory of the host filesystem, but only
+// the renames of a single Store are serialized, which matters for
+// filesystems whose Rename is not atomic (afero.MemMapFs).
+type Store struct {
+	// MaxSize is the largest content Put accepts, in bytes. Zero, the
+	// default, means no limit. Set it before the first Put.
+	MaxSize int64
+
+	fs afero.Fs
+
+	mu       sync.Mutex          // serializes commits (exists check + rename) and removals
+	inflight map[string]struct{} // temp files of running Puts, guarded by mu
+}
+
+// New returns a Store whose blobs live at the root of fsys.
+func New(fsys afero.Fs) *Store {
+	return &Store{fs: fsys, inflight: make(map[string]struct{})}
+}
+
+// Put implements blobstore.Putter. It streams r into a new file in
+// [TempDir] while hashing it, syncs and closes that file, then renames it
+// to its content address, or deletes it when the content is already
+// stored. On any failure the temporary file is removed.
+func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, error) {
+	const op = "aferostore.Put"
+	var res blobstore.PutResult
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	tmp, tmpName, err := s.createTemp()
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	defer s.track(tmpName, false)
+
+	closed, committed := false, false
+	defer func() {
+		if !closed {
+			tmp.Close()
+		}
+		if !committed {
+			s.fs.Remove(tmpName)
+		}
+	}()
+
+	src := io.Reader(ctxReader{ctx, r})
+	if s.MaxSize > 0 && s.MaxSize < 1<<62 {
+		src = io.LimitReader(src, s.MaxSize+1) // one byte over tells us it is too large
+	}
+	hasher := sha256.New()
+	buf := bufPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, hasher), src, *buf)
+	bufPool.Put(buf)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	if s.MaxSize > 0 && n > s.MaxSize {
+		return res, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
+	}
+	if err := tmp.Sync(); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	closed = true
+	if err := tmp.Close(); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	if fi, err := s.fs.Stat(tmpName); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	} else if fi.Size() != n {
+		return res, fmt.Errorf("%s: wrote %d bytes but temporary file has %d", op, n, fi.Size())
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+
+	res.Hash = blobstore.Hash(hasher.Sum(nil))
+	res.Size = n
+	dst := res.Hash.Path()
+
+	s.mu.Lock()
+	created, err := s.commit(tmpName, dst)
+	s.mu.Unlock()
+	if err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
+	}
+	committed = created
+	res.Created = created
+	if created {
+		// Make the new directory entry durable before the caller records
+		// the blob elsewhere. Best effort: not every platform or afero.Fs
+		// can sync a directory.
+		if d, err := s.fs.Open(path.Dir(dst)); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return res, nil
+}
+
+// commit moves the temporary file tmpName to dst unless dst exists. It
+// reports whether it did. The caller holds s.mu.
+func (s *Store) commit(tmpName, dst string) (bool, error) {
+	if _, err := s.fs.Stat(dst); err == nil {
+		return false, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if err := s.fs.MkdirAll(path.Dir(dst), dirPerm); err != nil {
+		return false, err
+	}
+	if err := s.fs.Rename(tmpName, dst); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// createTemp creates a new empty file in TempDir and registers it as in
+// use before it exists, so CleanTemp never removes it.
+func (s *Store) createTemp() (afero.File, string, error) {
+	var rnd [8]byte
+	for range 10 {
+		rand.Read(rnd[:])
+		name := TempDir + "/" + tempPrefix + hex.EncodeToString(rnd[:])
+		s.track(name, true)
+		f, err := s.fs.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			return f, name, nil
+		}
+		s.track(name, false)
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, "", err
+		}
+	}
+	return nil, "", errors.New("cannot create a unique temporary file")
+}
+
+// track records (add) or forgets a temporary file of a running Put, so
+// CleanTemp leaves it alone.
+func (s *Store) track(name string, add bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		s.inflight[name] = struct{}{}
+	} else {
+		delete(s.inflight, name)
+	}
+}
+
+// Open implements blobstore.Opener. The returned File is the afero.File
+// of the blob, opened read-only.
+func (s *Store) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, error) {
+	const op = "aferostore.Open"
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, h, err)
+	}
+	f, err := s.fs.Open(h.Path())
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, h, notFound(err))
+	}
+	return f, nil
+}
+
+// Stat implements blobstore.Stater.
+func (s *Store) Stat(ctx context.Context, h blobstore.Hash) (blobstore.Info, error) {
+	const op = "aferostore.Stat"
+	if err := ctx.Err(); err != nil {
+		return blobstore.Info{}, fmt.Errorf("%s %s: %w", op, h, err)
+	}
+	fi, err := s.fs.Stat(h.Path())
+	if err != nil {
+		return blobstore.Info{}, fmt.Errorf("%s %s: %w", op, h, notFound(err))
+	}
+	return blobstore.Info{Hash: h, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// Remove implements blobstore.Remover. Removing a blob that is not stored
+// is not an error. The blob's now possibly empty directories are kept.
+func (s *Store) Remove(ctx context.Context, h blobstore.Hash) error {
+	const op = "aferostore.Remove"
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s %s: %w", op, h, err)
+	}
+	s.mu.Lock()
+	err := s.fs.Remove(h.Path())
+	s.mu.Unlock()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s: %w", op, h, err)
+	}
+	return nil
+}
+
+// Walk implements blobstore.Walker. It visits blobs in ascending hash
+// order and reports only files whose names and directories match the
+// layout of h.Path(), so the contents of [TempDir], [DerivedDir] and any
+// stray files are skipped.
+func (s *Store) Walk(ctx context.Context, fn func(blobstore.Info) error) error {
+	const op = "aferostore.Walk"
+	top, err := s.readDir(ctx, ".")
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	for _, d1 := range top {
+		if !d1.IsDir() || !isHexPair(d1.Name()) {
+			continue
+		}
+		mid, err := s.readDir(ctx, d1.Name())
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		for _, d2 := range mid {
+			if !d2.IsDir() || !isHexPair(d2.Name()) {
+				continue
+			}
+			dir := d1.Name() + "/" + d2.Name()
+			files, err := s.readDir(ctx, dir)
+			if err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+			for _, fi := range files {
+				h, err := blobstore.ParseHash(fi.Name())
+				if err != nil || !fi.Mode().IsRegular() || h.Path() != dir+"/"+fi.Name() {
+					continue
+				}
+				if err := fn(blobstore.Info{Hash: h, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// readDir lists dir sorted by name after checking ctx. A directory that
+// does not exist (yet, or any more) is empty.
+func (s *Store) readDir(ctx context.Context, dir string) ([]os.FileInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	list, err := afero.ReadDir(s.fs, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return list, err
+}
+
+// Verify implements blobstore.Verifier.
+func (s *Store) Verify(ctx context.Context, h blobstore.Hash) error {
+	const op = "aferostore.Verify"
+	f, err := s.Open(ctx, h)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	hasher := sha256.New()
+	buf := bufPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(hasher, ctxReader{ctx, f}, *buf)
+	bufPool.Put(buf)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, h, err)
+	}
+	if got := blobstore.Hash(hasher.Sum(nil)); got != h {
+		return fmt.Errorf("%s %s: %w: %d stored bytes hash to %s", op, h, blobstore.ErrCorrupt, n, got)
+	}
+	return nil
+}
+
+// CleanTemp removes the temporary files that Puts interrupted by a crash
+// left in [TempDir], if they were last modified more than olderThan ago.
+// Temporary files of this Store's running Puts are never removed; choose
+// olderThan longer than the slowest upload when other processes use the
+// same directory.
+func (s *Store) CleanTemp(ctx context.Context, olderThan time.Duration) error {
+	const op = "aferostore.CleanTemp"
+	cutoff := time.Now().Add(-olderThan)
+	list, err := s.readDir(ctx, TempDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	for _, fi := range list {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		if fi.IsDir() || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		name := path.Join(TempDir, fi.Name())
+		var err error
+		s.mu.Lock()
+		if _, busy := s.inflight[name]; !busy {
+			err = s.fs.Remove(name)
+		}
+		s.mu.Unlock()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return nil
+}
+
+// notFound turns a "does not exist" error from the filesystem into
+// blobstore.ErrNotFound and returns other errors unchanged.
+func notFound(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return blobstore.ErrNotFound
+	}
+	return err
+}
+
+// isHexPair reports whether name is a directory name of the blob layout:
+// two lowercase hex characters.
+func isHexPair(name string) bool {
+	return len(name) == 2 && isLowerHex(name[0]) && isLowerHex(name[1])
+}
+
+func isLowerHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f'
+}
+
+// ctxReader fails its Reads once ctx is done, so a copy stops between
+// chunks.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
