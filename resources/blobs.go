@@ -1,0 +1,55 @@
+package resources
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+)
+
+// BlobInfo describes stored content as the rows that refer to it know it.
+type BlobInfo struct {
+	Hash        blobstore.Hash
+	Size        int64
+	ContentType string
+	ModTime     time.Time
+}
+
+// OpenBlob opens stored content by its hex hash for serving. Content that no
+// resource or version refers to is reported as not found, so that garbage
+// awaiting collection is never served.
+func (s *Store) OpenBlob(ctx context.Context, hex string) (blobstore.File, BlobInfo, error) {
+	const op = "resources.OpenBlob"
+	h, err := blobstore.ParseHash(hex)
+	if err != nil {
+		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, invalidf("bad hash %q", hex))
+	}
+	info := BlobInfo{Hash: h}
+	err = s.rdb.NewRaw(`SELECT content_type, created_at FROM (
+		SELECT content_type, created_at FROM resources WHERE hash = ?
+		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) LIMIT 1`, h.String(), h.String()).
+		Scan(ctx, &info.ContentType, &info.ModTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "file", Slug: hex})
+	}
+	if err != nil {
+		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, err)
+	}
+	f, err := s.blobs.Open(ctx, h)
+	if errors.Is(err, blobstore.ErrNotFound) {
+		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "file", Slug: hex})
+	}
+	if err != nil {
+		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, err)
+	}
+	st, err := s.blobs.Stat(ctx, h)
+	if err != nil {
+		f.Close()
+		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, err)
+	}
+	info.Size = st.Size
+	return f, info, nil
+}

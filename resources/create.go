@@ -1,0 +1,231 @@
+package resources
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/uptrace/bun"
+)
+
+// describe fills the content type and image dimensions of u from its stored
+// bytes: the first bytes for the type, the header for the size.
+func (s *Store) describe(ctx context.Context, u *Upload) error {
+	f, err := s.blobs.Open(ctx, u.Hash)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, ingest.HeadSize)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	u.ContentType = ingest.Sniff(head[:n])
+	if ingest.IsImage(u.ContentType) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		if w, h, ok := ingest.Dimensions(f, u.ContentType); ok {
+			u.Width, u.Height = w, h
+		}
+	}
+	return nil
+}
+
+// CreateInput describes a new resource. Zero values mean "not given".
+type CreateInput struct {
+	Name             string
+	Description      string
+	OwnerID          *int64
+	Groups           []int64
+	Tags             []int64
+	Notes            []int64
+	Meta             Meta
+	Category         string
+	ContentCategory  string
+	ResourceCategory *int64
+	OriginalName     string
+	OriginalLocation string
+	// Width and Height, when positive, override the detected dimensions;
+	// negative values are invalid.
+	Width  int
+	Height int
+	// SeriesID assigns the resource to an existing series; SeriesSlug to the
+	// series with that slug, created when missing.
+	SeriesID   *int64
+	SeriesSlug string
+}
+
+// NewResource pairs staged content with the description of the resource to
+// create from it.
+type NewResource struct {
+	Upload *Upload
+	CreateInput
+}
+
+// Create stores the content of r as a new resource with version 1.
+func (s *Store) Create(ctx context.Context, r io.Reader, in CreateInput) (*Resource, error) {
+	up, err := s.Stage(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Release(ctx, up)
+	created, err := s.CreateMany(ctx, []NewResource{{Upload: up, CreateInput: in}})
+	if err != nil {
+		return nil, err
+	}
+	return created[0], nil
+}
+
+// CreateMany creates one resource per staged upload in a single transaction:
+// either all are created or none. The caller still releases the uploads.
+func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resource, error) {
+	const op = "resources.Create"
+	if len(items) == 0 {
+		return nil, fmt.Errorf("%s: %w", op, invalidf("no file given"))
+	}
+	ids := make([]int64, 0, len(items))
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		seen := make(map[blobstore.Hash]bool, len(items))
+		for _, it := range items {
+			// Content given twice in one batch would otherwise be a
+			// DuplicateError naming the first copy's row, which the
+			// rollback removes.
+			if it.Upload != nil && !s.allowDuplicates {
+				if seen[it.Upload.Hash] {
+					return fmt.Errorf("%w: the same content is given twice", ErrConflict)
+				}
+				seen[it.Upload.Hash] = true
+			}
+			id, err := s.createTx(ctx, tx, it)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	out := make([]*Resource, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.getWith(ctx, s.db, id)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64, error) {
+	up, in := it.Upload, it.CreateInput
+	if up == nil || up.released {
+		return 0, invalidf("upload missing or already released")
+	}
+	if in.Width < 0 || in.Height < 0 {
+		return 0, invalidf("Width and Height must not be negative")
+	}
+	meta, err := ParseMeta(in.Meta)
+	if err != nil {
+		return 0, err
+	}
+	hash := up.Hash.String()
+	if !s.allowDuplicates {
+		var existing int64
+		err := tx.NewSelect().Table("resources").Column("id").Where("hash = ?", hash).Order("id").Limit(1).Scan(ctx, &existing)
+		switch {
+		case err == nil:
+			return 0, &DuplicateError{ExistingID: existing, Hash: hash}
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, err
+		}
+	}
+	if err := checkRefs(ctx, tx, in.OwnerID, in.ResourceCategory, in.SeriesID, in.Tags, in.Groups, in.Notes); err != nil {
+		return 0, err
+	}
+	seriesID := in.SeriesID
+	if in.SeriesSlug != "" && seriesID == nil {
+		id, err := seriesBySlug(ctx, tx, in.SeriesSlug, true)
+		if err != nil {
+			return 0, err
+		}
+		seriesID = &id
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		name = in.OriginalName
+	}
+	width, height := up.Width, up.Height
+	if in.Width > 0 {
+		width = in.Width
+	}
+	if in.Height > 0 {
+		height = in.Height
+	}
+	contentCategory := in.ContentCategory
+	if contentCategory == "" {
+		contentCategory = ingest.Category(up.ContentType)
+	}
+	t := now()
+	res := &Resource{
+		CreatedAt:          t,
+		UpdatedAt:          t,
+		Name:               name,
+		Description:        in.Description,
+		OriginalName:       in.OriginalName,
+		OriginalLocation:   in.OriginalLocation,
+		Hash:               hash,
+		HashType:           HashType,
+		Location:           up.Hash.Path(),
+		Meta:               meta,
+		Width:              width,
+		Height:             height,
+		FileSize:           up.Size,
+		Category:           in.Category,
+		ContentType:        up.ContentType,
+		ContentCategory:    contentCategory,
+		OwnerID:            nonZero(in.OwnerID),
+		ResourceCategoryID: nonZero(in.ResourceCategory),
+		SeriesID:           nonZero(seriesID),
+	}
+	if _, err := tx.NewInsert().Model(res).Exec(ctx); err != nil {
+		return 0, err
+	}
+	v := &Version{
+		ResourceID:    res.ID,
+		VersionNumber: 1,
+		Hash:          hash,
+		HashType:      HashType,
+		FileSize:      up.Size,
+		ContentType:   up.ContentType,
+		Width:         width,
+		Height:        height,
+		Location:      res.Location,
+		CreatedAt:     t,
+	}
+	if _, err := tx.NewInsert().Model(v).Exec(ctx); err != nil {
+		return 0, err
+	}
+	if _, err := tx.NewUpdate().Table("resources").Set("current_version_id = ?", v.ID).Where("id = ?", res.ID).Exec(ctx); err != nil {
+		return 0, err
+	}
+	if err := replaceLinks(ctx, tx, resourceLinks, res.ID, in.Tags, in.Groups, in.Notes); err != nil {
+		return 0, err
+	}
+	return res.ID, nil
+}
+
+func nonZero(p *int64) *int64 {
+	if p == nil || *p == 0 {
+		return nil
+	}
+	return p
+}

@@ -1,0 +1,187 @@
+package resources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/uptrace/bun"
+)
+
+// Config holds what a Store needs. DB and Blobs are required.
+type Config struct {
+	// DB is where writes go. With SQLite it should be a single connection
+	// whose transactions begin IMMEDIATE (see internal/sqlitedb).
+	DB *bun.DB
+	// ReadDB serves reads; nil means DB.
+	ReadDB *bun.DB
+	// Blobs holds file content.
+	Blobs blobstore.Store
+	// AllowDuplicates lets identical content become separate resources that
+	// share one blob. By default an upload of stored content is a
+	// *DuplicateError naming the existing resource.
+	AllowDuplicates bool
+	// Logger receives warnings about work done after a commit (blob removal).
+	// Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store creates, reads, edits and deletes resources and their entities. It is
+// safe for concurrent use.
+type Store struct {
+	db, rdb         *bun.DB
+	blobs           blobstore.Store
+	allowDuplicates bool
+	log             *slog.Logger
+
+	// pinMu guards pins, the blobs that uploads in flight have written
+	// but not yet committed rows for. Removal holds it per blob, from the
+	// pin check to the removal, so a blob cannot be pinned and removed at
+	// once.
+	pinMu sync.Mutex
+	pins  map[blobstore.Hash]int
+}
+
+// New returns a Store over cfg. The schema must already be migrated
+// (Migrate).
+func New(cfg Config) (*Store, error) {
+	if cfg.DB == nil || cfg.Blobs == nil {
+		return nil, errors.New("resources.New: DB and Blobs are required")
+	}
+	RegisterModels(cfg.DB)
+	rdb := cfg.ReadDB
+	if rdb == nil {
+		rdb = cfg.DB
+	} else {
+		RegisterModels(rdb)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Store{
+		db:              cfg.DB,
+		rdb:             rdb,
+		blobs:           cfg.Blobs,
+		allowDuplicates: cfg.AllowDuplicates,
+		log:             log.With("component", "resources"),
+		pins:            make(map[blobstore.Hash]int),
+	}, nil
+}
+
+// DB returns the writer database, for packages that build on Store
+// (versions, query) and must share its transactions.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// ReadDB returns the database that serves reads.
+func (s *Store) ReadDB() *bun.DB { return s.rdb }
+
+// Blobs returns the blob store that holds the files.
+func (s *Store) Blobs() blobstore.Store { return s.blobs }
+
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Upload is file content written to the blob store and pinned there until
+// Release, so that it cannot be removed before the rows that refer to it are
+// committed.
+type Upload struct {
+	Hash        blobstore.Hash
+	Size        int64
+	ContentType string
+	Width       int
+	Height      int
+	released    bool
+}
+
+// Stage streams r into the blob store, detects its content type and image
+// dimensions, and pins the blob. Every Upload must be released with Release
+// once the rows that use it have been committed (or not).
+func (s *Store) Stage(ctx context.Context, r io.Reader) (*Upload, error) {
+	const op = "resources.Stage"
+	res, err := s.blobs.Put(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	// Between Put finding the content stored and the pin, a removal may
+	// have taken the blob; the pin holds from here on, so check once.
+	s.pinMu.Lock()
+	s.pins[res.Hash]++
+	_, statErr := s.blobs.Stat(ctx, res.Hash)
+	s.pinMu.Unlock()
+	up := &Upload{Hash: res.Hash, Size: res.Size}
+	if statErr != nil {
+		s.Release(ctx, up)
+		if errors.Is(statErr, blobstore.ErrNotFound) {
+			return nil, fmt.Errorf("%s: %w: identical content was being deleted at the same moment; retry the upload", op, ErrConflict)
+		}
+		return nil, fmt.Errorf("%s: %w", op, statErr)
+	}
+	if err := s.describe(ctx, up); err != nil {
+		s.Release(ctx, up)
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return up, nil
+}
+
+// Release unpins u and removes its blob when no row refers to it. It is
+// idempotent.
+func (s *Store) Release(ctx context.Context, u *Upload) {
+	if u == nil || u.released {
+		return
+	}
+	u.released = true
+	s.pinMu.Lock()
+	if s.pins[u.Hash]--; s.pins[u.Hash] <= 0 {
+		delete(s.pins, u.Hash)
+	}
+	s.pinMu.Unlock()
+	// The request may be gone; the clean-up must still run.
+	s.removeUnreferenced(context.WithoutCancel(ctx), []string{u.Hash.String()})
+}
+
+// removeUnreferenced removes each blob that no resource or version refers to
+// and no in-flight upload has pinned. It runs after commits; a failure leaves
+// garbage for gc, never a dangling row, so it is logged rather than returned.
+func (s *Store) removeUnreferenced(ctx context.Context, hashes []string) {
+	if len(hashes) == 0 {
+		return
+	}
+	for _, hex := range hashes {
+		h, err := blobstore.ParseHash(hex)
+		if err != nil {
+			continue
+		}
+		s.removeIfUnreferenced(ctx, h)
+	}
+}
+
+func (s *Store) removeIfUnreferenced(ctx context.Context, h blobstore.Hash) {
+	s.pinMu.Lock()
+	defer s.pinMu.Unlock()
+	if s.pins[h] > 0 {
+		return
+	}
+	referenced, err := blobReferenced(ctx, s.db, h.String())
+	if err != nil {
+		s.log.Warn("checking blob references", "hash", h, "err", err)
+		return
+	}
+	if referenced {
+		return
+	}
+	if err := s.blobs.Remove(ctx, h); err != nil {
+		s.log.Warn("removing unreferenced blob", "hash", h, "err", err)
+	}
+}
+
+// blobReferenced reports whether any resource or version refers to hash.
+func blobReferenced(ctx context.Context, db bun.IDB, hash string) (bool, error) {
+	var referenced bool
+	err := db.NewRaw(`SELECT EXISTS (SELECT 1 FROM resources WHERE hash = ?) OR EXISTS (SELECT 1 FROM resource_versions WHERE hash = ?)`, hash, hash).Scan(ctx, &referenced)
+	return referenced, err
+}
