@@ -1,0 +1,132 @@
+// Package stockroom wires Stockroom's library together for embedders: one
+// call opens a database and a filesystem and returns the Store, Versioner and
+// Query that work on them.
+//
+//	lib, err := stockroom.Open(ctx, stockroom.Options{DataDir: "assets"})
+//	if err != nil { ... }
+//	defer lib.Close()
+//	res, err := lib.Store.Create(ctx, file, resources.CreateInput{Name: "cat.jpg"})
+//
+// The packages it wires (resources, versions, query, blobstore) can also be
+// used one by one with a database and a blob store of your own.
+package stockroom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/spf13/afero"
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/internal/sqlitedb"
+	"github.com/stockroomhq/stockroom/query"
+	"github.com/stockroomhq/stockroom/resources"
+	"github.com/stockroomhq/stockroom/versions"
+)
+
+// Defaults for Options.
+const (
+	DefaultDataDir = "stockroom-data"
+	dbFileName     = "stockroom.db"
+	filesDirName   = "files"
+)
+
+// Options says where Stockroom keeps its data. The zero value keeps
+// everything under DefaultDataDir in the working directory.
+type Options struct {
+	// DataDir holds the SQLite database (stockroom.db) and, in files/, the
+	// blobs. Default DefaultDataDir.
+	DataDir string
+	// DBPath overrides the database file. Ignored when MemoryDB is set.
+	DBPath string
+	// FilesDir overrides the folder of the blobs. Ignored when Fs is set.
+	FilesDir string
+	// Fs, when set, holds the blobs instead of the folder (its root is the
+	// blob root); afero.NewMemMapFs() keeps them in memory.
+	Fs afero.Fs
+	// MemoryDB keeps the database in memory; it is gone on Close.
+	MemoryDB bool
+	// AllowDuplicates lets identical uploads become separate resources that
+	// share one blob, instead of a conflict.
+	AllowDuplicates bool
+	// MaxFileSize bounds one stored file in bytes; 0 means no bound.
+	MaxFileSize int64
+	// Logger receives the library's warnings. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Library is an open Stockroom: the store of resources and their entities,
+// their version history, the list queries, and the blob store under them.
+type Library struct {
+	Store    *resources.Store
+	Versions *versions.Versioner
+	Query    *query.Query
+	Blobs    blobstore.Store
+
+	db *sqlitedb.DB
+}
+
+// Open opens (creating when needed) the database and the blob store that
+// opts describe, migrates the schema, and returns the library. Close it when
+// done.
+func Open(ctx context.Context, opts Options) (*Library, error) {
+	const op = "stockroom.Open"
+	dataDir := opts.DataDir
+	if dataDir == "" {
+		dataDir = DefaultDataDir
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	dbOpts := sqlitedb.Options{Memory: opts.MemoryDB, Logger: logger.With("component", "sqlite")}
+	if !opts.MemoryDB {
+		dbOpts.Path = opts.DBPath
+		if dbOpts.Path == "" {
+			dbOpts.Path = filepath.Join(dataDir, dbFileName)
+		}
+	}
+	fsys := opts.Fs
+	if fsys == nil {
+		dir := opts.FilesDir
+		if dir == "" {
+			dir = filepath.Join(dataDir, filesDirName)
+		}
+		if err := afero.NewOsFs().MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		fsys = afero.NewBasePathFs(afero.NewOsFs(), dir)
+	}
+	db, err := sqlitedb.Open(ctx, dbOpts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := resources.Migrate(ctx, db.Writer); err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+	}
+	blobs := aferostore.New(fsys)
+	blobs.MaxSize = opts.MaxFileSize
+	store, err := resources.New(resources.Config{
+		DB:              db.Writer,
+		ReadDB:          db.Reader,
+		Blobs:           blobs,
+		AllowDuplicates: opts.AllowDuplicates,
+		Logger:          logger,
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+	}
+	return &Library{
+		Store:    store,
+		Versions: versions.New(store),
+		Query:    query.New(store),
+		Blobs:    blobs,
+		db:       db,
+	}, nil
+}
+
+// Close closes the database. The Library must not be used afterwards.
+func (l *Library) Close() error { return l.db.Close() }
