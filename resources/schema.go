@@ -3,17 +3,33 @@ package resources
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 )
 
-// migrations are applied in order, each once, inside one transaction each.
+// migration is one step of the schema. Steps are applied in order of
+// version, each once, each in its own transaction; an empty step is skipped
+// and not recorded, so a version can be reserved before its DDL is written.
 // The DDL is SQLite's; a PostgreSQL list will sit beside it, selected by the
-// dialect, when that backend arrives. Never edit an applied step: append.
-var sqliteMigrations = []string{
-	// 1: the core schema.
-	`CREATE TABLE categories (
+// dialect, when that backend arrives. Never edit an applied step: add one.
+type migration struct {
+	version int
+	ddl     string
+}
+
+var sqliteMigrations = []migration{
+	{1, migrationCore},
+	{2, migrationSearch},
+	{3, migrationMedia},
+	{4, migrationIntake},
+	{5, migrationHistory},
+}
+
+// migrationCore is the core schema: resources, versions, the entities and
+// the join tables.
+const migrationCore = `CREATE TABLE categories (
 		id INTEGER PRIMARY KEY AUTOINCREMENT,
 		created_at TIMESTAMP NOT NULL,
 		updated_at TIMESTAMP NOT NULL,
@@ -151,8 +167,7 @@ var sqliteMigrations = []string{
 		group_id INTEGER NOT NULL REFERENCES "groups"(id) ON DELETE CASCADE,
 		PRIMARY KEY (note_id, group_id)
 	);
-	CREATE INDEX groups_related_notes_group ON groups_related_notes(group_id, note_id);`,
-}
+	CREATE INDEX groups_related_notes_group ON groups_related_notes(group_id, note_id);`
 
 // Migrate brings the schema of db up to date. It is safe to call on every
 // open; applied steps are recorded in stockroom_migrations.
@@ -166,8 +181,11 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 		version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	for i, step := range sqliteMigrations {
-		version := i + 1
+	for _, step := range sqliteMigrations {
+		if strings.TrimSpace(step.ddl) == "" {
+			continue
+		}
+		version := step.version
 		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stockroom_migrations WHERE version = ?`, version).Scan(&n); err != nil {
@@ -176,7 +194,7 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, step); err != nil {
+			if _, err := tx.ExecContext(ctx, step.ddl); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO stockroom_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UTC())

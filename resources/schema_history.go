@@ -1,0 +1,5 @@
+package resources
+
+// migrationHistory is reserved for history (the versions and bulk issues).
+// Empty until that work lands.
+const migrationHistory = ``

@@ -1,0 +1,93 @@
+package resources
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// Content describes stored bytes as a version records them.
+type Content struct {
+	Hash        string // lowercase hex SHA-256 of a blob in the store
+	Size        int64
+	ContentType string
+	Width       int
+	Height      int
+}
+
+// Content returns what u stored.
+func (u *Upload) Content() Content {
+	return Content{Hash: u.Hash.String(), Size: u.Size, ContentType: u.ContentType, Width: u.Width, Height: u.Height}
+}
+
+// AppendVersion adds a version of the resource pointing at content, numbered
+// after its newest version, and makes it current: the resource's Hash,
+// Location, FileSize, ContentType, Width and Height follow it. The blob must
+// already be stored (a staged Upload, or the blob of an older version).
+func (s *Store) AppendVersion(ctx context.Context, resourceID int64, content Content, comment string) (*Version, error) {
+	const op = "resources.AppendVersion"
+	var v *Version
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		v, err = AppendVersionTx(ctx, tx, resourceID, content, comment)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return v, nil
+}
+
+// AppendVersionTx is AppendVersion inside the caller's transaction.
+func AppendVersionTx(ctx context.Context, tx bun.IDB, resourceID int64, content Content, comment string) (*Version, error) {
+	if err := ensureExist(ctx, tx, "resources", "resource", []int64{resourceID}); err != nil {
+		return nil, err
+	}
+	if len(content.Hash) != 64 {
+		return nil, invalidf("version content has no valid hash")
+	}
+	var last int
+	if err := tx.NewRaw(`SELECT coalesce(max(version_number), 0) FROM resource_versions WHERE resource_id = ?`, resourceID).Scan(ctx, &last); err != nil {
+		return nil, err
+	}
+	location := content.Hash[0:2] + "/" + content.Hash[2:4] + "/" + content.Hash
+	t := now()
+	v := &Version{
+		ResourceID:    resourceID,
+		VersionNumber: last + 1,
+		Hash:          content.Hash,
+		HashType:      HashType,
+		FileSize:      content.Size,
+		ContentType:   content.ContentType,
+		Width:         content.Width,
+		Height:        content.Height,
+		Location:      location,
+		Comment:       comment,
+		CreatedAt:     t,
+	}
+	if _, err := tx.NewInsert().Model(v).Exec(ctx); err != nil {
+		return nil, err
+	}
+	_, err := tx.NewUpdate().Table("resources").Where("id = ?", resourceID).
+		Set("hash = ?", content.Hash).
+		Set("location = ?", location).
+		Set("file_size = ?", content.Size).
+		Set("content_type = ?", content.ContentType).
+		Set("width = ?", content.Width).
+		Set("height = ?", content.Height).
+		Set("current_version_id = ?", v.ID).
+		Set("updated_at = ?", t).
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// RemoveUnreferencedBlobs removes each of the blobs (lowercase hex hashes)
+// that no resource or version refers to any more and no upload in flight has
+// pinned. Call it after the transaction that dropped the references commits.
+func (s *Store) RemoveUnreferencedBlobs(ctx context.Context, hashes []string) {
+	s.removeUnreferenced(context.WithoutCancel(ctx), dedupe(hashes))
+}
