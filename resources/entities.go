@@ -557,7 +557,13 @@ func (s *Store) SaveSeries(ctx context.Context, in SeriesInput) (*Series, error)
 
 // GetSeries returns one series with its resources, in ID order.
 func (s *Store) GetSeries(ctx context.Context, id int64) (*Series, error) {
-	sr, err := getEntity[Series](ctx, s.rdb, "s", "series", id, "Resources")
+	sr := new(Series)
+	err := s.rdb.NewSelect().Model(sr).Where("s.id = ?", id).
+		Relation("Resources", func(q *bun.SelectQuery) *bun.SelectQuery { return q.OrderExpr("r.id ASC") }).
+		Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("series", id)
+	}
 	if err != nil {
 		return nil, err
 	}

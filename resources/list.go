@@ -32,6 +32,9 @@ func (o *ListOptions) Normalize() {
 	if o.Page < 1 {
 		o.Page = 1
 	}
+	// Far beyond any real list, and small enough that the offset cannot
+	// overflow.
+	o.Page = min(o.Page, 1<<30)
 	if o.PerPage <= 0 {
 		o.PerPage = DefaultPerPage
 	}
