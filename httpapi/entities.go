@@ -1,0 +1,158 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/stockroomhq/stockroom/resources"
+)
+
+// routeEntities registers the supporting entities that resources refer to:
+// tags, groups, group categories, notes, resource categories and series.
+// Passing an ID to a create endpoint updates that entity.
+func (a *api) routeEntities(r *router) {
+	s := a.store
+	r.handle("POST", "/v1/tag", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Tag, error) {
+		in := resources.TagInput{ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), Meta: d.meta("Meta")}
+		return checked(d, func() (*resources.Tag, error) { return s.SaveTag(ctx, in) })
+	}))
+	r.handle("GET", "/v1/tag", getHandler(a, s.GetTag))
+	r.handle("GET", "/v1/tags", listHandler(a, s.ListTags))
+	r.handle("POST", "/v1/tag/delete", deleteHandler(a, s.DeleteTag))
+
+	r.handle("POST", "/v1/group", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Group, error) {
+		in := resources.GroupInput{
+			ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), URL: d.optStr("URL"),
+			Meta: d.meta("Meta"), OwnerID: d.optInt64("OwnerId"), CategoryID: d.optInt64("CategoryId"), Tags: d.ids("Tags"),
+		}
+		return checked(d, func() (*resources.Group, error) { return s.SaveGroup(ctx, in) })
+	}))
+	r.handle("GET", "/v1/group", getHandler(a, s.GetGroup))
+	r.handle("GET", "/v1/groups", listHandler(a, s.ListGroups))
+	r.handle("POST", "/v1/group/delete", deleteHandler(a, s.DeleteGroup))
+
+	r.handle("POST", "/v1/category", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Category, error) {
+		in := resources.CategoryInput{ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description")}
+		return checked(d, func() (*resources.Category, error) { return s.SaveCategory(ctx, in) })
+	}))
+	r.handle("GET", "/v1/category", getHandler(a, s.GetCategory))
+	r.handle("GET", "/v1/categories", listHandler(a, s.ListCategories))
+	r.handle("POST", "/v1/category/delete", deleteHandler(a, s.DeleteCategory))
+
+	r.handle("POST", "/v1/note", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Note, error) {
+		in := resources.NoteInput{
+			ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), Meta: d.meta("Meta"),
+			OwnerID: d.optInt64("OwnerId"), StartDate: d.optTime("StartDate"), EndDate: d.optTime("EndDate"),
+			Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"),
+		}
+		return checked(d, func() (*resources.Note, error) { return s.SaveNote(ctx, in) })
+	}))
+	r.handle("GET", "/v1/note", getHandler(a, s.GetNote))
+	r.handle("GET", "/v1/notes", listHandler(a, s.ListNotes))
+	r.handle("POST", "/v1/note/delete", deleteHandler(a, s.DeleteNote))
+
+	r.handle("POST", "/v1/resourceCategory", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.ResourceCategory, error) {
+		in := resources.ResourceCategoryInput{ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), MetaSchema: d.optStr("MetaSchema")}
+		return checked(d, func() (*resources.ResourceCategory, error) { return s.SaveResourceCategory(ctx, in) })
+	}))
+	r.handle("GET", "/v1/resourceCategory", getHandler(a, s.GetResourceCategory))
+	r.handle("GET", "/v1/resourceCategories", listHandler(a, s.ListResourceCategories))
+	r.handle("POST", "/v1/resourceCategory/delete", deleteHandler(a, s.DeleteResourceCategory))
+
+	saveSeries := saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Series, error) {
+		in := resources.SeriesInput{ID: d.saveID(), Name: d.optStr("Name"), Slug: d.optStr("Slug"), Meta: d.meta("Meta")}
+		return checked(d, func() (*resources.Series, error) { return s.SaveSeries(ctx, in) })
+	})
+	r.handle("POST", "/v1/series/create", saveSeries)
+	r.handle("POST", "/v1/series", saveSeries)
+	r.handle("GET", "/v1/series", getHandler(a, s.GetSeries))
+	r.handle("GET", "/v1/seriesList", listHandler(a, s.ListSeries))
+	r.handle("POST", "/v1/series/delete", deleteHandler(a, s.DeleteSeries))
+}
+
+// checked runs call only when every parameter decoded.
+func checked[T any](d *decoder, call func() (T, error)) (T, error) {
+	if d.err != nil {
+		var zero T
+		return zero, d.err
+	}
+	return call()
+}
+
+func saveHandler[T any](a *api, save func(context.Context, *decoder) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := a.decode(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		v, err := save(r.Context(), d)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func getHandler[T any](a *api, get func(context.Context, int64) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := a.decode(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		id := d.id("id")
+		if d.err != nil {
+			a.fail(w, r, d.err)
+			return
+		}
+		v, err := get(r.Context(), id)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func listHandler[T any](a *api, list func(context.Context, resources.ListOptions) (resources.ListResult[T], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := a.decode(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		opts := d.listOptions()
+		if d.err != nil {
+			a.fail(w, r, d.err)
+			return
+		}
+		res, err := list(r.Context(), opts)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeList(w, res)
+	}
+}
+
+func deleteHandler(a *api, del func(context.Context, int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := a.decode(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		id := d.id("id")
+		if d.err != nil {
+			a.fail(w, r, d.err)
+			return
+		}
+		if err := del(r.Context(), id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, deletedBody{ID: id})
+	}
+}

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// serveFile serves stored content at /files/<ab>/<cd>/<hash>[.ext]: with its
+// content type, the hash as a strong ETag, immutable caching and Range
+// support. Nothing else under /files/ exists: no listings.
+func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /files/")
+		return
+	}
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/files/"), "/")
+	if len(parts) != 3 {
+		writeError(w, http.StatusNotFound, "no such file")
+		return
+	}
+	hash, _, _ := strings.Cut(parts[2], ".")
+	if !isHexHash(hash) || parts[0] != hash[0:2] || parts[1] != hash[2:4] {
+		writeError(w, http.StatusNotFound, "no such file")
+		return
+	}
+	f, info, err := a.store.OpenBlob(r.Context(), hash)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	defer f.Close()
+	h := w.Header()
+	ct := info.ContentType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	h.Set("ETag", `"`+info.Hash.String()+`"`)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	// Uploaded HTML or SVG must not run script with this origin's rights.
+	h.Set("Content-Security-Policy", "sandbox")
+	http.ServeContent(w, r, "", info.ModTime, f)
+}
+
+// isHexHash reports whether s has the form of a content hash: 64 hex
+// digits. Anything else names no file, so it is a 404 rather than a 400.
+func isHexHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,191 @@
+// Package httpapi serves Stockroom's /v1 JSON API over the library. Each
+// handler decodes the request (query, form or JSON, names in any case), calls
+// one library method and encodes the answer; there is no SQL, file access or
+// business rule here.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stockroomhq/stockroom/query"
+	"github.com/stockroomhq/stockroom/resources"
+	"github.com/stockroomhq/stockroom/versions"
+)
+
+// Defaults for Config.
+const (
+	// DefaultMaxUploadSize bounds a multipart upload body.
+	DefaultMaxUploadSize = 32 << 30
+	// DefaultMaxBodySize bounds every other request body.
+	DefaultMaxBodySize = 10 << 20
+)
+
+// Config is what the handler serves. Store is required.
+type Config struct {
+	Store    *resources.Store
+	Versions *versions.Versioner
+	Query    *query.Query
+	// MaxUploadSize bounds a multipart upload body in bytes; 0 means
+	// DefaultMaxUploadSize.
+	MaxUploadSize int64
+	// MaxBodySize bounds other request bodies; 0 means DefaultMaxBodySize.
+	MaxBodySize int64
+	// Logger receives one line per request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+type api struct {
+	store    *resources.Store
+	versions *versions.Versioner
+	query    *query.Query
+	maxUp    int64
+	maxBody  int64
+	log      *slog.Logger
+}
+
+// NewHandler returns the HTTP handler of the /v1 API and of /files/.
+func NewHandler(cfg Config) http.Handler {
+	a := &api{
+		store:    cfg.Store,
+		versions: cfg.Versions,
+		query:    cfg.Query,
+		maxUp:    cfg.MaxUploadSize,
+		maxBody:  cfg.MaxBodySize,
+		log:      cfg.Logger,
+	}
+	if a.maxUp <= 0 {
+		a.maxUp = DefaultMaxUploadSize
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBodySize
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.versions == nil {
+		a.versions = versions.New(a.store)
+	}
+	if a.query == nil {
+		a.query = query.New(a.store)
+	}
+	r := newRouter()
+	a.routeResources(r)
+	a.routeEntities(r)
+	a.routeVersions(r)
+	r.mux.HandleFunc("/files/", a.serveFile)
+	return a.logRequests(a.recoverPanics(r))
+}
+
+// router dispatches by path, then by method, so that a known path with the
+// wrong method gets a JSON 405 and an unknown path a JSON 404.
+type router struct {
+	mux    *http.ServeMux
+	routes map[string]map[string]http.HandlerFunc
+}
+
+func newRouter() *router {
+	r := &router{mux: http.NewServeMux(), routes: map[string]map[string]http.HandlerFunc{}}
+	r.mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+req.Method+" "+req.URL.Path)
+	})
+	return r
+}
+
+// handle registers h for method on path. GET also answers HEAD.
+func (r *router) handle(method, path string, h http.HandlerFunc) {
+	methods, ok := r.routes[path]
+	if !ok {
+		methods = map[string]http.HandlerFunc{}
+		r.routes[path] = methods
+		r.mux.HandleFunc(path, func(w http.ResponseWriter, req *http.Request) {
+			m := req.Method
+			if m == http.MethodHead {
+				m = http.MethodGet
+			}
+			if h, ok := methods[m]; ok {
+				h(w, req)
+				return
+			}
+			allowed := make([]string, 0, len(methods)+1)
+			for m := range methods {
+				allowed = append(allowed, m)
+				if m == http.MethodGet {
+					allowed = append(allowed, http.MethodHead)
+				}
+			}
+			sort.Strings(allowed)
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed on "+path)
+		})
+	}
+	methods[method] = h
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.mux.ServeHTTP(w, req) }
+
+// statusWriter remembers the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (a *api) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		a.log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", r.RemoteAddr))
+	})
+}
+
+func (a *api) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.log.Error("panic serving request", "path", r.URL.Path, "panic", v)
+				writeError(w, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

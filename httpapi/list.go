@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/stockroomhq/stockroom/query"
+)
+
+// listResources serves GET /v1/resources with every filter of the spec.
+func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
+	d, err := a.decode(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	f := query.Filter{
+		Page:               d.int("page"),
+		MaxResults:         d.int("MaxResults"),
+		Name:               d.str("Name"),
+		Description:        d.str("Description"),
+		ContentType:        d.str("ContentType"),
+		OriginalName:       d.str("OriginalName"),
+		OriginalLocation:   d.str("OriginalLocation"),
+		Hash:               d.str("Hash"),
+		OwnerID:            d.int64("OwnerId"),
+		ResourceCategoryID: d.int64("ResourceCategoryId"),
+		SeriesID:           d.int64("SeriesId"),
+		Groups:             d.ids("Groups"),
+		Tags:               d.ids("Tags"),
+		Notes:              d.ids("Notes"),
+		IDs:                d.ids("Ids"),
+		ShowWithoutOwner:   d.bool("ShowWithoutOwner"),
+		ShowWithSimilar:    d.bool("ShowWithSimilar"),
+		MinWidth:           d.int("MinWidth"),
+		MaxWidth:           d.int("MaxWidth"),
+		MinHeight:          d.int("MinHeight"),
+		MaxHeight:          d.int("MaxHeight"),
+		MetaQuery:          d.strs("MetaQuery"),
+		SortBy:             d.strs("SortBy"),
+	}
+	if t := d.optTime("CreatedBefore"); t != nil {
+		f.CreatedBefore = *t
+	}
+	if t := d.optTime("CreatedAfter"); t != nil {
+		f.CreatedAfter = *t
+	}
+	if d.err != nil {
+		a.fail(w, r, d.err)
+		return
+	}
+	page, err := a.query.List(r.Context(), f)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	setPageHeaders(w, page.Page, page.PerPage, page.Total)
+	writeJSON(w, http.StatusOK, page.Resources)
+}
+
+func (a *api) metaKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := a.query.MetaKeys(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if keys == nil {
+		keys = []string{}
+	}
+	writeJSON(w, http.StatusOK, keys)
+}

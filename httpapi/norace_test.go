@@ -1,0 +1,6 @@
+//go:build !race
+
+package httpapi_test
+
+// raceEnabled reports whether the race detector is on: heavy tests shrink.
+const raceEnabled = false

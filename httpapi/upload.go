@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/stockroomhq/stockroom/httpapi/internal/params"
+	"github.com/stockroomhq/stockroom/resources"
+)
+
+// maxTextPart bounds one non-file field of a multipart upload.
+const maxTextPart = 1 << 20
+
+// upload creates resources from a multipart body. Files are streamed to the
+// blob store part by part as they arrive; the rows are written in one
+// transaction once the whole body, with fields that may follow the files,
+// has been read. Any failure leaves no row, and Release removes the blobs
+// nothing refers to.
+func (a *api) upload(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	mediaType, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		writeError(w, http.StatusBadRequest, "send the files as multipart/form-data in the field \"resource\"")
+		return
+	}
+	// A request refused before its body has been read closes the
+	// connection: the server then answers at once instead of first
+	// reading (and, with Expect: 100-continue, asking for) the body.
+	complete := false
+	fail := func(err error) {
+		if !complete {
+			w.Header().Set("Connection", "close")
+		}
+		a.fail(w, r, err)
+	}
+	if r.ContentLength > a.maxUp {
+		fail(&http.MaxBytesError{Limit: a.maxUp})
+		return
+	}
+	boundary := mtParams["boundary"]
+	if boundary == "" {
+		fail(&params.Error{Msg: "malformed multipart body: no boundary in the Content-Type"})
+		return
+	}
+	v, err := params.Parse(r, a.maxBody)
+	if err != nil {
+		fail(err)
+		return
+	}
+	// r.Body itself stays as it is, so that the server still knows how
+	// much of it is left unread when the handler returns.
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, a.maxUp), boundary)
+	type stagedFile struct {
+		up   *resources.Upload
+		name string
+	}
+	var files []stagedFile
+	defer func() {
+		for _, f := range files {
+			a.store.Release(ctx, f.up)
+		}
+	}()
+	textBudget := a.maxBody
+	var early params.Values // the body's fields before the first file
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			complete = true
+			break
+		}
+		if err != nil {
+			fail(&clientStreamError{err})
+			return
+		}
+		if part.FileName() == "" {
+			limit := min(maxTextPart, textBudget)
+			b, err := io.ReadAll(io.LimitReader(clientReader{part}, limit+1))
+			if err != nil {
+				fail(err)
+				return
+			}
+			if int64(len(b)) > limit {
+				fail(&params.Error{Field: part.FormName(), Msg: "field too large", TooLarge: true})
+				return
+			}
+			textBudget -= int64(len(b))
+			v.Add(part.FormName(), string(b))
+			if len(files) == 0 {
+				early.Add(part.FormName(), string(b))
+			}
+			continue
+		}
+		if len(files) == 0 {
+			// A field of the body that is invalid stays invalid whatever
+			// follows (later values add to it, the query cannot replace
+			// it), so fail before storing the file rather than after.
+			d := &decoder{v: &early}
+			d.createInput()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+		}
+		up, err := a.store.Stage(ctx, clientReader{part})
+		if err != nil {
+			fail(err)
+			return
+		}
+		files = append(files, stagedFile{up: up, name: baseName(part.FileName())})
+	}
+	if len(files) == 0 {
+		writeError(w, http.StatusBadRequest, "no file given: send one or more files in the field \"resource\"")
+		return
+	}
+	d := &decoder{v: v}
+	in := d.createInput()
+	if d.err != nil {
+		a.fail(w, r, d.err)
+		return
+	}
+	items := make([]resources.NewResource, len(files))
+	for i, f := range files {
+		item := resources.NewResource{Upload: f.up, CreateInput: in}
+		if item.OriginalName == "" {
+			item.OriginalName = f.name
+		}
+		if item.Name == "" {
+			item.Name = f.name
+		}
+		items[i] = item
+	}
+	created, err := a.store.CreateMany(ctx, items)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if len(created) == 1 {
+		writeJSON(w, http.StatusOK, created[0])
+		return
+	}
+	writeJSON(w, http.StatusOK, created)
+}
+
+// baseName keeps the last element of a client's file name, whichever
+// separator its system uses.
+func baseName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.TrimSpace(name)
+}
