@@ -76,6 +76,9 @@ func NewHandler(cfg Config) http.Handler {
 	a.routeResources(r)
 	a.routeEntities(r)
 	a.routeVersions(r)
+	a.routeBulk(r)
+	a.routeMedia(r)
+	a.routeIntake(r)
 	r.mux.HandleFunc("/files/", a.serveFile)
 	return a.logRequests(a.recoverPanics(r))
 }

