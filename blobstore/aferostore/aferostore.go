@@ -56,6 +56,12 @@ type Store struct {
 	// default, means no limit. Set it before the first Put.
 	MaxSize int64
 
+	// LocalDir, when set, is the host directory that the root of the
+	// filesystem is (as with afero.NewBasePathFs(afero.NewOsFs(),
+	// LocalDir)); LocalPath reports blob paths under it. Empty, the
+	// default, means the blobs have no host path.
+	LocalDir string
+
 	fs afero.Fs
 
 	mu       sync.Mutex          // serializes commits (exists check + rename) and removals
@@ -227,7 +233,8 @@ func (s *Store) Stat(ctx context.Context, h blobstore.Hash) (blobstore.Info, err
 }
 
 // Remove implements blobstore.Remover. Removing a blob that is not stored
-// is not an error. The blob's now possibly empty directories are kept.
+// is not an error. The blob's derived files (see PutDerived) are removed
+// with it; its now possibly empty directories are kept.
 func (s *Store) Remove(ctx context.Context, h blobstore.Hash) error {
 	const op = "aferostore.Remove"
 	if err := ctx.Err(); err != nil {
@@ -235,6 +242,11 @@ func (s *Store) Remove(ctx context.Context, h blobstore.Hash) error {
 	}
 	s.mu.Lock()
 	err := s.fs.Remove(h.Path())
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		if derr := s.fs.RemoveAll(derivedDir(h)); derr != nil && !errors.Is(derr, fs.ErrNotExist) {
+			err = derr
+		}
+	}
 	s.mu.Unlock()
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s %s: %w", op, h, err)

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -394,5 +395,33 @@ func checkNoTemp(tb testing.TB, fsys afero.Fs) {
 	tb.Helper()
 	if names := tempFiles(tb, fsys); len(names) != 0 {
 		tb.Errorf("temp files left behind: %v", names)
+	}
+}
+
+func TestDerivedConformance(t *testing.T) {
+	for _, fsc := range filesystems {
+		t.Run(fsc.name, func(t *testing.T) {
+			blobstoretest.RunDerived(t, func(t *testing.T) blobstoretest.DerivedStore {
+				return aferostore.New(fsc.newFS(t))
+			})
+		})
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	dir := t.TempDir()
+	s := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	res := mustPut(t, s, []byte("on the host"))
+	if _, ok := s.LocalPath(res.Hash); ok {
+		t.Fatal("LocalPath answered without LocalDir")
+	}
+	s.LocalDir = dir
+	p, ok := s.LocalPath(res.Hash)
+	if !ok {
+		t.Fatal("LocalPath: no path with LocalDir set")
+	}
+	got, err := os.ReadFile(p)
+	if err != nil || string(got) != "on the host" {
+		t.Errorf("reading %s: %q, %v", p, got, err)
 	}
 }
