@@ -88,6 +88,7 @@ func AppendVersionTx(ctx context.Context, tx bun.IDB, resourceID int64, content 
 // RemoveUnreferencedBlobs removes each of the blobs (lowercase hex hashes)
 // that no resource or version refers to any more and no upload in flight has
 // pinned. Call it after the transaction that dropped the references commits.
+// It asks the database about many hashes per query (removeUnreferencedSet).
 func (s *Store) RemoveUnreferencedBlobs(ctx context.Context, hashes []string) {
-	s.removeUnreferenced(context.WithoutCancel(ctx), dedupe(hashes))
+	s.removeUnreferencedSet(context.WithoutCancel(ctx), hashes)
 }
