@@ -197,8 +197,8 @@ func TestMigrate(t *testing.T) {
 		return n
 	}
 	want := []string{
-		"categories", "group_tags", "groups", "groups_related_notes", "groups_related_resources",
-		"note_tags", "notes", "resource_categories", "resource_notes", "resource_tags",
+		"categories", "download_jobs", "group_tags", "groups", "groups_related_notes", "groups_related_resources",
+		"local_files", "note_tags", "notes", "resource_categories", "resource_notes", "resource_tags",
 		"resource_versions", "resources", "series", "stockroom_migrations", "tags",
 	}
 	if err := resources.Migrate(ctx, db.Writer); err != nil {

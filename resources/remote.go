@@ -1,0 +1,275 @@
+package resources
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/uptrace/bun"
+)
+
+// OwnerGroup names a group to own new resources, found by name (and
+// category, when given) or created. The zero value names none.
+type OwnerGroup struct {
+	// Name of the group; empty means no group is looked up or made.
+	Name string
+	// CategoryName, when set, is the group's category, itself found by
+	// name or created.
+	CategoryName string
+	// Meta of the group when it is created; an existing group keeps its own.
+	Meta Meta
+}
+
+// RemoteInput describes resources to create from URLs.
+type RemoteInput struct {
+	CreateInput
+	// FileName overrides the name taken from the URL: it becomes the
+	// OriginalName, and the Name unless Name is given.
+	FileName string
+	// Group, when named, becomes the owner (instead of OwnerID).
+	Group OwnerGroup
+}
+
+// SplitURLs splits the URL field of a remote request: one URL per line,
+// blank lines ignored.
+func SplitURLs(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// CheckRemote validates in and the URLs without fetching anything: the
+// URLs must be http or https, Meta valid, and the referenced owner, tags,
+// groups, notes, category and series must exist. Submitting background
+// downloads uses it to refuse bad input at once.
+func (s *Store) CheckRemote(ctx context.Context, urls []string, in RemoteInput) error {
+	const op = "resources.CheckRemote"
+	if len(urls) == 0 {
+		return fmt.Errorf("%s: %w", op, invalidf("URL is required"))
+	}
+	for _, u := range urls {
+		if _, err := fetch.CheckURL(u); err != nil {
+			return fmt.Errorf("%s: %w: %w", op, ErrInvalid, err)
+		}
+	}
+	if in.Width < 0 || in.Height < 0 {
+		return fmt.Errorf("%s: %w", op, invalidf("Width and Height must not be negative"))
+	}
+	if _, err := ParseMeta(in.Meta); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if _, err := ParseMeta(in.Group.Meta); err != nil {
+		return fmt.Errorf("%s: GroupMeta: %w", op, err)
+	}
+	owner := in.OwnerID
+	if strings.TrimSpace(in.Group.Name) != "" {
+		owner = nil
+	}
+	if err := checkRefs(ctx, s.rdb, owner, in.ResourceCategory, in.SeriesID, in.Tags, in.Groups, in.Notes); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// RemoteFile is content fetched from a URL and staged in the blob store.
+type RemoteFile struct {
+	Upload *Upload
+	// URL is the URL as asked for.
+	URL string
+	// Name is the file name the URL gives: the last element of its path.
+	Name string
+}
+
+// StageURL fetches rawURL with f and stages its content. Release the Upload
+// when done with it.
+func (s *Store) StageURL(ctx context.Context, f *fetch.Fetcher, rawURL string) (*RemoteFile, error) {
+	u, err := fetch.CheckURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("resources.StageURL: %w: %w", ErrInvalid, err)
+	}
+	resp, err := f.Get(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("resources.StageURL: %w", err)
+	}
+	defer resp.Body.Close()
+	up, err := s.Stage(ctx, resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("resources.StageURL: %w", err)
+	}
+	return &RemoteFile{Upload: up, URL: strings.TrimSpace(rawURL), Name: fetch.NameFromURL(u)}, nil
+}
+
+// CreateRemote fetches every URL with f and creates one resource for each,
+// all in one transaction together with the owner group when in names one:
+// either every URL becomes a resource or nothing is stored. Names follow
+// in.Name, then in.FileName, then the last element of the URL's path; the
+// OriginalLocation of each is its URL.
+func (s *Store) CreateRemote(ctx context.Context, f *fetch.Fetcher, urls []string, in RemoteInput) ([]*Resource, error) {
+	const op = "resources.CreateRemote"
+	if err := s.CheckRemote(ctx, urls, in); err != nil {
+		return nil, err
+	}
+	files := make([]*RemoteFile, 0, len(urls))
+	defer func() {
+		for _, rf := range files {
+			s.Release(ctx, rf.Upload)
+		}
+	}()
+	for _, u := range urls {
+		rf, err := s.StageURL(ctx, f, u)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		files = append(files, rf)
+	}
+	return s.CreateFetched(ctx, files, in)
+}
+
+// CreateFetched creates one resource per fetched file under the rules of
+// CreateRemote, in one transaction. The caller still releases the uploads.
+func (s *Store) CreateFetched(ctx context.Context, files []*RemoteFile, in RemoteInput) ([]*Resource, error) {
+	const op = "resources.CreateRemote"
+	items := make([]NewResource, len(files))
+	for i, rf := range files {
+		items[i] = NewResource{Upload: rf.Upload, CreateInput: remoteCreateInput(in, rf.URL, rf.Name)}
+	}
+	var ids []int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ids = ids[:0]
+		if strings.TrimSpace(in.Group.Name) != "" {
+			gid, err := ownerGroupTx(ctx, tx, in.Group)
+			if err != nil {
+				return err
+			}
+			for i := range items {
+				items[i].OwnerID = &gid
+			}
+		}
+		seen := map[string]bool{}
+		for _, it := range items {
+			if it.Upload != nil && !s.allowDuplicates {
+				if seen[it.Upload.Hash.String()] {
+					return fmt.Errorf("%w: two of the URLs have the same content", ErrConflict)
+				}
+				seen[it.Upload.Hash.String()] = true
+			}
+			id, err := s.createTx(ctx, tx, it)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	out := make([]*Resource, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.getWith(ctx, s.db, id)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// remoteCreateInput applies the naming rules of remote resources.
+func remoteCreateInput(in RemoteInput, rawURL, urlName string) CreateInput {
+	c := in.CreateInput
+	name := strings.TrimSpace(in.FileName)
+	if name == "" {
+		name = urlName
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		c.Name = name
+	}
+	if c.OriginalName == "" {
+		c.OriginalName = name
+	}
+	c.OriginalLocation = redactURL(rawURL)
+	return c
+}
+
+// redactURL drops a password from a URL before it is stored.
+func redactURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return strings.TrimSpace(raw)
+	}
+	if _, has := u.User.Password(); has {
+		return u.Redacted()
+	}
+	return u.String()
+}
+
+// ownerGroupTx finds the group g names, or creates it, and returns its ID.
+func ownerGroupTx(ctx context.Context, tx bun.IDB, g OwnerGroup) (int64, error) {
+	name := strings.TrimSpace(g.Name)
+	var categoryID *int64
+	if cname := strings.TrimSpace(g.CategoryName); cname != "" {
+		var id int64
+		err := tx.NewSelect().Table("categories").Column("id").Where("name = ?", cname).Order("id").Limit(1).Scan(ctx, &id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			t := now()
+			c := &Category{CreatedAt: t, UpdatedAt: t, Name: cname}
+			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+				return 0, err
+			}
+			id = c.ID
+		case err != nil:
+			return 0, err
+		}
+		categoryID = &id
+	}
+	q := tx.NewSelect().TableExpr(`"groups"`).Column("id").Where("name = ?", name).Order("id").Limit(1)
+	if categoryID != nil {
+		q = q.Where("category_id = ?", *categoryID)
+	}
+	var id int64
+	err := q.Scan(ctx, &id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	meta, err := ParseMeta(g.Meta)
+	if err != nil {
+		return 0, err
+	}
+	t := now()
+	grp := &Group{CreatedAt: t, UpdatedAt: t, Name: name, Meta: orEmpty(meta), CategoryID: categoryID}
+	if _, err := tx.NewInsert().Model(grp).Exec(ctx); err != nil {
+		return 0, err
+	}
+	return grp.ID, nil
+}
+
+// EnsureOwnerGroup finds the group g names, or creates it (and its
+// category), and returns its ID.
+func (s *Store) EnsureOwnerGroup(ctx context.Context, g OwnerGroup) (int64, error) {
+	if strings.TrimSpace(g.Name) == "" {
+		return 0, fmt.Errorf("resources.EnsureOwnerGroup: %w", invalidf("a group name is required"))
+	}
+	var id int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		id, err = ownerGroupTx(ctx, tx, g)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("resources.EnsureOwnerGroup: %w", err)
+	}
+	return id, nil
+}
