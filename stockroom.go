@@ -21,7 +21,9 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
+	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -31,6 +33,7 @@ import (
 const (
 	DefaultDataDir = "stockroom-data"
 	dbFileName     = "stockroom.db"
+	downloadsDir   = "downloads"
 	filesDirName   = "files"
 )
 
@@ -56,6 +59,16 @@ type Options struct {
 	MaxFileSize int64
 	// Logger receives the library's warnings. Nil means slog.Default().
 	Logger *slog.Logger
+	// AltFS names the alternative filesystems (key to host directory)
+	// whose files Store.AddLocal references in place.
+	AltFS map[string]string
+	// Fetcher downloads remote resources; nil means a fetch.Fetcher with
+	// its defaults, which reaches no private or special address.
+	Fetcher *fetch.Fetcher
+	// Jobs configures the background downloads; Open fills in its Store,
+	// Fetcher, Logger and, unless set, TempFs (the downloads/ folder of
+	// DataDir, or memory with MemoryDB).
+	Jobs jobs.Config
 }
 
 // Library is an open Stockroom: the store of resources and their entities,
@@ -65,6 +78,10 @@ type Library struct {
 	Versions *versions.Versioner
 	Query    *query.Query
 	Blobs    blobstore.Store
+	// Fetcher is the one fetcher of remote URLs.
+	Fetcher *fetch.Fetcher
+	// Jobs runs the background downloads; Open starts it.
+	Jobs *jobs.Manager
 
 	db *sqlitedb.DB
 }
@@ -109,13 +126,38 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	}
 	blobs := aferostore.New(fsys)
 	blobs.MaxSize = opts.MaxFileSize
+	var storeBlobs blobstore.Store = blobs
+	if len(opts.AltFS) > 0 {
+		storeBlobs = resources.NewLocalBlobs(blobs, db.Reader, opts.AltFS)
+	}
 	store, err := resources.New(resources.Config{
 		DB:              db.Writer,
 		ReadDB:          db.Reader,
-		Blobs:           blobs,
+		Blobs:           storeBlobs,
 		AllowDuplicates: opts.AllowDuplicates,
 		Logger:          logger,
 	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+	}
+	fetcher := opts.Fetcher
+	if fetcher == nil {
+		fetcher = &fetch.Fetcher{}
+	}
+	jcfg := opts.Jobs
+	jcfg.Store, jcfg.Fetcher, jcfg.Logger = store, fetcher, logger
+	if jcfg.TempFs == nil {
+		if opts.MemoryDB {
+			jcfg.TempFs = afero.NewMemMapFs()
+		} else {
+			// Created on the first download.
+			jcfg.TempFs = afero.NewBasePathFs(afero.NewOsFs(), filepath.Join(dataDir, downloadsDir))
+		}
+	}
+	jm, err := jobs.New(jcfg)
+	if err == nil {
+		err = jm.Start(ctx)
+	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
 	}
@@ -124,9 +166,15 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Versions: versions.New(store),
 		Query:    query.New(store),
 		Blobs:    blobs,
+		Fetcher:  fetcher,
+		Jobs:     jm,
 		db:       db,
 	}, nil
 }
 
-// Close closes the database. The Library must not be used afterwards.
-func (l *Library) Close() error { return l.db.Close() }
+// Close stops the background downloads (they resume on the next Open) and
+// closes the database. The Library must not be used afterwards.
+func (l *Library) Close() error {
+	l.Jobs.Close()
+	return l.db.Close()
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -36,6 +38,11 @@ type Config struct {
 	MaxBodySize int64
 	// Logger receives one line per request; nil means slog.Default().
 	Logger *slog.Logger
+	// Fetcher and Jobs serve remote URLs and background downloads
+	// (intake.go); nil Fetcher means fetch's defaults, nil Jobs answers
+	// 503 to the job endpoints.
+	Fetcher *fetch.Fetcher
+	Jobs    *jobs.Manager
 }
 
 type api struct {
@@ -45,6 +52,8 @@ type api struct {
 	maxUp    int64
 	maxBody  int64
 	log      *slog.Logger
+	fetcher  *fetch.Fetcher
+	jobs     *jobs.Manager
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -56,6 +65,8 @@ func NewHandler(cfg Config) http.Handler {
 		maxUp:    cfg.MaxUploadSize,
 		maxBody:  cfg.MaxBodySize,
 		log:      cfg.Logger,
+		fetcher:  cfg.Fetcher,
+		jobs:     cfg.Jobs,
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize

@@ -1,4 +1,229 @@
 package httpapi
 
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/resources"
+)
+
 // routeIntake registers the endpoints of remote URLs, background downloads and local files.
-func (a *api) routeIntake(r *router) {}
+func (a *api) routeIntake(r *router) {
+	r.handle("POST", "/v1/resource/remote", a.remote)
+	r.handle("POST", "/v1/resource/local", a.local)
+	r.handle("POST", "/v1/jobs/download/submit", a.submitJobs)
+	r.handle("POST", "/v1/download/submit", a.submitJobs)
+	r.handle("GET", "/v1/jobs/get", a.getJob)
+	r.handle("GET", "/v1/jobs/queue", a.jobQueue)
+	r.handle("POST", "/v1/jobs/cancel", a.jobAction((*jobs.Manager).Cancel))
+	r.handle("POST", "/v1/jobs/pause", a.jobAction((*jobs.Manager).Pause))
+	r.handle("POST", "/v1/jobs/resume", a.jobAction((*jobs.Manager).Resume))
+	r.handle("POST", "/v1/jobs/retry", a.jobAction((*jobs.Manager).Retry))
+	r.handle("GET", "/v1/jobs/events", a.jobEvents)
+}
+
+// failIntake maps the errors that only intake has, then defers to fail.
+// Fetch errors are the user's URL's problem: 400 with the fetcher's
+// message, which never names the address a host resolved to.
+func (a *api) failIntake(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *fetch.Error
+	switch {
+	case errors.As(err, &fe) && !(errors.Is(fe.Kind, context.Canceled) && r.Context().Err() != nil):
+		writeError(w, http.StatusBadRequest, fe.Error())
+	case errors.Is(err, jobs.ErrQueueFull), errors.Is(err, jobs.ErrClosed):
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, lastMessage(err))
+	case errors.Is(err, blobstore.ErrTooLarge):
+		writeError(w, http.StatusBadRequest, "the file is larger than this server stores")
+	default:
+		a.fail(w, r, err)
+	}
+}
+
+// remoteInput reads the fields of a remote upload and its URLs.
+func (d *decoder) remoteInput() ([]string, resources.RemoteInput) {
+	var urls []string
+	for _, s := range d.strs("URL", "url", "URLs") {
+		urls = append(urls, resources.SplitURLs(s)...)
+	}
+	in := resources.RemoteInput{
+		CreateInput: d.createInput(),
+		FileName:    d.str("FileName"),
+		Group: resources.OwnerGroup{
+			Name:         d.str("GroupName"),
+			CategoryName: d.str("GroupCategoryName"),
+			Meta:         d.meta("GroupMeta"),
+		},
+	}
+	if d.err == nil && len(urls) == 0 {
+		d.keep(missing("URL"))
+	}
+	return urls, in
+}
+
+// remote creates resources from URLs, or queues them with background=true.
+func (a *api) remote(w http.ResponseWriter, r *http.Request) {
+	d, err := a.decode(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	background := d.bool("background")
+	urls, in := d.remoteInput()
+	if d.err != nil {
+		a.fail(w, r, d.err)
+		return
+	}
+	if background {
+		a.queue(w, r, urls, in, "remote")
+		return
+	}
+	fetcher := a.fetcher
+	if fetcher == nil {
+		fetcher = &fetch.Fetcher{}
+	}
+	created, err := a.store.CreateRemote(r.Context(), fetcher, urls, in)
+	if err != nil {
+		a.failIntake(w, r, err)
+		return
+	}
+	if len(created) == 1 {
+		writeJSON(w, http.StatusOK, created[0])
+		return
+	}
+	writeJSON(w, http.StatusOK, created)
+}
+
+type queuedBody struct {
+	Queued bool       `json:"queued"`
+	Jobs   []jobs.Job `json:"jobs"`
+}
+
+type jobsBody struct {
+	Jobs []jobs.Job `json:"jobs"`
+}
+
+func (a *api) submitJobs(w http.ResponseWriter, r *http.Request) {
+	d, err := a.decode(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	urls, in := d.remoteInput()
+	if d.err != nil {
+		a.fail(w, r, d.err)
+		return
+	}
+	a.queue(w, r, urls, in, "")
+}
+
+func (a *api) queue(w http.ResponseWriter, r *http.Request, urls []string, in resources.RemoteInput, source string) {
+	if a.jobs == nil {
+		writeError(w, http.StatusServiceUnavailable, "background downloads are not enabled on this server")
+		return
+	}
+	queued, err := a.jobs.Submit(r.Context(), urls, in, source)
+	if err != nil {
+		a.failIntake(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, queuedBody{Queued: true, Jobs: queued})
+}
+
+// jobsReady answers 503 when there is no job manager.
+func (a *api) jobsReady(w http.ResponseWriter) bool {
+	if a.jobs == nil {
+		writeError(w, http.StatusServiceUnavailable, "background downloads are not enabled on this server")
+		return false
+	}
+	return true
+}
+
+func (a *api) getJob(w http.ResponseWriter, r *http.Request) {
+	if !a.jobsReady(w) {
+		return
+	}
+	d, err := a.decode(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	id := d.id("id", "jobId")
+	if d.err != nil {
+		a.fail(w, r, d.err)
+		return
+	}
+	j, err := a.jobs.Get(id)
+	if err != nil {
+		a.failIntake(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (a *api) jobQueue(w http.ResponseWriter, r *http.Request) {
+	if !a.jobsReady(w) {
+		return
+	}
+	writeJSON(w, http.StatusOK, jobsBody{Jobs: a.jobs.List()})
+}
+
+// jobAction serves cancel, pause, resume and retry: the job's ID in, the
+// job as it then is out.
+func (a *api) jobAction(act func(*jobs.Manager, context.Context, int64) (jobs.Job, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !a.jobsReady(w) {
+			return
+		}
+		d, err := a.decode(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		id := d.id("id", "jobId")
+		if d.err != nil {
+			a.fail(w, r, d.err)
+			return
+		}
+		j, err := act(a.jobs, r.Context(), id)
+		if err != nil {
+			a.failIntake(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, j)
+	}
+}
+
+// local references a file of an alternative filesystem as a resource.
+func (a *api) local(w http.ResponseWriter, r *http.Request) {
+	d, err := a.decode(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	in := resources.LocalInput{
+		PathName:    d.str("PathName"),
+		LocalPath:   d.str("LocalPath"),
+		CreateInput: d.createInput(),
+	}
+	if d.err == nil && in.PathName == "" {
+		d.keep(missing("PathName"))
+	}
+	if d.err == nil && in.LocalPath == "" {
+		d.keep(missing("LocalPath"))
+	}
+	if d.err != nil {
+		a.fail(w, r, d.err)
+		return
+	}
+	res, _, err := a.store.AddLocal(r.Context(), in)
+	if err != nil {
+		a.failIntake(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
