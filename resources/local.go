@@ -303,7 +303,7 @@ func localRel(dir, p string) (string, error) {
 	if strings.ContainsRune(p, 0) {
 		return "", invalidf("LocalPath contains a NUL byte")
 	}
-	for _, elem := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == filepath.Separator }) {
+	for _, elem := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' || r == filepath.Separator }) {
 		if elem == ".." {
 			return "", invalidf("LocalPath %q must not contain \"..\"", p)
 		}
