@@ -3,6 +3,7 @@ module github.com/stockroomhq/stockroom
 go 1.26.0
 
 require (
+	github.com/bep/imagemeta v1.0.1 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect

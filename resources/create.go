@@ -13,27 +13,21 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// describe fills the content type and image dimensions of u from its stored
-// bytes: the first bytes for the type, the header for the size.
+// describe fills the content type, the image dimensions (as displayed: EXIF
+// orientation applied) and the EXIF facts of u from its stored bytes.
 func (s *Store) describe(ctx context.Context, u *Upload) error {
 	f, err := s.blobs.Open(ctx, u.Hash)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	head := make([]byte, ingest.HeadSize)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	facts, err := ingest.Describe(f)
+	if err != nil {
 		return err
 	}
-	u.ContentType = ingest.Sniff(head[:n])
-	if ingest.IsImage(u.ContentType) {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		if w, h, ok := ingest.Dimensions(f, u.ContentType); ok {
-			u.Width, u.Height = w, h
-		}
+	u.ContentType, u.Width, u.Height = facts.ContentType, facts.Width, facts.Height
+	if facts.HasEXIF {
+		u.EXIF = facts.EXIF.Meta()
 	}
 	return nil
 }
@@ -135,6 +129,9 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	}
 	meta, err := ParseMeta(in.Meta)
 	if err != nil {
+		return 0, err
+	}
+	if meta, err = withEXIF(meta, up.EXIF); err != nil {
 		return 0, err
 	}
 	hash := up.Hash.String()

@@ -95,7 +95,10 @@ type Upload struct {
 	ContentType string
 	Width       int
 	Height      int
-	released    bool
+	// EXIF holds the file's EXIF facts (see ingest.EXIF.Meta), stored in
+	// a new resource's Meta under ingest.MetaKey; nil when none.
+	EXIF     map[string]any
+	released bool
 }
 
 // Stage streams r into the blob store, detects its content type and image
