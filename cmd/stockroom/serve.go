@@ -46,6 +46,7 @@ type serveConfig struct {
 	logFormat       string
 	altFS           multiFlag
 	allowPrivate    string
+	intake          intakeFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -91,6 +92,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	fs.StringVar(&cfg.logFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (LOG_FORMAT)")
 	fs.Var(&cfg.altFS, "alt-fs", "alternative filesystem key:path, repeatable (FILE_ALT_NAME_N/FILE_ALT_PATH_N); used by local resources")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-fetch", env("ALLOW_PRIVATE_FETCH", ""), "IPs/CIDRs that remote fetches may reach despite being private (ALLOW_PRIVATE_FETCH)")
+	cfg.intake.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -146,6 +148,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 			return nil, &usageError{fmt.Sprintf("-alt-fs %q: want key:path", a)}
 		}
 	}
+	if err := cfg.intake.check(cfg.allowPrivate); err != nil {
+		return nil, err
+	}
 	if isMemoryDSN(cfg.dbDSN) {
 		cfg.memoryDB = true
 	}
@@ -183,8 +188,8 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		handler = slog.NewJSONHandler(out, nil)
 	}
 	logger := slog.New(handler)
-	if len(cfg.altFS) > 0 || cfg.allowPrivate != "" || cfg.ffmpegPath != "" {
-		logger.Warn("-alt-fs, -allow-private-fetch and -ffmpeg-path are accepted but not used by this version")
+	if cfg.ffmpegPath != "" {
+		logger.Warn("-ffmpeg-path is accepted but not used by this version")
 	}
 
 	opts := stockroom.Options{
@@ -197,6 +202,9 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}
 	if cfg.memoryFS || cfg.ephemeral {
 		opts.Fs = afero.NewMemMapFs()
+	}
+	if err := cfg.intake.apply(&opts, cfg.altFS, cfg.allowPrivate); err != nil {
+		return err
 	}
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
@@ -220,11 +228,16 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 			Query:         lib.Query,
 			MaxUploadSize: maxUpload,
 			Logger:        logger,
+			Fetcher:       lib.Fetcher,
+			Jobs:          lib.Jobs,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
+	// Event streams of the download queue end when shutdown begins, or
+	// they would hold it until its timeout.
+	srv.RegisterOnShutdown(func() { lib.Jobs.Close() })
 	ln, err := net.Listen("tcp", cfg.bindAddress)
 	if err != nil {
 		return err

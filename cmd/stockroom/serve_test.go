@@ -48,7 +48,7 @@ func parseOK(t *testing.T, args []string, env map[string]string) serveConfig {
 	return *cfg
 }
 
-var cmpConfig = cmp.AllowUnexported(serveConfig{})
+var cmpConfig = cmp.Options{cmp.AllowUnexported(serveConfig{}), ignoreIntake} // intakeflags_test.go checks intake
 
 func TestParseDefaults(t *testing.T) {
 	got := parseOK(t, nil, nil)
