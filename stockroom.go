@@ -69,6 +69,10 @@ type Options struct {
 	// Fetcher, Logger and, unless set, TempFs (the downloads/ folder of
 	// DataDir, or memory with MemoryDB).
 	Jobs jobs.Config
+	// DisableJobs leaves the background downloads stopped: a tool that
+	// opens the data folder beside a running server (stockroom import)
+	// must not run the server's queue. Library.Jobs then refuses new jobs.
+	DisableJobs bool
 }
 
 // Library is an open Stockroom: the store of resources and their entities,
@@ -155,7 +159,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		}
 	}
 	jm, err := jobs.New(jcfg)
-	if err == nil {
+	if err == nil && !opts.DisableJobs {
 		err = jm.Start(ctx)
 	}
 	if err != nil {

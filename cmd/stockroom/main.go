@@ -1,8 +1,9 @@
 // Command stockroom runs the Stockroom asset server.
 //
 //	stockroom [serve] [flags]
+//	stockroom import [flags] PATH...
 //
-// With no subcommand it serves. Run "stockroom serve -h" for the flags; most
+// With no subcommand it serves; import brings files and folders in. Run "stockroom serve -h" for the flags; most
 // have an environment variable of the same name in capitals (-data-dir has
 // STOCKROOM_DATA_DIR, -alt-fs has FILE_ALT_NAME_N/FILE_ALT_PATH_N), and a
 // flag on the command line wins over its variable.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string) error {
 		switch args[0] {
 		case "serve":
 			return (&serveCommand{}).Run(ctx, args[1:], os.Getenv)
+		case "import":
+			return (&importCommand{}).Run(ctx, args[1:], os.Getenv)
 		case "help":
 			// Same as -h: the flags of serve, the default command.
 			return (&serveCommand{}).Run(ctx, []string{"-h"}, os.Getenv)
