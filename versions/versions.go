@@ -1,7 +1,25 @@
-// Package versions keeps the history of every resource's file: Versioner
+// Package versions keeps the history of every resource's file. Versioner
 // lists and reads the versions that resources.Store writes (version 1 on
-// every create). Uploading, restoring, deleting, cleaning up and comparing
-// versions build on it.
+// every create), uploads new ones, restores, deletes and cleans up old ones,
+// and compares two of them.
+//
+// The rules it keeps:
+//
+//   - Every change appends: an upload or a restore becomes version max+1 and
+//     the current one, and the resource's Hash, Location, FileSize,
+//     ContentType, Width and Height follow it (resources.AppendVersionTx).
+//     A restore points at the old blob; no bytes are copied.
+//   - The current version is never deleted, by Delete or by a cleanup.
+//   - Blobs are shared between resources and versions: one is removed only
+//     once the transaction that dropped its last reference has committed, and
+//     never while an upload has it pinned (resources.Store.RemoveUnreferencedBlobs).
+//   - A version named together with a resource must belong to it: a version
+//     of another resource is invalid input (resources.ErrInvalid), not a
+//     missing one.
+//
+// Errors wrap the kinds of package resources (ErrNotFound, ErrInvalid,
+// ErrConflict), so that callers and the HTTP layer compare them with
+// errors.Is.
 package versions
 
 import (
@@ -9,18 +27,30 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // Versioner reads and changes the version history of resources. It is safe
-// for concurrent use.
+// for concurrent use once its fields are set.
 type Versioner struct {
+	// Now tells the time that cleanups measure ages against; nil means
+	// time.Now. Set it before first use.
+	Now func() time.Time
+
 	store *resources.Store
 }
 
 // New returns a Versioner over the store's database and blobs.
 func New(store *resources.Store) *Versioner { return &Versioner{store: store} }
+
+func (v *Versioner) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
 
 // List returns the versions of a resource, newest first.
 func (v *Versioner) List(ctx context.Context, resourceID int64) ([]*resources.Version, error) {
