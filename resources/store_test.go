@@ -198,7 +198,8 @@ func TestMigrate(t *testing.T) {
 	}
 	want := []string{
 		"categories", "download_jobs", "group_tags", "groups", "groups_related_notes", "groups_related_resources",
-		"local_files", "note_tags", "notes", "resource_categories", "resource_notes", "resource_tags",
+		"image_hashes", "local_files", "media_queue", "media_settings", "note_tags", "notes", "resource_categories",
+		"resource_notes", "resource_similar", "resource_tags",
 		"resource_versions", "resources", "series", "stockroom_migrations", "tags",
 	}
 	if err := resources.Migrate(ctx, db.Writer); err != nil {

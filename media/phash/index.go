@@ -185,3 +185,14 @@ func flipMasks(r int) []uint16 {
 	masks[r] = m
 	return m
 }
+
+// Range calls fn for every entry, in no particular order. fn must not use
+// the Index.
+func (x *Index) Range(fn func(id int64, key, extra uint64)) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for id, slot := range x.byID {
+		e := x.entries[slot]
+		fn(id, e.key, e.extra)
+	}
+}

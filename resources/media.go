@@ -1,0 +1,196 @@
+package resources
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stockroomhq/stockroom/media/imaging"
+	"github.com/stockroomhq/stockroom/media/phash"
+)
+
+// Defaults for MediaConfig.
+const (
+	// DefaultSimilarityThreshold is the largest Hamming distance (of 64
+	// bits) at which two images count as similar.
+	DefaultSimilarityThreshold = 10
+	// MaxSimilarityThreshold bounds the threshold.
+	MaxSimilarityThreshold = phash.MaxRadius
+	// DefaultMediaPollInterval is how often an idle worker looks for
+	// work that another process (or a missed wake-up) queued.
+	DefaultMediaPollInterval = time.Second
+)
+
+// MediaConfig configures Media. The zero value holds the defaults.
+type MediaConfig struct {
+	// MaxPixels bounds the width × height of images that are decoded
+	// (rotation, hashing); larger ones are refused before decoding.
+	// 0 means imaging.DefaultMaxPixels (100 megapixels).
+	MaxPixels int64
+	// SimilarityThreshold is the largest distance between the dHashes,
+	// and between the pHashes, of two similar images. 0 means
+	// DefaultSimilarityThreshold; a negative value means 0 (only
+	// perceptually identical images). At most MaxSimilarityThreshold.
+	SimilarityThreshold int
+	// PollInterval is how often the idle worker checks for queued work;
+	// 0 means DefaultMediaPollInterval.
+	PollInterval time.Duration
+	// Logger receives the worker's warnings; nil means the Store's.
+	Logger *slog.Logger
+}
+
+// Media is the image work of a Store: rotating images, and the perceptual
+// hashes and similar pairs that a background worker keeps up to date.
+//
+// Database triggers queue every resource whose content changes, whoever
+// changes it; the worker (Start) hashes new images, files them in an
+// in-memory index, and records their similar pairs in resource_similar.
+// Sync does the same work at once. A Media is safe for concurrent use; one
+// process should run the worker of a database.
+type Media struct {
+	store     *Store
+	maxPixels int64
+	threshold int
+	poll      time.Duration
+	log       *slog.Logger
+
+	index *phash.Index
+
+	// workMu serializes the processing of the queue (worker and Sync)
+	// and guards loaded.
+	workMu sync.Mutex
+	loaded bool
+
+	wake   chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewMedia returns the Media of s. It does no work until Start or Sync.
+func NewMedia(s *Store, cfg MediaConfig) *Media {
+	m := &Media{
+		store:     s,
+		maxPixels: cfg.MaxPixels,
+		threshold: cfg.SimilarityThreshold,
+		poll:      cfg.PollInterval,
+		log:       cfg.Logger,
+		index:     phash.NewIndex(),
+		wake:      make(chan struct{}, 1),
+	}
+	if m.maxPixels <= 0 {
+		m.maxPixels = imaging.DefaultMaxPixels
+	}
+	switch {
+	case m.threshold == 0:
+		m.threshold = DefaultSimilarityThreshold
+	case m.threshold < 0:
+		m.threshold = 0
+	}
+	m.threshold = min(m.threshold, MaxSimilarityThreshold)
+	if m.poll <= 0 {
+		m.poll = DefaultMediaPollInterval
+	}
+	if m.log == nil {
+		m.log = s.log
+	}
+	m.log = m.log.With("part", "media")
+	return m
+}
+
+// Threshold is the similarity threshold in use.
+func (m *Media) Threshold() int { return m.threshold }
+
+// MaxPixels is the pixel limit in use.
+func (m *Media) MaxPixels() int64 { return m.maxPixels }
+
+// Start loads the index and starts the background worker, which runs until
+// Close. Starting twice is an error.
+func (m *Media) Start(ctx context.Context) error {
+	if m.cancel != nil {
+		return errors.New("resources.Media.Start: already started")
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.done = make(chan struct{})
+	go m.run(ctx)
+	return nil
+}
+
+// Close stops the worker and waits for it. Work in progress is left queued
+// and resumes on the next Start. Close is idempotent.
+func (m *Media) Close() error {
+	if m.cancel == nil {
+		return nil
+	}
+	m.cancel()
+	<-m.done
+	return nil
+}
+
+// Wake tells the worker that work was queued, so that it need not wait for
+// its next poll.
+func (m *Media) Wake() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Media) run(ctx context.Context) {
+	defer close(m.done)
+	backoff := m.poll
+	for {
+		n, err := m.step(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			m.log.Warn("media worker", "err", err)
+			backoff = min(2*backoff, time.Minute)
+		case n > 0:
+			backoff = m.poll
+			continue // more may be queued
+		default:
+			backoff = m.poll
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-m.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Sync processes everything queued now and returns when the queue is
+// empty (as far as this process sees) or ctx ends.
+func (m *Media) Sync(ctx context.Context) error {
+	for {
+		n, err := m.step(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// step loads the index if needed, then processes one batch of the queue.
+// It reports the number of queue rows handled.
+func (m *Media) step(ctx context.Context) (int, error) {
+	m.workMu.Lock()
+	defer m.workMu.Unlock()
+	if !m.loaded {
+		if err := m.load(ctx); err != nil {
+			return 0, err
+		}
+		m.loaded = true
+	}
+	return m.processBatch(ctx)
+}

@@ -1,0 +1,192 @@
+package resources
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/gif"
+	"io"
+
+	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/media/imaging"
+	"github.com/stockroomhq/stockroom/media/jpegscale"
+	"github.com/stockroomhq/stockroom/resources/ingest"
+)
+
+// Rotate turns the image of resource id clockwise by degrees (90, 180 or
+// 270; anything else is ErrInvalid) and appends the result as a new
+// version, which becomes current. The image is shown as its EXIF
+// orientation says before it is turned, and the result carries no
+// orientation: it looks turned by exactly degrees. It is re-encoded in its
+// own format: JPEG at about the quality it was saved with, PNG, GIF (every
+// frame of an animation), BMP, TIFF. Content that is not a raster image,
+// WebP (no encoder here), images over the pixel limit and undecodable data
+// are ErrUnsupported. A concurrent change of the resource's file makes it
+// ErrConflict. It returns the resource as stored.
+func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, error) {
+	const op = "resources.Rotate"
+	if degrees != 90 && degrees != 180 && degrees != 270 {
+		return nil, fmt.Errorf("%s: %w", op, invalidf("Degrees must be 90, 180 or 270, not %d", degrees))
+	}
+	s := m.store
+	r, err := s.getWith(ctx, s.db, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	ct := r.ContentType
+	if !imaging.IsRaster(ct) {
+		return nil, fmt.Errorf("%s: %w: %s is not a raster image", op, ErrUnsupported, describeType(ct))
+	}
+	if !imaging.CanEncode(ct) {
+		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, ErrUnsupported, ct)
+	}
+	h, err := blobstore.ParseHash(r.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	f, err := s.blobs.Open(ctx, h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer f.Close()
+	encode, err := m.rotated(f, ct, degrees)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		err := encode(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	up, err := s.Stage(ctx, pr)
+	pr.CloseWithError(errors.New("rotate: staging stopped")) // ends the encoder if Stage failed early
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer s.Release(ctx, up)
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var current string
+		if err := tx.NewSelect().Table("resources").Column("hash").Where("id = ?", id).Scan(ctx, &current); err != nil {
+			return err
+		}
+		if current != r.Hash {
+			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", ErrConflict)
+		}
+		_, err := AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	m.Wake()
+	out, err := s.getWith(ctx, s.db, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// rotated decodes the image in f and returns a function that writes it
+// turned and re-encoded.
+func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Writer) error, error) {
+	opts := imaging.Options{MaxPixels: m.maxPixels}
+	if ct == "image/gif" {
+		return m.rotatedGIF(f, degrees, opts)
+	}
+	quality := 0
+	if ct == "image/jpeg" {
+		head := make([]byte, 256<<10)
+		n, _ := f.ReadAt(head, 0)
+		if q, ok := jpegscale.EstimateQuality(head[:n]); ok {
+			quality = min(max(q, 75), 95)
+		}
+	}
+	d, err := imaging.Decode(f, ct, opts)
+	if err != nil {
+		return nil, unsupportedImage(err)
+	}
+	img := imaging.Rotate(imaging.Orient(d.Image, d.Orientation), degrees)
+	return func(w io.Writer) error { return imaging.Encode(w, img, ct, quality) }, nil
+}
+
+// rotatedGIF turns every frame of a (possibly animated) GIF.
+func (m *Media) rotatedGIF(f blobstore.File, degrees int, opts imaging.Options) (func(io.Writer) error, error) {
+	if _, _, err := imaging.Config(f, "image/gif", opts); err != nil {
+		return nil, unsupportedImage(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	g, err := decodeAllGIF(bufio.NewReader(f))
+	if err != nil {
+		return nil, unsupportedImage(fmt.Errorf("%w: %v", imaging.ErrDecode, err))
+	}
+	var total int64
+	for _, fr := range g.Image {
+		total += int64(fr.Rect.Dx()) * int64(fr.Rect.Dy())
+	}
+	if total > 4*m.maxPixels {
+		return nil, unsupportedImage(imaging.ErrTooManyPixels)
+	}
+	o := map[int]ingest.Orientation{90: ingest.OrientRotate90, 180: ingest.OrientRotate180, 270: ingest.OrientRotate270}[degrees]
+	w, h := g.Config.Width, g.Config.Height
+	for i, fr := range g.Image {
+		turned := imaging.Orient(fr, o).(*image.Paletted)
+		turned.Rect = orientRect(fr.Rect, w, h, o)
+		g.Image[i] = turned
+	}
+	if o.SwapsAxes() {
+		g.Config.Width, g.Config.Height = h, w
+	}
+	return func(wr io.Writer) error { return gif.EncodeAll(wr, g) }, nil
+}
+
+func decodeAllGIF(r io.Reader) (g *gif.GIF, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			g, err = nil, errors.New("decoder panicked")
+		}
+	}()
+	return gif.DecodeAll(r)
+}
+
+// orientRect is where the rectangle r of a w×h canvas lands when the
+// canvas is turned by a quarter-turn orientation (6, 3 or 8).
+func orientRect(r image.Rectangle, w, h int, o ingest.Orientation) image.Rectangle {
+	switch o {
+	case ingest.OrientRotate90: // (x, y) -> (h-1-y, x)
+		return image.Rect(h-r.Max.Y, r.Min.X, h-r.Min.Y, r.Max.X)
+	case ingest.OrientRotate180: // -> (w-1-x, h-1-y)
+		return image.Rect(w-r.Max.X, h-r.Max.Y, w-r.Min.X, h-r.Min.Y)
+	case ingest.OrientRotate270: // -> (y, w-1-x)
+		return image.Rect(r.Min.Y, w-r.Max.X, r.Max.Y, w-r.Min.X)
+	}
+	return r
+}
+
+// unsupportedImage turns a decoding failure into ErrUnsupported with a
+// message for the client.
+func unsupportedImage(err error) error {
+	switch {
+	case errors.Is(err, imaging.ErrTooManyPixels):
+		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+	case errors.Is(err, imaging.ErrDecode), errors.Is(err, imaging.ErrNotRaster):
+		return fmt.Errorf("%w: the image cannot be decoded (%v)", ErrUnsupported, err)
+	}
+	return err
+}
+
+func describeType(ct string) string {
+	if ct == "" {
+		return "content of unknown type"
+	}
+	return ct
+}

@@ -1,0 +1,310 @@
+package resources
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/media/imaging"
+	"github.com/stockroomhq/stockroom/media/phash"
+)
+
+// The status values of image_hashes.
+const (
+	hashOK     = 0
+	hashFlat   = 1
+	hashFailed = 2
+)
+
+// mediaBatch is how many queued rows one step handles.
+const mediaBatch = 64
+
+// hashDecodeSize is the smallest size an image is decoded at for hashing:
+// plenty for the 32×32 grid of pHash, and lets a JPEG decode at 1/8.
+const hashDecodeSize = 64
+
+// load fills the index from the stored hashes and brings the pairs in line
+// with the configured threshold.
+func (m *Media) load(ctx context.Context) error {
+	const op = "resources.Media.load"
+	rows, err := m.store.rdb.QueryContext(ctx, `SELECT r.id, h.dhash, h.phash FROM resources r
+		JOIN image_hashes h ON h.content_hash = r.hash WHERE h.status = ?`, hashOK)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, d, p int64
+		if err := rows.Scan(&id, &d, &p); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		m.index.Add(id, uint64(d), uint64(p))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := m.reconcileThreshold(ctx); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// reconcileThreshold makes the stored pairs match the threshold: a lower
+// one drops the pairs now too far apart, a higher one recomputes them.
+func (m *Media) reconcileThreshold(ctx context.Context) error {
+	var stored string
+	err := m.store.db.NewRaw(`SELECT value FROM media_settings WHERE name = 'similarity_threshold'`).Scan(ctx, &stored)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	old, convErr := strconv.Atoi(stored)
+	if err == nil && convErr == nil && old == m.threshold {
+		return nil
+	}
+	return m.store.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err == nil && convErr == nil && old > m.threshold {
+			if _, err := tx.NewRaw(`DELETE FROM resource_similar WHERE distance > ?`, m.threshold).Exec(ctx); err != nil {
+				return err
+			}
+		} else {
+			if _, err := tx.NewRaw(`DELETE FROM resource_similar`).Exec(ctx); err != nil {
+				return err
+			}
+			// Every filed image against the index: each pair is found
+			// from both sides, and inserted once per direction.
+			var ids []int64
+			m.index.Range(func(id int64, d, p uint64) { ids = append(ids, id) })
+			for _, id := range ids {
+				d, p, _ := m.index.Get(id)
+				var pairs [][3]int64
+				m.index.Near(d, m.threshold, p, m.threshold, func(x phash.Match) {
+					if x.ID != id {
+						pairs = append(pairs, [3]int64{id, x.ID, int64(max(x.Distance, x.Extra))})
+					}
+				})
+				if err := insertPairs(ctx, tx, pairs); err != nil {
+					return err
+				}
+			}
+		}
+		_, err := tx.NewRaw(`INSERT INTO media_settings (name, value) VALUES ('similarity_threshold', ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, strconv.Itoa(m.threshold)).Exec(ctx)
+		return err
+	})
+}
+
+// insertPairs records (resource, other, distance) rows in one direction;
+// callers give both.
+func insertPairs(ctx context.Context, tx bun.IDB, pairs [][3]int64) error {
+	for _, p := range pairs {
+		if _, err := tx.NewRaw(`INSERT OR REPLACE INTO resource_similar (resource_id, other_id, distance)
+			SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?) AND EXISTS (SELECT 1 FROM resources WHERE id = ?)`,
+			p[0], p[1], p[2], p[0], p[1]).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queued is one resource of a batch as the database knows it now.
+type queued struct {
+	resourceID  int64
+	present     bool
+	hash        string
+	contentType string
+	hashed      bool // image_hashes has a row for hash
+	dhash       int64
+	phash       int64
+	status      int
+}
+
+// processBatch handles up to mediaBatch queued rows.
+func (m *Media) processBatch(ctx context.Context) (int, error) {
+	const op = "resources.Media"
+	rows, err := m.store.rdb.QueryContext(ctx, `SELECT q.id, q.resource_id, r.id IS NOT NULL,
+			coalesce(r.hash, ''), coalesce(r.content_type, ''), h.content_hash IS NOT NULL,
+			coalesce(h.dhash, 0), coalesce(h.phash, 0), coalesce(h.status, 0)
+		FROM media_queue q
+		LEFT JOIN resources r ON r.id = q.resource_id
+		LEFT JOIN image_hashes h ON h.content_hash = r.hash
+		ORDER BY q.id LIMIT ?`, mediaBatch)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	var (
+		maxQueueID int64
+		n          int
+		items      []*queued
+		byID       = map[int64]*queued{}
+	)
+	for rows.Next() {
+		var qid int64
+		it := &queued{}
+		if err := rows.Scan(&qid, &it.resourceID, &it.present, &it.hash, &it.contentType, &it.hashed, &it.dhash, &it.phash, &it.status); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("%s: %w", op, err)
+		}
+		maxQueueID = max(maxQueueID, qid)
+		n++
+		if _, seen := byID[it.resourceID]; !seen {
+			items = append(items, it)
+		}
+		byID[it.resourceID] = it
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+
+	type newHash struct {
+		hash         string
+		dhash, phash int64
+		status       int
+	}
+	var hashes []newHash
+	pairs := map[int64][][3]int64{} // resource → its pairs (both directions)
+	computed := map[string]newHash{}
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if !it.present || !imaging.IsRaster(it.contentType) {
+			m.index.Remove(it.resourceID)
+			pairs[it.resourceID] = nil
+			continue
+		}
+		if !it.hashed {
+			h, done := computed[it.hash]
+			if !done {
+				h = newHash{hash: it.hash}
+				h.status, h.dhash, h.phash = m.hashContent(ctx, it.hash, it.contentType)
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				computed[it.hash] = h
+				hashes = append(hashes, h)
+			}
+			it.status, it.dhash, it.phash = h.status, h.dhash, h.phash
+		}
+		if it.status != hashOK {
+			m.index.Remove(it.resourceID)
+			pairs[it.resourceID] = nil
+			continue
+		}
+		d, p := uint64(it.dhash), uint64(it.phash)
+		var ps [][3]int64
+		m.index.Near(d, m.threshold, p, m.threshold, func(x phash.Match) {
+			if x.ID != it.resourceID {
+				dist := int64(max(x.Distance, x.Extra))
+				ps = append(ps, [3]int64{it.resourceID, x.ID, dist}, [3]int64{x.ID, it.resourceID, dist})
+			}
+		})
+		m.index.Add(it.resourceID, d, p)
+		pairs[it.resourceID] = ps
+	}
+
+	err = m.store.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, h := range hashes {
+			if _, err := tx.NewRaw(`INSERT OR IGNORE INTO image_hashes (content_hash, dhash, phash, status) VALUES (?, ?, ?, ?)`,
+				h.hash, h.dhash, h.phash, h.status).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		// All removals first: a pair between two resources of this batch
+		// is in the list of the later one only.
+		for id := range pairs {
+			if _, err := tx.NewRaw(`DELETE FROM resource_similar WHERE resource_id = ? OR other_id = ?`, id, id).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		for _, ps := range pairs {
+			if err := insertPairs(ctx, tx, ps); err != nil {
+				return err
+			}
+		}
+		_, err := tx.NewRaw(`DELETE FROM media_queue WHERE id <= ?`, maxQueueID).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return n, nil
+}
+
+// hashContent decodes stored content small and computes its hashes. Content
+// that cannot be hashed (missing, over the pixel limit, undecodable) gets
+// hashFailed and is not retried; a flat image gets hashFlat.
+func (m *Media) hashContent(ctx context.Context, hex, contentType string) (status int, dhash, phashv int64) {
+	h, err := blobstore.ParseHash(hex)
+	if err != nil {
+		return hashFailed, 0, 0
+	}
+	f, err := m.store.blobs.Open(ctx, h)
+	if err != nil {
+		if !errors.Is(err, blobstore.ErrNotFound) {
+			m.log.Warn("opening content to hash it", "hash", hex, "err", err)
+		}
+		return hashFailed, 0, 0
+	}
+	defer f.Close()
+	d, err := imaging.Decode(f, contentType, imaging.Options{MaxPixels: m.maxPixels, MinWidth: hashDecodeSize, MinHeight: hashDecodeSize})
+	if err != nil {
+		return hashFailed, 0, 0
+	}
+	hs := phash.Compute(imaging.Orient(d.Image, d.Orientation))
+	if hs.Flat {
+		return hashFlat, 0, 0
+	}
+	return hashOK, int64(hs.DHash), int64(hs.PHash)
+}
+
+// SimilarResource is a resource found similar to another, with the
+// distance between their images (the larger of the dHash and pHash Hamming
+// distances, 0 to the similarity threshold).
+type SimilarResource struct {
+	*Resource
+	Distance int `json:"Distance"`
+}
+
+// MaxSimilar bounds the answer of Similar.
+const MaxSimilar = 500
+
+// Similar lists the resources whose images are similar to that of resource
+// id, closest first (at most MaxSimilar). It reads the pairs the Media
+// worker recorded; an image not yet processed, or a resource that is not an
+// image, has none.
+func (s *Store) Similar(ctx context.Context, id int64) ([]SimilarResource, error) {
+	const op = "resources.Similar"
+	if err := ensureExist(ctx, s.rdb, "resources", "resource", []int64{id}); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	var pairs []struct {
+		OtherID  int64 `bun:"other_id"`
+		Distance int   `bun:"distance"`
+	}
+	err := s.rdb.NewRaw(`SELECT other_id, distance FROM resource_similar WHERE resource_id = ?
+		ORDER BY distance, other_id LIMIT ?`, id, MaxSimilar).Scan(ctx, &pairs)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	out := make([]SimilarResource, 0, len(pairs))
+	for _, p := range pairs {
+		r, err := s.getWith(ctx, s.rdb, p.OtherID)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted since
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		out = append(out, SimilarResource{Resource: r, Distance: p.Distance})
+	}
+	return out, nil
+}
