@@ -26,6 +26,10 @@ func (a *api) routeIntake(r *router) {
 	r.handle("GET", "/v1/jobs/events", a.jobEvents)
 }
 
+// defaultFetcher serves handlers configured without a Fetcher: fetch's
+// defaults, which reach no private or special address.
+var defaultFetcher = &fetch.Fetcher{}
+
 // failIntake maps the errors that only intake has, then defers to fail.
 // Fetch errors are the user's URL's problem: 400 with the fetcher's
 // message, which never names the address a host resolved to.
@@ -84,7 +88,7 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 	}
 	fetcher := a.fetcher
 	if fetcher == nil {
-		fetcher = &fetch.Fetcher{}
+		fetcher = defaultFetcher
 	}
 	created, err := a.store.CreateRemote(r.Context(), fetcher, urls, in)
 	if err != nil {
