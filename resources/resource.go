@@ -182,34 +182,32 @@ func (s *Store) DeleteMany(ctx context.Context, ids []int64) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", ids); err != nil {
 			return err
 		}
-		for start := 0; start < len(ids); start += chunkSize {
-			chunk := bun.In(ids[start:min(start+chunkSize, len(ids))])
-			var hs []string
-			if err := tx.NewRaw(`SELECT hash FROM resources WHERE id IN (?) UNION SELECT hash FROM resource_versions WHERE resource_id IN (?)`, chunk, chunk).Scan(ctx, &hs); err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			hashes = append(hashes, hs...)
-			if _, err := tx.NewDelete().Table("resources").Where("id IN (?)", chunk).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		hashes, err = deleteRows(ctx, tx, ids)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	s.removeUnreferenced(context.WithoutCancel(ctx), dedupe(hashes))
+	s.RemoveUnreferencedBlobs(ctx, hashes)
 	return nil
 }
 
-func dedupe(xs []string) []string {
-	seen := make(map[string]bool, len(xs))
-	out := xs[:0]
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
+// deleteRows deletes the resources (their versions and links go by cascade)
+// and returns the hashes they and their versions referred to, for removal
+// after the commit.
+func deleteRows(ctx context.Context, tx bun.IDB, ids []int64) ([]string, error) {
+	var hashes []string
+	for start := 0; start < len(ids); start += chunkSize {
+		chunk := bun.In(ids[start:min(start+chunkSize, len(ids))])
+		var hs []string
+		if err := tx.NewRaw(`SELECT hash FROM resources WHERE id IN (?) UNION SELECT hash FROM resource_versions WHERE resource_id IN (?)`, chunk, chunk).Scan(ctx, &hs); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		hashes = append(hashes, hs...)
+		if _, err := tx.NewDelete().Table("resources").Where("id IN (?)", chunk).Exec(ctx); err != nil {
+			return nil, err
 		}
 	}
-	return out
+	return hashes, nil
 }
