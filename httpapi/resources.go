@@ -18,7 +18,6 @@ func (a *api) routeResources(r *router) {
 	r.handle("GET", "/v1/resource/view", a.viewResource)
 	r.handle("GET", "/v1/resources", a.listResources)
 	r.handle("GET", "/v1/resources/meta/keys", a.metaKeys)
-	r.handle("POST", "/v1/resources/delete", a.deleteResources)
 }
 
 // resourceID are the names a resource ID may come under.
@@ -160,27 +159,6 @@ func (a *api) deleteResource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, deletedBody{ID: id})
-}
-
-func (a *api) deleteResources(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ids := d.ids("ID", "Ids")
-	if d.err == nil && len(ids) == 0 {
-		d.keep(missing("ID"))
-	}
-	if d.err != nil {
-		a.fail(w, r, d.err)
-		return
-	}
-	if err := a.store.DeleteMany(r.Context(), ids); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 func (a *api) viewResource(w http.ResponseWriter, r *http.Request) {
