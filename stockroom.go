@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore"
@@ -24,6 +25,7 @@ import (
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -72,7 +74,30 @@ type Options struct {
 	// DisableJobs leaves the background downloads stopped: a tool that
 	// opens the data folder beside a running server (stockroom import)
 	// must not run the server's queue. Library.Jobs then refuses new jobs.
+	// It also leaves the media worker stopped, for the same reason.
 	DisableJobs bool
+	// Media configures image work: the pixel limit of decoded images and
+	// the similarity threshold. Its zero value holds the defaults.
+	Media resources.MediaConfig
+	// Previews configures previews; Open fills in the blob access and,
+	// unless set, MaxPixels from Media and the Logger.
+	Previews PreviewOptions
+	// DisableMediaWorker leaves the worker that hashes images and records
+	// similar pairs stopped (Library.Media.Sync still does the work).
+	DisableMediaWorker bool
+}
+
+// PreviewOptions are the settings of Library.Previews; zero values mean
+// the defaults of preview.Service.
+type PreviewOptions struct {
+	// Concurrency bounds the previews rendered at once; 0 means
+	// GOMAXPROCS.
+	Concurrency int
+	// FFmpegPath is the ffmpeg binary for video previews; empty means
+	// videos get a placeholder.
+	FFmpegPath string
+	// FFmpegTimeout bounds one ffmpeg run.
+	FFmpegTimeout time.Duration
 }
 
 // Library is an open Stockroom: the store of resources and their entities,
@@ -86,6 +111,11 @@ type Library struct {
 	Fetcher *fetch.Fetcher
 	// Jobs runs the background downloads; Open starts it.
 	Jobs *jobs.Manager
+	// Media rotates images and keeps perceptual hashes and similar pairs
+	// up to date; Open starts its worker.
+	Media *resources.Media
+	// Previews renders previews, cached beside the blobs.
+	Previews *preview.Service
 
 	db *sqlitedb.DB
 }
@@ -111,6 +141,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		}
 	}
 	fsys := opts.Fs
+	localDir := ""
 	if fsys == nil {
 		dir := opts.FilesDir
 		if dir == "" {
@@ -120,6 +151,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		fsys = afero.NewBasePathFs(afero.NewOsFs(), dir)
+		localDir = dir
 	}
 	db, err := sqlitedb.Open(ctx, dbOpts)
 	if err != nil {
@@ -130,6 +162,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	}
 	blobs := aferostore.New(fsys)
 	blobs.MaxSize = opts.MaxFileSize
+	blobs.LocalDir = localDir
 	var storeBlobs blobstore.Store = blobs
 	if len(opts.AltFS) > 0 {
 		storeBlobs = resources.NewLocalBlobs(blobs, db.Reader, opts.AltFS)
@@ -165,6 +198,27 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
 	}
+	mcfg := opts.Media
+	if mcfg.Logger == nil {
+		mcfg.Logger = logger
+	}
+	media := resources.NewMedia(store, mcfg)
+	if !opts.DisableJobs && !opts.DisableMediaWorker {
+		if err := media.Start(ctx); err != nil {
+			jm.Close()
+			return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+		}
+	}
+	previews := &preview.Service{
+		Blobs:         store.Blobs(),
+		Derived:       blobs,
+		LocalPaths:    blobs,
+		MaxPixels:     media.MaxPixels(),
+		Concurrency:   opts.Previews.Concurrency,
+		FFmpegPath:    opts.Previews.FFmpegPath,
+		FFmpegTimeout: opts.Previews.FFmpegTimeout,
+		Logger:        logger.With("component", "preview"),
+	}
 	return &Library{
 		Store:    store,
 		Versions: versions.New(store),
@@ -172,6 +226,8 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Blobs:    blobs,
 		Fetcher:  fetcher,
 		Jobs:     jm,
+		Media:    media,
+		Previews: previews,
 		db:       db,
 	}, nil
 }
@@ -180,5 +236,6 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 // closes the database. The Library must not be used afterwards.
 func (l *Library) Close() error {
 	l.Jobs.Close()
+	l.Media.Close()
 	return l.db.Close()
 }

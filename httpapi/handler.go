@@ -13,6 +13,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -43,6 +44,12 @@ type Config struct {
 	// 503 to the job endpoints.
 	Fetcher *fetch.Fetcher
 	Jobs    *jobs.Manager
+	// Media rotates images and runs similarity (media.go); nil means one
+	// with default settings and no background worker.
+	Media *resources.Media
+	// Previews renders previews (media.go); nil means one over
+	// Store.Blobs() with default settings.
+	Previews *preview.Service
 }
 
 type api struct {
@@ -54,6 +61,8 @@ type api struct {
 	log      *slog.Logger
 	fetcher  *fetch.Fetcher
 	jobs     *jobs.Manager
+	media    *resources.Media
+	previews *preview.Service
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -67,6 +76,8 @@ func NewHandler(cfg Config) http.Handler {
 		log:      cfg.Logger,
 		fetcher:  cfg.Fetcher,
 		jobs:     cfg.Jobs,
+		media:    cfg.Media,
+		previews: cfg.Previews,
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize

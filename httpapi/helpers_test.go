@@ -105,6 +105,12 @@ func newTestEnv(tb testing.TB, options ...envOption) *testEnv {
 		tb.Fatal(err)
 	}
 	c.cfg.Store, c.cfg.Versions, c.cfg.Query, c.cfg.Logger = lib.Store, lib.Versions, lib.Query, logger
+	if c.cfg.Media == nil {
+		c.cfg.Media = lib.Media
+	}
+	if c.cfg.Previews == nil {
+		c.cfg.Previews = lib.Previews
+	}
 	e := &testEnv{Lib: lib, Fs: c.opts.Fs, logs: logs}
 	h := httpapi.NewHandler(c.cfg)
 	e.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

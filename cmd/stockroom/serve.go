@@ -47,6 +47,7 @@ type serveConfig struct {
 	altFS           multiFlag
 	allowPrivate    string
 	intake          intakeFlags
+	media           mediaFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -93,6 +94,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	fs.Var(&cfg.altFS, "alt-fs", "alternative filesystem key:path, repeatable (FILE_ALT_NAME_N/FILE_ALT_PATH_N); used by local resources")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-fetch", env("ALLOW_PRIVATE_FETCH", ""), "IPs/CIDRs that remote fetches may reach despite being private (ALLOW_PRIVATE_FETCH)")
 	cfg.intake.register(fs, getenv, badEnv)
+	cfg.media.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -151,6 +153,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if err := cfg.intake.check(cfg.allowPrivate); err != nil {
 		return nil, err
 	}
+	if err := cfg.media.check(); err != nil {
+		return nil, err
+	}
 	if isMemoryDSN(cfg.dbDSN) {
 		cfg.memoryDB = true
 	}
@@ -188,9 +193,6 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		handler = slog.NewJSONHandler(out, nil)
 	}
 	logger := slog.New(handler)
-	if cfg.ffmpegPath != "" {
-		logger.Warn("-ffmpeg-path is accepted but not used by this version")
-	}
 
 	opts := stockroom.Options{
 		DataDir:         cfg.dataDir,
@@ -206,6 +208,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err := cfg.intake.apply(&opts, cfg.altFS, cfg.allowPrivate); err != nil {
 		return err
 	}
+	cfg.media.apply(&opts, cfg.ffmpegPath)
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
 		return err
@@ -230,6 +233,8 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 			Logger:        logger,
 			Fetcher:       lib.Fetcher,
 			Jobs:          lib.Jobs,
+			Media:         lib.Media,
+			Previews:      lib.Previews,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -7,7 +7,10 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"math"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/imaging"
@@ -141,7 +144,10 @@ func TestResizeKeepsColoursAndAlpha(t *testing.T) {
 			t.Fatalf("%s: size %v", kind, got.Bounds())
 		}
 		corner := image.Rect(2, 2, 18, 8)
-		if err := sameRGBA(imagetest.Quadrants(40, 20).SubImage(corner), got.SubImage(corner), 6); err != nil {
+		sub := got.(interface {
+			SubImage(image.Rectangle) image.Image
+		}).SubImage(corner)
+		if err := sameRGBA(imagetest.Quadrants(40, 20).SubImage(corner), sub, 6); err != nil {
 			t.Errorf("%s top-left corner: %v", kind, err)
 		}
 	}
@@ -223,4 +229,39 @@ func TestDecodeRejects(t *testing.T) {
 	if _, err := imaging.Decode(bytes.NewReader(bad), "image/png", imaging.Options{}); !errors.Is(err, imaging.ErrDecode) {
 		t.Errorf("corrupt PNG: %v, want ErrDecode", err)
 	}
+}
+
+// TestResizeMatchesCatmullRom checks the resampler against x/image/draw's
+// Catmull-Rom on the same input, for the types with their own paths.
+func TestResizeMatchesCatmullRom(t *testing.T) {
+	src := imagetest.Photo(400, 300, 5)
+	for _, size := range [][2]int{{100, 75}, {250, 180}, {399, 299}, {600, 450}} {
+		want := image.NewRGBA(image.Rect(0, 0, size[0], size[1]))
+		xdraw.CatmullRom.Scale(want, want.Rect, src, src.Bounds(), xdraw.Src, nil)
+		for _, kind := range []string{"RGBA", "YCbCr444", "YCbCr420"} {
+			got := imaging.Resize(convert(src, kind), size[0], size[1])
+			if p := psnr(want, got); p < 33 {
+				t.Errorf("%s to %v: PSNR %.1f dB against x/image/draw, want at least 33", kind, size, p)
+			}
+		}
+	}
+}
+
+func psnr(a, b image.Image) float64 {
+	var sum float64
+	var n int
+	for y := 0; y < a.Bounds().Dy(); y++ {
+		for x := 0; x < a.Bounds().Dx(); x++ {
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			for _, d := range []float64{float64(r1>>8) - float64(r2>>8), float64(g1>>8) - float64(g2>>8), float64(b1>>8) - float64(b2>>8)} {
+				sum += d * d
+				n++
+			}
+		}
+	}
+	if sum == 0 {
+		return 99
+	}
+	return 10 * math.Log10(255*255/(sum/float64(n)))
 }

@@ -37,24 +37,32 @@ func Fit(w, h, boxW, boxH int) (int, int) {
 	return fw, fh
 }
 
-// Resize returns img scaled to exactly w×h as *image.RGBA (alpha kept, not
-// composited). Large reductions first average boxes of pixels down to about
-// twice the target, then a Catmull-Rom kernel makes the final size: as
-// sharp as a Catmull-Rom from the full image, at a fraction of its cost.
-func Resize(img image.Image, w, h int) *image.RGBA {
-	src := img
-	b := src.Bounds()
+// Resize returns img scaled to exactly w×h: an *image.Gray for grey
+// images, else an *image.RGBA (alpha kept, not composited). Large
+// reductions first average boxes of pixels down to about twice the target;
+// then a Catmull-Rom filter (widened as the reduction asks) makes the final
+// size: as sharp as a Catmull-Rom from the full image, at a fraction of its
+// cost. YCbCr images are filtered plane by plane and converted at the
+// target size.
+func Resize(img image.Image, w, h int) image.Image {
+	b := img.Bounds()
 	if b.Dx() >= 4*w && b.Dy() >= 4*h {
-		src = boxReduce(src, 2*w, 2*h)
-		b = src.Bounds()
+		img = boxReduce(img, 2*w, 2*h)
+		b = img.Bounds()
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	if b.Dx() == w && b.Dy() == h {
-		draw.Draw(dst, dst.Rect, src, b.Min, draw.Src)
-		return dst
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return resampleYCbCr(m, w, h)
+	case *image.Gray:
+		pix := resamplePlane(m.Pix, b.Dx(), b.Dy(), m.Stride, 1, w, h)
+		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
+	case *image.RGBA:
+		pix := resamplePlane(m.Pix, b.Dx(), b.Dy(), m.Stride, 4, w, h)
+		return &image.RGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
 	}
-	draw.CatmullRom.Scale(dst, dst.Rect, src, b, draw.Src, nil)
-	return dst
+	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
+	return Resize(rgba, w, h)
 }
 
 // boxReduce shrinks src to w×h (each at most the source's) by averaging

@@ -1,0 +1,338 @@
+// Package preview makes the thumbnails of stored files: images fitted in a
+// box, a frame of a video (with ffmpeg), and a generated placeholder card
+// for everything else and for anything that fails, so that a preview is
+// always an image.
+//
+// Previews are cached in the blob store's derived area (when it has one),
+// keyed by the content hash and the box, so that resources with the same
+// content share them and a new version gets new ones. Concurrent requests
+// for the same preview do the work once, and the number of decodes running
+// at once is bounded.
+package preview
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/media/imaging"
+	"github.com/stockroomhq/stockroom/resources/ingest"
+)
+
+// Defaults and bounds.
+const (
+	// DefaultBox is the box a preview fits in when no size is asked for.
+	DefaultBox = 600
+	// MaxBox caps each side of the box.
+	MaxBox = 2048
+	// DefaultJPEGQuality is the quality of JPEG previews.
+	DefaultJPEGQuality = 85
+	// DefaultFFmpegTimeout bounds one ffmpeg run.
+	DefaultFFmpegTimeout = 20 * time.Second
+	// version is part of every cache key and ETag: bump it when previews
+	// change, and old ones are no longer used.
+	version = 1
+	// maxCached bounds a cached preview read back.
+	maxCached = 32 << 20
+)
+
+// ErrInvalidBox reports a negative width or height.
+var ErrInvalidBox = errors.New("preview: Width and Height must not be negative")
+
+// Box is the size a preview must fit in; a zero side is unconstrained.
+type Box struct{ Width, Height int }
+
+// NewBox normalizes a requested size: neither given means DefaultBox ×
+// DefaultBox, one given leaves the other to the aspect ratio (up to
+// MaxBox), and each side is capped at MaxBox. Negative sizes are
+// ErrInvalidBox.
+func NewBox(width, height int) (Box, error) {
+	if width < 0 || height < 0 {
+		return Box{}, ErrInvalidBox
+	}
+	switch {
+	case width == 0 && height == 0:
+		width, height = DefaultBox, DefaultBox
+	case width == 0:
+		width = MaxBox
+	case height == 0:
+		height = MaxBox
+	}
+	return Box{min(width, MaxBox), min(height, MaxBox)}, nil
+}
+
+// Preview is a rendered preview.
+type Preview struct {
+	Data        []byte
+	ContentType string // image/jpeg, or image/png when the image has transparency or is a placeholder
+	// ETag is a strong entity tag, quoted, that changes whenever Data
+	// would.
+	ETag string
+	// Placeholder is set when Data is a generated card rather than a
+	// picture of the content; Reason says why ("not-an-image",
+	// "too-many-pixels", "undecodable", "video-unavailable", ...).
+	Placeholder bool
+	Reason      string
+}
+
+// Service renders and caches previews. Set its fields before the first Get;
+// the zero value of each optional field is a sensible default. It is safe
+// for concurrent use.
+type Service struct {
+	// Blobs reads the content. Required.
+	Blobs blobstore.Opener
+	// Derived caches previews; nil renders every time. New sets it when
+	// Blobs has the capability.
+	Derived blobstore.DerivedStore
+	// LocalPaths gives ffmpeg a file to read instead of a pipe; optional.
+	LocalPaths blobstore.LocalPather
+	// MaxPixels bounds width × height of the images decoded; larger ones
+	// get a placeholder without being decoded. 0 means
+	// imaging.DefaultMaxPixels.
+	MaxPixels int64
+	// Concurrency bounds the renders running at once; 0 means
+	// GOMAXPROCS.
+	Concurrency int
+	// FFmpegPath is the ffmpeg binary for video previews; empty means
+	// videos get a placeholder.
+	FFmpegPath string
+	// FFmpegTimeout bounds one ffmpeg run; 0 means DefaultFFmpegTimeout.
+	FFmpegTimeout time.Duration
+	// JPEGQuality of previews; 0 means DefaultJPEGQuality.
+	JPEGQuality int
+	// Logger receives warnings; nil means slog.Default().
+	Logger *slog.Logger
+
+	initOnce     sync.Once
+	sem          chan struct{}
+	flight       flightGroup
+	placeholders placeholders
+	renders      atomic.Int64
+}
+
+// New returns a Service over a blob store, using its derived area and host
+// paths when it has them.
+func New(blobs blobstore.Store) *Service {
+	s := &Service{Blobs: blobs}
+	if d, ok := blobs.(blobstore.DerivedStore); ok {
+		s.Derived = d
+	}
+	if p, ok := blobs.(blobstore.LocalPather); ok {
+		s.LocalPaths = p
+	}
+	return s
+}
+
+func (s *Service) init() {
+	s.initOnce.Do(func() {
+		n := s.Concurrency
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		s.sem = make(chan struct{}, n)
+	})
+}
+
+// Renders reports how many previews have been rendered (not read from the
+// cache) since the Service was made.
+func (s *Service) Renders() int64 { return s.renders.Load() }
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Service) quality() int {
+	if s.JPEGQuality > 0 && s.JPEGQuality <= 100 {
+		return s.JPEGQuality
+	}
+	return DefaultJPEGQuality
+}
+
+// Get returns the preview of the content with hash h and type contentType
+// (as ingest.Sniff reports it) that fits in box. It fails only when ctx
+// ends; every other problem gives a placeholder.
+func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string, box Box) (*Preview, error) {
+	s.init()
+	if box.Width <= 0 || box.Height <= 0 {
+		var err error
+		if box, err = NewBox(box.Width, box.Height); err != nil {
+			return nil, err
+		}
+	}
+	name := fmt.Sprintf("preview-v%d-%dx%d", version, box.Width, box.Height)
+	etag := `"` + h.String() + "-" + name + `"`
+	if p := s.cached(ctx, h, name, contentType, box, etag); p != nil {
+		return p, nil
+	}
+	return s.flight.do(ctx, h.String()+"/"+name, func() (p *Preview, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				s.logger().Error("rendering a preview panicked", "hash", h, "panic", v)
+				p, err = s.placeholder(contentType, box, "internal-error"), nil
+			}
+		}()
+		// Detached from the first caller: the others wait for it too,
+		// and the result is cached even if they all leave.
+		ctx := context.WithoutCancel(ctx)
+		if p := s.cached(ctx, h, name, contentType, box, etag); p != nil {
+			return p, nil
+		}
+		s.sem <- struct{}{}
+		defer func() { <-s.sem }()
+		s.renders.Add(1)
+		r := s.render(ctx, h, contentType, box)
+		if s.Derived != nil && r.cacheable {
+			content := r.data
+			if r.reason != "" {
+				content = []byte("failed:" + r.reason)
+			}
+			if err := s.Derived.PutDerived(ctx, h, name, bytes.NewReader(content)); err != nil {
+				s.logger().Warn("caching a preview", "hash", h, "err", err)
+			}
+		}
+		if r.reason != "" {
+			return s.placeholder(contentType, box, r.reason), nil
+		}
+		return &Preview{Data: r.data, ContentType: r.contentType, ETag: etag}, nil
+	})
+}
+
+// cached returns the preview stored in the derived area, or nil.
+func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentType string, box Box, etag string) *Preview {
+	if s.Derived == nil {
+		return nil
+	}
+	f, err := s.Derived.OpenDerived(ctx, h, name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCached+1))
+	if err != nil || len(data) > maxCached {
+		return nil
+	}
+	switch {
+	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
+		return &Preview{Data: data, ContentType: "image/jpeg", ETag: etag}
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return &Preview{Data: data, ContentType: "image/png", ETag: etag}
+	case bytes.HasPrefix(data, []byte("failed:")):
+		return s.placeholder(contentType, box, string(data[len("failed:"):]))
+	}
+	return nil
+}
+
+// placeholder returns the card for a content type.
+func (s *Service) placeholder(contentType string, box Box, reason string) *Preview {
+	data, key := s.placeholders.get(contentType, box)
+	return &Preview{
+		Data: data, ContentType: "image/png", Placeholder: true, Reason: reason,
+		ETag: fmt.Sprintf(`"placeholder-v%d-%s"`, version, strings.ReplaceAll(key, "/", "-")),
+	}
+}
+
+// rendered is the outcome of a render: an encoded picture, or a reason for
+// a placeholder; cacheable when trying again would give the same.
+type rendered struct {
+	data        []byte
+	contentType string
+	reason      string
+	cacheable   bool
+}
+
+func failed(reason string, cacheable bool) rendered {
+	return rendered{reason: reason, cacheable: cacheable}
+}
+
+func (s *Service) render(ctx context.Context, h blobstore.Hash, contentType string, box Box) rendered {
+	switch {
+	case imaging.IsRaster(contentType):
+		f, err := s.Blobs.Open(ctx, h)
+		if err != nil {
+			s.logger().Warn("opening content for a preview", "hash", h, "err", err)
+			return failed("unreadable", false)
+		}
+		defer f.Close()
+		return s.renderImage(f, contentType, box)
+	case ingest.Category(contentType) == ingest.CategoryVideo && s.FFmpegPath != "":
+		return s.renderVideo(ctx, h, box)
+	case ingest.Category(contentType) == ingest.CategoryVideo:
+		return failed("video-unavailable", false)
+	case contentType == "image/svg+xml":
+		return failed("vector-image", true)
+	}
+	return failed("not-an-image", true)
+}
+
+// renderImage decodes a raster image only as large as the box needs, fits
+// it in the box, orients it and encodes it.
+func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rendered {
+	w, h, err := imaging.Config(f, contentType, imaging.Options{MaxPixels: s.MaxPixels})
+	if err != nil {
+		return failed(reasonOf(err), true)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return failed("unreadable", false)
+	}
+	o := ingest.ReadOrientation(f, contentType)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return failed("unreadable", false)
+	}
+	// The size of the result, as displayed, and then as stored.
+	tw, th := imaging.Fit(orientedSize(w, h, o, box))
+	if o.SwapsAxes() {
+		tw, th = th, tw
+	}
+	d, err := imaging.Decode(f, contentType, imaging.Options{MaxPixels: s.MaxPixels, MinWidth: tw, MinHeight: th})
+	if err != nil {
+		return failed(reasonOf(err), true)
+	}
+	return s.encode(imaging.Orient(imaging.Resize(d.Image, tw, th), o))
+}
+
+func orientedSize(w, h int, o ingest.Orientation, box Box) (int, int, int, int) {
+	if o.SwapsAxes() {
+		w, h = h, w
+	}
+	return w, h, box.Width, box.Height
+}
+
+// encode writes a JPEG, or a PNG when the picture has transparency.
+func (s *Service) encode(img image.Image) rendered {
+	var buf bytes.Buffer
+	if imaging.HasAlpha(img) {
+		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+			return failed("unencodable", false)
+		}
+		return rendered{data: buf.Bytes(), contentType: "image/png", cacheable: true}
+	}
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: s.quality()}); err != nil {
+		return failed("unencodable", false)
+	}
+	return rendered{data: buf.Bytes(), contentType: "image/jpeg", cacheable: true}
+}
+
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, imaging.ErrTooManyPixels):
+		return "too-many-pixels"
+	case errors.Is(err, imaging.ErrNotRaster):
+		return "not-an-image"
+	}
+	return "undecodable"
+}

@@ -1,0 +1,354 @@
+package preview_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/internal/imagetest"
+	"github.com/stockroomhq/stockroom/media/preview"
+)
+
+func newService(tb testing.TB) (*preview.Service, *aferostore.Store) {
+	tb.Helper()
+	blobs := aferostore.New(afero.NewMemMapFs())
+	return preview.New(blobs), blobs
+}
+
+func put(tb testing.TB, s blobstore.Store, data []byte) blobstore.Hash {
+	tb.Helper()
+	res, err := s.Put(context.Background(), bytes.NewReader(data))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res.Hash
+}
+
+func decode(tb testing.TB, p *preview.Preview) image.Image {
+	tb.Helper()
+	var img image.Image
+	var err error
+	switch p.ContentType {
+	case "image/jpeg":
+		img, err = jpeg.Decode(bytes.NewReader(p.Data))
+	case "image/png":
+		img, err = png.Decode(bytes.NewReader(p.Data))
+	default:
+		tb.Fatalf("preview content type %q", p.ContentType)
+	}
+	if err != nil {
+		tb.Fatalf("decoding the preview: %v", err)
+	}
+	return img
+}
+
+func near(a, b color.Color, tol int) bool {
+	ra, ga, ba, _ := a.RGBA()
+	rb, gb, bb, _ := b.RGBA()
+	for _, d := range []int{int(ra>>8) - int(rb>>8), int(ga>>8) - int(gb>>8), int(ba>>8) - int(bb>>8)} {
+		if d > tol || d < -tol {
+			return false
+		}
+	}
+	return true
+}
+
+func TestNewBox(t *testing.T) {
+	tests := []struct{ w, h, ww, wh int }{
+		{0, 0, 600, 600},
+		{200, 0, 200, 2048},
+		{0, 100, 2048, 100},
+		{300, 200, 300, 200},
+		{5000, 9000, 2048, 2048},
+	}
+	for _, tt := range tests {
+		b, err := preview.NewBox(tt.w, tt.h)
+		if err != nil || b.Width != tt.ww || b.Height != tt.wh {
+			t.Errorf("NewBox(%d, %d) = %v, %v; want %dx%d", tt.w, tt.h, b, err, tt.ww, tt.wh)
+		}
+	}
+	if _, err := preview.NewBox(-1, 10); err == nil {
+		t.Error("a negative width was accepted")
+	}
+}
+
+func TestPreviewFitsBox(t *testing.T) {
+	s, blobs := newService(t)
+	src := imagetest.Photo(800, 400, 1)
+	tests := []struct {
+		w, h   int
+		ww, wh int
+	}{
+		{0, 0, 600, 300},
+		{200, 200, 200, 100},
+		{100, 0, 100, 50},
+		{0, 100, 200, 100},
+		{2000, 2000, 800, 400}, // never enlarged
+	}
+	for _, ct := range imagetest.Formats {
+		h := put(t, blobs, imagetest.Encode(t, src, ct))
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%dx%d", ct, tt.w, tt.h), func(t *testing.T) {
+				box, _ := preview.NewBox(tt.w, tt.h)
+				p, err := s.Get(context.Background(), h, ct, box)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Placeholder || p.ContentType != "image/jpeg" {
+					t.Fatalf("placeholder %v (%s), type %s", p.Placeholder, p.Reason, p.ContentType)
+				}
+				img := decode(t, p)
+				if got := img.Bounds().Size(); got != image.Pt(tt.ww, tt.wh) {
+					t.Errorf("size %v, want %dx%d", got, tt.ww, tt.wh)
+				}
+			})
+		}
+	}
+}
+
+func TestPreviewOrientations(t *testing.T) {
+	s, blobs := newService(t)
+	shown := imagetest.Quadrants(64, 32)
+	for o := 1; o <= 8; o++ {
+		t.Run(fmt.Sprint(o), func(t *testing.T) {
+			data := imagetest.WithAPP1(imagetest.JPEG(t, imagetest.Stored(shown, o), 95), imagetest.EXIFPayload(imagetest.EXIF{Orientation: o}))
+			p, err := s.Get(context.Background(), put(t, blobs, data), "image/jpeg", preview.Box{Width: 32, Height: 32})
+			if err != nil {
+				t.Fatal(err)
+			}
+			img := decode(t, p)
+			if img.Bounds().Size() != image.Pt(32, 16) {
+				t.Fatalf("size %v, want 32x16", img.Bounds().Size())
+			}
+			for _, c := range []struct {
+				x, y int
+				want color.Color
+			}{{4, 3, imagetest.TopLeft}, {28, 3, imagetest.TopRight}, {28, 12, imagetest.BottomRight}, {4, 12, imagetest.BottomLeft}} {
+				if got := img.At(c.x, c.y); !near(got, c.want, 40) {
+					t.Errorf("pixel (%d,%d) = %v, want about %v", c.x, c.y, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestPreviewTransparencyIsPNG(t *testing.T) {
+	s, blobs := newService(t)
+	img := image.NewNRGBA(image.Rect(0, 0, 50, 50))
+	for i := range img.Pix {
+		if i%4 == 3 {
+			img.Pix[i] = uint8(i % 200)
+		}
+	}
+	p, err := s.Get(context.Background(), put(t, blobs, imagetest.Encode(t, img, "image/png")), "image/png", preview.Box{Width: 20, Height: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ContentType != "image/png" || p.Placeholder {
+		t.Errorf("transparent source: %s, placeholder %v", p.ContentType, p.Placeholder)
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	s, blobs := newService(t)
+	corrupt := imagetest.JPEG(t, imagetest.Photo(100, 100, 2), 80)[:300]
+	tests := []struct {
+		name, ct, reason string
+		data             []byte
+	}{
+		{"text", "text/plain", "not-an-image", []byte("hello\n")},
+		{"pdf", "application/pdf", "not-an-image", []byte("%PDF-1.4\n%%EOF\n")},
+		{"corrupt jpeg", "image/jpeg", "undecodable", corrupt},
+		{"corrupt png", "image/png", "undecodable", []byte("\x89PNG\r\n\x1a\nnot really")},
+		{"svg", "image/svg+xml", "vector-image", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>`)},
+		{"png bomb", "image/png", "too-many-pixels", imagetest.PNGHeader(50000, 50000)},
+		{"video without ffmpeg", "video/mp4", "video-unavailable", []byte("\x00\x00\x00\x18ftypmp42")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			p, err := s.Get(context.Background(), put(t, blobs, tt.data), tt.ct, preview.Box{Width: 100, Height: 80})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Placeholder || p.Reason != tt.reason || p.ContentType != "image/png" {
+				t.Errorf("placeholder %v reason %q type %s; want reason %q", p.Placeholder, p.Reason, p.ContentType, tt.reason)
+			}
+			if img := decode(t, p); img.Bounds().Size() != image.Pt(80, 80) {
+				t.Errorf("placeholder size %v, want 80x80", img.Bounds().Size())
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+func TestCacheAndSharing(t *testing.T) {
+	s, blobs := newService(t)
+	data := imagetest.JPEG(t, imagetest.Photo(300, 200, 3), 85)
+	h := put(t, blobs, data)
+	box := preview.Box{Width: 100, Height: 100}
+	first, err := s.Get(context.Background(), h, "image/jpeg", box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another Service over the same store (another process, a restart)
+	// reads the cached preview.
+	other := preview.New(blobs)
+	again, err := other.Get(context.Background(), h, "image/jpeg", box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Renders() != 0 || !bytes.Equal(first.Data, again.Data) || first.ETag != again.ETag {
+		t.Errorf("second Get rendered %d times; same bytes %v; ETags %s %s", other.Renders(), bytes.Equal(first.Data, again.Data), first.ETag, again.ETag)
+	}
+	// A failure is cached too.
+	bad := put(t, blobs, []byte("\x89PNG\r\n\x1a\nbroken"))
+	s.Get(context.Background(), bad, "image/png", box)
+	p, _ := other.Get(context.Background(), bad, "image/png", box)
+	if other.Renders() != 0 || !p.Placeholder || p.Reason != "undecodable" {
+		t.Errorf("cached failure: renders %d, %+v", other.Renders(), p.Reason)
+	}
+	// Removing the blob removes its previews.
+	if err := blobs.Remove(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blobs.OpenDerived(context.Background(), h, "preview-v1-100x100"); err == nil {
+		t.Error("preview kept after its blob was removed")
+	}
+}
+
+func TestConcurrentRequestsRenderOnce(t *testing.T) {
+	s, blobs := newService(t)
+	h := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(400, 300, 4), 85))
+	var wg sync.WaitGroup
+	etags := make([]string, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			p, err := s.Get(context.Background(), h, "image/jpeg", preview.Box{Width: 64, Height: 64})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			etags[i] = p.ETag
+		})
+	}
+	wg.Wait()
+	if n := s.Renders(); n != 1 {
+		t.Errorf("%d renders for 8 identical concurrent requests, want 1", n)
+	}
+	for _, e := range etags[1:] {
+		if e != etags[0] {
+			t.Errorf("ETags differ: %s %s", e, etags[0])
+		}
+	}
+}
+
+// slowOpener counts the opens running at once.
+type slowOpener struct {
+	blobstore.Opener
+	now, peak atomic.Int32
+}
+
+func (o *slowOpener) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, error) {
+	n := o.now.Add(1)
+	defer o.now.Add(-1)
+	for {
+		p := o.peak.Load()
+		if n <= p || o.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	time.Sleep(30 * time.Millisecond)
+	return o.Opener.Open(ctx, h)
+}
+
+func TestBoundedRenders(t *testing.T) {
+	blobs := aferostore.New(afero.NewMemMapFs())
+	op := &slowOpener{Opener: blobs}
+	s := &preview.Service{Blobs: op, Concurrency: 2}
+	var hashes []blobstore.Hash
+	for i := range 6 {
+		hashes = append(hashes, put(t, blobs, imagetest.Encode(t, imagetest.Photo(40, 30, uint64(i)), "image/png")))
+	}
+	var wg sync.WaitGroup
+	for _, h := range hashes {
+		wg.Go(func() { s.Get(context.Background(), h, "image/png", preview.Box{Width: 10, Height: 10}) })
+	}
+	wg.Wait()
+	if p := op.peak.Load(); p > 2 {
+		t.Errorf("%d renders at once, want at most 2", p)
+	}
+}
+
+// fakeFFmpeg writes a shell script standing in for ffmpeg: it prints the
+// PNG frame file, or sleeps.
+func fakeFFmpeg(tb testing.TB, body string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	path := filepath.Join(dir, "ffmpeg")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func TestVideoWithFFmpeg(t *testing.T) {
+	frame := filepath.Join(t.TempDir(), "frame.png")
+	if err := os.WriteFile(frame, imagetest.Encode(t, imagetest.Quadrants(160, 90), "image/png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, blobs := newService(t)
+	// The fake checks that it is asked for one frame near 1 s, reads its
+	// input from the pipe, and writes the frame.
+	s.FFmpegPath = fakeFFmpeg(t, `case "$*" in *"-ss 1 -i pipe:0 -frames:v 1"*) cat >/dev/null; cat `+frame+`;; *) exit 1;; esac`)
+	video := put(t, blobs, []byte("\x00\x00\x00\x18ftypmp42 a video"))
+	p, err := s.Get(context.Background(), video, "video/mp4", preview.Box{Width: 80, Height: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Placeholder {
+		t.Fatalf("placeholder (%s) for a video with ffmpeg", p.Reason)
+	}
+	if img := decode(t, p); img.Bounds().Size() != image.Pt(80, 45) || !near(img.At(5, 5), imagetest.TopLeft, 40) {
+		t.Errorf("frame preview %v, top left %v", img.Bounds().Size(), img.At(5, 5))
+	}
+}
+
+func TestVideoTimeout(t *testing.T) {
+	s, blobs := newService(t)
+	s.FFmpegPath = fakeFFmpeg(t, "exec sleep 30")
+	s.FFmpegTimeout = 300 * time.Millisecond
+	video := put(t, blobs, []byte("\x00\x00\x00\x18ftypmp42 slow"))
+	start := time.Now()
+	p, err := s.Get(context.Background(), video, "video/mp4", preview.Box{Width: 80, Height: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Placeholder || p.Reason != "video-timeout" {
+		t.Errorf("got placeholder %v reason %q, want video-timeout", p.Placeholder, p.Reason)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("a 300 ms timeout took %v", d)
+	}
+	// Not cached: a later try runs ffmpeg again.
+	s.FFmpegPath = fakeFFmpeg(t, "exit 1")
+	if p, _ := s.Get(context.Background(), video, "video/mp4", preview.Box{Width: 80, Height: 80}); p.Reason != "video-undecodable" {
+		t.Errorf("after a timeout, the next try gave %q", p.Reason)
+	}
+}
