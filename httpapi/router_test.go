@@ -33,7 +33,9 @@ func TestWrongMethod(t *testing.T) {
 		{"POST", "/v1/resource/view", "GET, HEAD"},
 		{"DELETE", "/v1/tag", "GET, HEAD, POST"},
 		{"GET", "/v1/series/create", "POST"},
-		{"POST", "/v1/resource/versions", "GET, HEAD"},
+		{"POST", "/v1/resource/version/file", "GET, HEAD"},
+		{"GET", "/v1/resource/version/restore", "POST"},
+		{"PUT", "/v1/resource/version", "DELETE, GET, HEAD"},
 	} {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			r := do(t, tt.method, e.URL+tt.path, nil)
