@@ -200,7 +200,9 @@ func candidates(db bun.IDB, scope func(*bun.SelectQuery) *bun.SelectQuery, opts 
 		q = q.Where("c.keep_rank > ?", opts.KeepLast)
 	}
 	if opts.OlderThanDays > 0 {
-		q = q.Where("c.created_at < ?", cutoff)
+		// On SQLite, bun stores times as UTC text of one layout, whose
+		// text order is time order; the cutoff is formatted the same way.
+		q = q.Where("c.created_at < ?", cutoff.UTC())
 	}
 	return q
 }

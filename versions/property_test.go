@@ -282,11 +282,26 @@ func checkHistory(tb testing.TB, e *env, model historyModel, where string) {
 		if diff := gocmp.Diff(model[r.ID], got); diff != "" {
 			tb.Fatalf("%s: versions of resource %d (-model +got):\n%s", where, r.ID, diff)
 		}
+	}
+	checkInvariants(tb, e, where)
+}
+
+// checkInvariants checks, reading the rows directly, that every resource
+// has exactly one current version, one of its own, that its file fields are
+// that version's, and that the stored blobs are exactly the referenced ones.
+func checkInvariants(tb testing.TB, e *env, where string) {
+	tb.Helper()
+	ctx := context.Background()
+	var rows []resources.Resource
+	if err := e.Store.DB().NewSelect().Model(&rows).Order("r.id").Scan(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range rows {
 		var current []resources.Version
-		for _, v := range vs {
-			if r.CurrentVersionID != nil && v.ID == *r.CurrentVersionID {
-				current = append(current, v)
-			}
+		err := e.Store.DB().NewSelect().Model(&current).
+			Where("v.resource_id = ?", r.ID).Where("v.id = ?", r.CurrentVersionID).Scan(ctx)
+		if err != nil {
+			tb.Fatal(err)
 		}
 		if len(current) != 1 {
 			tb.Fatalf("%s: resource %d has %d current versions among its own (current_version_id %v)", where, r.ID, len(current), r.CurrentVersionID)
