@@ -468,3 +468,26 @@ func fileURLOf(tb testing.TB, e *testEnv, versionID int64) string {
 	ext := map[string]string{"image/png": ".png", "text/plain": ".txt"}[v["contentType"].(string)]
 	return "/files/" + h[:2] + "/" + h[2:4] + "/" + h + ext
 }
+
+// TestNewVersionChangesPreview checks that after a new version or a restore
+// the resource's preview is that of the new current file, not a cached one
+// of the old.
+func TestNewVersionChangesPreview(t *testing.T) {
+	e := newTestEnv(t)
+	id := e.uploadOK(t, filePart("resource", "a.png", pngBytes(t, 40, 30, 1)))
+	preview := func() *response {
+		return do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", itoa(id)), nil).wantStatus(t, http.StatusOK)
+	}
+	first := preview()
+	e.uploadVersion(t, qs("resourceId", itoa(id)), filePart("file", "b.png", pngBytes(t, 20, 40, 9))).wantStatus(t, http.StatusOK)
+	second := preview()
+	if first.Header.Get("ETag") == second.Header.Get("ETag") || string(first.Body) == string(second.Body) {
+		t.Errorf("the preview did not change with the new version (ETag %s)", second.Header.Get("ETag"))
+	}
+	do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", itoa(id)), nil, "If-None-Match", first.Header.Get("ETag")).wantStatus(t, http.StatusOK)
+	old := e.versionIDs(t, id)[1]
+	do(t, "POST", e.URL+"/v1/resource/version/restore", map[string]any{"resourceId": id, "versionId": old}).wantStatus(t, http.StatusOK)
+	if third := preview(); third.Header.Get("ETag") != first.Header.Get("ETag") {
+		t.Errorf("after restoring version 1 the preview's ETag is %s, want version 1's %s", third.Header.Get("ETag"), first.Header.Get("ETag"))
+	}
+}
