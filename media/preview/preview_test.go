@@ -88,16 +88,16 @@ func TestNewBox(t *testing.T) {
 
 func TestPreviewFitsBox(t *testing.T) {
 	s, blobs := newService(t)
-	src := imagetest.Photo(800, 400, 1)
+	src := imagetest.Photo(400, 200, 1)
 	tests := []struct {
 		w, h   int
 		ww, wh int
 	}{
-		{0, 0, 600, 300},
+		{0, 0, 400, 200}, // the default box is larger: never enlarged
 		{200, 200, 200, 100},
 		{100, 0, 100, 50},
 		{0, 100, 200, 100},
-		{2000, 2000, 800, 400}, // never enlarged
+		{2000, 2000, 400, 200},
 	}
 	for _, ct := range imagetest.Formats {
 		h := put(t, blobs, imagetest.Encode(t, src, ct))
