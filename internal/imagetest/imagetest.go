@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/stockroomhq/stockroom/media/webpenc"
 )
 
 // Quadrant colours of Quadrants, clockwise from the top left.
@@ -100,10 +102,10 @@ func clamp(f float64) uint8 {
 }
 
 // Formats are the raster formats Encode writes.
-var Formats = []string{"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"}
+var Formats = []string{"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff", "image/webp"}
 
 // Encode encodes img in the format of contentType: image/jpeg (quality 90),
-// image/png, image/gif, image/bmp or image/tiff.
+// image/png, image/gif, image/bmp, image/tiff or image/webp (lossless).
 func Encode(tb testing.TB, img image.Image, contentType string) []byte {
 	tb.Helper()
 	var buf bytes.Buffer
@@ -119,6 +121,8 @@ func Encode(tb testing.TB, img image.Image, contentType string) []byte {
 		err = bmp.Encode(&buf, img)
 	case "image/tiff":
 		err = tiff.Encode(&buf, img, nil)
+	case "image/webp":
+		err = webpenc.Encode(&buf, img)
 	default:
 		tb.Fatalf("imagetest.Encode: no encoder for %s", contentType)
 	}

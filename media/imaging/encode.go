@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/stockroomhq/stockroom/media/webpenc"
 )
 
 // ErrNoEncoder reports a format this package can read but not write.
@@ -18,15 +20,15 @@ var ErrNoEncoder = errors.New("no encoder for this image format")
 // CanEncode reports whether Encode writes contentType.
 func CanEncode(contentType string) bool {
 	switch contentType {
-	case "image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff":
+	case "image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff", "image/webp":
 		return true
 	}
 	return false
 }
 
 // Encode writes img in the format of contentType: JPEG at the given quality
-// (1-100; 0 means 90), PNG, GIF (one frame), BMP or TIFF (Deflate). WebP
-// and anything else fail with ErrNoEncoder.
+// (1-100; 0 means 90), PNG, GIF (one frame), BMP, TIFF (Deflate) or
+// lossless WebP. Anything else fails with ErrNoEncoder.
 func Encode(w io.Writer, img image.Image, contentType string, quality int) error {
 	switch contentType {
 	case "image/jpeg":
@@ -42,6 +44,8 @@ func Encode(w io.Writer, img image.Image, contentType string, quality int) error
 		return bmp.Encode(w, img)
 	case "image/tiff":
 		return tiff.Encode(w, img, &tiff.Options{Compression: tiff.Deflate})
+	case "image/webp":
+		return webpenc.Encode(w, img)
 	}
 	return ErrNoEncoder
 }
