@@ -160,13 +160,10 @@ func JPEGScale(w, h, minW, minH int) int {
 	return 1
 }
 
-func decodeJPEG(r io.Reader, w, h int, opts Options) (image.Image, int, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxJPEGBytes+1))
+func decodeJPEG(r io.ReadSeeker, w, h int, opts Options) (image.Image, int, error) {
+	data, err := readAll(r, MaxJPEGBytes)
 	if err != nil {
 		return nil, 0, err
-	}
-	if len(data) > MaxJPEGBytes {
-		return nil, 0, fmt.Errorf("%w: JPEG file larger than %d bytes", ErrDecode, MaxJPEGBytes)
 	}
 	if s := JPEGScale(w, h, opts.MinWidth, opts.MinHeight); s > 1 {
 		img, err := jpegscale.Decode(data, jpegscale.Options{Scale: s, MaxPixels: maxPixels(opts)})
@@ -219,4 +216,29 @@ func safeDecode(contentType string, r io.Reader) (img image.Image, err error) {
 		return nil, fmt.Errorf("%w: %v", ErrDecode, err)
 	}
 	return img, nil
+}
+
+// readAll reads the rest of r, at most limit bytes, into one buffer sized
+// from the file's length.
+func readAll(r io.ReadSeeker, limit int64) ([]byte, error) {
+	pos, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, err
+	}
+	end, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(pos, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if end-pos > limit {
+		return nil, fmt.Errorf("%w: file larger than %d bytes", ErrDecode, limit)
+	}
+	data := make([]byte, end-pos)
+	n, err := io.ReadFull(r, data)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, err
+	}
+	return data[:n], nil
 }
