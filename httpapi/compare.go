@@ -52,18 +52,18 @@ func (a *api) compareRequest(r *http.Request) (*comparison, error) {
 		return nil, err
 	}
 	r1 := d.id("r1", "resource1")
-	r2 := d.int64("r2", "resource2")
-	n1, n2 := d.int("v1"), d.int("v2")
-	if d.err == nil && d.has("r2") && r2 <= 0 {
+	r2 := d.optInt64("r2", "resource2") // blank or absent: r1
+	n1, n2 := d.int("v1"), d.int("v2")  // blank or absent: the current version
+	if d.err == nil && r2 != nil && *r2 <= 0 {
 		d.keep(idError("r2"))
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
-	if r2 == 0 {
-		r2 = r1
+	if r2 == nil {
+		r2 = &r1
 	}
-	c, err := a.versions.CompareAcross(r.Context(), versions.VersionRef{ResourceID: r1, Number: n1}, versions.VersionRef{ResourceID: r2, Number: n2})
+	c, err := a.versions.CompareAcross(r.Context(), versions.VersionRef{ResourceID: r1, Number: n1}, versions.VersionRef{ResourceID: *r2, Number: n2})
 	if err != nil {
 		return nil, err
 	}

@@ -429,6 +429,15 @@ func TestComparePage(t *testing.T) {
 			t.Error("page has a script")
 		}
 	})
+	t.Run("form with blanks", func(t *testing.T) {
+		// What the page's form sends with the versions left empty: the
+		// current versions.
+		got := do(t, "GET", e.URL+"/resource/compare.json?r1="+itoa(a)+"&v1=&r2=&v2=", nil).wantStatus(t, http.StatusOK).object(t)
+		v1, v2 := got["version1"].(map[string]any), got["version2"].(map[string]any)
+		if v1["id"] != aIDs[0] || v2["id"] != aIDs[0] || got["crossResource"] != false {
+			t.Errorf("versions %v and %v, want the current %d twice", v1["id"], v2["id"], aIDs[0])
+		}
+	})
 	t.Run("no preview for text", func(t *testing.T) {
 		page := string(do(t, "GET", e.URL+"/resource/compare"+qs("r1", itoa(b), "r2", itoa(a)), nil).wantStatus(t, http.StatusOK).Body)
 		if !strings.Contains(page, "No preview for text/plain") || strings.Count(page, "<img") != 1 {
