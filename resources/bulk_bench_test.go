@@ -3,60 +3,88 @@ package resources_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/spf13/afero"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // The bulk benchmarks run on SQLite and blobs on disk in b.TempDir() (the
 // in-memory afero filesystem removes a file in time proportional to the
-// number of files, which would swamp the measure), and report the SQL statements of the measured call (BEGIN and COMMIT
-// included, blob reference checks after the commit too) as stmts/op.
+// number of files, which would swamp the measure). They report the SQL
+// statements of the measured call as stmts/op (BEGIN and COMMIT included,
+// and the blob reference checks after the commit), and the part of its time
+// spent removing blob files as blobrm-ms/op.
+//
 // Run them with: go test -run x -bench . -benchtime 3x ./resources/
 
 const benchResources = 10_000
 
-// diskBlobs keeps the test store's blobs on disk under dir.
-func diskBlobs(dir string) storeOption {
-	return func(c *resources.Config) {
-		c.Blobs = aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
-	}
+// timedBlobs is a blob store that adds up the time spent removing blobs.
+type timedBlobs struct {
+	blobstore.Store
+	removing atomic.Int64 // nanoseconds
+}
+
+func (t *timedBlobs) Remove(ctx context.Context, h blobstore.Hash) error {
+	start := time.Now()
+	err := t.Store.Remove(ctx, h)
+	t.removing.Add(int64(time.Since(start)))
+	return err
+}
+
+// bench is a store for benchmarks, with its statements and its blob removal
+// time counted.
+type bench struct {
+	s     *resources.Store
+	count *statementCounter
+	blobs *timedBlobs
+}
+
+func newBench(b *testing.B) *bench {
+	b.Helper()
+	blobs := &timedBlobs{Store: aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), b.TempDir()))}
+	s, _ := newTestStore(b, func(c *resources.Config) { c.Blobs = blobs })
+	return &bench{s: s, count: countStatements(s), blobs: blobs}
 }
 
 // measure runs op b.N times, each after an untimed setup, and reports the
-// statements op ran per call.
-func measure(b *testing.B, count *statementCounter, setup func(i int), op func() error) {
+// statements op ran and the time it spent removing blob files, per call.
+func (be *bench) measure(b *testing.B, setup func(i int), op func() error) {
 	b.Helper()
-	var stmts int64
+	var stmts, removing int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		setup(i)
-		start := count.n.Load()
+		start, rmStart := be.count.n.Load(), be.blobs.removing.Load()
 		b.StartTimer()
 		if err := op(); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		stmts += count.n.Load() - start
+		stmts += be.count.n.Load() - start
+		removing += be.blobs.removing.Load() - rmStart
 	}
 	b.ReportMetric(float64(stmts)/float64(b.N), "stmts/op")
+	b.ReportMetric(float64(removing)/1e6/float64(b.N), "blobrm-ms/op")
 }
 
 // BenchmarkAddTags adds 3 new tags to 10,000 resources.
 func BenchmarkAddTags(b *testing.B) {
 	ctx := context.Background()
-	s, _ := newTestStore(b, diskBlobs(b.TempDir()))
-	count := countStatements(s)
-	ids := insertResources(b, s, benchResources, "r")
+	be := newBench(b)
+	ids := insertResources(b, be.s, benchResources, "r")
 	var tags []int64
-	measure(b, count, func(i int) {
-		tags = newTags(b, s, fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i), fmt.Sprintf("c%d", i))
+	be.measure(b, func(i int) {
+		tags = newTags(b, be.s, fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i), fmt.Sprintf("c%d", i))
 	}, func() error {
-		return s.AddTags(ctx, ids, tags)
+		return be.s.AddTags(ctx, ids, tags)
 	})
 }
 
@@ -64,17 +92,16 @@ func BenchmarkAddTags(b *testing.B) {
 // version 1 and 3 tags.
 func BenchmarkDeleteMany(b *testing.B) {
 	ctx := context.Background()
-	s, _ := newTestStore(b, diskBlobs(b.TempDir()))
-	count := countStatements(s)
-	tags := newTags(b, s, "a", "b", "c")
+	be := newBench(b)
+	tags := newTags(b, be.s, "a", "b", "c")
 	var ids []int64
-	measure(b, count, func(i int) {
-		ids = insertResources(b, s, benchResources, fmt.Sprintf("run %d", i))
-		if err := s.AddTags(ctx, ids, tags); err != nil {
+	be.measure(b, func(i int) {
+		ids = insertResources(b, be.s, benchResources, fmt.Sprintf("run %d", i))
+		if err := be.s.AddTags(ctx, ids, tags); err != nil {
 			b.Fatal(err)
 		}
 	}, func() error {
-		return s.DeleteMany(ctx, ids)
+		return be.s.DeleteMany(ctx, ids)
 	})
 }
 
@@ -83,25 +110,24 @@ func BenchmarkDeleteMany(b *testing.B) {
 func BenchmarkMerge(b *testing.B) {
 	const losers, versions = 100, 10
 	ctx := context.Background()
-	s, _ := newTestStore(b, diskBlobs(b.TempDir()))
-	count := countStatements(s)
-	tags := newTags(b, s, "a", "b", "c")
+	be := newBench(b)
+	tags := newTags(b, be.s, "a", "b", "c")
 	var ids []int64
-	measure(b, count, func(i int) {
+	be.measure(b, func(i int) {
 		label := fmt.Sprintf("run %d", i)
-		ids = insertResources(b, s, losers+1, label)
+		ids = insertResources(b, be.s, losers+1, label)
 		for j, id := range ids {
 			for v := 2; v <= versions; v++ {
-				appendVersion(b, s, id, fmt.Appendf(nil, "%s resource %d version %d", label, j, v), "")
+				appendVersion(b, be.s, id, fmt.Appendf(nil, "%s resource %d version %d", label, j, v), "")
 			}
-			if err := s.AddTags(ctx, []int64{id}, tags[j%2:j%2+2]); err != nil {
+			if err := be.s.AddTags(ctx, []int64{id}, tags[j%2:j%2+2]); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}, func() error {
-		return s.Merge(ctx, ids[0], ids[1:])
+		return be.s.Merge(ctx, ids[0], ids[1:])
 	})
-	if n := countRows(b, s, "resource_versions", "resource_id = ?", ids[0]); n != (losers+1)*versions {
+	if n := countRows(b, be.s, "resource_versions", "resource_id = ?", ids[0]); n != (losers+1)*versions {
 		b.Fatalf("the winner has %d versions, want %d", n, (losers+1)*versions)
 	}
 }
