@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -41,12 +42,25 @@ func run(ctx context.Context, args []string) error {
 	seedValue := fs.Uint64("seed", seed.DefaultSeed, "seed of the generated data")
 	batch := fs.Int("batch", seed.DefaultBatch, "resources per transaction")
 	quiet := fs.Bool("q", false, "no progress output")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *path == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return errors.New("-db is required and no arguments are accepted")
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	start := time.Now()

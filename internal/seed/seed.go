@@ -63,7 +63,7 @@ const (
 
 	// Format changes whenever the generated data changes, so that
 	// databases cached by benchmarks can be told apart.
-	Format = 1
+	Format = 2
 )
 
 // End is the creation time of the newest generated resource; the oldest is
@@ -129,11 +129,17 @@ func Run(ctx context.Context, db *bun.DB, opts Options) (Stats, error) {
 	if existing > 0 {
 		return Stats{}, fmt.Errorf("%s: the database already holds resources", op)
 	}
-	// A large page cache for the writer connection (the pool has one):
-	// the indexes are written in random order.
-	if _, err := db.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
-		return Stats{}, fmt.Errorf("%s: %w", op, err)
+	// For the writer connection (the pool has one): a large page cache, as
+	// the indexes are written in random order; and no foreign key checks,
+	// which the generated rows meet by construction (they cost a tenth of
+	// the time). Both are restored before Run returns.
+	for _, pragma := range []string{`PRAGMA cache_size = -262144`, `PRAGMA foreign_keys = OFF`} {
+		if _, err := db.ExecContext(ctx, pragma); err != nil {
+			return Stats{}, fmt.Errorf("%s: %w", op, err)
+		}
 	}
+	defer db.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	defer db.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
 
 	g := newGenerator(opts.Seed, opts.N)
 	var st Stats

@@ -35,12 +35,24 @@ var commonWords = strings.Fields(`
 	annual quarterly monthly weekly daily spring fall season year month week day
 `)
 
-// syllables build the made-up words of the vocabulary's long tail.
-var syllables = strings.Fields(`ka lo mi ra te su no vi da pe ru zo ba ne ki ta mo li sa fu
-	do ge ha ja ko lu ma ni po re si to ve wa xe yo zu bri cla dra fle gro kru pla sti tra vor`)
+// The made-up words of the vocabulary's long tail (names, places, codes
+// and foreign words in a real library) are syllables of an onset, a vowel
+// and an optional coda, each drawn with a skew, so that like real words
+// they share common trigrams and each also has rarer ones.
+var (
+	onsets = strings.Fields(`b c d f g h k l m n p r s t v w br cl dr fl gr kr pl st tr ch sh th
+		sp sk sl sm sn sw qu z x j y ph wh gl bl pr fr`)
+	vowels = strings.Fields(`a e i o u a e i o ea ai ou ie oo y au ei`)
+	codas  = strings.Fields(`n r s l t m nd rk st ng ck x ft lp mb rg sk th z`)
+)
+
+// skewed picks from items, the first ones more often.
+func skewed(rng *rand.Rand, items []string) string {
+	return items[min(len(items)-1, int(rng.ExpFloat64()*float64(len(items))/3))]
+}
 
 // vocabulary returns n words: commonWords first, then made-up words of two
-// to four syllables, all distinct, in a fixed order for a given rng.
+// or three syllables, all distinct, in a fixed order for a given rng.
 func vocabulary(rng *rand.Rand, n int) []string {
 	seen := make(map[string]bool, n)
 	words := make([]string, 0, n)
@@ -52,10 +64,16 @@ func vocabulary(rng *rand.Rand, n int) []string {
 	}
 	for len(words) < n {
 		var b strings.Builder
-		for range 2 + rng.IntN(3) {
-			b.WriteString(syllables[rng.IntN(len(syllables))])
+		for i := range 2 + rng.IntN(2) {
+			if i == 0 || rng.IntN(3) > 0 {
+				b.WriteString(skewed(rng, onsets))
+			}
+			b.WriteString(skewed(rng, vowels))
+			if rng.IntN(3) == 0 {
+				b.WriteString(skewed(rng, codas))
+			}
 		}
-		if w := b.String(); !seen[w] {
+		if w := b.String(); len(w) >= 4 && !seen[w] {
 			seen[w] = true
 			words = append(words, w)
 		}
