@@ -219,6 +219,21 @@ func (d *decoder) meta(keys ...string) resources.Meta {
 	return m
 }
 
+// decodeID decodes r and reads the one required ID it carries under keys.
+// When that fails it has answered the request and ok is false.
+func (a *api) decodeID(w http.ResponseWriter, r *http.Request, keys ...string) (id int64, ok bool) {
+	d, err := a.decode(r)
+	if err == nil {
+		id = d.id(keys...)
+		err = d.err
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
 // id reads a required positive ID.
 func (d *decoder) id(keys ...string) int64 {
 	n, ok, err := d.v.Int64(keys...)

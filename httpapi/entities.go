@@ -97,14 +97,8 @@ func saveHandler[T any](a *api, save func(context.Context, *decoder) (T, error))
 
 func getHandler[T any](a *api, get func(context.Context, int64) (T, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		d, err := a.decode(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		id := d.id("id")
-		if d.err != nil {
-			a.fail(w, r, d.err)
+		id, ok := a.decodeID(w, r, "id")
+		if !ok {
 			return
 		}
 		v, err := get(r.Context(), id)
@@ -139,14 +133,8 @@ func listHandler[T any](a *api, list func(context.Context, resources.ListOptions
 
 func deleteHandler(a *api, del func(context.Context, int64) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		d, err := a.decode(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		id := d.id("id")
-		if d.err != nil {
-			a.fail(w, r, d.err)
+		id, ok := a.decodeID(w, r, "id")
+		if !ok {
 			return
 		}
 		if err := del(r.Context(), id); err != nil {

@@ -151,14 +151,8 @@ func (a *api) getJob(w http.ResponseWriter, r *http.Request) {
 	if !a.jobsReady(w) {
 		return
 	}
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id("id", "jobId")
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, "id", "jobId")
+	if !ok {
 		return
 	}
 	j, err := a.jobs.Get(id)
@@ -183,14 +177,8 @@ func (a *api) jobAction(act func(*jobs.Manager, context.Context, int64) (jobs.Jo
 		if !a.jobsReady(w) {
 			return
 		}
-		d, err := a.decode(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		id := d.id("id", "jobId")
-		if d.err != nil {
-			a.fail(w, r, d.err)
+		id, ok := a.decodeID(w, r, "id", "jobId")
+		if !ok {
 			return
 		}
 		j, err := act(a.jobs, r.Context(), id)

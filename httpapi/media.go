@@ -156,14 +156,8 @@ func (a *api) setDimensions(w http.ResponseWriter, r *http.Request) {
 // similar lists the resources whose images are similar to the given one's,
 // closest first, each with its Distance.
 func (a *api) similar(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id(resourceID...)
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, resourceID...)
+	if !ok {
 		return
 	}
 	list, err := a.store.Similar(r.Context(), id)

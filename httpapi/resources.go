@@ -24,14 +24,8 @@ func (a *api) routeResources(r *router) {
 var resourceID = []string{"id", "resourceId"}
 
 func (a *api) getResource(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id(resourceID...)
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, resourceID...)
+	if !ok {
 		return
 	}
 	res, err := a.store.Get(r.Context(), id)
@@ -144,14 +138,8 @@ type deletedBody struct {
 }
 
 func (a *api) deleteResource(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id(resourceID...)
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, resourceID...)
+	if !ok {
 		return
 	}
 	if err := a.store.Delete(r.Context(), id); err != nil {
@@ -162,14 +150,8 @@ func (a *api) deleteResource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) viewResource(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id(resourceID...)
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, resourceID...)
+	if !ok {
 		return
 	}
 	res, err := a.store.Get(r.Context(), id)

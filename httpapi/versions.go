@@ -266,14 +266,8 @@ func (a *api) compareVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listVersions(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id("resourceId", "id")
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, "resourceId", "id")
+	if !ok {
 		return
 	}
 	vs, err := a.versions.List(r.Context(), id)
@@ -285,14 +279,8 @@ func (a *api) listVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) getVersion(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id("id", "versionId")
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, "id", "versionId")
+	if !ok {
 		return
 	}
 	v, err := a.versions.Get(r.Context(), id)
@@ -306,14 +294,8 @@ func (a *api) getVersion(w http.ResponseWriter, r *http.Request) {
 // versionFile downloads the file of one version as an attachment named
 // v<N>_<hash8><ext>.
 func (a *api) versionFile(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	id := d.id("versionId", "id")
-	if d.err != nil {
-		a.fail(w, r, d.err)
+	id, ok := a.decodeID(w, r, "versionId", "id")
+	if !ok {
 		return
 	}
 	v, err := a.versions.Get(r.Context(), id)
