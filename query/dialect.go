@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -28,8 +29,19 @@ type sqlDialect interface {
 	// metaOrder is the expression to sort by the value at key in col.
 	metaOrder(col, key string) fragment
 	// metaKeys is a query returning the distinct top-level keys of
-	// resources.meta, sorted, as one text column.
+	// resources.meta that a MetaQuery can name, sorted, as one text
+	// column.
 	metaKeys() string
+	// textSearch plans a query of the IDs of the resources whose field
+	// ("name" or "description") may contain term: a superset of the
+	// matches of contains that a full-text index finds without reading
+	// rows. ok is false when the index cannot serve term (SQLite's
+	// trigram index needs three characters).
+	textSearch(ctx context.Context, db bun.IDB, field, term string) (ids fragment, ok bool, err error)
+	// useIndex is the clause that follows "table AS alias" to make the
+	// database read the table through index, or through none but the
+	// primary key when index is "".
+	useIndex(index string) string
 }
 
 // dialectFor picks the SQL of db's dialect.

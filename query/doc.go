@@ -25,9 +25,38 @@
 // the string "5". Several EQ terms on the same key are OR'ed; all other
 // terms are AND'ed. See ParseMetaQuery for the details.
 //
+// # Lists at scale
+//
+// A list is meant to cost about the same whatever the size of the
+// library: a page is read from an index that holds its matches in the
+// default order (created_at, then id) and stops after the page, or from a
+// small set of candidates that is sorted whole. The schema keeps what
+// that needs up to date with triggers (resources/schema_search.go):
+// trigram full-text indexes of Name and Description, the tags and the meta
+// values of each resource beside its creation time, per-day counts, and
+// indexes that end in the default order. plan.go says how a list picks
+// its way in. Other sort orders are left to the database's planner.
+//
+// Name and Description searches of three characters or more go through
+// the trigram index; shorter ones, and the other substring filters, check
+// each entry. Either way the result is that of LIKE: a substring, ASCII
+// letters in any case.
+//
+// # Totals
+//
+// Page.Total is exact when the page ends the list, for lists without
+// conditions (or only a creation-time range), and when the matches were
+// few enough to be read whole. Otherwise counting every match could cost
+// far more than the page, so the count stops after a bounded amount of
+// work: Page.TotalCapped is then true and Total is a lower bound, at least
+// the number of resources up to the end of the page, plus one when
+// another page follows. The HTTP API sends it as X-Total-Count with
+// X-Total-Count-Capped: true.
+//
 // # SQL dialects
 //
 // Everything that differs between databases (JSON access, case-insensitive
-// matching) is behind a small internal interface, implemented for SQLite in
-// sqlite.go; a PostgreSQL implementation can sit beside it.
+// matching, full-text search, index hints) is behind a small internal
+// interface, implemented for SQLite in sqlite.go; a PostgreSQL
+// implementation can sit beside it. The side tables are plain SQL.
 package query

@@ -2,6 +2,8 @@ package query
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -30,13 +32,17 @@ type Query struct {
 	db  *bun.DB
 	sql sqlDialect
 	err error // set when the database's dialect is not supported
+	lim limits
+	// generic leaves every list to the database's planner and reads meta
+	// from the JSON text: the reference that tests compare with.
+	generic bool
 }
 
 // New returns a Query over the resources of store.
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, sql: d, err: err}
+	return &Query{db: db, sql: d, err: err, lim: defaultLimits}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first
@@ -81,8 +87,9 @@ type Filter struct {
 
 	// ShowWithoutOwner keeps only resources that have no owner.
 	ShowWithoutOwner bool
-	// ShowWithSimilar would keep only images with a visually similar image;
-	// perceptual hashes are not computed yet, so List refuses it.
+	// ShowWithSimilar keeps only resources that have at least one visually
+	// similar image (the pairs the media worker records from perceptual
+	// hashes, see resources/schema_media.go).
 	ShowWithSimilar bool
 
 	// MinWidth, MaxWidth, MinHeight and MaxHeight are inclusive bounds in
@@ -104,12 +111,17 @@ type Filter struct {
 
 // Page is one page of a list.
 type Page struct {
-	// Resources holds the page's resources with their Tags, Owner,
-	// ResourceCategory and Series. Groups and Notes are not loaded and are
-	// empty; Store.Get has them.
+	// Resources holds the page's resources with their Tags, Groups, Notes,
+	// Owner, ResourceCategory and Series.
 	Resources []*resources.Resource
-	// Total counts every resource that matches the filter.
-	Total int
+	// Total counts the resources that match the filter. Counting every
+	// match of a broad filter over a large library would cost more than
+	// the page, so the count stops after a bounded amount of work (see
+	// package documentation): then TotalCapped is true and Total is a
+	// lower bound, at least the number of resources up to the end of this
+	// page, plus one when another page follows.
+	Total       int
+	TotalCapped bool
 	// Page and PerPage are the page number and size that were applied.
 	Page    int
 	PerPage int
@@ -117,11 +129,32 @@ type Page struct {
 
 // plan is a validated Filter turned into SQL fragments.
 type plan struct {
-	where   []fragment
+	// conds are the conditions, all AND'ed.
+	conds []*cond
+	// after and before bound the creation time (zero: no bound); created
+	// holds the same bounds as SQL, with {created} for the column they
+	// apply to.
+	after, before time.Time
+	created       []fragment
+	// order is the ORDER BY of the SortBy terms; def tells whether it is
+	// the default order (created_at, id) in one direction.
 	order   []fragment
+	def     defaultOrder
 	page    int
 	perPage int
 	offset  int64
+}
+
+// where is every condition of p on resources AS r.
+func (p *plan) where() []fragment {
+	var out []fragment
+	for _, c := range p.conds {
+		out = append(out, c.where)
+	}
+	for _, c := range p.created {
+		out = append(out, fragment{strings.ReplaceAll(c.sql, "{created}", "r.created_at"), c.args})
+	}
+	return out
 }
 
 // List returns the page of resources that f selects. Malformed filters
@@ -135,32 +168,86 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
-	where := func(sq *bun.SelectQuery) *bun.SelectQuery {
-		for _, w := range p.where {
-			sq = sq.Where(w.sql, w.args...)
-		}
-		return sq
-	}
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
-	total, err := q.db.NewSelect().Model((*resources.Resource)(nil)).Apply(where).Count(ctx)
-	if err != nil {
-		return Page{}, fmt.Errorf("%s: counting: %w", op, err)
+	var st strategy
+	if !q.generic {
+		if st, err = q.choose(ctx, p.conds); err != nil {
+			return Page{}, fmt.Errorf("%s: planning: %w", op, err)
+		}
 	}
-	page.Total = int(total)
-	if p.offset >= int64(total) {
-		return page, nil
+	rd := q.read(&st, p)
+
+	// The page's IDs, perPage+1 of them to learn whether more follow.
+	var ids fragment
+	past := false
+	counted := -1 // the total, when the page's query counted it
+	scanned, scanExact := -1, false
+	switch {
+	case p.def.ok && !q.generic && st.scan != nil:
+		var list []int64
+		if list, scanned, scanExact, err = q.scan(ctx, &st, p); err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
+		past = len(list) == 0
+		ids = fragment{"?", []any{bun.In(list)}}
+	case p.def.ok && !q.generic && (st.gather != nil || st.read != nil && st.read == st.by.sorted):
+		// The whole set is read and sorted anyway: count it on the way,
+		// and read the rows by ID.
+		pageIDs := q.pageIDs(rd, p, p.offset, true)
+		var found []struct {
+			ID    int64 `bun:"id"`
+			Total int   `bun:"total"`
+		}
+		if err := q.db.NewRaw(pageIDs.sql, pageIDs.args...).Scan(ctx, &found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
+		list := make([]int64, len(found))
+		for i, f := range found {
+			list[i], counted = f.ID, f.Total
+		}
+		past = len(list) == 0
+		ids = fragment{"?", []any{bun.In(list)}}
+	case p.def.ok && !q.generic:
+		offset := p.offset
+		var bound *fragment
+		if len(p.conds) == 0 && len(p.created) == 0 && p.offset >= int64(q.lim.deep) {
+			if bound, offset, past, err = q.deepPage(ctx, p); err != nil {
+				return Page{}, fmt.Errorf("%s: %w", op, err)
+			}
+		}
+		pr := rd
+		if bound != nil {
+			pr = q.read(&st, p, *bound)
+		}
+		ids = q.pageIDs(pr, p, offset, false)
+	default:
+		// Other orders are left to the database's planner.
+		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(p.where()).add(" ORDER BY ")
+		for i, o := range p.order {
+			if i > 0 {
+				sq.add(", ")
+			}
+			sq.frag(o)
+		}
+		ids = sq.add(" LIMIT ? OFFSET ?", p.perPage+1, p.offset).fragment()
 	}
 	var rows []*resources.Resource
-	sq := q.db.NewSelect().Model(&rows).
-		Relation("Owner").Relation("ResourceCategory").Relation("Series").
-		Relation("Tags", func(sq *bun.SelectQuery) *bun.SelectQuery { return sq.Order("t.id") }).
-		Relation("Groups").Relation("Notes").
-		Apply(where)
-	for _, o := range p.order {
-		sq = sq.OrderExpr(o.sql, o.args...)
+	if !past {
+		sq := q.db.NewSelect().Model(&rows).
+			Relation("Owner").Relation("ResourceCategory").Relation("Series").
+			Relation("Tags", func(sq *bun.SelectQuery) *bun.SelectQuery { return sq.Order("t.id") }).
+			Relation("Groups").Relation("Notes").
+			Where("r.id IN ("+ids.sql+")", ids.args...)
+		for _, o := range p.order {
+			sq = sq.OrderExpr(o.sql, o.args...)
+		}
+		if err := sq.Scan(ctx); err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
 	}
-	if err := sq.Limit(int64(p.perPage)).Offset(p.offset).Scan(ctx); err != nil {
-		return Page{}, fmt.Errorf("%s: %w", op, err)
+	more := len(rows) > p.perPage
+	if more {
+		rows = rows[:p.perPage]
 	}
 	for _, r := range rows {
 		r.Normalize()
@@ -168,18 +255,38 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	if rows != nil {
 		page.Resources = rows
 	}
+	switch {
+	case counted >= 0:
+		page.Total = counted
+		return page, nil
+	case scanned >= 0 && scanExact:
+		page.Total = scanned
+		return page, nil
+	case scanned >= 0:
+		// The scan stopped early: what it saw is a lower bound.
+		page.Total, page.TotalCapped = max(scanned, int(p.offset)+len(rows)+btoi(more)), true
+		return page, nil
+	}
+	page.Total, page.TotalCapped, err = q.total(ctx, &st, rd, p, int(p.offset)+len(rows), more)
+	if err != nil {
+		return Page{}, fmt.Errorf("%s: counting: %w", op, err)
+	}
 	return page, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", resources.ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-// compile validates f and translates it into SQL fragments.
+// compile validates f and translates it into conditions.
 func (q *Query) compile(f Filter) (*plan, error) {
-	if f.ShowWithSimilar {
-		return nil, invalidf("ShowWithSimilar is not available yet")
-	}
 	p := &plan{page: f.Page, perPage: f.MaxResults}
 	switch {
 	case p.page < 0:
@@ -199,14 +306,14 @@ func (q *Query) compile(f Filter) (*plan, error) {
 	}
 	p.offset = int64(p.page-1) * int64(p.perPage)
 
-	add := func(sql string, args ...any) { p.where = append(p.where, fragment{sql, args}) }
+	add := func(c *cond) { p.conds = append(p.conds, c) }
 
-	for _, c := range []struct{ name, col, value string }{
-		{"Name", "r.name", f.Name},
-		{"Description", "r.description", f.Description},
-		{"ContentType", "r.content_type", f.ContentType},
-		{"OriginalName", "r.original_name", f.OriginalName},
-		{"OriginalLocation", "r.original_location", f.OriginalLocation},
+	for _, c := range []struct{ name, field, col, value string }{
+		{"Name", "name", "r.name", f.Name},
+		{"Description", "description", "r.description", f.Description},
+		{"ContentType", "", "r.content_type", f.ContentType},
+		{"OriginalName", "", "r.original_name", f.OriginalName},
+		{"OriginalLocation", "", "r.original_location", f.OriginalLocation},
 	} {
 		if c.value == "" {
 			continue
@@ -214,45 +321,61 @@ func (q *Query) compile(f Filter) (*plan, error) {
 		if problem := checkText(c.value); problem != "" {
 			return nil, invalidf("%s %s", c.name, problem)
 		}
-		p.where = append(p.where, q.sql.contains(c.col, containsPattern(c.value)))
+		add(q.substring(c.field, c.col, c.value))
 	}
 	if h := strings.ToLower(strings.TrimSpace(f.Hash)); h != "" {
 		if problem := checkText(h); problem != "" {
 			return nil, invalidf("Hash %s", problem)
 		}
-		add("r.hash = ?", h)
+		add(&cond{
+			where: fragment{"r.hash = ?", []any{h}},
+			ids:   &fragment{"SELECT id FROM resources WHERE hash = ?", []any{h}},
+			small: true,
+		})
 	}
 
 	if f.OwnerID != 0 {
-		add("r.owner_id = ?", f.OwnerID)
+		add(q.column("owner_id", "resources_owner_order", "= ?", f.OwnerID))
 	}
 	if f.ResourceCategoryID != 0 {
-		add("r.resource_category_id = ?", f.ResourceCategoryID)
+		add(q.column("resource_category_id", "resources_resource_category_order", "= ?", f.ResourceCategoryID))
 	}
 	if f.SeriesID != 0 {
-		add("r.series_id = ?", f.SeriesID)
+		add(q.column("series_id", "resources_series_order", "= ?", f.SeriesID))
 	}
 	if f.ShowWithoutOwner {
-		add("r.owner_id IS NULL")
+		add(q.column("owner_id", "resources_owner_order", "IS NULL"))
+	}
+	if f.ShowWithSimilar {
+		on := func(x string) fragment {
+			return fragment{sql: "EXISTS (SELECT 1 FROM resource_similar WHERE resource_id = " + x + ")"}
+		}
+		add(&cond{where: on("r.id"), onID: on, ids: &fragment{sql: "SELECT resource_id FROM resource_similar"}})
 	}
 	if ids := distinct(f.IDs); len(ids) > 0 {
-		add("r.id IN (?)", bun.In(ids))
+		add(&cond{
+			where: fragment{"r.id IN (?)", []any{bun.In(ids)}},
+			onID:  func(id string) fragment { return fragment{id + " IN (?)", []any{bun.In(ids)}} },
+			ids:   &fragment{"SELECT id FROM resources WHERE id IN (?)", []any{bun.In(ids)}},
+			small: true,
+		})
 	}
-	if w, ok := hasAll("resource_tags", "tag_id", f.Tags); ok {
-		p.where = append(p.where, w)
+	for _, id := range distinct(f.Tags) {
+		add(tagCond(id))
 	}
-	if w, ok := hasAll("resource_notes", "note_id", f.Notes); ok {
-		p.where = append(p.where, w)
+	for _, id := range distinct(f.Notes) {
+		add(linkCond("resource_notes", "note_id", id))
 	}
-	if w, ok := hasAllGroups(f.Groups); ok {
-		p.where = append(p.where, w)
+	for _, id := range distinct(f.Groups) {
+		add(groupCond(id))
 	}
 
-	if !f.CreatedAfter.IsZero() {
-		add("r.created_at >= ?", f.CreatedAfter.UTC())
+	p.after, p.before = f.CreatedAfter, f.CreatedBefore
+	if !p.after.IsZero() {
+		p.created = append(p.created, fragment{"{created} >= ?", []any{p.after.UTC()}})
 	}
-	if !f.CreatedBefore.IsZero() {
-		add("r.created_at < ?", f.CreatedBefore.UTC())
+	if !p.before.IsZero() {
+		p.created = append(p.created, fragment{"{created} < ?", []any{p.before.UTC()}})
 	}
 
 	for _, b := range []struct {
@@ -268,7 +391,7 @@ func (q *Query) compile(f Filter) (*plan, error) {
 		case b.value < 0:
 			return nil, invalidf("%s %d must not be negative", b.name, b.value)
 		case b.value > 0:
-			add(b.sql, b.value)
+			add(&cond{where: fragment{b.sql, []any{b.value}}, index: true})
 		}
 	}
 
@@ -277,26 +400,34 @@ func (q *Query) compile(f Filter) (*plan, error) {
 	}
 	// EQ conditions on one key are OR'ed together, at the place of the
 	// key's first EQ; everything else is a condition of its own.
-	eqGroup := map[string]int{} // key -> index into p.where
-	eqParts := map[string][]fragment{}
+	eqGroup := map[string]int{} // key -> index into eqKeys
+	var eqKeys [][]MetaCondition
+	var metaConds []*cond // nil at the place of an EQ group
 	for _, s := range f.MetaQuery {
 		c, err := ParseMetaQuery(s)
 		if err != nil {
 			return nil, err
 		}
-		frag := q.sql.metaCondition("r.meta", c)
 		if c.Op != OpEQ {
-			p.where = append(p.where, frag)
+			metaConds = append(metaConds, q.meta([]MetaCondition{c}))
 			continue
 		}
-		if _, ok := eqGroup[c.Key]; !ok {
-			eqGroup[c.Key] = len(p.where)
-			p.where = append(p.where, fragment{})
+		i, ok := eqGroup[c.Key]
+		if !ok {
+			i = len(eqKeys)
+			eqGroup[c.Key] = i
+			eqKeys = append(eqKeys, nil)
+			metaConds = append(metaConds, nil)
 		}
-		eqParts[c.Key] = append(eqParts[c.Key], frag)
+		eqKeys[i] = append(eqKeys[i], c)
 	}
-	for key, i := range eqGroup {
-		p.where[i] = or(eqParts[key])
+	next := 0
+	for _, c := range metaConds {
+		if c == nil {
+			c = q.meta(eqKeys[next])
+			next++
+		}
+		add(c)
 	}
 
 	if len(f.SortBy) > MaxSortBy {
@@ -304,9 +435,10 @@ func (q *Query) compile(f Filter) (*plan, error) {
 	}
 	if len(f.SortBy) == 0 {
 		p.order = []fragment{{sql: "r.created_at DESC"}, {sql: "r.id DESC"}}
+		p.def = defaultOrder{ok: true, desc: true}
 		return p, nil
 	}
-	var last SortTerm
+	var terms []SortTerm
 	byID := false
 	for _, s := range f.SortBy {
 		t, err := ParseSortBy(s)
@@ -322,10 +454,16 @@ func (q *Query) compile(f Filter) (*plan, error) {
 		}
 		o.sql += direction(t.Desc)
 		p.order = append(p.order, o)
-		last = t
+		terms = append(terms, t)
 	}
+	last := terms[len(terms)-1]
 	if !byID {
 		p.order = append(p.order, fragment{sql: "r.id" + direction(last.Desc)})
+	}
+	// "created_at [dir]" alone, or followed by "id" in the same
+	// direction, is the default order.
+	if terms[0].Column == "created_at" && (len(terms) == 1 || len(terms) == 2 && terms[1].Column == "id" && terms[1].Desc == terms[0].Desc) {
+		p.def = defaultOrder{ok: true, desc: terms[0].Desc}
 	}
 	return p, nil
 }
@@ -347,48 +485,9 @@ func distinct(ids []int64) []int64 {
 	return slices.Compact(out)
 }
 
-// hasAll is the condition that the resource is linked, through the join
-// table table (resource_id, col), to every one of ids. It reads only the
-// join table's (col, resource_id) index.
-func hasAll(table, col string, ids []int64) (fragment, bool) {
-	ids = distinct(ids)
-	switch len(ids) {
-	case 0:
-		return fragment{}, false
-	case 1:
-		return fragment{"r.id IN (SELECT resource_id FROM " + table + " WHERE " + col + " = ?)", []any{ids[0]}}, true
-	}
-	return fragment{
-		"r.id IN (SELECT resource_id FROM " + table + " WHERE " + col + " IN (?) GROUP BY resource_id HAVING count(*) = ?)",
-		[]any{bun.In(ids), len(ids)},
-	}, true
-}
-
-// hasAllGroups is the condition that every one of ids is related to the
-// resource or owns it. The UNION removes the pair a group makes when it is
-// both, so that counting the pairs per resource counts distinct groups.
-func hasAllGroups(ids []int64) (fragment, bool) {
-	ids = distinct(ids)
-	switch len(ids) {
-	case 0:
-		return fragment{}, false
-	case 1:
-		return fragment{
-			"r.id IN (SELECT resource_id FROM groups_related_resources WHERE group_id = ? UNION SELECT id FROM resources WHERE owner_id = ?)",
-			[]any{ids[0], ids[0]},
-		}, true
-	}
-	return fragment{
-		"r.id IN (SELECT gm.resource_id FROM (" +
-			"SELECT resource_id, group_id FROM groups_related_resources WHERE group_id IN (?) " +
-			"UNION SELECT id, owner_id FROM resources WHERE owner_id IN (?)" +
-			") AS gm GROUP BY gm.resource_id HAVING count(*) = ?)",
-		[]any{bun.In(ids), bun.In(ids), len(ids)},
-	}, true
-}
-
 // MetaKeys returns the distinct top-level keys used in resources' Meta,
-// sorted.
+// sorted: those a MetaQuery can name (ASCII letters, digits, "_" and "-").
+// It reads an index that the schema keeps up to date, one seek per key.
 func (q *Query) MetaKeys(ctx context.Context) ([]string, error) {
 	const op = "query.MetaKeys"
 	if q.err != nil {

@@ -1,0 +1,12 @@
+package query
+
+// SetLimits changes the limits of q's planner, so that tests reach every
+// plan and capped totals with small libraries.
+func SetLimits(q *Query, probe, count, deep int) {
+	q.lim = limits{probe: probe, seqProbe: probe, fetch: probe, count: count, checkedCount: count, deep: deep}
+}
+
+// Generic makes q leave every list to the database's planner, read meta
+// from the JSON text and count exactly: the reference the planned lists
+// are compared with.
+func Generic(q *Query) { q.generic = true }

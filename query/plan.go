@@ -1,0 +1,692 @@
+package query
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// How a list is read.
+//
+// Nearly every list is in the default order (created_at, then id), and a
+// page of it must not cost reading every match: on this kind of storage a
+// row or index entry found by key costs some thirty times the next entry
+// of an index scan. So every condition of a Filter says, besides its SQL on
+// the resource row, which cheaper readings it offers:
+//
+//   - a sequence: an index holding exactly the condition's matches in the
+//     default order (a tag in resource_tag_order, a meta value in
+//     resource_meta, an owner in resources_owner_order...). Reading it,
+//     checking the other conditions, stops after the page.
+//   - a sorted set: an index holding exactly the matches with their
+//     creation time, in another order (a range of meta values): read whole
+//     and sorted, without reading rows.
+//   - a candidate set: the IDs of the matches, or of a superset (the
+//     full-text index's), which must be looked up to be sorted.
+//
+// List probes the size of each set (counting at most limits.probe; the
+// IDs of a candidate set, up to limits.fetch, are kept), then reads, in
+// this order of preference:
+//
+//  1. the smallest set when it is small: a sequence or a sorted set of
+//     fewer than limits.probe entries, in order or whole; a candidate set
+//     whose IDs were all kept, by ID (see scan), which usually stops after
+//     a batch or two;
+//  2. the smallest sequence, checking the other conditions on the way;
+//  3. resources_order, the index of the default order, which also
+//     carries content type, size, name and description: those conditions
+//     are checked on the index, the others by key or on the row.
+//     Substring searches whose full-text candidates were all kept are
+//     first checked against them by ID.
+//
+// A page without conditions deep in the list is found through the
+// per-day counts of resource_days instead of stepping over every entry
+// before it.
+//
+// Total: a page that ends the list gives it exactly; so do resource_days
+// for lists with no condition but a creation-time range, a sorted set or a
+// scan read whole, and the probed size of an exact set that is the only
+// condition. Otherwise a reading whose checks need neither rows nor
+// lookups is counted over at most limits.count entries (checkedCount with
+// checks); past that, or when checks are costly, the total is a lower
+// bound (Page.TotalCapped).
+
+// limits are the bounds of the planner.
+type limits struct {
+	// probe bounds the count of a set when probing its size; a sorted
+	// set smaller than this is read whole. seqProbe bounds the count of a
+	// sequence, fetch the IDs of a candidate set that are kept.
+	probe, seqProbe, fetch int
+	// count bounds the index entries a count reads; checkedCount when
+	// the entries are checked.
+	count, checkedCount int
+	// deep is the offset from which a page without conditions is found
+	// through resource_days.
+	deep int
+}
+
+// defaultLimits are tuned on a generated library of a million resources
+// (BenchmarkList), where each bound costs a few milliseconds at most.
+var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, count: 5_000, checkedCount: 2_000, deep: 1_000}
+
+// cond is one condition of a Filter, in the forms the planner can use.
+type cond struct {
+	// where is the condition on the row of resources AS r; always set.
+	where fragment
+	// index reports that where reads only columns of resources_order.
+	index bool
+	// onID, when set, is the same condition on the ID of a resource,
+	// checked by key without its row.
+	onID func(id string) fragment
+	// seq, when set, reads the matches in the default order.
+	seq *sequence
+	// sorted, when set, reads the matches with their creation time, in
+	// another order.
+	sorted *sequence
+	// ids, when set, selects the IDs of the matches; when loose, of a
+	// superset of them, which where narrows down. small marks a set of a
+	// handful of IDs, read without probing.
+	ids   *fragment
+	loose bool
+	small bool
+	// prefilter, when set, is a condition on the ID of a resource that
+	// every match meets (the full-text candidates of a substring search):
+	// checked first, it saves reading rows that cannot match.
+	prefilter func(id string) fragment
+	// prepare, when set, is run before planning and may set the fields
+	// above.
+	prepare func(ctx context.Context) error
+	// list holds every ID of ids once the planner has found them.
+	list []int64
+}
+
+// sequence is an index holding the matches of a condition with their
+// creation time, and the SQL to read it.
+type sequence struct {
+	// from is the table with its alias and index clause.
+	from string
+	// where selects the condition's entries.
+	where fragment
+	// created and id are the columns of the creation time and the
+	// resource ID.
+	created, id string
+	// row is true when from is resources AS r itself.
+	row bool
+}
+
+// set is the query of the IDs in s.
+func (s *sequence) set() fragment {
+	return fragment{"SELECT " + s.id + " FROM " + s.from + " WHERE " + s.where.sql, s.where.args}
+}
+
+// defaultOrder tells whether a list is in the default order (created_at,
+// then id, both in one direction).
+type defaultOrder struct {
+	ok, desc bool
+}
+
+// strategy is how a list is read.
+type strategy struct {
+	// read is the reading: a sequence, a sorted set, or nil for
+	// resources_order; gather or scan, when set, replaces it.
+	read   *sequence
+	by     *cond // the condition read holds exactly, if any
+	gather *cond
+	// scan is a condition whose candidate IDs are all known: they are
+	// read in the order of their IDs (see scan).
+	scan *cond
+	// size is the probed size of the set read (exact when below
+	// limits.probe), or -1.
+	size int
+	// prefilter holds the conditions checked against their full-text
+	// candidates first.
+	prefilter map[*cond]bool
+}
+
+// probe counts the IDs that f selects, up to limit.
+func (q *Query) probe(ctx context.Context, f fragment, limit int) (int, error) {
+	var n int
+	err := q.db.NewRaw("SELECT count(*) FROM ("+f.sql+" LIMIT ?) AS probe", append(f.args, limit)...).Scan(ctx, &n)
+	return n, err
+}
+
+// candidates returns the IDs that f selects, up to limit.
+func (q *Query) candidates(ctx context.Context, f fragment, limit int) ([]int64, error) {
+	var ids []int64
+	err := q.db.NewRaw(f.sql+" LIMIT ?", append(f.args, limit)...).Scan(ctx, &ids)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return ids, err
+}
+
+// found replaces the candidate query of c with the IDs it found.
+func (c *cond) found(ids []int64) {
+	c.list = ids
+	set := fragment{"SELECT NULL WHERE 1 = 0", nil}
+	if len(ids) > 0 {
+		set = fragment{"?", []any{bun.In(ids)}}
+	}
+	c.ids = &set
+	c.prefilter = func(id string) fragment { return fragment{id + " IN (" + set.sql + ")", set.args} }
+}
+
+// choose picks how to read the matches of conds.
+func (q *Query) choose(ctx context.Context, conds []*cond) (strategy, error) {
+	st := strategy{size: -1, prefilter: map[*cond]bool{}}
+	const (
+		kindSeq = iota
+		kindSorted
+		kindIDs
+	)
+	type option struct {
+		c    *cond
+		kind int
+		set  fragment
+		size int
+	}
+	var options []*option
+	for _, c := range conds {
+		if c.prepare != nil {
+			if err := c.prepare(ctx); err != nil {
+				return st, err
+			}
+		}
+		switch {
+		case c.small:
+			// A handful of IDs: nothing beats reading them.
+			st.gather = c
+			return st, nil
+		case c.seq != nil:
+			options = append(options, &option{c: c, kind: kindSeq, set: c.seq.set()})
+		case c.sorted != nil:
+			options = append(options, &option{c: c, kind: kindSorted, set: c.sorted.set()})
+		case c.ids != nil:
+			options = append(options, &option{c: c, kind: kindIDs, set: *c.ids})
+		}
+	}
+	if len(options) == 1 && options[0].kind == kindSeq {
+		// A single way in, and an ordered one: no need to size it.
+		st.read, st.by = options[0].c.seq, options[0].c
+		return st, nil
+	}
+	var best, bestSeq *option
+	for _, o := range options {
+		var n int
+		switch {
+		case o.kind == kindIDs:
+			// Keep the candidates: the page and the prefilter then need
+			// not look for them again (full-text searches cost the most).
+			found, err := q.candidates(ctx, o.set, q.lim.fetch)
+			if err != nil {
+				return st, err
+			}
+			if n = len(found); n < q.lim.fetch {
+				o.c.found(found)
+			} else {
+				n = q.lim.probe // many: never the way in
+			}
+		default:
+			// A sequence is read in order anyway: its size only picks the
+			// smallest, so a shorter probe does.
+			limit := q.lim.probe
+			if o.kind == kindSeq {
+				limit = min(limit, q.lim.seqProbe)
+			}
+			var err error
+			if n, err = q.probe(ctx, o.set, limit); err != nil {
+				return st, err
+			}
+		}
+		o.size = n
+		if best == nil || n < best.size || n == best.size && o.kind < best.kind {
+			best = o
+		}
+		if o.kind == kindSeq && (bestSeq == nil || n < bestSeq.size) {
+			bestSeq = o
+		}
+	}
+	switch {
+	case best != nil && best.kind == kindSeq && best.size < q.lim.probe:
+		st.read, st.by, st.size = best.c.seq, best.c, best.size
+	case best != nil && best.kind == kindSorted && best.size < q.lim.probe:
+		st.read, st.by, st.size = best.c.sorted, best.c, best.size
+	case best != nil && best.kind == kindIDs && best.c.list != nil:
+		st.scan, st.size = best.c, best.size
+	case bestSeq != nil:
+		st.read, st.by, st.size = bestSeq.c.seq, bestSeq.c, bestSeq.size
+	}
+	if st.gather == nil && st.scan == nil {
+		for _, o := range options {
+			if o.c.prefilter != nil && o.size < q.lim.probe {
+				st.prefilter[o.c] = true
+			}
+		}
+	}
+	return st, nil
+}
+
+// query is SQL being assembled.
+type query struct {
+	b    strings.Builder
+	args []any
+}
+
+func (s *query) add(sql string, args ...any) *query {
+	s.b.WriteString(sql)
+	s.args = append(s.args, args...)
+	return s
+}
+
+func (s *query) frag(f fragment) *query { return s.add(f.sql, f.args...) }
+
+func (s *query) fragment() fragment { return fragment{s.b.String(), s.args} }
+
+// and writes the conditions fs AND'ed, each in parentheses; a true
+// condition when there are none.
+func (s *query) and(fs []fragment) *query {
+	if len(fs) == 0 {
+		return s.add("1 = 1")
+	}
+	for i, f := range fs {
+		if i > 0 {
+			s.add(" AND ")
+		}
+		s.add("(").frag(f).add(")")
+	}
+	return s
+}
+
+// reading is a strategy turned into SQL: FROM from WHERE driver AND
+// checks, whose entries carry the resource ID and creation time.
+type reading struct {
+	from    string
+	driver  []fragment // what selects the entries read
+	checks  []fragment // what the entries must also meet
+	id      string
+	created string
+	// cheap reports that the checks read no rows and look nothing up.
+	cheap bool
+	// walk reports that the reading is resources_order.
+	walk bool
+}
+
+// read turns st into SQL for the conditions of p, with extra bounds on
+// the creation time.
+func (q *Query) read(st *strategy, p *plan, extra ...fragment) reading {
+	rd := reading{cheap: true}
+	seq := st.read
+	onRow := false
+	gather := st.gather
+	if gather == nil {
+		gather = st.scan
+	}
+	switch {
+	case gather != nil:
+		rd.from = "resources AS r" + q.sql.useIndex("")
+		rd.id, rd.created = "r.id", "r.created_at"
+		rd.driver = append(rd.driver, fragment{"r.id IN (" + gather.ids.sql + ")", gather.ids.args})
+		onRow, rd.cheap = true, false
+	case seq == nil:
+		seq = &sequence{from: "resources AS r" + q.sql.useIndex("resources_order"), created: "r.created_at", id: "r.id", row: true}
+		rd.walk = true
+		fallthrough
+	default:
+		rd.from, rd.id, rd.created = seq.from, seq.id, seq.created
+		if seq.where.sql != "" {
+			rd.driver = append(rd.driver, seq.where)
+		}
+		onRow = seq.row
+	}
+	joinRow := false
+	for _, c := range p.conds {
+		switch {
+		case c == st.by:
+			continue
+		case c == gather && !c.loose:
+			continue
+		case c.onID != nil && !onRow:
+			rd.checks = append(rd.checks, c.onID(rd.id))
+			rd.cheap = false
+			continue
+		}
+		if st.prefilter[c] {
+			rd.checks = append(rd.checks, c.prefilter(rd.id))
+			rd.cheap = false
+		}
+		rd.checks = append(rd.checks, c.where)
+		if !(rd.walk && c.index) {
+			rd.cheap = false
+		}
+		joinRow = joinRow || !onRow
+	}
+	if joinRow {
+		// CROSS JOIN keeps the sequence the outer loop in SQLite.
+		rd.from += " CROSS JOIN resources AS r"
+		rd.driver = append(rd.driver, fragment{sql: "r.id = " + rd.id})
+	}
+	for _, c := range append(p.created, extra...) {
+		rd.driver = append(rd.driver, fragment{strings.ReplaceAll(c.sql, "{created}", rd.created), c.args})
+	}
+	return rd
+}
+
+// pageIDs is the query of the IDs of a page in the default order, from
+// offset: up to perPage+1 of them, so that the caller learns whether
+// another page follows. With count, the IDs are in a column "id" beside
+// the number of matches in a column "total".
+func (q *Query) pageIDs(rd reading, p *plan, offset int64, count bool) fragment {
+	dir := direction(p.def.desc)
+	sq := (&query{}).add("SELECT " + rd.id)
+	if count {
+		sq.add(" AS id, count(*) OVER () AS total")
+	}
+	sq.add(" FROM " + rd.from + " WHERE ")
+	sq.and(append(rd.driver, rd.checks...))
+	sq.add(" ORDER BY "+rd.created+dir+", "+rd.id+dir+" LIMIT ? OFFSET ?", p.perPage+1, offset)
+	return sq.fragment()
+}
+
+// deepPage finds the page of a list without conditions from the
+// per-day counts: it returns a bound on the creation time that skips the
+// days before the page's and the offset left within the rest, or past
+// when the offset is beyond the last resource.
+func (q *Query) deepPage(ctx context.Context, p *plan) (bound *fragment, offset int64, past bool, err error) {
+	order := "DESC"
+	if !p.def.desc {
+		order = "ASC"
+	}
+	rows, err := q.db.QueryContext(ctx, "SELECT day, n FROM resource_days ORDER BY day "+order)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	var before int64
+	prev, found := "", false
+	for rows.Next() {
+		var day string
+		var n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, 0, false, err
+		}
+		if before+n > p.offset {
+			switch {
+			case p.def.desc && found:
+				// Entries of later days are at or above the next day's key.
+				bound = &fragment{"{created} < ?", []any{prev}}
+			case !p.def.desc && day != "":
+				// Entries of this day and later are at or above its key
+				// ('' holds values that are not text, which sort first).
+				bound = &fragment{"{created} >= ?", []any{day}}
+			}
+			return bound, p.offset - before, false, rows.Err()
+		}
+		before += n
+		prev, found = day, true
+	}
+	// The offset is past the last resource.
+	return nil, 0, true, rows.Err()
+}
+
+// timestamp formats t as bun writes times to SQLite, so that it compares
+// with stored values as text.
+func timestamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
+}
+
+// dayEnd is above every text that starts with day.
+func dayEnd(day string) string { return day + "\U0010FFFF" }
+
+// countByDays counts exactly the resources created in p's range, from the
+// per-day counts and the rows of the two boundary days.
+func (q *Query) countByDays(ctx context.Context, p *plan) (int, error) {
+	var lo, hi string
+	if !p.after.IsZero() {
+		lo = timestamp(p.after)
+	}
+	if !p.before.IsZero() {
+		hi = timestamp(p.before)
+	}
+	whole := (&query{}).add("SELECT coalesce(sum(n), 0) FROM resource_days WHERE 1 = 1")
+	if lo != "" {
+		whole.add(" AND day > ?", lo[:10])
+	}
+	if hi != "" {
+		whole.add(" AND day < ?", hi[:10])
+	}
+	var n int
+	if err := q.db.NewRaw(whole.b.String(), whole.args...).Scan(ctx, &n); err != nil {
+		return 0, err
+	}
+	// The boundary days, [from, to) each.
+	var ranges [][2]string
+	switch {
+	case lo != "" && hi != "" && lo[:10] == hi[:10]:
+		ranges = append(ranges, [2]string{lo, hi})
+	default:
+		if lo != "" {
+			to := dayEnd(lo[:10])
+			if hi != "" && hi < to {
+				to = hi
+			}
+			ranges = append(ranges, [2]string{lo, to})
+		}
+		if hi != "" {
+			from := hi[:10]
+			if lo > from {
+				from = lo
+			}
+			ranges = append(ranges, [2]string{from, hi})
+		}
+	}
+	for _, r := range ranges {
+		if r[0] >= r[1] {
+			continue
+		}
+		var m int
+		err := q.db.NewRaw("SELECT count(*) FROM resources AS r"+q.sql.useIndex("resources_order")+
+			" WHERE r.created_at >= ? AND r.created_at < ?", r[0], r[1]).Scan(ctx, &m)
+		if err != nil {
+			return 0, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// total counts the matches of p read as rd. seen is the number of
+// resources up to the end of the page and more tells whether another
+// follows. capped reports a lower bound.
+func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, seen int, more bool) (n int, capped bool, err error) {
+	switch {
+	case q.generic:
+		sq := (&query{}).add("SELECT count(*) FROM resources AS r WHERE ").and(p.where())
+		err = q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &n)
+		return n, false, err
+	case !more && (seen > int(p.offset) || p.offset == 0):
+		// This page ends the list.
+		return seen, false, nil
+	case len(p.conds) == 0:
+		n, err = q.countByDays(ctx, p)
+		return n, false, err
+	case len(p.conds) == 1 && len(p.created) == 0 && st.size >= 0 && st.size < q.lim.probe &&
+		(st.by != nil || st.gather != nil && !st.gather.loose):
+		// The only condition, and the probe counted its exact set.
+		return st.size, false, nil
+	}
+	bound := 0 // nothing is known of an empty page past the end
+	if seen > int(p.offset) {
+		bound = seen
+		if more {
+			bound++
+		}
+	}
+	if !rd.cheap {
+		return bound, true, nil
+	}
+	// Count the entries read, up to the limit, and the matches among
+	// them.
+	limit := q.lim.count
+	if len(rd.checks) > 0 {
+		limit = q.lim.checkedCount
+	}
+	sq := (&query{}).add("SELECT count(*), coalesce(sum(ok), 0) FROM (SELECT ")
+	if len(rd.checks) == 0 {
+		sq.add("1")
+	} else {
+		sq.add("CASE WHEN ").and(rd.checks).add(" THEN 1 ELSE 0 END")
+	}
+	sq.add(" AS ok FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
+	var read int
+	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &read, &n); err != nil {
+		return 0, false, err
+	}
+	if read < limit {
+		return n, false, nil
+	}
+	return max(n, bound), true, nil
+}
+
+// blockShift is log2 of the number of IDs in a block of resource_blocks.
+const blockShift = 14
+
+// createdText is the creation time of r as text that sorts as SQLite
+// sorts the column: values that are not text (which sort first) become
+// the empty text.
+const createdText = "CASE typeof(%s) WHEN 'text' THEN %s ELSE '' END"
+
+func textOf(col string) string { return strings.ReplaceAll(createdText, "%s", col) }
+
+// block is a row of resource_blocks, creation times as text.
+type block struct {
+	Block int64  `bun:"block"`
+	Min   string `bun:"min"`
+	Max   string `bun:"max"`
+}
+
+// entry is a match of a scan.
+type entry struct {
+	created string
+	id      int64
+}
+
+// scan reads the page of st.scan's candidates in the default order
+// without reading them all. It visits them by ID, highest first for the
+// newest-first order, in batches that it checks and ranks; resource_blocks
+// bounds the creation time of every resource below an ID, and the scan
+// stops as soon as no candidate left can make the page. As IDs mostly
+// grow with time, that is after a batch or two; at worst it reads every
+// candidate, as a gather would. It returns the IDs of the page (perPage+1
+// at most) and the number of matches seen, which is the total when exact.
+func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, seen int, exact bool, err error) {
+	desc := p.def.desc
+	cands := slices.Clone(st.scan.list)
+	slices.Sort(cands)
+	if desc {
+		slices.Reverse(cands)
+	}
+	k := int(p.offset) + p.perPage + 1
+
+	// bound(id) is the latest (newest first) or earliest creation time of
+	// any resource with an ID below (above) id.
+	var blocks []block
+	err = q.db.NewRaw("SELECT block, "+textOf("min_created")+" AS min, "+textOf("max_created")+
+		" AS max FROM resource_blocks ORDER BY block").Scan(ctx, &blocks)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, false, err
+	}
+	for i := range blocks {
+		// Running maxima upwards, minima downwards.
+		if i > 0 && blocks[i-1].Max > blocks[i].Max {
+			blocks[i].Max = blocks[i-1].Max
+		}
+		if j := len(blocks) - 1 - i; j < len(blocks)-1 && blocks[j+1].Min < blocks[j].Min {
+			blocks[j].Min = blocks[j+1].Min
+		}
+	}
+	bound := func(id int64) (string, bool) {
+		b := id >> blockShift
+		i, found := slices.BinarySearchFunc(blocks, b, func(x block, b int64) int { return cmp.Compare(x.Block, b) })
+		if desc {
+			if !found {
+				i-- // the last block below
+			}
+			if i < 0 {
+				return "", true
+			}
+			return blocks[i].Max, true
+		}
+		if i >= len(blocks) {
+			return "", false // nothing above: the scan may stop
+		}
+		return blocks[i].Min, true
+	}
+	before := func(a, b entry) bool { // a comes before b in the list
+		if a.created != b.created {
+			return a.created > b.created == desc
+		}
+		return a.id > b.id == desc
+	}
+
+	// The checks of every condition but the one scanned, if it is exact.
+	rd := q.read(&strategy{scan: st.scan, prefilter: map[*cond]bool{}}, p)
+	var checks []fragment
+	checks = append(checks, rd.driver[1:]...) // the creation-time bounds
+	checks = append(checks, rd.checks...)
+
+	var top []entry
+	batch := max(2*k, 128)
+	for start := 0; start < len(cands); {
+		end := min(start+batch, len(cands))
+		sq := (&query{}).add("SELECT r.id AS id, "+textOf("r.created_at")+" AS created FROM "+rd.from+
+			" WHERE r.id IN (?)", bun.In(cands[start:end]))
+		if len(checks) > 0 {
+			sq.add(" AND ").and(checks)
+		}
+		var found []struct {
+			ID      int64  `bun:"id"`
+			Created string `bun:"created"`
+		}
+		if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, 0, false, err
+		}
+		seen += len(found)
+		for _, f := range found {
+			top = append(top, entry{f.Created, f.ID})
+		}
+		slices.SortFunc(top, func(a, b entry) int {
+			if before(a, b) {
+				return -1
+			}
+			return 1
+		})
+		top = top[:min(len(top), k)]
+		start = end
+		if start < len(cands) && len(top) == k {
+			b, ok := bound(cands[start])
+			last := top[k-1]
+			// No candidate left is created after (before) b, and all have
+			// lower (higher) IDs than the last of the page, so they would
+			// come after it even created at b.
+			if !ok || desc && b <= last.created || !desc && b >= last.created {
+				break
+			}
+		}
+		if start >= len(cands) {
+			exact = true
+		}
+	}
+	if len(cands) == 0 {
+		exact = true
+	}
+	for i := int(p.offset); i < len(top); i++ {
+		page = append(page, top[i].id)
+	}
+	return page, seen, exact, nil
+}
