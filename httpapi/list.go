@@ -7,6 +7,13 @@ import (
 )
 
 // listResources serves GET /v1/resources with every filter of the spec.
+//
+// X-Total-Count is exact unless the response also has
+// X-Total-Count-Capped: true. Then counting stopped early, because an
+// exact count of a broad filter over a large library would cost more than
+// the page, and X-Total-Count is a lower bound: at least the number of
+// resources up to the end of this page, plus one when another page
+// follows. The last page always has the exact count.
 func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 	d, err := a.decode(r)
 	if err != nil {
@@ -54,6 +61,9 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setPageHeaders(w, page.Page, page.PerPage, page.Total)
+	if page.TotalCapped {
+		w.Header().Set("X-Total-Count-Capped", "true")
+	}
 	writeJSON(w, http.StatusOK, page.Resources)
 }
 
