@@ -198,9 +198,15 @@ func TestMigrate(t *testing.T) {
 	}
 	want := []string{
 		"categories", "download_jobs", "group_tags", "groups", "groups_related_notes", "groups_related_resources",
-		"image_hashes", "local_files", "media_queue", "media_settings", "note_tags", "notes", "resource_categories",
-		"resource_notes", "resource_similar", "resource_tags",
-		"resource_versions", "resources", "series", "stockroom_migrations", "tags",
+		"image_hashes", "local_files", "media_queue", "media_settings", "note_tags", "notes",
+		"resource_blocks", "resource_categories", "resource_days", "resource_meta",
+		"resource_notes", "resource_similar", "resource_tag_order", "resource_tags",
+		"resource_versions", "resources",
+		"resources_description_fts", "resources_description_fts_config", "resources_description_fts_data",
+		"resources_description_fts_docsize", "resources_description_fts_idx",
+		"resources_name_fts", "resources_name_fts_config", "resources_name_fts_data",
+		"resources_name_fts_docsize", "resources_name_fts_idx",
+		"series", "stockroom_migrations", "tags",
 	}
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		t.Fatalf("first Migrate: %v", err)
