@@ -25,7 +25,7 @@ type seeded struct {
 func newSeeded(t *testing.T, n int) *seeded {
 	t.Helper()
 	e := newEnv(t)
-	if _, err := seed.Run(e.ctx, e.db.Writer, seed.Options{N: n}); err != nil {
+	if _, err := seed.Run(e.ctx, e.db.Writer, seed.Options{N: n, Tags: 3000, Groups: 300}); err != nil {
 		t.Fatalf("seed.Run: %v", err)
 	}
 	s := &seeded{env: e, planned: query.New(e.store), ref: query.New(e.store)}
@@ -105,7 +105,7 @@ func TestListPlans(t *testing.T) {
 	filters = append(filters,
 		query.Filter{}, query.Filter{Page: 3}, query.Filter{Page: 31}, query.Filter{Page: 40},
 		query.Filter{Tags: []int64{1}}, query.Filter{Tags: []int64{2, 1}}, query.Filter{Tags: []int64{3, 900}},
-		query.Filter{Tags: []int64{49000}}, query.Filter{OwnerID: 1}, query.Filter{OwnerID: 3000},
+		query.Filter{Tags: []int64{2900}}, query.Filter{OwnerID: 1}, query.Filter{OwnerID: 250},
 		query.Filter{ShowWithoutOwner: true}, query.Filter{ResourceCategoryID: 2}, query.Filter{SeriesID: 10},
 		query.Filter{Groups: []int64{1}}, query.Filter{Groups: []int64{4, 5}}, query.Filter{Notes: []int64{3}},
 		query.Filter{IDs: []int64{5, 50, 500, 1499}}, query.Filter{Hash: s.hashes[0]},
@@ -220,7 +220,7 @@ func TestListTotalCapped(t *testing.T) {
 	}
 
 	// Filters whose count is cheap are exact.
-	for _, f := range []query.Filter{{}, {Tags: []int64{40000}}, {IDs: []int64{1, 2, 3}}} {
+	for _, f := range []query.Filter{{}, {Tags: []int64{2500}}, {IDs: []int64{1, 2, 3}}} {
 		page, err := s.planned.List(s.ctx, f)
 		if err != nil {
 			t.Fatal(err)
@@ -241,6 +241,11 @@ func TestListScanBlocks(t *testing.T) {
 	query.Generic(ref)
 	rng := rand.New(rand.NewPCG(3, 3))
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	tx, err := e.db.Writer.BeginTx(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
 	for i := 1; i <= 1200; i++ {
 		created := base.Add(time.Duration(i) * time.Hour)
 		switch {
@@ -255,12 +260,15 @@ func TestListScanBlocks(t *testing.T) {
 		if i%3 == 0 {
 			name += " pinecone"
 		}
-		_, err := e.db.Writer.ExecContext(e.ctx, `INSERT INTO resources (id, created_at, updated_at, name, hash, hash_type, location)
+		_, err := tx.ExecContext(e.ctx, `INSERT INTO resources (id, created_at, updated_at, name, hash, hash_type, location)
 			VALUES (?, ?, ?, ?, ?, 'SHA256', 'none')`, i*5000, created.Format("2006-01-02 15:04:05.999999-07:00"),
 			created.Format("2006-01-02 15:04:05.999999-07:00"), name, fmt.Sprintf("%064x", i))
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 	var filters []query.Filter
 	for _, term := range []string{"pinecone", "item", "item 1", "item 2", "tem 0"} {

@@ -355,7 +355,7 @@ func TestListMetaSideTable(t *testing.T) {
 	query.Generic(ref)
 	var terms []string
 	for _, key := range []string{"a", "b", "c", "a.b", "a.c", "a.b.c", "A", "a-b", "a_b.c-d", "x"} {
-		for _, v := range []string{"1", "2", "8", "1.5", `"1"`, "x", "true", "false", "null", `"null"`, "0", "9007199254740993", "1e400"} {
+		for _, v := range []string{"1", "2", "1.5", `"1"`, "x", "true", "null", `"null"`, "9007199254740993"} {
 			for _, op := range []string{"EQ", "NE", "GT", "GE", "LT", "LE"} {
 				terms = append(terms, key+":"+op+":"+v)
 			}
@@ -365,7 +365,7 @@ func TestListMetaSideTable(t *testing.T) {
 		if _, err := query.ParseMetaQuery(term); err != nil {
 			continue
 		}
-		for _, q := range [][]string{{term}, {term, "a:EQ:1"}, {term, "b:EQ:true", "b:EQ:1"}} {
+		for _, q := range [][]string{{term}, {term, "b:EQ:true", "b:EQ:1"}} {
 			f := query.Filter{MetaQuery: q}
 			got, err := e.q.List(e.ctx, f)
 			if err != nil {

@@ -11,8 +11,10 @@
 //     Zipf-skewed from a vocabulary of Vocabulary words (a few hundred real
 //     words, then made-up ones whose tail only a handful of resources use);
 //   - descriptions (60% of resources) of 4 to 25 such words;
-//   - 0 to 8 tags from Tags tags, Zipf-skewed: tag 1 is the most used;
-//   - an owner (95%) from Groups groups, Zipf-skewed: group 1 owns most;
+//   - 0 to 8 tags from Tags tags (by default), Zipf-skewed: tag 1 is the
+//     most used;
+//   - an owner (95%) from Groups groups (by default), Zipf-skewed: group 1
+//     owns most;
 //     30% have one or two related groups, 5% notes, 40% a resource
 //     category, 3% a series;
 //   - about 20 content types with realistic shares, and sizes from common
@@ -82,6 +84,9 @@ type Options struct {
 	// Batch is the number of resources per transaction; zero means
 	// DefaultBatch.
 	Batch int
+	// Tags and Groups are the numbers of tags and groups; zero means the
+	// constants of the same names. Tests make smaller libraries with them.
+	Tags, Groups int
 	// Progress, when set, is called after each committed transaction with
 	// the number of resources written so far.
 	Progress func(done int)
@@ -119,6 +124,12 @@ func Run(ctx context.Context, db *bun.DB, opts Options) (Stats, error) {
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
 	}
+	if opts.Tags <= 0 {
+		opts.Tags = Tags
+	}
+	if opts.Groups <= 0 {
+		opts.Groups = Groups
+	}
 	if err := resources.Migrate(ctx, db); err != nil {
 		return Stats{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -141,7 +152,7 @@ func Run(ctx context.Context, db *bun.DB, opts Options) (Stats, error) {
 	defer db.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
 	defer db.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
 
-	g := newGenerator(opts.Seed, opts.N)
+	g := newGenerator(opts.Seed, opts.N, opts.Tags, opts.Groups)
 	var st Stats
 	start := time.Now()
 	if err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -171,24 +182,27 @@ func Run(ctx context.Context, db *bun.DB, opts Options) (Stats, error) {
 
 // generator holds the random state and the fixed tables of the data.
 type generator struct {
-	rng   *rand.Rand
-	n     int
-	words []string
+	rng          *rand.Rand
+	n            int
+	tags, groups int
+	words        []string
 
 	wordZipf, tagZipf, ownerZipf, relatedZipf, keyZipf *rand.Zipf
 	projectZipf, personZipf                            *rand.Zipf
 }
 
-func newGenerator(seed uint64, n int) *generator {
+func newGenerator(seed uint64, n, tags, groups int) *generator {
 	g := &generator{
-		rng:   rand.New(rand.NewPCG(seed, 0xda7a)),
-		n:     n,
-		words: Words(seed),
+		rng:    rand.New(rand.NewPCG(seed, 0xda7a)),
+		n:      n,
+		tags:   tags,
+		groups: groups,
+		words:  Words(seed),
 	}
 	g.wordZipf = rand.NewZipf(g.rng, 1.05, 1, Vocabulary-1)
-	g.tagZipf = rand.NewZipf(g.rng, 1.1, 1, Tags-1)
-	g.ownerZipf = rand.NewZipf(g.rng, 1.1, 1, Groups-1)
-	g.relatedZipf = rand.NewZipf(g.rng, 1.2, 4, Groups-1)
+	g.tagZipf = rand.NewZipf(g.rng, 1.1, 1, uint64(tags-1))
+	g.ownerZipf = rand.NewZipf(g.rng, 1.1, 1, uint64(groups-1))
+	g.relatedZipf = rand.NewZipf(g.rng, 1.2, 4, uint64(groups-1))
 	g.keyZipf = rand.NewZipf(g.rng, 1.3, 2, uint64(len(metaKeys)-1))
 	g.projectZipf = rand.NewZipf(g.rng, 1.2, 1, 499)
 	g.personZipf = rand.NewZipf(g.rng, 1.1, 1, 1999)
@@ -304,8 +318,8 @@ func (g *generator) entities(ctx context.Context, tx *sql.Tx) error {
 	}
 
 	tags := newInserter(ctx, tx, `INSERT INTO tags (id, created_at, updated_at, name, description, meta)`, 6)
-	seen := make(map[string]bool, Tags)
-	for id := 1; id <= Tags; id++ {
+	seen := make(map[string]bool, g.tags)
+	for id := 1; id <= g.tags; id++ {
 		// The most used tags get the most common words as names.
 		name := g.words[(id-1)%Vocabulary]
 		if id > Vocabulary || seen[name] {
@@ -324,7 +338,7 @@ func (g *generator) entities(ctx context.Context, tx *sql.Tx) error {
 	}
 
 	groups := newInserter(ctx, tx, `INSERT INTO "groups" (id, created_at, updated_at, name, description, url, meta, owner_id, category_id)`, 9)
-	for id := 1; id <= Groups; id++ {
+	for id := 1; id <= g.groups; id++ {
 		cat := 1 + g.rng.IntN(len(catNames))
 		name := strings.ToUpper(g.word()[:1]) + g.word()[1:] + " " + g.word()
 		var parent any
