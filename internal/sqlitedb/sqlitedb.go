@@ -354,7 +354,9 @@ func dsn(location string, o Options, r role) string {
 	case roleWriter:
 		q = append(q, "_txlock=immediate")
 	case roleReader, roleKeeper:
-		q = append(q, "_pragma=query_only(1)")
+		// Readers map the file and keep a larger page cache: list scans
+		// that read rows run about twice as fast warm.
+		q = append(q, "_pragma=query_only(1)", "_pragma=mmap_size(1073741824)", "_pragma=cache_size(-65536)")
 	}
 	sep := "?"
 	if strings.Contains(location, "?") {

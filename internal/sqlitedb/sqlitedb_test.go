@@ -136,7 +136,7 @@ func TestDSN(t *testing.T) {
 	if want := "file:///x.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"; w != want {
 		t.Errorf("writer DSN = %q, want %q", w, want)
 	}
-	if r := dsn("file:///x.db", o, roleReader); !strings.HasSuffix(r, "&_pragma=query_only(1)") || strings.Contains(r, "_txlock") {
+	if r := dsn("file:///x.db", o, roleReader); !strings.HasSuffix(r, "&_pragma=query_only(1)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-65536)") || strings.Contains(r, "_txlock") {
 		t.Errorf("reader DSN = %q", r)
 	}
 }
