@@ -15,6 +15,21 @@ import (
 // maxTextPart bounds one non-file field of a multipart upload.
 const maxTextPart = 1 << 20
 
+// readTextPart reads a non-file field of a streamed multipart body, at most
+// maxTextPart bytes and at most what is left of *budget, which it lowers.
+func readTextPart(part *multipart.Part, budget *int64) (string, error) {
+	limit := min(maxTextPart, *budget)
+	b, err := io.ReadAll(io.LimitReader(clientReader{part}, limit+1))
+	if err != nil {
+		return "", err
+	}
+	if int64(len(b)) > limit {
+		return "", &params.Error{Field: part.FormName(), Msg: "field too large", TooLarge: true}
+	}
+	*budget -= int64(len(b))
+	return string(b), nil
+}
+
 // upload creates resources from a multipart body. Files are streamed to the
 // blob store part by part as they arrive; the rows are written in one
 // transaction once the whole body, with fields that may follow the files,
@@ -77,20 +92,14 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if part.FileName() == "" {
-			limit := min(maxTextPart, textBudget)
-			b, err := io.ReadAll(io.LimitReader(clientReader{part}, limit+1))
+			text, err := readTextPart(part, &textBudget)
 			if err != nil {
 				fail(err)
 				return
 			}
-			if int64(len(b)) > limit {
-				fail(&params.Error{Field: part.FormName(), Msg: "field too large", TooLarge: true})
-				return
-			}
-			textBudget -= int64(len(b))
-			v.Add(part.FormName(), string(b))
+			v.Add(part.FormName(), text)
 			if len(files) == 0 {
-				early.Add(part.FormName(), string(b))
+				early.Add(part.FormName(), text)
 			}
 			continue
 		}

@@ -83,18 +83,12 @@ func (a *api) uploadVersion(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if part.FileName() == "" {
-			limit := min(maxTextPart, textBudget)
-			b, err := io.ReadAll(io.LimitReader(clientReader{part}, limit+1))
+			text, err := readTextPart(part, &textBudget)
 			if err != nil {
 				fail(err)
 				return
 			}
-			if int64(len(b)) > limit {
-				fail(&params.Error{Field: part.FormName(), Msg: "field too large", TooLarge: true})
-				return
-			}
-			textBudget -= int64(len(b))
-			v.Add(part.FormName(), string(b))
+			v.Add(part.FormName(), text)
 			continue
 		}
 		switch {
