@@ -29,7 +29,7 @@ const defaultBenchSize = 20_000
 // benchDB opens the generated database of n resources, creating it first
 // when it is not in the cache (os.TempDir(), keyed by size, seed and the
 // generator's format). An older schema is migrated in place.
-func benchDB(b *testing.B, n int) *query.Query {
+func benchDB(b testing.TB, n int) *query.Query {
 	b.Helper()
 	ctx := context.Background()
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("stockroom-bench-n%d-s%d-f%d.db", n, seed.DefaultSeed, seed.Format))

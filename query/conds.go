@@ -26,8 +26,8 @@ func (q *Query) substring(field, col, value string) *cond {
 		if err != nil || !ok {
 			return err
 		}
-		c.ids, c.loose = &ts, true
-		c.prefilter = func(id string) fragment { return fragment{id + " IN (" + ts.sql + ")", ts.args} }
+		c.ids, c.loose, c.stream = &ts.ids, true, ts.from
+		c.prefilter = func(id string) fragment { return fragment{id + " IN (" + ts.ids.sql + ")", ts.ids.args} }
 		return nil
 	}
 	return c

@@ -17,6 +17,15 @@ type fragment struct {
 	args []any
 }
 
+// textSet is what a full-text index finds for a term.
+type textSet struct {
+	// ids selects the IDs.
+	ids fragment
+	// from selects the IDs below id (desc) or above it, in that order
+	// from id: the index reads them by ID, so a reader may stop early.
+	from func(id int64, desc bool) fragment
+}
+
 // sqlDialect holds the SQL that differs between databases: case-insensitive
 // matching and everything that reads the JSON in resources.meta. The rest of
 // the package writes SQL that SQLite and PostgreSQL share.
@@ -37,7 +46,7 @@ type sqlDialect interface {
 	// matches of contains that a full-text index finds without reading
 	// rows. ok is false when the index cannot serve term (SQLite's
 	// trigram index needs three characters).
-	textSearch(ctx context.Context, db bun.IDB, field, term string) (ids fragment, ok bool, err error)
+	textSearch(ctx context.Context, db bun.IDB, field, term string) (set textSet, ok bool, err error)
 	// useIndex is the clause that follows "table AS alias" to make the
 	// database read the table through index, or through none but the
 	// primary key when index is "".

@@ -3,10 +3,15 @@ package query
 // SetLimits changes the limits of q's planner, so that tests reach every
 // plan and capped totals with small libraries.
 func SetLimits(q *Query, probe, count, deep int) {
-	q.lim = limits{probe: probe, seqProbe: probe, fetch: probe, count: count, checkedCount: count, deep: deep}
+	q.lim = limits{probe: probe, seqProbe: probe, fetch: probe, head: probe, dense: defaultLimits.dense,
+		count: count, checkedCount: count, deep: deep}
 }
 
 // Generic makes q leave every list to the database's planner, read meta
 // from the JSON text and count exactly: the reference the planned lists
 // are compared with.
 func Generic(q *Query) { q.generic = true }
+
+// SetDense changes the share of matching IDs above which q's planner walks
+// the default order rather than scanning full-text candidates by ID.
+func SetDense(q *Query, dense float64) { q.lim.dense = dense }

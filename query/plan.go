@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -61,8 +62,13 @@ import (
 type limits struct {
 	// probe bounds the count of a set when probing its size; a sorted
 	// set smaller than this is read whole. seqProbe bounds the count of a
-	// sequence, fetch the IDs of a candidate set that are kept.
-	probe, seqProbe, fetch int
+	// sequence, fetch the IDs of a candidate set that are kept, head
+	// those of a candidate set read in ID order (see cond.stream).
+	probe, seqProbe, fetch, head int
+	// dense is the share of the IDs it spans above which a head of
+	// candidates makes walking resources_order cheaper than scanning
+	// them.
+	dense float64
 	// count bounds the index entries a count reads; checkedCount when
 	// the entries are checked.
 	count, checkedCount int
@@ -73,7 +79,8 @@ type limits struct {
 
 // defaultLimits are tuned on a generated library of a million resources
 // (BenchmarkList), where each bound costs a few milliseconds at most.
-var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, count: 5_000, checkedCount: 2_000, deep: 1_000}
+var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, head: 256, dense: 0.01,
+	count: 5_000, checkedCount: 2_000, deep: 1_000}
 
 // cond is one condition of a Filter, in the forms the planner can use.
 type cond struct {
@@ -99,11 +106,20 @@ type cond struct {
 	// every match meets (the full-text candidates of a substring search):
 	// checked first, it saves reading rows that cannot match.
 	prefilter func(id string) fragment
+	// stream, when set, selects the IDs of ids below (desc) or above an
+	// ID, in that order: the full-text index reads its matches by ID, so
+	// the candidates of a scan need not all be found first.
+	stream func(id int64, desc bool) fragment
 	// prepare, when set, is run before planning and may set the fields
 	// above.
 	prepare func(ctx context.Context) error
-	// list holds every ID of ids once the planner has found them.
-	list []int64
+	// list holds every ID of ids once the planner has found them; head,
+	// of a stream, the first IDs in the order of the list when there are
+	// more, and dense whether they are a large share of the IDs they
+	// span.
+	list  []int64
+	head  []int64
+	dense bool
 }
 
 // sequence is an index holding the matches of a condition with their
@@ -177,8 +193,9 @@ func (c *cond) found(ids []int64) {
 	c.prefilter = func(id string) fragment { return fragment{id + " IN (" + set.sql + ")", set.args} }
 }
 
-// choose picks how to read the matches of conds.
-func (q *Query) choose(ctx context.Context, conds []*cond) (strategy, error) {
+// choose picks how to read the matches of conds, listed in the default
+// order in direction desc if at all.
+func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy, error) {
 	st := strategy{size: -1, prefilter: map[*cond]bool{}}
 	const (
 		kindSeq = iota
@@ -217,9 +234,28 @@ func (q *Query) choose(ctx context.Context, conds []*cond) (strategy, error) {
 		return st, nil
 	}
 	var best, bestSeq *option
+	var sparse *cond // the sparsest stream of candidates
 	for _, o := range options {
 		var n int
 		switch {
+		case o.kind == kindIDs && o.c.stream != nil:
+			// The newest (oldest) few: all of them, or a sample that
+			// tells how densely they match.
+			start := int64(math.MaxInt64)
+			if !desc {
+				start = math.MinInt64
+			}
+			head, err := q.candidates(ctx, o.c.stream(start, desc), q.lim.head)
+			if err != nil {
+				return st, err
+			}
+			if n = len(head); n < q.lim.head {
+				o.c.found(head)
+				break
+			}
+			span := math.Abs(float64(head[0])-float64(head[n-1])) + 1
+			o.c.head, o.c.dense = head, float64(n)/span >= q.lim.dense
+			n = q.lim.probe // many: never the way in
 		case o.kind == kindIDs:
 			// Keep the candidates: the page and the prefilter then need
 			// not look for them again (full-text searches cost the most).
@@ -251,14 +287,21 @@ func (q *Query) choose(ctx context.Context, conds []*cond) (strategy, error) {
 		if o.kind == kindSeq && (bestSeq == nil || n < bestSeq.size) {
 			bestSeq = o
 		}
+		if o.c.head != nil && !o.c.dense && (sparse == nil || sparseness(o.c) > sparseness(sparse)) {
+			sparse = o.c
+		}
 	}
 	switch {
-	case best != nil && best.kind == kindSeq && best.size < q.lim.probe:
+	case best != nil && best.kind == kindSeq && (best.size < q.lim.seqProbe || sparse == nil):
 		st.read, st.by, st.size = best.c.seq, best.c, best.size
 	case best != nil && best.kind == kindSorted && best.size < q.lim.probe:
 		st.read, st.by, st.size = best.c.sorted, best.c, best.size
 	case best != nil && best.kind == kindIDs && best.c.list != nil:
 		st.scan, st.size = best.c, best.size
+	case sparse != nil:
+		// Few matches among many IDs: reading them by ID finds the page
+		// sooner than any walk in order.
+		st.scan = sparse
 	case bestSeq != nil:
 		st.read, st.by, st.size = bestSeq.c.seq, bestSeq.c, bestSeq.size
 	}
@@ -270,6 +313,12 @@ func (q *Query) choose(ctx context.Context, conds []*cond) (strategy, error) {
 		}
 	}
 	return st, nil
+}
+
+// sparseness is the number of IDs a head of candidates spans per
+// candidate.
+func sparseness(c *cond) float64 {
+	return (math.Abs(float64(c.head[0])-float64(c.head[len(c.head)-1])) + 1) / float64(len(c.head))
 }
 
 // query is SQL being assembled.
@@ -582,16 +631,27 @@ type entry struct {
 // bounds the creation time of every resource below an ID, and the scan
 // stops as soon as no candidate left can make the page. As IDs mostly
 // grow with time, that is after a batch or two; at worst it reads every
-// candidate, as a gather would. It returns the IDs of the page (perPage+1
+// candidate, as a gather would. The candidates are those the planner
+// found, or those of a stream read in growing batches past its head. It
+// returns the IDs of the page (perPage+1
 // at most) and the number of matches seen, which is the total when exact.
 func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, seen int, exact bool, err error) {
 	desc := p.def.desc
-	cands := slices.Clone(st.scan.list)
-	slices.Sort(cands)
-	if desc {
-		slices.Reverse(cands)
-	}
 	k := int(p.offset) + p.perPage + 1
+	// pending holds the candidates, in the order they are visited, not
+	// checked yet; the stream, if any, is read past last once they are.
+	var pending []int64
+	var last int64
+	done, fetch := true, 2*q.lim.head
+	if c := st.scan; c.list != nil {
+		pending = slices.Clone(c.list)
+		slices.Sort(pending)
+		if desc {
+			slices.Reverse(pending)
+		}
+	} else {
+		pending, last, done = c.head, c.head[len(c.head)-1], false
+	}
 
 	// bound(id) is the latest (newest first) or earliest creation time of
 	// any resource with an ID below (above) id.
@@ -642,10 +702,26 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 
 	var top []entry
 	batch := max(2*k, 128)
-	for start := 0; start < len(cands); {
-		end := min(start+batch, len(cands))
+	for {
+		if len(pending) == 0 {
+			if done {
+				exact = true
+				break
+			}
+			more, err := q.candidates(ctx, st.scan.stream(last, desc), fetch)
+			if err != nil {
+				return nil, 0, false, err
+			}
+			done = len(more) < fetch
+			if len(more) == 0 {
+				continue
+			}
+			pending, last, fetch = more, more[len(more)-1], min(2*fetch, 8*q.lim.head)
+		}
+		ids := pending[:min(batch, len(pending))]
+		pending = pending[len(ids):]
 		sq := (&query{}).add("SELECT r.id AS id, "+textOf("r.created_at")+" AS created FROM "+rd.from+
-			" WHERE r.id IN (?)", bun.In(cands[start:end]))
+			" WHERE r.id IN (?)", bun.In(ids))
 		if len(checks) > 0 {
 			sq.add(" AND ").and(checks)
 		}
@@ -667,23 +743,23 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 			return 1
 		})
 		top = top[:min(len(top), k)]
-		start = end
-		if start < len(cands) && len(top) == k {
-			b, ok := bound(cands[start])
-			last := top[k-1]
-			// No candidate left is created after (before) b, and all have
-			// lower (higher) IDs than the last of the page, so they would
-			// come after it even created at b.
-			if !ok || desc && b <= last.created || !desc && b >= last.created {
-				break
-			}
+		if len(top) < k || len(pending) == 0 && done {
+			continue
 		}
-		if start >= len(cands) {
-			exact = true
+		// The candidates left are at or beyond the next pending one, or
+		// beyond the last read from the stream.
+		next := last
+		if len(pending) > 0 {
+			next = pending[0]
 		}
-	}
-	if len(cands) == 0 {
-		exact = true
+		b, ok := bound(next)
+		end := top[k-1]
+		// No candidate left is created after (before) b, and all have
+		// lower (higher) IDs than the last of the page, so they would
+		// come after it even created at b.
+		if !ok || desc && b <= end.created || !desc && b >= end.created {
+			break
+		}
 	}
 	for i := int(p.offset); i < len(top); i++ {
 		page = append(page, top[i].id)

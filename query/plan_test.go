@@ -12,14 +12,15 @@ import (
 	"github.com/stockroomhq/stockroom/resources"
 )
 
-// seeded is a generated library of n resources with two Querys over it:
-// planned, with limits small enough that every plan and capped totals
-// occur, and ref, which leaves every list to SQLite's planner and counts
-// exactly.
+// seeded is a generated library of n resources with three Querys over
+// it: planned, with limits small enough that every plan and capped totals
+// occur; streamed, the same but scanning full-text candidates by ID
+// however densely they match; and ref, which leaves every list to
+// SQLite's planner and counts exactly.
 type seeded struct {
 	*env
-	planned, ref *query.Query
-	hashes       []string
+	planned, streamed, ref *query.Query
+	hashes                 []string
 }
 
 func newSeeded(t *testing.T, n int) *seeded {
@@ -28,8 +29,10 @@ func newSeeded(t *testing.T, n int) *seeded {
 	if _, err := seed.Run(e.ctx, e.db.Writer, seed.Options{N: n, Tags: 3000, Groups: 300}); err != nil {
 		t.Fatalf("seed.Run: %v", err)
 	}
-	s := &seeded{env: e, planned: query.New(e.store), ref: query.New(e.store)}
+	s := &seeded{env: e, planned: query.New(e.store), streamed: query.New(e.store), ref: query.New(e.store)}
 	query.SetLimits(s.planned, 60, 150, 100)
+	query.SetLimits(s.streamed, 60, 150, 100)
+	query.SetDense(s.streamed, 2)
 	query.Generic(s.ref)
 	if err := e.db.Reader.NewRaw(`SELECT hash FROM resources WHERE id % 97 = 0`).Scan(e.ctx, &s.hashes); err != nil {
 		t.Fatal(err)
@@ -45,17 +48,24 @@ func ids(rs []*resources.Resource) []int64 {
 	return out
 }
 
-// compare lists f with both Querys: the pages must be the same, and the
-// planned total exact or, when capped, a lower bound that covers the page.
+// compare lists f with the planned Querys and the reference: the pages
+// must be the same, and the planned totals exact or, when capped, lower
+// bounds that cover the page.
 func (s *seeded) compare(t *testing.T, f query.Filter) {
 	t.Helper()
-	got, err := s.planned.List(s.ctx, f)
-	if err != nil {
-		t.Fatalf("List(%+v): %v", f, err)
-	}
 	want, err := s.ref.List(s.ctx, f)
 	if err != nil {
 		t.Fatalf("reference List(%+v): %v", f, err)
+	}
+	s.check(t, s.planned, f, want)
+	s.check(t, s.streamed, f, want)
+}
+
+func (s *seeded) check(t *testing.T, q *query.Query, f query.Filter, want query.Page) {
+	t.Helper()
+	got, err := q.List(s.ctx, f)
+	if err != nil {
+		t.Fatalf("List(%+v): %v", f, err)
 	}
 	if diff := cmp.Diff(ids(want.Resources), ids(got.Resources)); diff != "" {
 		t.Errorf("List(%+v) IDs (-want +got):\n%s", f, diff)

@@ -171,7 +171,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
 	var st strategy
 	if !q.generic {
-		if st, err = q.choose(ctx, p.conds); err != nil {
+		if st, err = q.choose(ctx, p.conds, p.def.desc); err != nil {
 			return Page{}, fmt.Errorf("%s: planning: %w", op, err)
 		}
 	}

@@ -108,11 +108,11 @@ const (
 	trigramsUsed = 3
 )
 
-func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term string) (fragment, bool, error) {
+func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term string) (textSet, bool, error) {
 	table := sqliteTextTables[field]
 	runes := []rune(term)
 	if table == "" || len(runes) < 3 {
-		return fragment{}, false, nil
+		return textSet{}, false, nil
 	}
 	seen := map[string]bool{}
 	var grams []string
@@ -148,7 +148,7 @@ func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term str
 		dest[i] = &counts[i]
 	}
 	if err := db.QueryRowContext(ctx, sql.String(), args...).Scan(dest...); err != nil {
-		return fragment{}, false, err
+		return textSet{}, false, err
 	}
 	order := make([]int, len(grams))
 	for i := range order {
@@ -164,7 +164,16 @@ func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term str
 		}
 		match = strings.Join(parts, " AND ")
 	}
-	return fragment{"SELECT rowid FROM " + table + " WHERE " + table + " MATCH ?", []any{match}}, true, nil
+	ids := "SELECT rowid FROM " + table + " WHERE " + table + " MATCH ?"
+	from := func(id int64, desc bool) fragment {
+		// FTS5 seeks to a rowid bound and reads its matches in either
+		// direction.
+		if desc {
+			return fragment{ids + " AND rowid < ? ORDER BY rowid DESC", []any{match, id}}
+		}
+		return fragment{ids + " AND rowid > ? ORDER BY rowid", []any{match, id}}
+	}
+	return textSet{ids: fragment{ids, []any{match}}, from: from}, true, nil
 }
 
 func (sqliteDialect) useIndex(index string) string {
