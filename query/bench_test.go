@@ -146,6 +146,15 @@ func BenchmarkList(b *testing.B) {
 		{"MinWidthHeight", []query.Filter{{MinWidth: 3000, MinHeight: 2000}, {MinWidth: 1920, MinHeight: 1080}, {MinWidth: 6000, MinHeight: 4000}, {MinWidth: 8000, MinHeight: 5000}}},
 		{"Hash", hashes},
 		{"Page1000", []query.Filter{{Page: 1000}}},
+		// Beyond the classes of the issue: other searches and orders.
+		{"OriginalName", each([]string{"IMG_1234.JPG", "dscf0042", ".cr2", words[3000]},
+			func(v string) query.Filter { return query.Filter{OriginalName: v} })},
+		{"OriginalLocation", each([]string{"/imports/2023/", "assets.example.com/" + words[300], "pxl_0007"},
+			func(v string) query.Filter { return query.Filter{OriginalLocation: v} })},
+		{"SortName", []query.Filter{{SortBy: []string{"name asc"}}, {SortBy: []string{"name desc"}}}},
+		{"SortSize", []query.Filter{{SortBy: []string{"file_size desc"}}, {SortBy: []string{"file_size asc"}}}},
+		{"SortUpdated", []query.Filter{{SortBy: []string{"updated_at desc"}}}},
+		{"SortNameTag", []query.Filter{{SortBy: []string{"name asc"}, Tags: []int64{1}}, {SortBy: []string{"name asc"}, Tags: []int64{10}}}},
 	}
 	ctx := context.Background()
 	for _, c := range classes {

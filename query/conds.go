@@ -13,9 +13,10 @@ import (
 // orderColumns are the columns of resources that resources_order carries.
 var orderColumns = map[string]bool{"r.content_type": true, "r.width": true, "r.height": true, "r.name": true, "r.description": true}
 
-// substring is the condition that the text column col contains value. For
-// the fields with a full-text index (field "name" or "description") the
-// index gives the candidates; LIKE keeps the exact semantics.
+// substring is the condition that the text column col contains value.
+// For the fields with a full-text index (field is name, description,
+// original_name or original_location; "" for none) the index gives the
+// candidates; LIKE keeps the exact semantics.
 func (q *Query) substring(field, col, value string) *cond {
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col]}
 	if field == "" {

@@ -42,10 +42,11 @@ type sqlDialect interface {
 	// column.
 	metaKeys() string
 	// textSearch plans a query of the IDs of the resources whose field
-	// ("name" or "description") may contain term: a superset of the
-	// matches of contains that a full-text index finds without reading
-	// rows. ok is false when the index cannot serve term (SQLite's
-	// trigram index needs three characters).
+	// (name, description, original_name or original_location) may
+	// contain term: a superset of the matches of contains that a
+	// full-text index finds without reading rows. ok is false when the
+	// index cannot serve term (SQLite's trigram index needs three
+	// characters).
 	textSearch(ctx context.Context, db bun.IDB, field, term string) (set textSet, ok bool, err error)
 	// useIndex is the clause that follows "table AS alias" to make the
 	// database read the table through index, or through none but the
@@ -54,7 +55,7 @@ type sqlDialect interface {
 }
 
 // dialectFor picks the SQL of db's dialect.
-func dialectFor(db *bun.DB) (sqlDialect, error) {
+func dialectFor(db bun.IDB) (sqlDialect, error) {
 	switch name := db.Dialect().Name(); name {
 	case dialect.SQLite:
 		return sqliteDialect{}, nil

@@ -10,8 +10,8 @@ import (
 	"github.com/stockroomhq/stockroom/resources"
 )
 
-// TestListSubstringSearch checks that Name and Description keep the
-// semantics of LIKE (a substring, ASCII letters in any case, % and _
+// TestListSubstringSearch checks that Name, Description, OriginalName and
+// OriginalLocation keep the semantics of LIKE (a substring, ASCII letters in any case, % and _
 // literal) whether the term is short enough for LIKE alone or served by the
 // trigram index, whose case folding is Unicode-wide.
 func TestListSubstringSearch(t *testing.T) {
@@ -32,7 +32,8 @@ func TestListSubstringSearch(t *testing.T) {
 		"CAF\u00c9 NOIR", // É
 		`say "hi"`,
 	} {
-		r := e.create(t, text(name, 100+i), resources.CreateInput{Name: name, Description: "- " + name}, day("2024-01-01").AddDate(0, 0, i))
+		r := e.create(t, text(name, 100+i), resources.CreateInput{Name: name, Description: "- " + name,
+			OriginalName: name, OriginalLocation: "- " + name}, day("2024-01-01").AddDate(0, 0, i))
 		label[r.ID] = name
 	}
 	other := query.New(e.store)
@@ -77,12 +78,14 @@ func TestListSubstringSearch(t *testing.T) {
 		{`"`, []string{`say "hi"`}},
 	}
 	for _, tc := range cases {
-		for _, field := range []string{"Name", "Description"} {
+		for _, field := range []string{"Name", "Description", "OriginalName", "OriginalLocation"} {
 			t.Run(field+" "+tc.term, func(t *testing.T) {
-				f := query.Filter{Name: tc.term}
-				if field == "Description" {
-					f = query.Filter{Description: tc.term}
-				}
+				f := map[string]query.Filter{
+					"Name":             {Name: tc.term},
+					"Description":      {Description: tc.term},
+					"OriginalName":     {OriginalName: tc.term},
+					"OriginalLocation": {OriginalLocation: tc.term},
+				}[field]
 				var got, ref []string
 				for _, q := range []*query.Query{e.q, other} {
 					page, err := q.List(e.ctx, f)
@@ -158,6 +161,12 @@ func checkSearchTables(t *testing.T, e *env) {
 		{"resources_description_fts",
 			`SELECT rowid FROM resources_description_fts`,
 			`SELECT id FROM resources WHERE description <> ''`},
+		{"resources_original_name_fts",
+			`SELECT rowid FROM resources_original_name_fts`,
+			`SELECT id FROM resources WHERE original_name <> ''`},
+		{"resources_original_location_fts",
+			`SELECT rowid FROM resources_original_location_fts`,
+			`SELECT id FROM resources WHERE original_location <> ''`},
 	} {
 		for _, diff := range []struct{ name, sql string }{
 			{"missing", c.b + " EXCEPT " + c.a},
@@ -240,6 +249,14 @@ func TestSearchTablesInSync(t *testing.T) {
 			}
 			return err
 		}},
+		{"raw original name and location", func() error {
+			_, err := f.db.Writer.ExecContext(ctx, `UPDATE resources SET original_name = 'DSCF0042.RAF',
+				original_location = 'https://cdn.example.com/shoot/DSCF0042.RAF' WHERE id = ?`, r1)
+			if err == nil {
+				_, err = f.db.Writer.ExecContext(ctx, `UPDATE resources SET original_name = '', original_location = '' WHERE id = ?`, r3)
+			}
+			return err
+		}},
 		{"raw replace, with recursive triggers", func() error {
 			// Without them SQLite runs no delete trigger for the replaced
 			// row (see resources/schema_search.go).
@@ -275,6 +292,8 @@ func TestSearchTablesInSync(t *testing.T) {
 		{query.Filter{Tags: []int64{f.t1}}, l("new", "r1", "r3")}, // r3 backdated, its t2 moved to t1
 		{query.Filter{Tags: []int64{f.t3}}, l()},
 		{query.Filter{Name: "replaced"}, l("r5")},
+		{query.Filter{OriginalName: "dscf0042"}, l("r1")},
+		{query.Filter{OriginalLocation: "cdn.example.com/shoot"}, l("r1")},
 		{query.Filter{Description: "brand"}, l("new")},
 		{query.Filter{MetaQuery: []string{"r:EQ:1"}}, l("r5")},
 		{query.Filter{MetaQuery: []string{"z.w:EQ:true"}}, l("new")},

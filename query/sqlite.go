@@ -84,8 +84,10 @@ func (sqliteDialect) metaKeys() string {
 
 // sqliteTextTables are the trigram FTS5 tables of the searchable fields.
 var sqliteTextTables = map[string]string{
-	"name":        "resources_name_fts",
-	"description": "resources_description_fts",
+	"name":              "resources_name_fts",
+	"description":       "resources_description_fts",
+	"original_name":     "resources_original_name_fts",
+	"original_location": "resources_original_location_fts",
 }
 
 // Trigram search. A substring of three characters or more is found by

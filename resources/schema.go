@@ -24,7 +24,7 @@ var sqliteMigrations = []migration{
 	{2, migrationSearch},
 	{3, migrationMedia},
 	{4, migrationIntake},
-	{5, migrationHistory},
+	{5, migrationSort},
 }
 
 // migrationCore is the core schema: resources, versions, the entities and

@@ -206,6 +206,10 @@ func TestMigrate(t *testing.T) {
 		"resources_description_fts_docsize", "resources_description_fts_idx",
 		"resources_name_fts", "resources_name_fts_config", "resources_name_fts_data",
 		"resources_name_fts_docsize", "resources_name_fts_idx",
+		"resources_original_location_fts", "resources_original_location_fts_config", "resources_original_location_fts_data",
+		"resources_original_location_fts_docsize", "resources_original_location_fts_idx",
+		"resources_original_name_fts", "resources_original_name_fts_config", "resources_original_name_fts_data",
+		"resources_original_name_fts_docsize", "resources_original_name_fts_idx",
 		"series", "stockroom_migrations", "tags",
 	}
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
