@@ -15,3 +15,6 @@ func Generic(q *Query) { q.generic = true }
 // SetDense changes the share of matching IDs above which q's planner walks
 // the default order rather than scanning full-text candidates by ID.
 func SetDense(q *Query, dense float64) { q.lim.dense = dense }
+
+// OnPlanned makes q run f in List between planning and reading the page.
+func OnPlanned(q *Query, f func()) { q.planned = f }

@@ -29,13 +29,17 @@ const (
 // Query lists resources with the filters of GET /v1/resources. It reads
 // through the Store's read database and is safe for concurrent use.
 type Query struct {
-	db  *bun.DB
+	// db is the read database, or within List a read transaction on it.
+	db  bun.IDB
 	sql sqlDialect
 	err error // set when the database's dialect is not supported
 	lim limits
 	// generic leaves every list to the database's planner and reads meta
 	// from the JSON text: the reference that tests compare with.
 	generic bool
+	// planned, when set, runs in List between planning and reading the
+	// page: tests write there to check that List sees one snapshot.
+	planned func()
 }
 
 // New returns a Query over the resources of store.
@@ -168,12 +172,25 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
+	// One read transaction: the plan, the page, its relations and the
+	// total see the same snapshot, however writers interleave.
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Page{}, fmt.Errorf("%s: %w", op, err)
+	}
+	defer tx.Rollback()
+	inTx := *q
+	inTx.db = tx
+	q = &inTx
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
 	var st strategy
 	if !q.generic {
 		if st, err = q.choose(ctx, p.conds, p.def.desc); err != nil {
 			return Page{}, fmt.Errorf("%s: planning: %w", op, err)
 		}
+	}
+	if q.planned != nil {
+		q.planned()
 	}
 	rd := q.read(&st, p)
 
@@ -312,8 +329,8 @@ func (q *Query) compile(f Filter) (*plan, error) {
 		{"Name", "name", "r.name", f.Name},
 		{"Description", "description", "r.description", f.Description},
 		{"ContentType", "", "r.content_type", f.ContentType},
-		{"OriginalName", "", "r.original_name", f.OriginalName},
-		{"OriginalLocation", "", "r.original_location", f.OriginalLocation},
+		{"OriginalName", "original_name", "r.original_name", f.OriginalName},
+		{"OriginalLocation", "original_location", "r.original_location", f.OriginalLocation},
 	} {
 		if c.value == "" {
 			continue

@@ -418,9 +418,73 @@ func TestListQueryCount(t *testing.T) {
 	if one != four {
 		t.Errorf("a page of 1 took %d queries, a page of 4 took %d", one, four)
 	}
-	// rows (with the belongs-to joins) + tags + groups + notes + count.
-	if four > 5 {
-		t.Errorf("a page took %d queries, want at most 5", four)
+	// BEGIN, rows (with the belongs-to joins), tags, groups, notes, the
+	// count, ROLLBACK.
+	if four > 7 {
+		t.Errorf("a page took %d queries, want at most 7", four)
+	}
+}
+
+// TestListOneSnapshot checks that a list does not mix states when a writer
+// commits between its planning and its page: it shows the library as it
+// was when the list began, relations and total included.
+func TestListOneSnapshot(t *testing.T) {
+	f := newFixture(t)
+	var fresh int64
+	wrote := false
+	query.OnPlanned(f.q, func() {
+		if wrote {
+			return
+		}
+		wrote = true
+		if err := f.store.Delete(f.ctx, f.r["r2"].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.Edit(f.ctx, resources.EditInput{ID: f.r["r1"].ID, Tags: []int64{f.t3}}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.store.Create(f.ctx, strings.NewReader("a sunny day"), resources.CreateInput{Name: "Sunny day"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh = r.ID
+		f.label[r.ID] = "fresh"
+	})
+	tagNames := func(r *resources.Resource) []string {
+		var out []string
+		for _, tg := range r.Tags {
+			out = append(out, tg.Name)
+		}
+		return out
+	}
+	filter := query.Filter{Name: "sun"}
+	page, err := f.q.List(f.ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wrote {
+		t.Fatal("the writes did not run")
+	}
+	if diff := cmp.Diff(l("r2", "r1"), f.labels(page.Resources)); diff != "" {
+		t.Errorf("page while writing (-before the writes +got):\n%s", diff)
+	}
+	if page.Total != 2 {
+		t.Errorf("Total %d while writing, want 2 as before the writes", page.Total)
+	}
+	if len(page.Resources) == 2 {
+		if diff := cmp.Diff([]string{"t1"}, tagNames(page.Resources[0])); diff != "" {
+			t.Errorf("tags of the resource deleted meanwhile (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"t1", "t2"}, tagNames(page.Resources[1])); diff != "" {
+			t.Errorf("tags of the resource edited meanwhile (-want +got):\n%s", diff)
+		}
+	}
+	// The next list sees the writes.
+	if diff := cmp.Diff(l("fresh", "r1"), f.list(t, filter)); diff != "" {
+		t.Errorf("page after the writes (-want +got):\n%s", diff)
+	}
+	if fresh == 0 {
+		t.Error("no resource was created")
 	}
 }
 
