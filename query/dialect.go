@@ -46,8 +46,9 @@ type sqlDialect interface {
 	// contain term: a superset of the matches of contains that a
 	// full-text index finds without reading rows. ok is false when the
 	// index cannot serve term (SQLite's trigram index needs three
-	// characters).
-	textSearch(ctx context.Context, db bun.IDB, field, term string) (set textSet, ok bool, err error)
+	// characters). A trigram found in fewer than rare documents is
+	// rare: a few of those find the candidates quickly.
+	textSearch(ctx context.Context, db bun.IDB, field, term string, rare int) (set textSet, ok bool, err error)
 	// useIndex is the clause that follows "table AS alias" to make the
 	// database read the table through index, or through none but the
 	// primary key when index is "".

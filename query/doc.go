@@ -30,17 +30,23 @@
 // A list is meant to cost about the same whatever the size of the
 // library: a page is read from an index that holds its matches in the
 // default order (created_at, then id) and stops after the page, or from a
-// small set of candidates that is sorted whole. The schema keeps what
-// that needs up to date with triggers (resources/schema_search.go):
-// trigram full-text indexes of Name and Description, the tags and the meta
-// values of each resource beside its creation time, per-day counts, and
-// indexes that end in the default order. plan.go says how a list picks
-// its way in. Other sort orders are left to the database's planner.
+// small set of candidates that is sorted whole, or from the candidates of
+// a full-text search read by ID from the newest down. The schema keeps
+// what that needs up to date with triggers (resources/schema_search.go,
+// schema_sort.go): trigram full-text indexes of Name, Description,
+// OriginalName and OriginalLocation, the tags and the meta values of each
+// resource beside its creation time, per-day counts, and indexes that end
+// in the default order. plan.go says how a list picks its way in. Other
+// sort orders are left to the database's planner, with an index on every
+// sortable column and the small set the plan found, if any.
 //
-// Name and Description searches of three characters or more go through
-// the trigram index; shorter ones, and the other substring filters, check
-// each entry. Either way the result is that of LIKE: a substring, ASCII
-// letters in any case.
+// A list reads in one transaction: its page, the page's relations and its
+// total see the same state of the library while writers commit.
+//
+// Substring searches of three characters or more on Name, Description,
+// OriginalName and OriginalLocation go through the trigram index; shorter
+// ones, and ContentType, check each entry. Either way the result is that
+// of LIKE: a substring, ASCII letters in any case.
 //
 // # Totals
 //

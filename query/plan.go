@@ -67,20 +67,24 @@ type limits struct {
 	probe, seqProbe, fetch, head int
 	// dense is the share of the IDs it spans above which a head of
 	// candidates makes walking resources_order cheaper than scanning
-	// them.
-	dense float64
+	// them; denseRow the same for a condition checked on rows, whose walk
+	// reads every row it passes.
+	dense, denseRow float64
 	// count bounds the index entries a count reads; checkedCount when
 	// the entries are checked.
 	count, checkedCount int
 	// deep is the offset from which a page without conditions is found
 	// through resource_days.
 	deep int
+	// rare bounds the count of the documents of a trigram in a
+	// full-text search; fewer make it rare.
+	rare int
 }
 
 // defaultLimits are tuned on a generated library of a million resources
 // (BenchmarkList), where each bound costs a few milliseconds at most.
-var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, head: 256, dense: 0.01,
-	count: 5_000, checkedCount: 2_000, deep: 1_000}
+var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, head: 256, dense: 0.01, denseRow: 0.05,
+	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500}
 
 // cond is one condition of a Filter, in the forms the planner can use.
 type cond struct {
@@ -163,6 +167,20 @@ type strategy struct {
 	// prefilter holds the conditions checked against their full-text
 	// candidates first.
 	prefilter map[*cond]bool
+}
+
+// smallSet is the query of a superset of the matches that st found to be
+// small (fewer than lim.probe IDs, or lim.seqProbe of a sequence), or nil.
+func (st *strategy) smallSet(lim limits) *fragment {
+	switch {
+	case st.scan != nil && st.scan.list != nil:
+		return st.scan.ids
+	case st.read != nil && st.size >= 0 && (st.read == st.by.seq && st.size < lim.seqProbe ||
+		st.read == st.by.sorted && st.size < lim.probe):
+		set := st.read.set()
+		return &set
+	}
+	return nil
 }
 
 // probe counts the IDs that f selects, up to limit.
@@ -254,7 +272,11 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 				break
 			}
 			span := math.Abs(float64(head[0])-float64(head[n-1])) + 1
-			o.c.head, o.c.dense = head, float64(n)/span >= q.lim.dense
+			dense := q.lim.dense
+			if !o.c.index {
+				dense = q.lim.denseRow
+			}
+			o.c.head, o.c.dense = head, float64(n)/span >= dense
 			n = q.lim.probe // many: never the way in
 		case o.kind == kindIDs:
 			// Keep the candidates: the page and the prefilter then need
@@ -720,6 +742,7 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 		}
 		ids := pending[:min(batch, len(pending))]
 		pending = pending[len(ids):]
+		batch = min(2*batch, 1024) // fewer, larger reads once the first did not do
 		sq := (&query{}).add("SELECT r.id AS id, "+textOf("r.created_at")+" AS created FROM "+rd.from+
 			" WHERE r.id IN (?)", bun.In(ids))
 		if len(checks) > 0 {

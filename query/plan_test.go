@@ -106,6 +106,10 @@ func TestListPlans(t *testing.T) {
 	for _, w := range names {
 		filters = append(filters, query.Filter{Name: w}, query.Filter{Description: w})
 	}
+	origins := []string{"/imports/202", "/imports/2023/", "assets.example.com/", "assets.example.com/" + words[3], ".jpg", "IMG_", "x", "/imports/2021/" + words[0]}
+	for _, o := range origins {
+		filters = append(filters, query.Filter{OriginalLocation: o}, query.Filter{OriginalName: o})
+	}
 	for _, m := range meta {
 		filters = append(filters, query.Filter{MetaQuery: []string{m}})
 	}
@@ -150,6 +154,9 @@ func TestListPlans(t *testing.T) {
 		if pick(6) {
 			f.Description = names[rng.IntN(len(names))]
 		}
+		if pick(8) {
+			f.OriginalLocation = origins[rng.IntN(len(origins))]
+		}
 		if pick(5) {
 			f.ContentType = contentTypes[rng.IntN(len(contentTypes))]
 		}
@@ -178,8 +185,9 @@ func TestListPlans(t *testing.T) {
 			f.Page = 1 + rng.IntN(4)
 			f.MaxResults = []int{5, 20, 50}[rng.IntN(3)]
 		}
-		if pick(5) {
-			f.SortBy = []string{"created_at asc"}
+		if pick(3) {
+			sorts := [][]string{{"created_at asc"}, {"name asc"}, {"file_size desc"}, {"updated_at desc"}, {"width", "height desc"}}
+			f.SortBy = sorts[rng.IntN(len(sorts))]
 		}
 		filters = append(filters, f)
 	}

@@ -238,8 +238,14 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		ids = q.pageIDs(pr, p, offset, false)
 	default:
-		// Other orders are left to the database's planner.
-		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(p.where()).add(" ORDER BY ")
+		// Other orders are left to the database's planner, told of the
+		// small set the plan found if any: it would otherwise walk the
+		// sort column's index through every resource.
+		where := p.where()
+		if set := st.smallSet(q.lim); set != nil {
+			where = append(where, fragment{"r.id IN (" + set.sql + ")", set.args})
+		}
+		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(where).add(" ORDER BY ")
 		for i, o := range p.order {
 			if i > 0 {
 				sq.add(", ")

@@ -1,7 +1,9 @@
 package query
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -97,74 +99,138 @@ var sqliteTextTables = map[string]string{
 // phrase's trigrams, whatever their lengths, so a rare term made of
 // common trigrams costs the length of their lists. textSearch therefore
 // first counts the documents of each trigram of the term, up to
-// trigramCap, in one statement; when one is rare, it asks instead for the
-// rows that have the (at most) three rarest trigrams anywhere, a small
-// superset found in the time of the short lists.
+// a bound (limits.rare), in one statement, or two for a long term; when
+// one is rare,
+// it asks instead for the rows that have the (at most) three rarest
+// trigrams anywhere, a small superset found in the time of the short
+// lists.
 const (
-	// trigramCap bounds the count of each trigram's documents.
-	trigramCap = 500
-	// trigramProbes bounds the trigrams of one term that are counted.
-	trigramProbes = 8
+	// trigramProbes bounds the trigrams of one term that are counted
+	// first, trigramProbesMax those counted in all.
+	trigramProbes    = 8
+	trigramProbesMax = 32
 	// trigramsUsed is the number of rarest trigrams a search asks for
 	// when one is rare.
 	trigramsUsed = 3
+	// trigramWindow is the number of trigrams of the shorter phrase a
+	// long search of common trigrams asks for.
+	trigramWindow = 4
 )
 
-func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term string) (textSet, bool, error) {
+func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term string, rare int) (textSet, bool, error) {
 	table := sqliteTextTables[field]
 	runes := []rune(term)
 	if table == "" || len(runes) < 3 {
 		return textSet{}, false, nil
 	}
-	seen := map[string]bool{}
-	var grams []string
-	for i := 0; i+3 <= len(runes); i++ {
-		g := string(runes[i : i+3])
-		if !seen[strings.ToLower(g)] {
-			seen[strings.ToLower(g)] = true
-			grams = append(grams, g)
-		}
+	// The distinct trigrams, case folded, and the trigram at each
+	// position of the term.
+	type gram struct {
+		text   string
+		at     int // the position of its first occurrence
+		probed bool
+		// n counts its documents up to rare; span is the highest
+		// ID among them, which tells apart trigrams that reach the cap:
+		// the larger, the rarer.
+		n    int
+		span int64
 	}
-	if len(grams) > trigramProbes {
-		// Spread the probes over the term.
-		picked := make([]string, trigramProbes)
-		for i := range picked {
-			picked[i] = grams[i*(len(grams)-1)/(trigramProbes-1)]
+	var grams []*gram
+	byText := map[string]*gram{}
+	at := make([]*gram, len(runes)-2)
+	for i := range at {
+		g := string(runes[i : i+3])
+		k := strings.ToLower(g)
+		if byText[k] == nil {
+			byText[k] = &gram{text: g, at: i}
+			grams = append(grams, byText[k])
 		}
-		grams = picked
+		at[i] = byText[k]
 	}
 	quote := func(g string) string { return `"` + strings.ReplaceAll(g, `"`, `""`) + `"` }
-	var sql strings.Builder
-	var args []any
-	sql.WriteString("SELECT ")
-	for i, g := range grams {
-		if i > 0 {
-			sql.WriteString(", ")
+	count := func(gs []*gram) error {
+		var sql strings.Builder
+		var args []any
+		sql.WriteString("SELECT ")
+		for i, g := range gs {
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(SELECT count(*) || ' ' || coalesce(max(rowid), 0) FROM (SELECT rowid FROM " + table +
+				" WHERE " + table + " MATCH ? LIMIT ?))")
+			args = append(args, quote(g.text), rare)
 		}
-		sql.WriteString("(SELECT count(*) FROM (SELECT rowid FROM " + table + " WHERE " + table + " MATCH ? LIMIT ?))")
-		args = append(args, quote(g), trigramCap)
+		found := make([]string, len(gs))
+		dest := make([]any, len(gs))
+		for i := range found {
+			dest[i] = &found[i]
+		}
+		if err := db.QueryRowContext(ctx, sql.String(), args...).Scan(dest...); err != nil {
+			return err
+		}
+		for i, g := range gs {
+			if _, err := fmt.Sscan(found[i], &g.n, &g.span); err != nil {
+				return err
+			}
+			g.probed = true
+		}
+		return nil
 	}
-	counts := make([]int, len(grams))
-	dest := make([]any, len(grams))
-	for i := range counts {
-		dest[i] = &counts[i]
+	// First a few trigrams spread over the term; when none is rare, the
+	// others (up to trigramProbesMax): a rare part of a long term, such
+	// as a name after a common path, makes the search fast.
+	probed := grams
+	var rest []*gram
+	if len(grams) > trigramProbes {
+		probed = make([]*gram, trigramProbes)
+		for i := range probed {
+			probed[i] = grams[i*(len(grams)-1)/(trigramProbes-1)]
+		}
+		for _, g := range grams {
+			if !slices.Contains(probed, g) && len(rest) < trigramProbesMax-trigramProbes {
+				rest = append(rest, g)
+			}
+		}
 	}
-	if err := db.QueryRowContext(ctx, sql.String(), args...).Scan(dest...); err != nil {
+	if err := count(probed); err != nil {
 		return textSet{}, false, err
 	}
-	order := make([]int, len(grams))
-	for i := range order {
-		order[i] = i
+	rarer := func(a, b *gram) int { return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(b.span, a.span)) }
+	if len(rest) > 0 && slices.MinFunc(probed, rarer).n >= rare {
+		if err := count(rest); err != nil {
+			return textSet{}, false, err
+		}
+		probed = append(probed, rest...)
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return counts[a] - counts[b] })
-	match := quote(term) // the phrase: all trigrams, in order
-	if counts[order[0]] < trigramCap {
+	slices.SortStableFunc(probed, rarer)
+	var match string
+	switch {
+	case probed[0].n < rare:
 		// A rare trigram: the rarest few make a small set quickly.
 		var parts []string
-		for _, i := range order[:min(trigramsUsed, len(order))] {
-			parts = append(parts, quote(grams[i]))
+		for _, g := range probed[:min(trigramsUsed, len(probed))] {
+			parts = append(parts, quote(g.text))
 		}
 		match = strings.Join(parts, " AND ")
+	case len(at) > trigramWindow:
+		// Every trigram is common, and a phrase costs all its trigrams'
+		// lists even when it is rare. The few around the rarest make a
+		// shorter phrase, whose matches LIKE narrows down: the window of
+		// trigramWindow positions that holds it, leaning towards the
+		// rarer neighbours.
+		best, score := 0, int64(-1)
+		for s := max(0, probed[0].at-trigramWindow+1); s <= min(probed[0].at, len(at)-trigramWindow); s++ {
+			var sum int64
+			for _, g := range at[s : s+trigramWindow] {
+				sum += g.span // 0 when not probed: counted as common
+			}
+			if sum > score {
+				best, score = s, sum
+			}
+		}
+		match = quote(string(runes[best : best+trigramWindow+2]))
+	default:
+		match = quote(term) // the phrase: all trigrams, in order
 	}
 	ids := "SELECT rowid FROM " + table + " WHERE " + table + " MATCH ?"
 	from := func(id int64, desc bool) fragment {
