@@ -3,6 +3,7 @@ package resources
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -172,6 +173,13 @@ const migrationCore = `CREATE TABLE categories (
 // Migrate brings the schema of db up to date. It is safe to call on every
 // open; applied steps are recorded in stockroom_migrations.
 func Migrate(ctx context.Context, db *bun.DB) error {
+	return MigrateLogged(ctx, db, nil)
+}
+
+// MigrateLogged is Migrate that tells logger (when not nil) of each step
+// it applies: on a large library a step that builds an index can take a
+// minute, and a server that says nothing meanwhile looks stuck.
+func MigrateLogged(ctx context.Context, db *bun.DB, logger *slog.Logger) error {
 	const op = "resources.Migrate"
 	RegisterModels(db)
 	if name := db.Dialect().Name().String(); name != "sqlite" {
@@ -194,8 +202,15 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 			if n > 0 {
 				return nil
 			}
+			start := time.Now()
+			if logger != nil {
+				logger.Info("updating the database schema", "step", version)
+			}
 			if _, err := tx.ExecContext(ctx, step.ddl); err != nil {
 				return err
+			}
+			if logger != nil {
+				logger.Info("updated the database schema", "step", version, "took", time.Since(start).Round(time.Millisecond))
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO stockroom_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UTC())
 			return err

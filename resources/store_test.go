@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -670,5 +673,45 @@ func TestConcurrentMixedWorkload(t *testing.T) {
 	}
 	if n := countRows(t, s, "resources", ""); n != len(want) {
 		t.Errorf("%d resources, want %d", n, len(want))
+	}
+}
+
+// TestMigrateLogged checks that each step applied is logged, before and
+// after it runs, and that a database already up to date logs nothing.
+func TestMigrateLogged(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(t.TempDir(), "test.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == "took" {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	if err := resources.MigrateLogged(ctx, db.Writer, logger); err != nil {
+		t.Fatal(err)
+	}
+	var applied []int
+	if err := db.Reader.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &applied); err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, v := range applied {
+		fmt.Fprintf(&want, "level=INFO msg=\"updating the database schema\" step=%d\n", v)
+		fmt.Fprintf(&want, "level=INFO msg=\"updated the database schema\" step=%d\n", v)
+	}
+	if diff := cmp.Diff(want.String(), buf.String()); diff != "" {
+		t.Errorf("log of the first run (-want +got):\n%s", diff)
+	}
+	buf.Reset()
+	if err := resources.MigrateLogged(ctx, db.Writer, logger); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("the second run logged:\n%s", buf.String())
 	}
 }
