@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Timeouts of the end-to-end tests. Each wait has one, so that a broken
@@ -599,5 +601,70 @@ func TestE2ESecondSignal(t *testing.T) {
 	}
 	if p.cmd.ProcessState.Success() {
 		t.Errorf("a forced exit reported success")
+	}
+}
+
+// TestE2EListSearch lists through the real binary: substring searches of
+// every kind (full-text and short), sorted orders and the total headers,
+// with parameter names in any case, and the schema steps logged on the
+// first start.
+func TestE2EListSearch(t *testing.T) {
+	p := startServer(t, t.TempDir(), nil, "-bind-address", "127.0.0.1:0", "-data-dir", filepath.Join(t.TempDir(), "data"))
+	for _, f := range []struct{ file, name, location string }{
+		{"IMG_0042.JPG", "Harbour at dusk", "https://cdn.example.com/shoot/IMG_0042.JPG"},
+		{"dscf1234.raf", "Lighthouse", "/imports/2024/dscf1234.raf"},
+		{"notes.txt", "Zebra crossing", "/imports/2023/notes.txt"},
+	} {
+		upload(t, p, f.file, []byte("content of "+f.file), url.Values{"Name": {f.name}, "OriginalLocation": {f.location}})
+	}
+	list := func(query string) ([]string, http.Header) {
+		t.Helper()
+		resp, err := testClient.Do(newRequest(t, "GET", p.url("/v1/resources?%s", query), "", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var rs []resourceJSON
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("GET /v1/resources?%s: status %d: %s", query, resp.StatusCode, b)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&rs); err != nil {
+			t.Fatal(err)
+		}
+		names := []string{}
+		for _, r := range rs {
+			names = append(names, r.Name)
+		}
+		return names, resp.Header
+	}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"OriginalName=img_0042", []string{"Harbour at dusk"}},
+		{"originalname=.RAF", []string{"Lighthouse"}},
+		{"OriginalLocation=%2Fimports%2F", []string{"Zebra crossing", "Lighthouse"}},
+		{"originalLocation=cdn.example.com%2Fshoot", []string{"Harbour at dusk"}},
+		{"name=HOUSE", []string{"Lighthouse"}},
+		{"Name=OU", []string{"Lighthouse", "Harbour at dusk"}},
+		{"SortBy=name", []string{"Harbour at dusk", "Lighthouse", "Zebra crossing"}},
+		{"sortby=name+desc&MaxResults=2", []string{"Zebra crossing", "Lighthouse"}},
+		{"SortBy=file_size+desc&OriginalLocation=imports", []string{"Lighthouse", "Zebra crossing"}},
+	} {
+		got, h := list(c.query)
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("GET /v1/resources?%s (-want +got):\n%s", c.query, diff)
+		}
+		if h.Get("X-Total-Count") == "" {
+			t.Errorf("GET /v1/resources?%s: no X-Total-Count", c.query)
+		}
+	}
+	if _, h := list("SortBy=name&MaxResults=1"); h.Get("X-Total-Count") != "3" || h.Get("X-Total-Count-Capped") != "" {
+		t.Errorf("X-Total-Count %q capped %q, want 3 exactly", h.Get("X-Total-Count"), h.Get("X-Total-Count-Capped"))
+	}
+	p.stop(os.Interrupt)
+	if logs := p.stderr.String(); !strings.Contains(logs, `msg="updated the database schema" step=5`) {
+		t.Errorf("the schema steps were not logged:\n%s", logs)
 	}
 }
