@@ -271,12 +271,12 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 				o.c.found(head)
 				break
 			}
-			span := math.Abs(float64(head[0])-float64(head[n-1])) + 1
 			dense := q.lim.dense
 			if !o.c.index {
 				dense = q.lim.denseRow
 			}
-			o.c.head, o.c.dense = head, float64(n)/span >= dense
+			o.c.head = head
+			o.c.dense = 1/sparseness(o.c) >= dense
 			n = q.lim.probe // many: never the way in
 		case o.kind == kindIDs:
 			// Keep the candidates: the page and the prefilter then need
@@ -655,8 +655,8 @@ type entry struct {
 // grow with time, that is after a batch or two; at worst it reads every
 // candidate, as a gather would. The candidates are those the planner
 // found, or those of a stream read in growing batches past its head. It
-// returns the IDs of the page (perPage+1
-// at most) and the number of matches seen, which is the total when exact.
+// returns the IDs of the page (perPage+1 at most) and the number of
+// matches seen, which is the total when exact.
 func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, seen int, exact bool, err error) {
 	desc := p.def.desc
 	k := int(p.offset) + p.perPage + 1

@@ -98,12 +98,13 @@ var sqliteTextTables = map[string]string{
 // corrects), holds them in a row. FTS5 reads the posting lists of all the
 // phrase's trigrams, whatever their lengths, so a rare term made of
 // common trigrams costs the length of their lists. textSearch therefore
-// first counts the documents of each trigram of the term, up to
-// a bound (limits.rare), in one statement, or two for a long term; when
-// one is rare,
-// it asks instead for the rows that have the (at most) three rarest
+// first counts the documents of each trigram of the term, up to a bound
+// (limits.rare), in one statement, or two for a long term. When one is
+// rare, it asks instead for the rows that have the (at most) three rarest
 // trigrams anywhere, a small superset found in the time of the short
-// lists.
+// lists. When none is, it asks for the phrase of the few trigrams around
+// the rarest: a longer substring of common trigrams costs more to find
+// than its few extra candidates cost to check.
 const (
 	// trigramProbes bounds the trigrams of one term that are counted
 	// first, trigramProbesMax those counted in all.
@@ -126,9 +127,8 @@ func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term str
 	// The distinct trigrams, case folded, and the trigram at each
 	// position of the term.
 	type gram struct {
-		text   string
-		at     int // the position of its first occurrence
-		probed bool
+		text string
+		at   int // the position of its first occurrence
 		// n counts its documents up to rare; span is the highest
 		// ID among them, which tells apart trigrams that reach the cap:
 		// the larger, the rarer.
@@ -172,7 +172,6 @@ func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term str
 			if _, err := fmt.Sscan(found[i], &g.n, &g.span); err != nil {
 				return err
 			}
-			g.probed = true
 		}
 		return nil
 	}
