@@ -115,7 +115,7 @@ const (
 	trigramsUsed = 3
 	// trigramWindow is the number of trigrams of the shorter phrase a
 	// long search of common trigrams asks for.
-	trigramWindow = 4
+	trigramWindow = 6
 )
 
 func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term string, rare int) (textSet, bool, error) {
