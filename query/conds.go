@@ -113,6 +113,17 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			id:      "m.resource_id",
 		}
 	}
+	// inOrder reads the entries of the key whose value passes test in
+	// the default order, checking each entry: the way in when the
+	// sorted set is too large to read whole.
+	inOrder := func(test string, args ...any) *sequence {
+		return &sequence{
+			from:    "resource_meta AS m INDEXED BY resource_meta_order",
+			where:   fragment{"m.key = ? AND " + test, append([]any{c0.Key}, args...)},
+			created: "m.created_at",
+			id:      "m.resource_id",
+		}
+	}
 	var on func(x string) fragment
 	c := &cond{}
 	switch c0.Op {
@@ -148,12 +159,13 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			c.seq = set("m.kind = ? AND m.value = ?", args...)
 		default:
 			c.sorted = set("("+strings.Join(mtests, " OR ")+")", args...)
+			c.large = inOrder("("+strings.Join(mtests, " OR ")+")", args...)
 		}
 	case OpNE:
 		if c0.Value == nil {
 			// Present and not null.
 			on = func(x string) fragment { return exists(x, "kind <> 'z'") }
-			c.sorted = set("m.kind <> 'z'")
+			c.sorted, c.large = set("m.kind <> 'z'"), inOrder("m.kind <> 'z'")
 			break
 		}
 		kind, v := metaValue(c0.Value)
@@ -163,6 +175,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 		cmp := sqliteCompare[c0.Op]
 		on = func(x string) fragment { return exists(x, "kind = ? AND value "+cmp+" ?", kind, v) }
 		c.sorted = set("m.kind = ? AND m.value "+cmp+" ?", kind, v)
+		c.large = inOrder("m.kind = ? AND m.value "+cmp+" ?", kind, v)
 	}
 	c.where, c.onID = on("r.id"), on
 	return c

@@ -98,8 +98,10 @@ type cond struct {
 	// seq, when set, reads the matches in the default order.
 	seq *sequence
 	// sorted, when set, reads the matches with their creation time, in
-	// another order.
-	sorted *sequence
+	// another order; large, when set, reads them in the default order
+	// too, but checks entries that do not match on the way: the way in
+	// when the sorted set is too large to read whole.
+	sorted, large *sequence
 	// ids, when set, selects the IDs of the matches; when loose, of a
 	// superset of them, which where narrows down. small marks a set of a
 	// handful of IDs, read without probing.
@@ -252,7 +254,8 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 		return st, nil
 	}
 	var best, bestSeq *option
-	var sparse *cond // the sparsest stream of candidates
+	var sparse *cond  // the sparsest stream of candidates
+	var large *option // a sorted set too large to read whole, with a sequence
 	for _, o := range options {
 		var n int
 		switch {
@@ -312,6 +315,9 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 		if o.c.head != nil && !o.c.dense && (sparse == nil || sparseness(o.c) > sparseness(sparse)) {
 			sparse = o.c
 		}
+		if o.kind == kindSorted && n >= q.lim.probe && o.c.large != nil && large == nil {
+			large = o
+		}
 	}
 	switch {
 	case best != nil && best.kind == kindSeq && (best.size < q.lim.seqProbe || sparse == nil):
@@ -326,6 +332,9 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 		st.scan = sparse
 	case bestSeq != nil:
 		st.read, st.by, st.size = bestSeq.c.seq, bestSeq.c, bestSeq.size
+	case large != nil:
+		// Many matches: walking them in order finds the page soon.
+		st.read, st.by, st.size = large.c.large, large.c, large.size
 	}
 	if st.gather == nil && st.scan == nil {
 		for _, o := range options {
@@ -597,6 +606,11 @@ func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, se
 		if more {
 			bound++
 		}
+	}
+	if len(p.conds) == 1 && len(p.created) == 0 && st.by != nil && st.read == st.by.large {
+		// The only condition, and the probe found at least st.size
+		// matches: counting more would cost more than the page.
+		return max(st.size, bound), true, nil
 	}
 	if !rd.cheap {
 		return bound, true, nil

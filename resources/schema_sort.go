@@ -9,6 +9,10 @@ package resources
 //     that the first page of a sorted list is read off an index rather
 //     than by sorting every match. Each index ends in the row ID, which is
 //     the tie-break of a sorted list.
+//   - resource_meta_order: the meta values of each key in the default
+//     order, so that a range of values too wide to read whole and sort
+//     (rating:GT:2) is walked newest first, checked on the index, until
+//     the page is full.
 //   - resources_original_name_fts, resources_original_location_fts:
 //     trigram full-text indexes of the file name a resource was uploaded
 //     with and of where it came from, for substring searches of three
@@ -20,6 +24,7 @@ const migrationSort = `
 	CREATE INDEX resources_width ON resources(width);
 	CREATE INDEX resources_height ON resources(height);
 	CREATE INDEX resources_original_name ON resources(original_name);
+	CREATE INDEX resource_meta_order ON resource_meta(key, created_at, resource_id, kind, value);
 
 	CREATE VIRTUAL TABLE resources_original_name_fts USING fts5(
 		original_name, content='', contentless_delete=1, tokenize='trigram');
