@@ -48,7 +48,7 @@ func (s *Store) RecalculateDimensions(ctx context.Context, ids []int64) ([]Dimen
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("%s: %w", op, invalidf("no resource ID given"))
 	}
-	ids = dedupeIDs(ids)
+	ids = distinctIDs(ids)
 	if err := ensureExist(ctx, s.rdb, "resources", "resource", ids); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -134,16 +134,4 @@ func (s *Store) readDimensions(ctx context.Context, hex string) (int, int, bool)
 		return 0, 0, false
 	}
 	return facts.Width, facts.Height, true
-}
-
-func dedupeIDs(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
