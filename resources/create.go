@@ -84,35 +84,53 @@ func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resourc
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%s: %w", op, invalidf("no file given"))
 	}
-	ids := make([]int64, 0, len(items))
+	var ids []int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		seen := make(map[blobstore.Hash]bool, len(items))
-		for _, it := range items {
-			// Content given twice in one batch would otherwise be a
-			// DuplicateError naming the first copy's row, which the
-			// rollback removes.
-			if it.Upload != nil && !s.allowDuplicates {
-				if seen[it.Upload.Hash] {
-					return fmt.Errorf("%w: the same content is given twice", ErrConflict)
-				}
-				seen[it.Upload.Hash] = true
-			}
-			id, err := s.createTx(ctx, tx, it)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
+		var err error
+		ids, err = s.createAllTx(ctx, tx, items, "the same content is given twice")
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	out, err := s.getAll(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// createAllTx creates one resource per item in tx and returns their IDs.
+// Content given twice among the items is a conflict that twice describes
+// (unless duplicates are allowed): it would otherwise be a DuplicateError
+// naming the first copy's row, which the rollback removes.
+func (s *Store) createAllTx(ctx context.Context, tx bun.Tx, items []NewResource, twice string) ([]int64, error) {
+	ids := make([]int64, 0, len(items))
+	seen := make(map[blobstore.Hash]bool, len(items))
+	for _, it := range items {
+		if it.Upload != nil && !s.allowDuplicates {
+			if seen[it.Upload.Hash] {
+				return nil, fmt.Errorf("%w: %s", ErrConflict, twice)
+			}
+			seen[it.Upload.Hash] = true
+		}
+		id, err := s.createTx(ctx, tx, it)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// getAll reads the resources ids from the write database, which has just
+// created them.
+func (s *Store) getAll(ctx context.Context, ids []int64) ([]*Resource, error) {
 	out := make([]*Resource, 0, len(ids))
 	for _, id := range ids {
 		r, err := s.getWith(ctx, s.db, id)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, err
 		}
 		out = append(out, r)
 	}

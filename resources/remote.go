@@ -143,7 +143,6 @@ func (s *Store) CreateFetched(ctx context.Context, files []*RemoteFile, in Remot
 	}
 	var ids []int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		ids = ids[:0]
 		if strings.TrimSpace(in.Group.Name) != "" {
 			gid, err := ownerGroupTx(ctx, tx, in.Group)
 			if err != nil {
@@ -153,32 +152,16 @@ func (s *Store) CreateFetched(ctx context.Context, files []*RemoteFile, in Remot
 				items[i].OwnerID = &gid
 			}
 		}
-		seen := map[string]bool{}
-		for _, it := range items {
-			if it.Upload != nil && !s.allowDuplicates {
-				if seen[it.Upload.Hash.String()] {
-					return fmt.Errorf("%w: two of the URLs have the same content", ErrConflict)
-				}
-				seen[it.Upload.Hash.String()] = true
-			}
-			id, err := s.createTx(ctx, tx, it)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
+		var err error
+		ids, err = s.createAllTx(ctx, tx, items, "two of the URLs have the same content")
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	out := make([]*Resource, 0, len(ids))
-	for _, id := range ids {
-		r, err := s.getWith(ctx, s.db, id)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		out = append(out, r)
+	out, err := s.getAll(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, nil
 }
