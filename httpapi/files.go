@@ -24,6 +24,16 @@ func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such file")
 		return
 	}
+	a.serveBlob(w, r, hash, "", func(h http.Header) {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	})
+}
+
+// serveBlob serves the stored content hash with the headers every download
+// of it carries: its content type (contentType, or else the stored one),
+// the hash as a strong ETag, nosniff and a sandbox policy, and Range
+// support. header, when set, adds headers once the content is found.
+func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash, contentType string, header func(http.Header)) {
 	f, info, err := a.store.OpenBlob(r.Context(), hash)
 	if err != nil {
 		a.fail(w, r, err)
@@ -31,16 +41,20 @@ func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	h := w.Header()
-	ct := info.ContentType
-	if ct == "" {
-		ct = "application/octet-stream"
+	if contentType == "" {
+		contentType = info.ContentType
 	}
-	h.Set("Content-Type", ct)
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	h.Set("Content-Type", contentType)
 	h.Set("ETag", `"`+info.Hash.String()+`"`)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("X-Content-Type-Options", "nosniff")
 	// Uploaded HTML or SVG must not run script with this origin's rights.
 	h.Set("Content-Security-Policy", "sandbox")
+	if header != nil {
+		header(h)
+	}
 	http.ServeContent(w, r, "", info.ModTime, f)
 }
 

@@ -95,11 +95,7 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 		a.failIntake(w, r, err)
 		return
 	}
-	if len(created) == 1 {
-		writeJSON(w, http.StatusOK, created[0])
-		return
-	}
-	writeJSON(w, http.StatusOK, created)
+	writeCreated(w, created)
 }
 
 type queuedBody struct {

@@ -37,38 +37,13 @@ func readTextPart(part *multipart.Part, budget *int64) (string, error) {
 // nothing refers to.
 func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	mediaType, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "multipart/form-data" {
-		writeError(w, http.StatusBadRequest, "send the files as multipart/form-data in the field \"resource\"")
-		return
-	}
-	// A request refused before its body has been read closes the
-	// connection: the server then answers at once instead of first
-	// reading (and, with Expect: 100-continue, asking for) the body.
-	complete := false
-	fail := func(err error) {
-		if !complete {
-			w.Header().Set("Connection", "close")
-		}
-		a.fail(w, r, err)
-	}
-	if r.ContentLength > a.maxUp {
-		fail(&http.MaxBytesError{Limit: a.maxUp})
-		return
-	}
-	boundary := mtParams["boundary"]
-	if boundary == "" {
-		fail(&params.Error{Msg: "malformed multipart body: no boundary in the Content-Type"})
-		return
-	}
-	v, err := params.Parse(r, a.maxBody)
+	st := &stream{a: a, w: w, r: r}
+	fail := st.fail
+	mr, v, err := a.openMultipart(w, r, `send the files as multipart/form-data in the field "resource"`)
 	if err != nil {
 		fail(err)
 		return
 	}
-	// r.Body itself stays as it is, so that the server still knows how
-	// much of it is left unread when the handler returns.
-	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, a.maxUp), boundary)
 	type stagedFile struct {
 		up   *resources.Upload
 		name string
@@ -84,7 +59,7 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			complete = true
+			st.read = true
 			break
 		}
 		if err != nil {
@@ -147,11 +122,59 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	writeCreated(w, created)
+}
+
+// writeCreated answers with the resources a request created: one object
+// for one, an array for several, as the spec says.
+func writeCreated(w http.ResponseWriter, created []*resources.Resource) {
 	if len(created) == 1 {
 		writeJSON(w, http.StatusOK, created[0])
 		return
 	}
 	writeJSON(w, http.StatusOK, created)
+}
+
+// stream answers a streaming upload. A request refused before its body
+// has been read closes the connection: the server then answers at once
+// instead of first reading (and, with Expect: 100-continue, asking for)
+// the body.
+type stream struct {
+	a    *api
+	w    http.ResponseWriter
+	r    *http.Request
+	read bool // the whole body has been read
+}
+
+func (s *stream) fail(err error) {
+	if !s.read {
+		s.w.Header().Set("Connection", "close")
+	}
+	s.a.fail(s.w, s.r, err)
+}
+
+// openMultipart checks that r carries a multipart body within the upload
+// bound, and returns a reader of its parts and the query's parameters. how
+// tells a client that sent something else what to send.
+func (a *api) openMultipart(w http.ResponseWriter, r *http.Request, how string) (*multipart.Reader, *params.Values, error) {
+	mediaType, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		return nil, nil, &params.Error{Msg: how}
+	}
+	if r.ContentLength > a.maxUp {
+		return nil, nil, &http.MaxBytesError{Limit: a.maxUp}
+	}
+	boundary := mtParams["boundary"]
+	if boundary == "" {
+		return nil, nil, &params.Error{Msg: "malformed multipart body: no boundary in the Content-Type"}
+	}
+	v, err := params.Parse(r, a.maxBody)
+	if err != nil {
+		return nil, nil, err
+	}
+	// r.Body itself stays as it is, so that the server still knows how
+	// much of it is left unread when the handler returns.
+	return multipart.NewReader(http.MaxBytesReader(w, r.Body, a.maxUp), boundary), v, nil
 }
 
 // baseName keeps the last element of a client's file name, whichever

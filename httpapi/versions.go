@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -40,42 +38,20 @@ const versionFileField = "file"
 // read, and any failure leaves no row and no blob behind.
 func (a *api) uploadVersion(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	// A request refused before its body has been read closes the
-	// connection, so that the client is not made to send it all.
-	complete := false
-	fail := func(err error) {
-		if !complete {
-			w.Header().Set("Connection", "close")
-		}
-		a.fail(w, r, err)
-	}
-	mediaType, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "multipart/form-data" {
-		fail(&params.Error{Msg: `send the file as multipart/form-data in the field "file"`})
-		return
-	}
-	if r.ContentLength > a.maxUp {
-		fail(&http.MaxBytesError{Limit: a.maxUp})
-		return
-	}
-	boundary := mtParams["boundary"]
-	if boundary == "" {
-		fail(&params.Error{Msg: "malformed multipart body: no boundary in the Content-Type"})
-		return
-	}
-	v, err := params.Parse(r, a.maxBody)
+	st := &stream{a: a, w: w, r: r}
+	fail := st.fail
+	mr, v, err := a.openMultipart(w, r, `send the file as multipart/form-data in the field "file"`)
 	if err != nil {
 		fail(err)
 		return
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, a.maxUp), boundary)
 	var up *resources.Upload
 	defer func() { a.store.Release(ctx, up) }()
 	textBudget := a.maxBody
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			complete = true
+			st.read = true
 			break
 		}
 		if err != nil {
@@ -297,16 +273,7 @@ func (a *api) versionFile(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	f, info, err := a.store.OpenBlob(r.Context(), v.Hash)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", v.ContentType)
-	h.Set("ETag", `"`+v.Hash+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="v%d_%s%s"`, v.VersionNumber, v.Hash[:8], ingest.Extension(v.ContentType)))
-	http.ServeContent(w, r, "", info.ModTime, f)
+	a.serveBlob(w, r, v.Hash, v.ContentType, func(h http.Header) {
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="v%d_%s%s"`, v.VersionNumber, v.Hash[:8], ingest.Extension(v.ContentType)))
+	})
 }

@@ -62,6 +62,10 @@ func TestVersions(t *testing.T) {
 			"Content-Disposition": `attachment; filename="v1_` + hash[:8] + `.png"`,
 			"Content-Type":        "image/png",
 			"ETag":                `"` + hash + `"`,
+			// Served like /files/: a stored HTML or SVG cannot script
+			// the origin even when a browser renders it.
+			"X-Content-Type-Options":  "nosniff",
+			"Content-Security-Policy": "sandbox",
 		}
 		for name, want := range wantHeaders {
 			if got := r.Header.Get(name); got != want {
