@@ -83,53 +83,24 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
-	}
-	tmp, tmpName, err := s.createTemp()
-	if err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
-	}
-	defer s.track(tmpName, false)
-
-	closed, committed := false, false
-	defer func() {
-		if !closed {
-			tmp.Close()
-		}
-		if !committed {
-			s.fs.Remove(tmpName)
-		}
-	}()
-
-	src := io.Reader(ctxReader{ctx, r})
+	src := io.Reader(r)
 	if s.MaxSize > 0 && s.MaxSize < 1<<62 {
 		src = io.LimitReader(src, s.MaxSize+1) // one byte over tells us it is too large
 	}
 	hasher := sha256.New()
-	buf := bufPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, hasher), src, *buf)
-	bufPool.Put(buf)
+	tmpName, n, done, err := s.spool(ctx, src, hasher)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
+	committed := false
+	defer func() { done(committed) }()
 	if s.MaxSize > 0 && n > s.MaxSize {
 		return res, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
-	}
-	if err := tmp.Sync(); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
-	}
-	closed = true
-	if err := tmp.Close(); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	if fi, err := s.fs.Stat(tmpName); err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	} else if fi.Size() != n {
 		return res, fmt.Errorf("%s: wrote %d bytes but temporary file has %d", op, n, fi.Size())
-	}
-	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
 	}
 
 	res.Hash = blobstore.Hash(hasher.Sum(nil))
@@ -175,6 +146,48 @@ func (s *Store) commit(tmpName, dst string) (bool, error) {
 
 // createTemp creates a new empty file in TempDir and registers it as in
 // use before it exists, so CleanTemp never removes it.
+// spool streams r, and a copy to also when not nil, into a new temporary
+// file in TempDir, syncs and closes it, and checks ctx once more. The file
+// is tracked, so that CleanTemp leaves it alone, until done is called;
+// done removes it unless it was kept (renamed away). On error spool leaves
+// nothing behind.
+func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer) (name string, n int64, done func(kept bool), err error) {
+	if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
+		return "", 0, nil, err
+	}
+	tmp, name, err := s.createTemp()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	done = func(kept bool) {
+		if !kept {
+			s.fs.Remove(name)
+		}
+		s.track(name, false)
+	}
+	w := io.Writer(tmp)
+	if also != nil {
+		w = io.MultiWriter(tmp, also)
+	}
+	buf := bufPool.Get().(*[]byte)
+	n, err = io.CopyBuffer(w, ctxReader{ctx, r}, *buf)
+	bufPool.Put(buf)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		done(false)
+		return "", 0, nil, err
+	}
+	return name, n, done, nil
+}
+
 func (s *Store) createTemp() (afero.File, string, error) {
 	var rnd [8]byte
 	for range 10 {

@@ -34,39 +34,12 @@ func (s *Store) PutDerived(ctx context.Context, h blobstore.Hash, name string, r
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	tmp, tmpName, err := s.createTemp()
+	tmpName, _, done, err := s.spool(ctx, r, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer s.track(tmpName, false)
-	closed, committed := false, false
-	defer func() {
-		if !closed {
-			tmp.Close()
-		}
-		if !committed {
-			s.fs.Remove(tmpName)
-		}
-	}()
-	buf := bufPool.Get().(*[]byte)
-	_, err = io.CopyBuffer(tmp, ctxReader{ctx, r}, *buf)
-	bufPool.Put(buf)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	closed = true
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
+	committed := false
+	defer func() { done(committed) }()
 	dir := derivedDir(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
