@@ -7,6 +7,8 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -152,5 +154,24 @@ func TestOperatorHandler(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("level %v (-want +got):\n%s", tt.min, diff)
 		}
+	}
+}
+
+// TestReadmeUsage: the README shows what "stockroom" with no arguments
+// prints.
+func TestReadmeUsage(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, shown, ok := strings.Cut(string(readme), "\n$ stockroom\n")
+	if !ok {
+		t.Fatal(`README.md does not show "$ stockroom"`)
+	}
+	shown, _, _ = strings.Cut(shown, "```")
+	var usage bytes.Buffer
+	printUsage(&usage)
+	if diff := cmp.Diff(usage.String(), shown); diff != "" {
+		t.Errorf("README's usage (-printed +README):\n%s", diff)
 	}
 }
