@@ -1,12 +1,16 @@
-// Command stockroom runs the Stockroom asset server.
+// Command stockroom runs the Stockroom asset server and its tools.
 //
-//	stockroom [serve] [flags]
-//	stockroom import [flags] PATH...
+//	stockroom serve [flags]          run the HTTP server
+//	stockroom [flags]                the same, as the reference server takes its flags
+//	stockroom import [flags] PATH... bring files and folders in
+//	stockroom version                print the version
+//	stockroom help                   list the commands
 //
-// With no subcommand it serves; import brings files and folders in. Run "stockroom serve -h" for the flags; most
-// have an environment variable of the same name in capitals (-data-dir has
-// STOCKROOM_DATA_DIR, -alt-fs has FILE_ALT_NAME_N/FILE_ALT_PATH_N), and a
-// flag on the command line wins over its variable.
+// With no arguments it prints the list of commands and exits 2. Run
+// "stockroom serve -h" for the server's flags; most have an environment
+// variable of the same name in capitals (-data-dir has STOCKROOM_DATA_DIR,
+// -alt-fs has FILE_ALT_NAME_N/FILE_ALT_PATH_N), and a flag on the command
+// line wins over its variable.
 //
 // SIGINT or SIGTERM shuts the server down gracefully; a second one ends the
 // process at once.
@@ -17,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -30,39 +35,88 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	err := run(ctx, os.Args[1:])
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
+	var ue *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsagePrinted):
+		os.Exit(2)
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "stockroom:", err)
+		os.Exit(2)
 	default:
 		fmt.Fprintln(os.Stderr, "stockroom:", err)
-		var ue *usageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
 		os.Exit(1)
 	}
 }
 
-// usageError is a mistake in the command line.
+// usageError is a mistake in the command line. run adds the hint of the
+// command it was given to (see stockroom import -h).
 type usageError struct{ msg string }
 
-func (e *usageError) Error() string { return e.msg + " (see stockroom serve -h)" }
+func (e *usageError) Error() string { return e.msg }
 
-func run(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "serve":
-			return (&serveCommand{}).Run(ctx, args[1:], os.Getenv)
-		case "import":
-			return (&importCommand{}).Run(ctx, args[1:], os.Getenv)
-		case "help":
-			// Same as -h: the flags of serve, the default command.
-			return (&serveCommand{}).Run(ctx, []string{"-h"}, os.Getenv)
-		}
-		if len(args[0]) > 0 && args[0][0] != '-' {
-			return &usageError{fmt.Sprintf("unknown command %q", args[0])}
-		}
+// hintedError is a usage error with the command whose help explains it.
+type hintedError struct {
+	err  error
+	hint string
+}
+
+func (e *hintedError) Error() string { return e.err.Error() + " (see " + e.hint + ")" }
+func (e *hintedError) Unwrap() error { return e.err }
+
+// withHint points a usage error to the help of the command.
+func withHint(err error, hint string) error {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return &hintedError{err: err, hint: hint}
 	}
-	return (&serveCommand{}).Run(ctx, args, os.Getenv)
+	return err
+}
+
+// errUsagePrinted says the usage is already on stderr: exit 2, print
+// nothing more.
+var errUsagePrinted = errors.New("usage printed")
+
+// commands are the subcommands, in the order the usage lists them.
+var commands = []struct{ name, args, summary string }{
+	{"serve", "[flags]", "run the HTTP server (server flags may also come without \"serve\")"},
+	{"import", "[flags] PATH...", "bring files and folders into a data folder or a running server"},
+	{"version", "", "print the version and the source revision"},
+	{"help", "", "print this list"},
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintf(w, "Stockroom stores files with their metadata, tags and version history.\n\nusage: stockroom COMMAND [flags]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun \"stockroom COMMAND -h\" for the flags of a command.\n")
+}
+
+// run runs the command that args name. stdout receives what the user asked
+// for (help, version); stderr the logs, progress and the usage shown on a
+// mistake.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return errUsagePrinted
+	}
+	switch name := args[0]; {
+	case name == "serve":
+		return withHint((&serveCommand{logOut: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom serve -h")
+	case name == "import":
+		return withHint((&importCommand{out: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom import -h")
+	case name == "version":
+		return withHint((&versionCommand{out: stdout}).Run(ctx, args[1:]), "stockroom version -h")
+	case name == "help", name == "-h", name == "-help", name == "--help":
+		printUsage(stdout)
+		return nil
+	case len(name) > 0 && name[0] == '-':
+		// The reference server takes its flags with no command.
+		return withHint((&serveCommand{logOut: stderr, usageOut: stdout}).Run(ctx, args, getenv), "stockroom serve -h")
+	default:
+		return withHint(&usageError{fmt.Sprintf("unknown command %q", name)}, "stockroom help")
+	}
 }

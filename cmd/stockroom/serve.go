@@ -44,6 +44,7 @@ type serveConfig struct {
 	maxUploadSize   string
 	allowDuplicates bool
 	logFormat       string
+	logLevel        slog.Level
 	altFS           multiFlag
 	allowPrivate    string
 	intake          intakeFlags
@@ -91,6 +92,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	fs.StringVar(&cfg.maxUploadSize, "max-upload-size", env("MAX_UPLOAD_SIZE", "32GiB"), "largest upload body, in bytes or with a unit: 500MB, 2GiB (MAX_UPLOAD_SIZE)")
 	fs.BoolVar(&cfg.allowDuplicates, "allow-duplicates", envBool("allow-duplicates", "ALLOW_DUPLICATES"), "store identical uploads as separate resources sharing one file, instead of a 409 (ALLOW_DUPLICATES)")
 	fs.StringVar(&cfg.logFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (LOG_FORMAT)")
+	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "least level logged: debug, info, warn or error; schema steps are always shown (LOG_LEVEL)")
 	fs.Var(&cfg.altFS, "alt-fs", "alternative filesystem key:path, repeatable (FILE_ALT_NAME_N/FILE_ALT_PATH_N); used by local resources")
 	fs.StringVar(&cfg.allowPrivate, "allow-private-fetch", env("ALLOW_PRIVATE_FETCH", ""), "IPs/CIDRs that remote fetches may reach despite being private (ALLOW_PRIVATE_FETCH)")
 	cfg.intake.register(fs, getenv, badEnv)
@@ -165,6 +167,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return nil, &usageError{fmt.Sprintf("-log-format %q: want text or json", cfg.logFormat)}
 	}
+	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, &usageError{fmt.Sprintf("-log-level %q: want debug, info, warn or error", *logLevel)}
+	}
 	if n, err := parseSize(cfg.maxUploadSize); err != nil {
 		return nil, &usageError{"-max-upload-size: " + err.Error()}
 	} else if n <= 0 {
@@ -188,11 +193,21 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if out == nil {
 		out = os.Stderr
 	}
-	var handler slog.Handler = slog.NewTextHandler(out, nil)
+	// The library logs routine events at Debug; operatorHandler picks
+	// what to print.
+	var handler slog.Handler = slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})
 	if cfg.logFormat == "json" {
-		handler = slog.NewJSONHandler(out, nil)
+		handler = slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
+	handler = newOperatorHandler(handler, cfg.logLevel)
 	logger := slog.New(handler)
+	// Bind first: the first line says where the server listens and what
+	// it stores where, before any schema step.
+	ln, err := net.Listen("tcp", cfg.bindAddress)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // srv.Serve closes it too; this covers a failed Open
 
 	opts := stockroom.Options{
 		DataDir:         cfg.dataDir,
@@ -209,6 +224,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		return err
 	}
 	cfg.media.apply(&opts, cfg.ffmpegPath)
+	logger.Info("listening", append([]any{"addr", "http://" + ln.Addr().String()}, storageAttrs(opts)...)...)
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
 		return err
@@ -243,15 +259,6 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	// Event streams of the download queue end when shutdown begins, or
 	// they would hold it until its timeout.
 	srv.RegisterOnShutdown(func() { lib.Jobs.Close() })
-	ln, err := net.Listen("tcp", cfg.bindAddress)
-	if err != nil {
-		return err
-	}
-	where := "data folder " + cfg.dataDir
-	if cfg.ephemeral || (opts.MemoryDB && opts.Fs != nil) {
-		where = "memory (ephemeral)"
-	}
-	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "storage", where)
 	if c.ready != nil {
 		c.ready(ln.Addr().String())
 	}
