@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
 
@@ -21,7 +21,7 @@ func (s *Store) describe(ctx context.Context, u *Upload) error {
 		return err
 	}
 	defer f.Close()
-	facts, err := ingest.Describe(f)
+	facts, err := probe.Describe(f)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	}
 	contentCategory := in.ContentCategory
 	if contentCategory == "" {
-		contentCategory = ingest.Category(up.ContentType)
+		contentCategory = probe.Category(up.ContentType)
 	}
 	t := now()
 	res := &Resource{

@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/stockroomhq/stockroom/resources/ingest"
 )
 
 // fixtures are entities a resource can refer to.
@@ -221,15 +221,15 @@ func TestCreateDetectsContent(t *testing.T) {
 		wantCateg  string
 		wantLegacy string
 	}{
-		{name: "png", data: png, in: resources.CreateInput{Name: "pic"}, wantName: "pic", wantType: "image/png", wantW: 31, wantH: 17, wantCateg: ingest.CategoryImage},
-		{name: "text", data: text, in: resources.CreateInput{Name: "notes.txt"}, wantName: "notes.txt", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "name from original name", data: text, in: resources.CreateInput{OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "blank name falls back", data: text, in: resources.CreateInput{Name: "   ", OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "png size override", data: png, in: resources.CreateInput{Width: 100, Height: 200}, wantType: "image/png", wantW: 100, wantH: 200, wantCateg: ingest.CategoryImage},
-		{name: "png width override only", data: png, in: resources.CreateInput{Width: 100}, wantType: "image/png", wantW: 100, wantH: 17, wantCateg: ingest.CategoryImage},
-		{name: "text size override", data: text, in: resources.CreateInput{Width: 3, Height: 4}, wantType: "text/plain", wantW: 3, wantH: 4, wantCateg: ingest.CategoryDocument},
-		{name: "the file name does not set the type", data: text, in: resources.CreateInput{Name: "fake.png", OriginalName: "fake.png"}, wantName: "fake.png", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "empty file", data: nil, in: resources.CreateInput{Name: "empty"}, wantName: "empty", wantType: ingest.OctetStream, wantCateg: ingest.CategoryOther},
+		{name: "png", data: png, in: resources.CreateInput{Name: "pic"}, wantName: "pic", wantType: "image/png", wantW: 31, wantH: 17, wantCateg: probe.CategoryImage},
+		{name: "text", data: text, in: resources.CreateInput{Name: "notes.txt"}, wantName: "notes.txt", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "name from original name", data: text, in: resources.CreateInput{OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "blank name falls back", data: text, in: resources.CreateInput{Name: "   ", OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "png size override", data: png, in: resources.CreateInput{Width: 100, Height: 200}, wantType: "image/png", wantW: 100, wantH: 200, wantCateg: probe.CategoryImage},
+		{name: "png width override only", data: png, in: resources.CreateInput{Width: 100}, wantType: "image/png", wantW: 100, wantH: 17, wantCateg: probe.CategoryImage},
+		{name: "text size override", data: text, in: resources.CreateInput{Width: 3, Height: 4}, wantType: "text/plain", wantW: 3, wantH: 4, wantCateg: probe.CategoryDocument},
+		{name: "the file name does not set the type", data: text, in: resources.CreateInput{Name: "fake.png", OriginalName: "fake.png"}, wantName: "fake.png", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "empty file", data: nil, in: resources.CreateInput{Name: "empty"}, wantName: "empty", wantType: probe.OctetStream, wantCateg: probe.CategoryOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

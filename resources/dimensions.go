@@ -8,7 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // SetDimensions sets the width and height recorded for a resource, both
@@ -129,7 +129,7 @@ func (s *Store) readDimensions(ctx context.Context, hex string) (int, int, bool)
 		return 0, 0, false
 	}
 	defer f.Close()
-	facts, err := ingest.Describe(f)
+	facts, err := probe.Describe(f)
 	if err != nil || facts.Width <= 0 || facts.Height <= 0 {
 		return 0, 0, false
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
 
@@ -220,16 +220,16 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q cannot be opened inside %q: it may point outside it", rel, key))
 	}
 	defer f.Close()
-	head := make([]byte, ingest.HeadSize)
+	head := make([]byte, probe.HeadSize)
 	h, size, err := hashReader(ctx, f, head)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", op, err)
 	}
 	up := &Upload{Hash: h, Size: size}
-	up.ContentType = ingest.Sniff(head[:min(int64(len(head)), size)])
-	if ingest.IsImage(up.ContentType) {
+	up.ContentType = probe.Sniff(head[:min(int64(len(head)), size)])
+	if probe.IsImage(up.ContentType) {
 		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			if w, hh, ok := ingest.Dimensions(f, up.ContentType); ok {
+			if w, hh, ok := probe.Dimensions(f, up.ContentType); ok {
 				up.Width, up.Height = w, hh
 			}
 		}

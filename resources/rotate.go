@@ -14,7 +14,7 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/jpegscale"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // Rotate turns the image of resource id clockwise by degrees (90, 180 or
@@ -136,7 +136,7 @@ func (m *Media) rotatedGIF(f blobstore.File, degrees int, opts imaging.Options) 
 	if total > 4*m.maxPixels {
 		return nil, unsupportedImage(imaging.ErrTooManyPixels)
 	}
-	o := map[int]ingest.Orientation{90: ingest.OrientRotate90, 180: ingest.OrientRotate180, 270: ingest.OrientRotate270}[degrees]
+	o := map[int]probe.Orientation{90: probe.OrientRotate90, 180: probe.OrientRotate180, 270: probe.OrientRotate270}[degrees]
 	w, h := g.Config.Width, g.Config.Height
 	for i, fr := range g.Image {
 		turned := imaging.Orient(fr, o).(*image.Paletted)
@@ -160,13 +160,13 @@ func decodeAllGIF(r io.Reader) (g *gif.GIF, err error) {
 
 // orientRect is where the rectangle r of a w×h canvas lands when the
 // canvas is turned by a quarter-turn orientation (6, 3 or 8).
-func orientRect(r image.Rectangle, w, h int, o ingest.Orientation) image.Rectangle {
+func orientRect(r image.Rectangle, w, h int, o probe.Orientation) image.Rectangle {
 	switch o {
-	case ingest.OrientRotate90: // (x, y) -> (h-1-y, x)
+	case probe.OrientRotate90: // (x, y) -> (h-1-y, x)
 		return image.Rect(h-r.Max.Y, r.Min.X, h-r.Min.Y, r.Max.X)
-	case ingest.OrientRotate180: // -> (w-1-x, h-1-y)
+	case probe.OrientRotate180: // -> (w-1-x, h-1-y)
 		return image.Rect(w-r.Max.X, h-r.Max.Y, w-r.Min.X, h-r.Min.Y)
-	case ingest.OrientRotate270: // -> (y, w-1-x)
+	case probe.OrientRotate270: // -> (y, w-1-x)
 		return image.Rect(r.Min.Y, w-r.Max.X, r.Max.Y, w-r.Min.X)
 	}
 	return r

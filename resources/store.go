@@ -95,8 +95,8 @@ type Upload struct {
 	ContentType string
 	Width       int
 	Height      int
-	// EXIF holds the file's EXIF facts (see ingest.EXIF.Meta), stored in
-	// a new resource's Meta under ingest.MetaKey; nil when none.
+	// EXIF holds the file's EXIF facts (see probe.EXIF.Meta), stored in
+	// a new resource's Meta under probe.MetaKey; nil when none.
 	EXIF     map[string]any
 	released bool
 }
