@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/blobstore/localfs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/jobs"
@@ -165,7 +166,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	blobs.LocalDir = localDir
 	var storeBlobs blobstore.Store = blobs
 	if len(opts.AltFS) > 0 {
-		storeBlobs = resources.NewLocalBlobs(blobs, db.Reader, opts.AltFS)
+		storeBlobs = localfs.New(blobs, opts.AltFS, resources.LocalFiles(db.Reader))
 	}
 	store, err := resources.New(resources.Config{
 		DB:              db.Writer,
