@@ -27,6 +27,7 @@ import (
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/media/preview"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -79,7 +80,7 @@ type Options struct {
 	DisableJobs bool
 	// Media configures image work: the pixel limit of decoded images and
 	// the similarity threshold. Its zero value holds the defaults.
-	Media resources.MediaConfig
+	Media mediasvc.Config
 	// Previews configures previews; Open fills in the blob access and,
 	// unless set, MaxPixels from Media and the Logger.
 	Previews PreviewOptions
@@ -114,7 +115,7 @@ type Library struct {
 	Jobs *jobs.Manager
 	// Media rotates images and keeps perceptual hashes and similar pairs
 	// up to date; Open starts its worker.
-	Media *resources.Media
+	Media *mediasvc.Media
 	// Previews renders previews, cached beside the blobs.
 	Previews *preview.Service
 
@@ -203,7 +204,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if mcfg.Logger == nil {
 		mcfg.Logger = logger
 	}
-	media := resources.NewMedia(store, mcfg)
+	media := mediasvc.New(store, mcfg)
 	if !opts.DisableJobs && !opts.DisableMediaWorker {
 		if err := media.Start(ctx); err != nil {
 			jm.Close()

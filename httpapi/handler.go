@@ -14,6 +14,7 @@ import (
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/media/preview"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -46,7 +47,7 @@ type Config struct {
 	Jobs    *jobs.Manager
 	// Media rotates images and runs similarity (media.go); nil means one
 	// with default settings and no background worker.
-	Media *resources.Media
+	Media *mediasvc.Media
 	// Previews renders previews (media.go); nil means one over
 	// Store.Blobs() with default settings.
 	Previews *preview.Service
@@ -61,7 +62,7 @@ type api struct {
 	log      *slog.Logger
 	fetcher  *fetch.Fetcher
 	jobs     *jobs.Manager
-	media    *resources.Media
+	media    *mediasvc.Media
 	previews *preview.Service
 }
 

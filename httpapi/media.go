@@ -8,13 +8,14 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
 	"github.com/stockroomhq/stockroom/media/preview"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // routeMedia registers the endpoints of previews, rotation, dimensions and similar images.
 func (a *api) routeMedia(r *router) {
 	if a.media == nil {
-		a.media = resources.NewMedia(a.store, resources.MediaConfig{Logger: a.log})
+		a.media = mediasvc.New(a.store, mediasvc.Config{Logger: a.log})
 	}
 	if a.previews == nil {
 		a.previews = preview.New(a.store.Blobs())

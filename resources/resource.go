@@ -20,6 +20,12 @@ func (s *Store) Get(ctx context.Context, id int64) (*Resource, error) {
 	return r, nil
 }
 
+// GetTx is Get through db: the writer (DB) to read what was just
+// committed, or the caller's transaction.
+func (s *Store) GetTx(ctx context.Context, db bun.IDB, id int64) (*Resource, error) {
+	return s.getWith(ctx, db, id)
+}
+
 func (s *Store) getWith(ctx context.Context, db bun.IDB, id int64) (*Resource, error) {
 	r := new(Resource)
 	err := db.NewSelect().Model(r).

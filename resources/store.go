@@ -84,6 +84,10 @@ func (s *Store) ReadDB() *bun.DB { return s.rdb }
 // Blobs returns the blob store that holds the files.
 func (s *Store) Blobs() blobstore.Store { return s.blobs }
 
+// Logger returns the Store's logger, for services built on it (mediasvc,
+// intake) that log under it by default.
+func (s *Store) Logger() *slog.Logger { return s.log }
+
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Upload is file content written to the blob store and pinned there until

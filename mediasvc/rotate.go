@@ -1,4 +1,4 @@
-package resources
+package mediasvc
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/jpegscale"
 	"github.com/stockroomhq/stockroom/media/probe"
+	"github.com/stockroomhq/stockroom/resources"
 )
 
 // Rotate turns the image of resource id clockwise by degrees (90, 180 or
@@ -25,30 +26,30 @@ import (
 // own format: JPEG at about the quality it was saved with, PNG, GIF (every
 // frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
 // raster image, images over the pixel limit and undecodable data are
-// ErrUnsupported. A concurrent change of the resource's file makes it
-// ErrConflict. It returns the resource as stored.
-func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, error) {
-	const op = "resources.Rotate"
+// resources.ErrUnsupported. A concurrent change of the resource's file makes it
+// resources.ErrConflict. It returns the resource as stored.
+func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.Resource, error) {
+	const op = "mediasvc.Rotate"
 	if degrees != 90 && degrees != 180 && degrees != 270 {
 		return nil, fmt.Errorf("%s: %w", op, invalidf("Degrees must be 90, 180 or 270, not %d", degrees))
 	}
 	s := m.store
-	r, err := s.getWith(ctx, s.db, id)
+	r, err := s.GetTx(ctx, s.DB(), id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	ct := r.ContentType
 	if !imaging.IsRaster(ct) {
-		return nil, fmt.Errorf("%s: %w: %s is not a raster image", op, ErrUnsupported, describeType(ct))
+		return nil, fmt.Errorf("%s: %w: %s is not a raster image", op, resources.ErrUnsupported, describeType(ct))
 	}
 	if !imaging.CanEncode(ct) {
-		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, ErrUnsupported, ct)
+		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, resources.ErrUnsupported, ct)
 	}
 	h, err := blobstore.ParseHash(r.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	f, err := s.blobs.Open(ctx, h)
+	f, err := s.Blobs().Open(ctx, h)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -72,22 +73,22 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, e
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer s.Release(ctx, up)
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var current string
 		if err := tx.NewSelect().Table("resources").Column("hash").Where("id = ?", id).Scan(ctx, &current); err != nil {
 			return err
 		}
 		if current != r.Hash {
-			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", ErrConflict)
+			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", resources.ErrConflict)
 		}
-		_, err := AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
+		_, err := resources.AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	m.Wake()
-	out, err := s.getWith(ctx, s.db, id)
+	out, err := s.GetTx(ctx, s.DB(), id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -172,14 +173,14 @@ func orientRect(r image.Rectangle, w, h int, o probe.Orientation) image.Rectangl
 	return r
 }
 
-// unsupportedImage turns a decoding failure into ErrUnsupported with a
+// unsupportedImage turns a decoding failure into resources.ErrUnsupported with a
 // message for the client.
 func unsupportedImage(err error) error {
 	switch {
 	case errors.Is(err, imaging.ErrTooManyPixels):
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+		return fmt.Errorf("%w: %v", resources.ErrUnsupported, err)
 	case errors.Is(err, imaging.ErrDecode), errors.Is(err, imaging.ErrNotRaster):
-		return fmt.Errorf("%w: the image cannot be decoded (%v)", ErrUnsupported, err)
+		return fmt.Errorf("%w: the image cannot be decoded (%v)", resources.ErrUnsupported, err)
 	}
 	return err
 }
@@ -189,4 +190,8 @@ func describeType(ct string) string {
 		return "content of unknown type"
 	}
 	return ct
+}
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", resources.ErrInvalid, fmt.Sprintf(format, args...))
 }
