@@ -24,8 +24,8 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/blobstore/localfs"
 	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
-	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
@@ -72,7 +72,7 @@ type Options struct {
 	// Jobs configures the background downloads; Open fills in its Store,
 	// Fetcher, Logger and, unless set, TempFs (the downloads/ folder of
 	// DataDir, or memory with MemoryDB).
-	Jobs jobs.Config
+	Jobs intake.Config
 	// DisableJobs leaves the background downloads stopped: a tool that
 	// opens the data folder beside a running server (stockroom import)
 	// must not run the server's queue. Library.Jobs then refuses new jobs.
@@ -112,7 +112,7 @@ type Library struct {
 	// Fetcher is the one fetcher of remote URLs.
 	Fetcher *fetch.Fetcher
 	// Jobs runs the background downloads; Open starts it.
-	Jobs *jobs.Manager
+	Jobs *intake.Manager
 	// Media rotates images and keeps perceptual hashes and similar pairs
 	// up to date; Open starts its worker.
 	Media *mediasvc.Media
@@ -193,7 +193,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 			jcfg.TempFs = afero.NewBasePathFs(afero.NewOsFs(), filepath.Join(dataDir, downloadsDir))
 		}
 	}
-	jm, err := jobs.New(jcfg)
+	jm, err := intake.New(jcfg)
 	if err == nil && !opts.DisableJobs {
 		err = jm.Start(ctx)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/fetch"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
@@ -44,7 +44,7 @@ type Config struct {
 	// (intake.go); nil Fetcher means fetch's defaults, nil Jobs answers
 	// 503 to the job endpoints.
 	Fetcher *fetch.Fetcher
-	Jobs    *jobs.Manager
+	Jobs    *intake.Manager
 	// Media rotates images and runs similarity (media.go); nil means one
 	// with default settings and no background worker.
 	Media *mediasvc.Media
@@ -61,7 +61,7 @@ type api struct {
 	maxBody  int64
 	log      *slog.Logger
 	fetcher  *fetch.Fetcher
-	jobs     *jobs.Manager
+	jobs     *intake.Manager
 	media    *mediasvc.Media
 	previews *preview.Service
 }
