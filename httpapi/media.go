@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/mediasvc"
@@ -54,12 +53,7 @@ func (a *api) resourcePreview(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	h, err := blobstore.ParseHash(res.Hash)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	p, err := a.previews.Get(r.Context(), h, res.ContentType, box)
+	p, err := a.previews.Get(r.Context(), res.Hash, res.ContentType, box)
 	if err != nil {
 		a.fail(w, r, err)
 		return

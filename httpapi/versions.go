@@ -274,6 +274,6 @@ func (a *api) versionFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.serveBlob(w, r, v.Hash, v.ContentType, func(h http.Header) {
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="v%d_%s%s"`, v.VersionNumber, v.Hash[:8], probe.Extension(v.ContentType)))
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="v%d_%s%s"`, v.VersionNumber, v.Hash.String()[:8], probe.Extension(v.ContentType)))
 	})
 }

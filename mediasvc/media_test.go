@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/mediasvc"
@@ -23,11 +22,7 @@ import (
 // readImage decodes the current file of a resource.
 func readImage(tb testing.TB, s *resources.Store, r *resources.Resource) image.Image {
 	tb.Helper()
-	h, err := blobstore.ParseHash(r.Hash)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f, err := s.Blobs().Open(context.Background(), h)
+	f, err := s.Blobs().Open(context.Background(), r.Hash)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -132,8 +127,7 @@ func TestRotateAnimatedGIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := blobstore.ParseHash(got.Hash)
-	f, _ := s.Blobs().Open(context.Background(), h)
+	f, _ := s.Blobs().Open(context.Background(), got.Hash)
 	defer f.Close()
 	out, err := gif.DecodeAll(f)
 	if err != nil {

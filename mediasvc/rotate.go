@@ -45,11 +45,7 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 	if !imaging.CanEncode(ct) {
 		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, resources.ErrUnsupported, ct)
 	}
-	h, err := blobstore.ParseHash(r.Hash)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	f, err := s.Blobs().Open(ctx, h)
+	f, err := s.Blobs().Open(ctx, r.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -74,7 +70,7 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 	}
 	defer s.Release(ctx, up)
 	err = s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var current string
+		var current blobstore.Hash
 		if err := tx.NewSelect().Table("resources").Column("hash").Where("id = ?", id).Scan(ctx, &current); err != nil {
 			return err
 		}

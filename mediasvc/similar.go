@@ -115,7 +115,7 @@ func insertPairs(ctx context.Context, tx bun.IDB, pairs [][3]int64) error {
 type queued struct {
 	resourceID  int64
 	present     bool
-	hash        string
+	hash        blobstore.Hash
 	contentType string
 	hashed      bool // image_hashes has a row for hash
 	dhash       int64
@@ -165,13 +165,13 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 	}
 
 	type newHash struct {
-		hash         string
+		hash         blobstore.Hash
 		dhash, phash int64
 		status       int
 	}
 	var hashes []newHash
 	pairs := map[int64][][3]int64{} // resource → its pairs (both directions)
-	computed := map[string]newHash{}
+	computed := map[blobstore.Hash]newHash{}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return 0, err
@@ -242,15 +242,14 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 // hashContent decodes stored content small and computes its hashes. Content
 // that cannot be hashed (missing, over the pixel limit, undecodable) gets
 // hashFailed and is not retried; a flat image gets hashFlat.
-func (m *Media) hashContent(ctx context.Context, hex, contentType string) (status int, dhash, phashv int64) {
-	h, err := blobstore.ParseHash(hex)
-	if err != nil {
+func (m *Media) hashContent(ctx context.Context, h blobstore.Hash, contentType string) (status int, dhash, phashv int64) {
+	if h.IsZero() {
 		return hashFailed, 0, 0
 	}
 	f, err := m.store.Blobs().Open(ctx, h)
 	if err != nil {
 		if !errors.Is(err, blobstore.ErrNotFound) {
-			m.log.Warn("opening content to hash it", "hash", hex, "err", err)
+			m.log.Warn("opening content to hash it", "hash", h, "err", err)
 		}
 		return hashFailed, 0, 0
 	}

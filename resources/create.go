@@ -152,13 +152,13 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	if meta, err = withEXIF(meta, up.EXIF); err != nil {
 		return 0, err
 	}
-	hash := up.Hash.String()
+	hash := up.Hash
 	if !s.allowDuplicates {
 		var existing int64
 		err := tx.NewSelect().Table("resources").Column("id").Where("hash = ?", hash).Order("id").Limit(1).Scan(ctx, &existing)
 		switch {
 		case err == nil:
-			return 0, &DuplicateError{ExistingID: existing, Hash: hash}
+			return 0, &DuplicateError{ExistingID: existing, Hash: hash.String()}
 		case !errors.Is(err, sql.ErrNoRows):
 			return 0, err
 		}

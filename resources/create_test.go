@@ -133,7 +133,7 @@ func TestCreateEveryField(t *testing.T) {
 		Description:        "A sample photo",
 		OriginalName:       "IMG_0001.png",
 		OriginalLocation:   "/Users/me/IMG_0001.png",
-		Hash:               hash,
+		Hash:               mustHash(t, hash),
 		HashType:           "SHA256",
 		Location:           hash[:2] + "/" + hash[2:4] + "/" + hash,
 		Meta:               meta,
@@ -239,7 +239,7 @@ func TestCreateDetectsContent(t *testing.T) {
 			want := &resources.Resource{
 				Name:             tt.wantName,
 				OriginalName:     tt.in.OriginalName,
-				Hash:             hash,
+				Hash:             mustHash(t, hash),
 				HashType:         resources.HashType,
 				Location:         hash[:2] + "/" + hash[2:4] + "/" + hash,
 				Meta:             resources.Meta(`{}`),
@@ -328,7 +328,7 @@ func TestCreateDuplicate(t *testing.T) {
 	if !errors.As(err, &dup) {
 		t.Fatalf("err = %v (%T), want a *DuplicateError", err, err)
 	}
-	if diff := cmp.Diff(&resources.DuplicateError{ExistingID: first.ID, Hash: first.Hash}, dup); diff != "" {
+	if diff := cmp.Diff(&resources.DuplicateError{ExistingID: first.ID, Hash: first.Hash.String()}, dup); diff != "" {
 		t.Errorf("DuplicateError (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(before, tableCounts(t, s)); diff != "" {
@@ -337,7 +337,7 @@ func TestCreateDuplicate(t *testing.T) {
 	if diff := cmp.Diff(stored, mustGet(t, s, first.ID)); diff != "" {
 		t.Errorf("existing resource changed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{first.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{first.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
 	}
 }
@@ -352,13 +352,13 @@ func TestCreateAllowDuplicates(t *testing.T) {
 		t.Fatalf("a = %d %s, b = %d %s; want two resources with one hash", a.ID, a.Hash, b.ID, b.Hash)
 	}
 	checkVersion1(t, s, b)
-	if diff := cmp.Diff([]string{a.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{a.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
 	}
 	if err := s.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{a.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{a.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs after deleting one of two (-want +got):\n%s", diff)
 	}
 	if _, err := s.Get(ctx, b.ID); err != nil {
