@@ -9,7 +9,8 @@
 // resource is recorded elsewhere.
 //
 // [Store] combines the small interfaces; each backend lives in its own
-// subpackage (aferostore for any afero.Fs) and runs the conformance suite in
+// subpackage (aferostore for any afero.Fs; localfs for files referenced in
+// place on alternative filesystems) and runs the conformance suite in
 // blobstoretest.
 package blobstore
 
