@@ -22,13 +22,16 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/blobstore/localfs"
 	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
-	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/media/preview"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
+	"github.com/uptrace/bun"
 )
 
 // Defaults for Options.
@@ -70,7 +73,7 @@ type Options struct {
 	// Jobs configures the background downloads; Open fills in its Store,
 	// Fetcher, Logger and, unless set, TempFs (the downloads/ folder of
 	// DataDir, or memory with MemoryDB).
-	Jobs jobs.Config
+	Jobs intake.Config
 	// DisableJobs leaves the background downloads stopped: a tool that
 	// opens the data folder beside a running server (stockroom import)
 	// must not run the server's queue. Library.Jobs then refuses new jobs.
@@ -78,13 +81,27 @@ type Options struct {
 	DisableJobs bool
 	// Media configures image work: the pixel limit of decoded images and
 	// the similarity threshold. Its zero value holds the defaults.
-	Media resources.MediaConfig
+	Media mediasvc.Config
 	// Previews configures previews; Open fills in the blob access and,
 	// unless set, MaxPixels from Media and the Logger.
 	Previews PreviewOptions
 	// DisableMediaWorker leaves the worker that hashes images and records
 	// similar pairs stopped (Library.Media.Sync still does the work).
 	DisableMediaWorker bool
+
+	// DB, when set, is the database to use instead of the SQLite file of
+	// DataDir (DBPath and MemoryDB then choose nothing). Open migrates its
+	// schema and sends it both writes and reads. The caller owns it:
+	// Library.Close does not close it, so close it after the Library. With
+	// SQLite, give it a single connection whose transactions begin
+	// IMMEDIATE (see resources.Config.DB).
+	DB *bun.DB
+	// Blobs, when set, holds the blobs instead of the aferostore over Fs or
+	// FilesDir (Fs, FilesDir and MaxFileSize then choose nothing: bound the
+	// size in the store itself). The caller owns it; Library.Close leaves it
+	// alone. AltFS still wraps it, and previews are cached in it when it is
+	// a blobstore.DerivedStore.
+	Blobs blobstore.Store
 }
 
 // PreviewOptions are the settings of Library.Previews; zero values mean
@@ -110,10 +127,10 @@ type Library struct {
 	// Fetcher is the one fetcher of remote URLs.
 	Fetcher *fetch.Fetcher
 	// Jobs runs the background downloads; Open starts it.
-	Jobs *jobs.Manager
+	Jobs *intake.Manager
 	// Media rotates images and keeps perceptual hashes and similar pairs
 	// up to date; Open starts its worker.
-	Media *resources.Media
+	Media *mediasvc.Media
 	// Previews renders previews, cached beside the blobs.
 	Previews *preview.Service
 
@@ -142,7 +159,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	}
 	fsys := opts.Fs
 	localDir := ""
-	if fsys == nil {
+	if fsys == nil && opts.Blobs == nil {
 		dir := opts.FilesDir
 		if dir == "" {
 			dir = filepath.Join(dataDir, filesDirName)
@@ -153,29 +170,47 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		fsys = afero.NewBasePathFs(afero.NewOsFs(), dir)
 		localDir = dir
 	}
-	db, err := sqlitedb.Open(ctx, dbOpts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	// db is the database Open opened, and so closes; nil when injected.
+	var (
+		db             *sqlitedb.DB
+		writer, reader = opts.DB, opts.DB
+	)
+	if opts.DB == nil {
+		var err error
+		if db, err = sqlitedb.Open(ctx, dbOpts); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		writer, reader = db.Writer, db.Reader
 	}
-	if err := resources.MigrateLogged(ctx, db.Writer, logger.With("component", "schema")); err != nil {
-		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+	closeDB := func() error {
+		if db == nil {
+			return nil
+		}
+		return db.Close()
 	}
-	blobs := aferostore.New(fsys)
-	blobs.MaxSize = opts.MaxFileSize
-	blobs.LocalDir = localDir
-	var storeBlobs blobstore.Store = blobs
+	if err := resources.MigrateLogged(ctx, writer, logger.With("component", "schema")); err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
+	}
+	blobs := opts.Blobs
+	if blobs == nil {
+		as := aferostore.New(fsys)
+		as.MaxSize = opts.MaxFileSize
+		as.LocalDir = localDir
+		blobs = as
+	}
+	storeBlobs := blobs
 	if len(opts.AltFS) > 0 {
-		storeBlobs = resources.NewLocalBlobs(blobs, db.Reader, opts.AltFS)
+		storeBlobs = localfs.New(blobs, opts.AltFS, resources.LocalFiles(reader))
 	}
 	store, err := resources.New(resources.Config{
-		DB:              db.Writer,
-		ReadDB:          db.Reader,
+		DB:              writer,
+		ReadDB:          reader,
 		Blobs:           storeBlobs,
 		AllowDuplicates: opts.AllowDuplicates,
 		Logger:          logger,
 	})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 	}
 	fetcher := opts.Fetcher
 	if fetcher == nil {
@@ -191,33 +226,38 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 			jcfg.TempFs = afero.NewBasePathFs(afero.NewOsFs(), filepath.Join(dataDir, downloadsDir))
 		}
 	}
-	jm, err := jobs.New(jcfg)
+	jm, err := intake.New(jcfg)
 	if err == nil && !opts.DisableJobs {
 		err = jm.Start(ctx)
 	}
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 	}
 	mcfg := opts.Media
 	if mcfg.Logger == nil {
 		mcfg.Logger = logger
 	}
-	media := resources.NewMedia(store, mcfg)
+	media := mediasvc.New(store, mcfg)
 	if !opts.DisableJobs && !opts.DisableMediaWorker {
 		if err := media.Start(ctx); err != nil {
 			jm.Close()
-			return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+			return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 		}
 	}
 	previews := &preview.Service{
 		Blobs:         store.Blobs(),
-		Derived:       blobs,
-		LocalPaths:    blobs,
 		MaxPixels:     media.MaxPixels(),
 		Concurrency:   opts.Previews.Concurrency,
 		FFmpegPath:    opts.Previews.FFmpegPath,
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
 		Logger:        logger.With("component", "preview"),
+	}
+	// The previews of local files are cached in the blob store too.
+	if d, ok := blobs.(blobstore.DerivedStore); ok {
+		previews.Derived = d
+	}
+	if p, ok := blobs.(blobstore.LocalPather); ok {
+		previews.LocalPaths = p
 	}
 	return &Library{
 		Store:    store,
@@ -233,9 +273,14 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 }
 
 // Close stops the background downloads (they resume on the next Open) and
-// closes the database. The Library must not be used afterwards.
+// the media worker, and closes the database Open opened; an
+// Options.DB or Options.Blobs given by the caller stays open. The Library
+// must not be used afterwards.
 func (l *Library) Close() error {
 	l.Jobs.Close()
 	l.Media.Close()
+	if l.db == nil {
+		return nil
+	}
 	return l.db.Close()
 }

@@ -9,12 +9,14 @@
 // resource is recorded elsewhere.
 //
 // [Store] combines the small interfaces; each backend lives in its own
-// subpackage (aferostore for any afero.Fs) and runs the conformance suite in
+// subpackage (aferostore for any afero.Fs; localfs for files referenced in
+// place on alternative filesystems) and runs the conformance suite in
 // blobstoretest.
 package blobstore
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -88,6 +90,45 @@ func (h Hash) MarshalText() ([]byte, error) {
 // UnmarshalText implements [encoding.TextUnmarshaler] using [ParseHash].
 func (h *Hash) UnmarshalText(text []byte) error {
 	v, err := ParseHash(string(text))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
+}
+
+// Value implements [driver.Valuer]: a hash is stored as the 64 lowercase
+// hex characters of [Hash.String], the TEXT the databases have always held.
+// The zero Hash is stored as the empty string, which Scan reads back as the
+// zero Hash.
+func (h Hash) Value() (driver.Value, error) {
+	if h.IsZero() {
+		return "", nil
+	}
+	return h.String(), nil
+}
+
+// Scan implements [sql.Scanner] for the TEXT of Value, in either case. NULL
+// and the empty string scan as the zero Hash; anything else that is not a
+// hash is an error wrapping [ErrInvalidHash].
+//
+// [sql.Scanner]: https://pkg.go.dev/database/sql#Scanner
+func (h *Hash) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("blobstore.Hash.Scan: %w: cannot scan %T", ErrInvalidHash, src)
+	}
+	if s == "" {
+		*h = Hash{}
+		return nil
+	}
+	v, err := ParseHash(s)
 	if err != nil {
 		return err
 	}

@@ -162,3 +162,34 @@ func FuzzParseHash(f *testing.F) {
 		}
 	})
 }
+
+// TestHashSQL: a Hash goes to the database as its lowercase hex text and
+// comes back from it, whatever form the driver returns the text in.
+func TestHashSQL(t *testing.T) {
+	hello := blobstore.Hash(sha256.Sum256([]byte("hello")))
+	v, err := hello.Value()
+	if err != nil || v != helloHash {
+		t.Errorf("Value() = %v, %v; want %q", v, err, helloHash)
+	}
+	if v, err := (blobstore.Hash{}).Value(); err != nil || v != "" {
+		t.Errorf("zero Value() = %#v, %v; want the empty string", v, err)
+	}
+	for _, src := range []any{helloHash, []byte(helloHash), strings.ToUpper(helloHash)} {
+		var h blobstore.Hash
+		if err := h.Scan(src); err != nil || h != hello {
+			t.Errorf("Scan(%#v) = %s, %v; want %s", src, h, err, hello)
+		}
+	}
+	for _, src := range []any{nil, "", []byte{}} {
+		h := hello
+		if err := h.Scan(src); err != nil || !h.IsZero() {
+			t.Errorf("Scan(%#v) = %s, %v; want the zero Hash", src, h, err)
+		}
+	}
+	for _, src := range []any{"abc", helloHash[:63] + "g", int64(7)} {
+		h := hello
+		if err := h.Scan(src); !errors.Is(err, blobstore.ErrInvalidHash) {
+			t.Errorf("Scan(%#v) error = %v, want ErrInvalidHash", src, err)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // serveFile serves stored content at /files/<ab>/<cd>/<hash>[.ext]: with its
@@ -24,7 +26,12 @@ func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such file")
 		return
 	}
-	a.serveBlob(w, r, hash, "", func(h http.Header) {
+	sum, err := blobstore.ParseHash(hash)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no such file")
+		return
+	}
+	a.serveBlob(w, r, sum, "", func(h http.Header) {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	})
 }
@@ -33,8 +40,8 @@ func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
 // of it carries: its content type (contentType, or else the stored one),
 // the hash as a strong ETag, nosniff and a sandbox policy, and Range
 // support. header, when set, adds headers once the content is found.
-func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash, contentType string, header func(http.Header)) {
-	f, info, err := a.store.OpenBlob(r.Context(), hash)
+func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash blobstore.Hash, contentType string, header func(http.Header)) {
+	f, info, err := a.store.OpenContent(r.Context(), hash)
 	if err != nil {
 		a.fail(w, r, err)
 		return

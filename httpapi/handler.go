@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/fetch"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/media/preview"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
@@ -43,10 +44,10 @@ type Config struct {
 	// (intake.go); nil Fetcher means fetch's defaults, nil Jobs answers
 	// 503 to the job endpoints.
 	Fetcher *fetch.Fetcher
-	Jobs    *jobs.Manager
+	Jobs    *intake.Manager
 	// Media rotates images and runs similarity (media.go); nil means one
 	// with default settings and no background worker.
-	Media *resources.Media
+	Media *mediasvc.Media
 	// Previews renders previews (media.go); nil means one over
 	// Store.Blobs() with default settings.
 	Previews *preview.Service
@@ -60,8 +61,8 @@ type api struct {
 	maxBody  int64
 	log      *slog.Logger
 	fetcher  *fetch.Fetcher
-	jobs     *jobs.Manager
-	media    *resources.Media
+	jobs     *intake.Manager
+	media    *mediasvc.Media
 	previews *preview.Service
 }
 

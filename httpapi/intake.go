@@ -7,7 +7,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/fetch"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -19,10 +19,10 @@ func (a *api) routeIntake(r *router) {
 	r.handle("POST", "/v1/download/submit", a.submitJobs)
 	r.handle("GET", "/v1/jobs/get", a.getJob)
 	r.handle("GET", "/v1/jobs/queue", a.jobQueue)
-	r.handle("POST", "/v1/jobs/cancel", a.jobAction((*jobs.Manager).Cancel))
-	r.handle("POST", "/v1/jobs/pause", a.jobAction((*jobs.Manager).Pause))
-	r.handle("POST", "/v1/jobs/resume", a.jobAction((*jobs.Manager).Resume))
-	r.handle("POST", "/v1/jobs/retry", a.jobAction((*jobs.Manager).Retry))
+	r.handle("POST", "/v1/jobs/cancel", a.jobAction((*intake.Manager).Cancel))
+	r.handle("POST", "/v1/jobs/pause", a.jobAction((*intake.Manager).Pause))
+	r.handle("POST", "/v1/jobs/resume", a.jobAction((*intake.Manager).Resume))
+	r.handle("POST", "/v1/jobs/retry", a.jobAction((*intake.Manager).Retry))
 	r.handle("GET", "/v1/jobs/events", a.jobEvents)
 }
 
@@ -38,7 +38,7 @@ func (a *api) failIntake(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &fe) && !(errors.Is(fe.Kind, context.Canceled) && r.Context().Err() != nil):
 		writeError(w, http.StatusBadRequest, fe.Error())
-	case errors.Is(err, jobs.ErrQueueFull), errors.Is(err, jobs.ErrClosed):
+	case errors.Is(err, intake.ErrQueueFull), errors.Is(err, intake.ErrClosed):
 		w.Header().Set("Retry-After", "30")
 		writeError(w, http.StatusServiceUnavailable, lastMessage(err))
 	case errors.Is(err, blobstore.ErrTooLarge):
@@ -52,7 +52,7 @@ func (a *api) failIntake(w http.ResponseWriter, r *http.Request, err error) {
 func (d *decoder) remoteInput() ([]string, resources.RemoteInput) {
 	var urls []string
 	for _, s := range d.strs("URL", "url", "URLs") {
-		urls = append(urls, resources.SplitURLs(s)...)
+		urls = append(urls, intake.SplitURLs(s)...)
 	}
 	in := resources.RemoteInput{
 		CreateInput: d.createInput(),
@@ -90,7 +90,7 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 	if fetcher == nil {
 		fetcher = defaultFetcher
 	}
-	created, err := a.store.CreateRemote(r.Context(), fetcher, urls, in)
+	created, err := intake.CreateRemote(r.Context(), a.store, fetcher, urls, in)
 	if err != nil {
 		a.failIntake(w, r, err)
 		return
@@ -99,12 +99,12 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 }
 
 type queuedBody struct {
-	Queued bool       `json:"queued"`
-	Jobs   []jobs.Job `json:"jobs"`
+	Queued bool         `json:"queued"`
+	Jobs   []intake.Job `json:"jobs"`
 }
 
 type jobsBody struct {
-	Jobs []jobs.Job `json:"jobs"`
+	Jobs []intake.Job `json:"jobs"`
 }
 
 func (a *api) submitJobs(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +168,7 @@ func (a *api) jobQueue(w http.ResponseWriter, r *http.Request) {
 
 // jobAction serves cancel, pause, resume and retry: the job's ID in, the
 // job as it then is out.
-func (a *api) jobAction(act func(*jobs.Manager, context.Context, int64) (jobs.Job, error)) http.HandlerFunc {
+func (a *api) jobAction(act func(*intake.Manager, context.Context, int64) (intake.Job, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !a.jobsReady(w) {
 			return

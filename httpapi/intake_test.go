@@ -27,14 +27,14 @@ import (
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/httpapi"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 )
 
 // intakeOptions adjust newIntakeEnv.
 type intakeOptions struct {
 	fetcher  *fetch.Fetcher
 	altFS    map[string]string
-	jobs     jobs.Config
+	jobs     intake.Config
 	dataDir  string // reuse a data folder (restart tests); blobs on disk
 	diskFS   bool
 	noServer bool
@@ -405,7 +405,7 @@ func TestJobs(t *testing.T) {
 		}
 		return false
 	})
-	e := newIntakeEnv(t, intakeOptions{jobs: jobs.Config{Concurrency: 2, QueueCap: 3}})
+	e := newIntakeEnv(t, intakeOptions{jobs: intake.Config{Concurrency: 2, QueueCap: 3}})
 
 	// Events: subscribe first, so that the stream sees everything.
 	events := subscribe(t, e)
@@ -451,11 +451,11 @@ func TestJobs(t *testing.T) {
 	for !seen["completed"] {
 		ev := events.next(t)
 		seen[ev.typ] = true
-		var body struct{ Job jobs.Job }
+		var body struct{ Job intake.Job }
 		if err := json.Unmarshal(ev.data, &body); err != nil {
 			t.Fatalf("event %s: %v", ev.typ, err)
 		}
-		if body.Job.Status == jobs.Completed && body.Job.ID == list[1].(map[string]any)["id"].(int64) {
+		if body.Job.Status == intake.Completed && body.Job.ID == list[1].(map[string]any)["id"].(int64) {
 			seen["completed"] = true
 		}
 	}

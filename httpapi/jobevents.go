@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 )
 
 // sseKeepAlive is how often an idle events stream sends a comment, so that
@@ -57,7 +57,7 @@ func (a *api) jobEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if !send(ev.Type, struct {
-				Job jobs.Job `json:"job"`
+				Job intake.Job `json:"job"`
 			}{ev.Job}) {
 				return
 			}

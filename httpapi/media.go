@@ -5,16 +5,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
 	"github.com/stockroomhq/stockroom/media/preview"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // routeMedia registers the endpoints of previews, rotation, dimensions and similar images.
 func (a *api) routeMedia(r *router) {
 	if a.media == nil {
-		a.media = resources.NewMedia(a.store, resources.MediaConfig{Logger: a.log})
+		a.media = mediasvc.New(a.store, mediasvc.Config{Logger: a.log})
 	}
 	if a.previews == nil {
 		a.previews = preview.New(a.store.Blobs())
@@ -53,12 +53,7 @@ func (a *api) resourcePreview(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	h, err := blobstore.ParseHash(res.Hash)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	p, err := a.previews.Get(r.Context(), h, res.ContentType, box)
+	p, err := a.previews.Get(r.Context(), res.Hash, res.ContentType, box)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -4,8 +4,9 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/stockroomhq/stockroom/resources/ingest"
 )
 
 func (a *api) routeResources(r *router) {
@@ -164,6 +165,6 @@ func (a *api) viewResource(w http.ResponseWriter, r *http.Request) {
 
 // fileURL is where /files/ serves content: its hash path and an extension
 // that tells browsers and download tools what it is.
-func fileURL(hash, contentType string) string {
-	return "/files/" + hash[0:2] + "/" + hash[2:4] + "/" + hash + ingest.Extension(contentType)
+func fileURL(hash blobstore.Hash, contentType string) string {
+	return "/files/" + hash.Path() + probe.Extension(contentType)
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/stockroomhq/stockroom/resources/ingest"
 	"github.com/stockroomhq/stockroom/versions"
 )
 
@@ -274,6 +274,6 @@ func (a *api) versionFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.serveBlob(w, r, v.Hash, v.ContentType, func(h http.Header) {
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="v%d_%s%s"`, v.VersionNumber, v.Hash[:8], ingest.Extension(v.ContentType)))
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="v%d_%s%s"`, v.VersionNumber, v.Hash.String()[:8], probe.Extension(v.ContentType)))
 	})
 }

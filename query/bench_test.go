@@ -86,7 +86,7 @@ func benchHashes(b *testing.B, q *query.Query, n int) []string {
 			b.Fatal(err)
 		}
 		for _, r := range page.Resources {
-			out = append(out, r.Hash)
+			out = append(out, r.Hash.String())
 		}
 	}
 	return out

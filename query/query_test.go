@@ -128,8 +128,8 @@ func TestListFilters(t *testing.T) {
 		{"ContentType text", query.Filter{ContentType: "text/plain"}, l("r5", "r3", "r2", "r1")},
 		{"OriginalName", query.Filter{OriginalName: "img_001"}, l("r1")},
 		{"OriginalLocation", query.Filter{OriginalLocation: "EXAMPLE.com"}, l("r5")},
-		{"Hash exact, upper case accepted", query.Filter{Hash: strings.ToUpper(f.r["r1"].Hash)}, l("r1")},
-		{"Hash prefix does not match", query.Filter{Hash: f.r["r1"].Hash[:10]}, l()},
+		{"Hash exact, upper case accepted", query.Filter{Hash: strings.ToUpper(f.r["r1"].Hash.String())}, l("r1")},
+		{"Hash prefix does not match", query.Filter{Hash: f.r["r1"].Hash.String()[:10]}, l()},
 
 		{"OwnerID", query.Filter{OwnerID: f.g1}, l("r1")},
 		{"OwnerID unknown", query.Filter{OwnerID: 9999}, l()},

@@ -21,12 +21,11 @@ import (
 // before its rows commit, so either seen pinned here or seen referenced by
 // the query) or by copying an existing reference (then the blob was
 // referenced when the query ran).
-func (s *Store) removeUnreferencedSet(ctx context.Context, hashes []string) {
+func (s *Store) removeUnreferencedSet(ctx context.Context, hashes []blobstore.Hash) {
 	seen := make(map[blobstore.Hash]bool, len(hashes))
 	hs := make([]blobstore.Hash, 0, len(hashes))
-	for _, hex := range hashes {
-		h, err := blobstore.ParseHash(hex)
-		if err != nil || seen[h] {
+	for _, h := range hashes {
+		if h.IsZero() || seen[h] {
 			continue
 		}
 		seen[h] = true
@@ -40,16 +39,16 @@ func (s *Store) removeUnreferencedSet(ctx context.Context, hashes []string) {
 func (s *Store) removeUnreferencedChunk(ctx context.Context, chunk []blobstore.Hash) {
 	s.pinMu.Lock()
 	defer s.pinMu.Unlock()
-	candidates := make([]string, 0, len(chunk))
+	candidates := make([]blobstore.Hash, 0, len(chunk))
 	for _, h := range chunk {
 		if s.pins[h] == 0 {
-			candidates = append(candidates, h.String())
+			candidates = append(candidates, h)
 		}
 	}
 	if len(candidates) == 0 {
 		return
 	}
-	var referenced []string
+	var referenced []blobstore.Hash
 	in := bun.In(candidates)
 	err := s.db.NewRaw(`SELECT hash FROM resources WHERE hash IN (?) UNION SELECT hash FROM resource_versions WHERE hash IN (?)`, in, in).
 		Scan(ctx, &referenced)
@@ -57,15 +56,14 @@ func (s *Store) removeUnreferencedChunk(ctx context.Context, chunk []blobstore.H
 		s.log.Warn("checking blob references", "blobs", len(candidates), "err", err)
 		return
 	}
-	keep := make(map[string]bool, len(referenced))
-	for _, hex := range referenced {
-		keep[hex] = true
+	keep := make(map[blobstore.Hash]bool, len(referenced))
+	for _, h := range referenced {
+		keep[h] = true
 	}
-	for _, hex := range candidates {
-		if keep[hex] {
+	for _, h := range candidates {
+		if keep[h] {
 			continue
 		}
-		h, _ := blobstore.ParseHash(hex)
 		if err := s.blobs.Remove(ctx, h); err != nil {
 			s.log.Warn("removing unreferenced blob", "hash", h, "err", err)
 		}

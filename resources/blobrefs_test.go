@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -19,13 +20,13 @@ func TestRemoveUnreferencedBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Garbage: blobs that no row refers to, more than one query's worth.
-	var garbage []string
+	var garbage []blobstore.Hash
 	for i := range 1000 {
 		res, err := bs.Put(ctx, bytes.NewReader(fmt.Appendf(nil, "garbage %d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		garbage = append(garbage, res.Hash.String())
+		garbage = append(garbage, res.Hash)
 	}
 	// A pinned upload: staged, its rows not committed yet.
 	up, err := s.Stage(ctx, bytes.NewReader([]byte("in flight")))
@@ -34,11 +35,11 @@ func TestRemoveUnreferencedBlobs(t *testing.T) {
 	}
 	defer s.Release(ctx, up)
 
-	hashes := append([]string{kept.Hash, withVersion.Hash, up.Hash.String(), "not a hash"}, garbage...)
-	hashes = append(hashes, garbage[:10]...) // repeated hashes are fine
+	hashes := append([]blobstore.Hash{kept.Hash, withVersion.Hash, up.Hash, {}}, garbage...) // the zero Hash is skipped
+	hashes = append(hashes, garbage[:10]...)                                                 // repeated hashes are fine
 	s.RemoveUnreferencedBlobs(ctx, hashes)
 
-	want := []string{kept.Hash, withVersion.Hash, up.Hash.String()}
+	want := []string{kept.Hash.String(), withVersion.Hash.String(), up.Hash.String()}
 	slices.Sort(want)
 	if got := storedBlobs(t, bs); !slices.Equal(got, want) {
 		t.Errorf("%d blobs left, want the %d referenced or pinned ones", len(got), len(want))

@@ -27,10 +27,21 @@ func (s *Store) OpenBlob(ctx context.Context, hex string) (blobstore.File, BlobI
 	if err != nil {
 		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, invalidf("bad hash %q", hex))
 	}
+	return s.openBlob(ctx, op, h, hex)
+}
+
+// OpenContent is OpenBlob for a hash already parsed, such as a Resource's
+// or a Version's.
+func (s *Store) OpenContent(ctx context.Context, h blobstore.Hash) (blobstore.File, BlobInfo, error) {
+	return s.openBlob(ctx, "resources.OpenContent", h, h.String())
+}
+
+// openBlob opens h; hex is how the caller named it, for errors.
+func (s *Store) openBlob(ctx context.Context, op string, h blobstore.Hash, hex string) (blobstore.File, BlobInfo, error) {
 	info := BlobInfo{Hash: h}
-	err = s.rdb.NewRaw(`SELECT content_type, created_at FROM (
+	err := s.rdb.NewRaw(`SELECT content_type, created_at FROM (
 		SELECT content_type, created_at FROM resources WHERE hash = ?
-		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) LIMIT 1`, h.String(), h.String()).
+		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) LIMIT 1`, h, h).
 		Scan(ctx, &info.ContentType, &info.ModTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "file", Slug: hex})

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -21,7 +20,7 @@ func TestOpenBlob(t *testing.T) {
 	data := pngBytes(t, 5, 5, 5)
 	r := mustCreate(t, s, data, resources.CreateInput{})
 
-	for _, hex := range []string{r.Hash, strings.ToUpper(r.Hash)} {
+	for _, hex := range []string{r.Hash.String(), strings.ToUpper(r.Hash.String())} {
 		t.Run(hex[:8], func(t *testing.T) {
 			f, info, err := s.OpenBlob(ctx, hex)
 			if err != nil {
@@ -35,8 +34,7 @@ func TestOpenBlob(t *testing.T) {
 			if !bytes.Equal(got, data) {
 				t.Errorf("content differs: %d bytes, want %d", len(got), len(data))
 			}
-			h, _ := blobstore.ParseHash(r.Hash)
-			want := resources.BlobInfo{Hash: h, Size: int64(len(data)), ContentType: "image/png", ModTime: r.CreatedAt}
+			want := resources.BlobInfo{Hash: r.Hash, Size: int64(len(data)), ContentType: "image/png", ModTime: r.CreatedAt}
 			if diff := cmp.Diff(want, info, cmpopts.EquateApproxTime(time.Millisecond)); diff != "" {
 				t.Errorf("BlobInfo (-want +got):\n%s", diff)
 			}
@@ -56,19 +54,18 @@ func TestOpenBlob(t *testing.T) {
 		wantErr(t, err, resources.ErrNotFound)
 	})
 	t.Run("row without its blob", func(t *testing.T) {
-		h, _ := blobstore.ParseHash(r.Hash)
+		h := r.Hash
 		other := mustCreate(t, s, []byte("other"), resources.CreateInput{})
-		oh, _ := blobstore.ParseHash(other.Hash)
-		if err := bs.Remove(ctx, oh); err != nil {
+		if err := bs.Remove(ctx, other.Hash); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := s.OpenBlob(ctx, other.Hash)
+		_, _, err := s.OpenBlob(ctx, other.Hash.String())
 		wantErr(t, err, resources.ErrNotFound)
 		if _, err := bs.Stat(ctx, h); err != nil {
 			t.Fatal(err)
 		}
 	})
-	for _, bad := range []string{"", "xyz", r.Hash[:63], r.Hash + "0", strings.Repeat("g", 64), "../" + r.Hash[3:]} {
+	for _, bad := range []string{"", "xyz", r.Hash.String()[:63], r.Hash.String() + "0", strings.Repeat("g", 64), "../" + r.Hash.String()[3:]} {
 		t.Run("malformed "+bad, func(t *testing.T) {
 			_, _, err := s.OpenBlob(ctx, bad)
 			wantErr(t, err, resources.ErrInvalid)
@@ -78,7 +75,7 @@ func TestOpenBlob(t *testing.T) {
 		if err := s.Delete(ctx, r.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := s.OpenBlob(ctx, r.Hash)
+		_, _, err := s.OpenBlob(ctx, r.Hash.String())
 		wantErr(t, err, resources.ErrNotFound)
 	})
 }

@@ -36,7 +36,7 @@ func insertResources(tb testing.TB, s *resources.Store, n int, label string) []i
 		}
 		rs = append(rs, &resources.Resource{
 			CreatedAt: t, UpdatedAt: t, Name: name,
-			Hash: put.Hash.String(), HashType: resources.HashType, Location: put.Hash.Path(),
+			Hash: put.Hash, HashType: resources.HashType, Location: put.Hash.Path(),
 			FileSize: put.Size, ContentType: "text/plain; charset=utf-8", Meta: resources.Meta(fmt.Sprintf(`{"i":%d}`, i)),
 		})
 	}

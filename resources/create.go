@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
 
@@ -21,7 +21,7 @@ func (s *Store) describe(ctx context.Context, u *Upload) error {
 		return err
 	}
 	defer f.Close()
-	facts, err := ingest.Describe(f)
+	facts, err := probe.Describe(f)
 	if err != nil {
 		return err
 	}
@@ -152,13 +152,13 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	if meta, err = withEXIF(meta, up.EXIF); err != nil {
 		return 0, err
 	}
-	hash := up.Hash.String()
+	hash := up.Hash
 	if !s.allowDuplicates {
 		var existing int64
 		err := tx.NewSelect().Table("resources").Column("id").Where("hash = ?", hash).Order("id").Limit(1).Scan(ctx, &existing)
 		switch {
 		case err == nil:
-			return 0, &DuplicateError{ExistingID: existing, Hash: hash}
+			return 0, &DuplicateError{ExistingID: existing, Hash: hash.String()}
 		case !errors.Is(err, sql.ErrNoRows):
 			return 0, err
 		}
@@ -187,7 +187,7 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	}
 	contentCategory := in.ContentCategory
 	if contentCategory == "" {
-		contentCategory = ingest.Category(up.ContentType)
+		contentCategory = probe.Category(up.ContentType)
 	}
 	t := now()
 	res := &Resource{

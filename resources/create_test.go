@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/stockroomhq/stockroom/resources/ingest"
 )
 
 // fixtures are entities a resource can refer to.
@@ -133,7 +133,7 @@ func TestCreateEveryField(t *testing.T) {
 		Description:        "A sample photo",
 		OriginalName:       "IMG_0001.png",
 		OriginalLocation:   "/Users/me/IMG_0001.png",
-		Hash:               hash,
+		Hash:               mustHash(t, hash),
 		HashType:           "SHA256",
 		Location:           hash[:2] + "/" + hash[2:4] + "/" + hash,
 		Meta:               meta,
@@ -221,15 +221,15 @@ func TestCreateDetectsContent(t *testing.T) {
 		wantCateg  string
 		wantLegacy string
 	}{
-		{name: "png", data: png, in: resources.CreateInput{Name: "pic"}, wantName: "pic", wantType: "image/png", wantW: 31, wantH: 17, wantCateg: ingest.CategoryImage},
-		{name: "text", data: text, in: resources.CreateInput{Name: "notes.txt"}, wantName: "notes.txt", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "name from original name", data: text, in: resources.CreateInput{OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "blank name falls back", data: text, in: resources.CreateInput{Name: "   ", OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "png size override", data: png, in: resources.CreateInput{Width: 100, Height: 200}, wantType: "image/png", wantW: 100, wantH: 200, wantCateg: ingest.CategoryImage},
-		{name: "png width override only", data: png, in: resources.CreateInput{Width: 100}, wantType: "image/png", wantW: 100, wantH: 17, wantCateg: ingest.CategoryImage},
-		{name: "text size override", data: text, in: resources.CreateInput{Width: 3, Height: 4}, wantType: "text/plain", wantW: 3, wantH: 4, wantCateg: ingest.CategoryDocument},
-		{name: "the file name does not set the type", data: text, in: resources.CreateInput{Name: "fake.png", OriginalName: "fake.png"}, wantName: "fake.png", wantType: "text/plain", wantCateg: ingest.CategoryDocument},
-		{name: "empty file", data: nil, in: resources.CreateInput{Name: "empty"}, wantName: "empty", wantType: ingest.OctetStream, wantCateg: ingest.CategoryOther},
+		{name: "png", data: png, in: resources.CreateInput{Name: "pic"}, wantName: "pic", wantType: "image/png", wantW: 31, wantH: 17, wantCateg: probe.CategoryImage},
+		{name: "text", data: text, in: resources.CreateInput{Name: "notes.txt"}, wantName: "notes.txt", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "name from original name", data: text, in: resources.CreateInput{OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "blank name falls back", data: text, in: resources.CreateInput{Name: "   ", OriginalName: "orig.txt"}, wantName: "orig.txt", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "png size override", data: png, in: resources.CreateInput{Width: 100, Height: 200}, wantType: "image/png", wantW: 100, wantH: 200, wantCateg: probe.CategoryImage},
+		{name: "png width override only", data: png, in: resources.CreateInput{Width: 100}, wantType: "image/png", wantW: 100, wantH: 17, wantCateg: probe.CategoryImage},
+		{name: "text size override", data: text, in: resources.CreateInput{Width: 3, Height: 4}, wantType: "text/plain", wantW: 3, wantH: 4, wantCateg: probe.CategoryDocument},
+		{name: "the file name does not set the type", data: text, in: resources.CreateInput{Name: "fake.png", OriginalName: "fake.png"}, wantName: "fake.png", wantType: "text/plain", wantCateg: probe.CategoryDocument},
+		{name: "empty file", data: nil, in: resources.CreateInput{Name: "empty"}, wantName: "empty", wantType: probe.OctetStream, wantCateg: probe.CategoryOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +239,7 @@ func TestCreateDetectsContent(t *testing.T) {
 			want := &resources.Resource{
 				Name:             tt.wantName,
 				OriginalName:     tt.in.OriginalName,
-				Hash:             hash,
+				Hash:             mustHash(t, hash),
 				HashType:         resources.HashType,
 				Location:         hash[:2] + "/" + hash[2:4] + "/" + hash,
 				Meta:             resources.Meta(`{}`),
@@ -328,7 +328,7 @@ func TestCreateDuplicate(t *testing.T) {
 	if !errors.As(err, &dup) {
 		t.Fatalf("err = %v (%T), want a *DuplicateError", err, err)
 	}
-	if diff := cmp.Diff(&resources.DuplicateError{ExistingID: first.ID, Hash: first.Hash}, dup); diff != "" {
+	if diff := cmp.Diff(&resources.DuplicateError{ExistingID: first.ID, Hash: first.Hash.String()}, dup); diff != "" {
 		t.Errorf("DuplicateError (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(before, tableCounts(t, s)); diff != "" {
@@ -337,7 +337,7 @@ func TestCreateDuplicate(t *testing.T) {
 	if diff := cmp.Diff(stored, mustGet(t, s, first.ID)); diff != "" {
 		t.Errorf("existing resource changed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{first.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{first.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
 	}
 }
@@ -352,13 +352,13 @@ func TestCreateAllowDuplicates(t *testing.T) {
 		t.Fatalf("a = %d %s, b = %d %s; want two resources with one hash", a.ID, a.Hash, b.ID, b.Hash)
 	}
 	checkVersion1(t, s, b)
-	if diff := cmp.Diff([]string{a.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{a.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
 	}
 	if err := s.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{a.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{a.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs after deleting one of two (-want +got):\n%s", diff)
 	}
 	if _, err := s.Get(ctx, b.ID); err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // SetDimensions sets the width and height recorded for a resource, both
@@ -53,10 +53,10 @@ func (s *Store) RecalculateDimensions(ctx context.Context, ids []int64) ([]Dimen
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	type current struct {
-		ID     int64  `bun:"id"`
-		Hash   string `bun:"hash"`
-		Width  int    `bun:"width"`
-		Height int    `bun:"height"`
+		ID     int64          `bun:"id"`
+		Hash   blobstore.Hash `bun:"hash"`
+		Width  int            `bun:"width"`
+		Height int            `bun:"height"`
 	}
 	out := make([]Dimensions, 0, len(ids))
 	found := make([]current, 0, len(ids))
@@ -74,7 +74,7 @@ func (s *Store) RecalculateDimensions(ctx context.Context, ids []int64) ([]Dimen
 		byID[c.ID] = c
 	}
 	var updates []Dimensions
-	hashes := map[int64]string{}
+	hashes := map[int64]blobstore.Hash{}
 	for _, id := range ids {
 		c, ok := byID[id]
 		if !ok {
@@ -116,20 +116,16 @@ func (s *Store) RecalculateDimensions(ctx context.Context, ids []int64) ([]Dimen
 }
 
 // readDimensions reads the displayed size of stored content.
-func (s *Store) readDimensions(ctx context.Context, hex string) (int, int, bool) {
-	h, err := blobstore.ParseHash(hex)
-	if err != nil {
-		return 0, 0, false
-	}
+func (s *Store) readDimensions(ctx context.Context, h blobstore.Hash) (int, int, bool) {
 	f, err := s.blobs.Open(ctx, h)
 	if err != nil {
 		if !errors.Is(err, blobstore.ErrNotFound) {
-			s.log.Warn("opening a file to read its size", "hash", hex, "err", err)
+			s.log.Warn("opening a file to read its size", "hash", h, "err", err)
 		}
 		return 0, 0, false
 	}
 	defer f.Close()
-	facts, err := ingest.Describe(f)
+	facts, err := probe.Describe(f)
 	if err != nil || facts.Width <= 0 || facts.Height <= 0 {
 		return 0, 0, false
 	}

@@ -3,11 +3,11 @@ package resources
 import (
 	"encoding/json"
 
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // withEXIF returns meta with the EXIF facts stored under the reserved key
-// ingest.MetaKey, replacing whatever the caller put there. Without facts,
+// probe.MetaKey, replacing whatever the caller put there. Without facts,
 // meta is returned unchanged.
 func withEXIF(meta Meta, exif map[string]any) (Meta, error) {
 	if len(exif) == 0 {
@@ -23,7 +23,7 @@ func withEXIF(meta Meta, exif map[string]any) (Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj[ingest.MetaKey] = facts
+	obj[probe.MetaKey] = facts
 	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // ImportResult is the outcome of one item of ImportMany: either a new
@@ -28,12 +30,12 @@ func (s *Store) ImportMany(ctx context.Context, items []NewResource) ([]ImportRe
 	out := make([]ImportResult, len(items))
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		clear(out)
-		batch := map[string]int64{}
+		batch := map[blobstore.Hash]int64{}
 		for i, it := range items {
 			if it.Upload == nil {
 				return invalidf("upload missing")
 			}
-			hash := it.Upload.Hash.String()
+			hash := it.Upload.Hash
 			if id, ok := batch[hash]; ok {
 				out[i].ExistingID = id
 				continue

@@ -8,161 +8,38 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/blobstore/localfs"
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
 
-// LocalBlobs is a blob store that also reads content referenced in place on
-// alternative filesystems: directories of the host, each known by a key
-// (the -alt-fs key:path of the server). A local resource's file is never
-// copied into the blob store; the local_files table records where its
-// content is, and Open, Stat and Verify of that content read it from there.
-//
-// Everything that writes or deletes goes to the wrapped store only: Put,
-// Remove and Walk never touch an alternative filesystem, so deleting a
-// resource (or collecting garbage) can never delete a user's file.
-//
-// Give a LocalBlobs as Config.Blobs to make AddLocal available. It is safe
-// for concurrent use.
-type LocalBlobs struct {
-	blobstore.Store
-	db    bun.IDB
-	roots map[string]string
-}
-
-var _ blobstore.Store = (*LocalBlobs)(nil)
-
-// NewLocalBlobs wraps blobs with the alternative filesystems roots (key to
-// directory). db is where the local_files table is read (the reader pool is
-// fine); its schema must be migrated.
-func NewLocalBlobs(blobs blobstore.Store, db bun.IDB, roots map[string]string) *LocalBlobs {
-	r := make(map[string]string, len(roots))
-	for k, v := range roots {
-		r[k] = v
-	}
-	return &LocalBlobs{Store: blobs, db: db, roots: r}
-}
-
-// Keys returns the keys of the alternative filesystems.
-func (l *LocalBlobs) Keys() []string {
-	keys := make([]string, 0, len(l.roots))
-	for k := range l.roots {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
-// Open implements blobstore.Opener: the blob store first, then the local
-// file that holds content h.
-func (l *LocalBlobs) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, error) {
-	f, err := l.Store.Open(ctx, h)
-	if err == nil || !errors.Is(err, blobstore.ErrNotFound) {
-		return f, err
-	}
-	lf, _, err := l.openLocal(ctx, h)
-	if err != nil {
-		return nil, err
-	}
-	return lf, nil
-}
-
-// Stat implements blobstore.Stater like Open.
-func (l *LocalBlobs) Stat(ctx context.Context, h blobstore.Hash) (blobstore.Info, error) {
-	info, err := l.Store.Stat(ctx, h)
-	if err == nil || !errors.Is(err, blobstore.ErrNotFound) {
-		return info, err
-	}
-	f, fi, err := l.openLocal(ctx, h)
-	if err != nil {
-		return blobstore.Info{}, err
-	}
-	f.Close()
-	return blobstore.Info{Hash: h, Size: fi.Size(), ModTime: fi.ModTime()}, nil
-}
-
-// Verify implements blobstore.Verifier: a local file is re-read and hashed.
-func (l *LocalBlobs) Verify(ctx context.Context, h blobstore.Hash) error {
-	err := l.Store.Verify(ctx, h)
-	if err == nil || !errors.Is(err, blobstore.ErrNotFound) {
-		return err
-	}
-	f, _, err := l.openLocal(ctx, h)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	got, _, err := hashReader(ctx, f, nil)
-	if err != nil {
-		return fmt.Errorf("resources.LocalBlobs.Verify: %w", err)
-	}
-	if got != h {
-		return fmt.Errorf("resources.LocalBlobs.Verify %s: %w: the referenced local file has changed", h, blobstore.ErrCorrupt)
-	}
-	return nil
-}
-
-// openLocal opens the local file recorded for h.
-func (l *LocalBlobs) openLocal(ctx context.Context, h blobstore.Hash) (*os.File, fs.FileInfo, error) {
-	const op = "resources.LocalBlobs.Open"
-	notFound := fmt.Errorf("%s %s: %w", op, h, blobstore.ErrNotFound)
-	var rows []struct {
-		Key  string `bun:"storage_location"`
-		Path string `bun:"path"`
-		Size int64  `bun:"file_size"`
-	}
-	err := l.db.NewRaw(`SELECT storage_location, path, file_size FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at`, h.String()).Scan(ctx, &rows)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, fmt.Errorf("%s: %w", op, err)
-	}
-	for _, row := range rows {
-		dir, ok := l.roots[row.Key]
-		if !ok {
-			continue
+// LocalFiles is the localfs.Locator of the local_files table in db (the
+// reader pool is fine; its schema must be migrated): the files recorded for
+// a hash, those of a resource first, then the oldest. Give it to
+// localfs.New, and the resulting store as Config.Blobs, to make AddLocal
+// available.
+func LocalFiles(db bun.IDB) localfs.Locator {
+	return localfs.LocatorFunc(func(ctx context.Context, h blobstore.Hash) ([]localfs.Location, error) {
+		var rows []struct {
+			Key  string `bun:"storage_location"`
+			Path string `bun:"path"`
+			Size int64  `bun:"file_size"`
 		}
-		f, fi, err := openInRoot(dir, row.Path)
-		if err != nil {
-			continue
+		err := db.NewRaw(`SELECT storage_location, path, file_size FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at`, h.String()).Scan(ctx, &rows)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
 		}
-		if fi.Size() != row.Size {
-			f.Close()
-			return nil, nil, fmt.Errorf("%s %s: %w: the referenced local file %s:%s has changed since it was added", op, h, blobstore.ErrCorrupt, row.Key, row.Path)
+		locs := make([]localfs.Location, len(rows))
+		for i, r := range rows {
+			locs[i] = localfs.Location{Key: r.Key, Path: r.Path, Size: r.Size}
 		}
-		return f, fi, nil
-	}
-	return nil, nil, notFound
+		return locs, nil
+	})
 }
-
-// openInRoot opens the regular file rel inside dir. os.Root refuses any
-// name that leaves dir, through "..", an absolute path or a symbolic link
-// pointing outside, atomically with the open.
-func openInRoot(dir, rel string) (*os.File, fs.FileInfo, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer root.Close()
-	f, err := root.Open(filepath.FromSlash(rel))
-	if err != nil {
-		return nil, nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, errNotRegular
-	}
-	return f, fi, nil
-}
-
-var errNotRegular = errors.New("not a regular file")
 
 // LocalInput describes a file to reference in place.
 type LocalInput struct {
@@ -182,15 +59,15 @@ type LocalInput struct {
 // point outside) are refused with ErrInvalid.
 func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, existing bool, err error) {
 	const op = "resources.AddLocal"
-	lb, ok := s.blobs.(*LocalBlobs)
-	if !ok || len(lb.roots) == 0 {
+	lb, ok := s.blobs.(*localfs.Store)
+	if !ok || len(lb.Keys()) == 0 {
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("no alternative filesystem is configured on this server"))
 	}
 	key := strings.TrimSpace(in.PathName)
 	if key == "" {
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("PathName is required"))
 	}
-	dir, ok := lb.roots[key]
+	dir, ok := lb.Root(key)
 	if !ok {
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("unknown PathName %q", key))
 	}
@@ -207,12 +84,12 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 	if _, err := ParseMeta(in.Meta); err != nil {
 		return nil, false, fmt.Errorf("%s: %w", op, err)
 	}
-	f, _, err := openInRoot(dir, rel)
+	f, _, err := localfs.OpenInRoot(dir, rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "local file", Slug: key + ":" + rel})
 		}
-		if errors.Is(err, errNotRegular) {
+		if errors.Is(err, localfs.ErrNotRegular) {
 			return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q is not a regular file", rel))
 		}
 		// Anything else is a path that leaves the root (a symbolic link
@@ -220,16 +97,16 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q cannot be opened inside %q: it may point outside it", rel, key))
 	}
 	defer f.Close()
-	head := make([]byte, ingest.HeadSize)
+	head := make([]byte, probe.HeadSize)
 	h, size, err := hashReader(ctx, f, head)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", op, err)
 	}
 	up := &Upload{Hash: h, Size: size}
-	up.ContentType = ingest.Sniff(head[:min(int64(len(head)), size)])
-	if ingest.IsImage(up.ContentType) {
+	up.ContentType = probe.Sniff(head[:min(int64(len(head)), size)])
+	if probe.IsImage(up.ContentType) {
 		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			if w, hh, ok := ingest.Dimensions(f, up.ContentType); ok {
+			if w, hh, ok := probe.Dimensions(f, up.ContentType); ok {
 				up.Width, up.Height = w, hh
 			}
 		}
@@ -354,90 +231,4 @@ func hashReader(ctx context.Context, r io.Reader, head []byte) (blobstore.Hash, 
 	var h blobstore.Hash
 	hasher.Sum(h[:0])
 	return h, n, nil
-}
-
-// The optional capabilities of the wrapped store pass through, so that
-// wrapping does not hide them.
-var (
-	_ blobstore.DerivedStore = (*LocalBlobs)(nil)
-	_ blobstore.LocalPather  = (*LocalBlobs)(nil)
-)
-
-func (l *LocalBlobs) derived() (blobstore.DerivedStore, error) {
-	ds, ok := l.Store.(blobstore.DerivedStore)
-	if !ok {
-		return nil, fmt.Errorf("resources.LocalBlobs: %w: the blob store keeps no derived files", errors.ErrUnsupported)
-	}
-	return ds, nil
-}
-
-// PutDerived implements blobstore.DerivedStore with the wrapped store: the
-// derived files of local content live in the blob store too, never beside
-// the user's file.
-func (l *LocalBlobs) PutDerived(ctx context.Context, h blobstore.Hash, name string, r io.Reader) error {
-	ds, err := l.derived()
-	if err != nil {
-		return err
-	}
-	return ds.PutDerived(ctx, h, name, r)
-}
-
-// OpenDerived implements blobstore.DerivedStore with the wrapped store.
-func (l *LocalBlobs) OpenDerived(ctx context.Context, h blobstore.Hash, name string) (blobstore.File, error) {
-	ds, err := l.derived()
-	if err != nil {
-		return nil, err
-	}
-	return ds.OpenDerived(ctx, h, name)
-}
-
-// RemoveDerived implements blobstore.DerivedStore with the wrapped store.
-func (l *LocalBlobs) RemoveDerived(ctx context.Context, h blobstore.Hash) error {
-	ds, err := l.derived()
-	if err != nil {
-		return err
-	}
-	return ds.RemoveDerived(ctx, h)
-}
-
-// LocalPath implements blobstore.LocalPather: the wrapped store's path when
-// the blob is there, else the host path of the local file that holds h.
-func (l *LocalBlobs) LocalPath(h blobstore.Hash) (string, bool) {
-	lp, ok := l.Store.(blobstore.LocalPather)
-	if ok {
-		if p, ok := lp.LocalPath(h); ok {
-			if _, err := os.Stat(p); err == nil {
-				return p, true
-			}
-		}
-	}
-	f, _, err := l.openLocal(context.Background(), h)
-	if err != nil {
-		if ok {
-			return lp.LocalPath(h)
-		}
-		return "", false
-	}
-	defer f.Close()
-	// f.Name() is root-relative; resolve it the same way openLocal did and
-	// keep it only if it still lies inside its root.
-	var key, rel string
-	_ = l.db.NewRaw(`SELECT storage_location, path FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at LIMIT 1`, h.String()).
-		Scan(context.Background(), &key, &rel)
-	dir, found := l.roots[key]
-	if !found {
-		return "", false
-	}
-	p, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(rel)))
-	if err != nil {
-		return "", false
-	}
-	rootReal, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", false
-	}
-	if r, err := filepath.Rel(rootReal, p); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	return p, true
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // Merge folds the losers into the winner and deletes them, in one
@@ -42,7 +44,7 @@ func (s *Store) Merge(ctx context.Context, winner int64, losers []int64) error {
 		return fmt.Errorf("%s: %w", op, invalidf("resource %d is both the winner and a loser", winner))
 	}
 	losers = slices.Sorted(slices.Values(distinctIDs(losers)))
-	var hashes []string
+	var hashes []blobstore.Hash
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", append([]int64{winner}, losers...)); err != nil {
 			return err

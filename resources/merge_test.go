@@ -223,10 +223,10 @@ func TestMergeSharedBlob(t *testing.T) {
 	vs := versionsOf(t, s, winner.ID)
 	var hashes []string
 	for _, v := range vs {
-		hashes = append(hashes, v.Hash)
+		hashes = append(hashes, v.Hash.String())
 	}
 	loserV2 := sha256Hex([]byte("loser's own v2"))
-	if diff := cmp.Diff([]string{winner.Hash, winner.Hash, loserV2}, hashes); diff != "" {
+	if diff := cmp.Diff([]string{winner.Hash.String(), winner.Hash.String(), loserV2}, hashes); diff != "" {
 		t.Errorf("hashes of the winner's versions (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(blobsBefore, storedBlobs(t, bs)); diff != "" {
@@ -240,7 +240,7 @@ func TestMergeSharedBlob(t *testing.T) {
 	if err := s.Delete(ctx, other.ID); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{winner.Hash, loserV2}, storedBlobs(t, bs), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{winner.Hash.String(), loserV2}, storedBlobs(t, bs), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("blobs after deleting the other winner (-want +got):\n%s", diff)
 	}
 }
@@ -264,7 +264,7 @@ func TestMergeManyLosers(t *testing.T) {
 		if i > 0 {
 			wantHash = sha256Hex([]byte("r " + strconv.Itoa(i-1)))
 		}
-		if v.VersionNumber != i+1 || v.Hash != wantHash {
+		if v.VersionNumber != i+1 || v.Hash.String() != wantHash {
 			t.Fatalf("version %d: number %d, hash %s; want %d, %s", i, v.VersionNumber, v.Hash, i+1, wantHash)
 		}
 	}

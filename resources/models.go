@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // HashType names the content hash of every blob Stockroom writes.
@@ -14,15 +16,15 @@ const HashType = "SHA256"
 type Resource struct {
 	bun.BaseModel `bun:"table:resources,alias:r"`
 
-	ID               int64     `bun:"id,pk,autoincrement" json:"ID"`
-	CreatedAt        time.Time `bun:"created_at,notnull" json:"CreatedAt"`
-	UpdatedAt        time.Time `bun:"updated_at,notnull" json:"UpdatedAt"`
-	Name             string    `bun:"name,notnull" json:"Name"`
-	Description      string    `bun:"description,notnull" json:"Description"`
-	OriginalName     string    `bun:"original_name,notnull" json:"OriginalName"`
-	OriginalLocation string    `bun:"original_location,notnull" json:"OriginalLocation"`
-	Hash             string    `bun:"hash,notnull" json:"Hash"`
-	HashType         string    `bun:"hash_type,notnull" json:"HashType"`
+	ID               int64          `bun:"id,pk,autoincrement" json:"ID"`
+	CreatedAt        time.Time      `bun:"created_at,notnull" json:"CreatedAt"`
+	UpdatedAt        time.Time      `bun:"updated_at,notnull" json:"UpdatedAt"`
+	Name             string         `bun:"name,notnull" json:"Name"`
+	Description      string         `bun:"description,notnull" json:"Description"`
+	OriginalName     string         `bun:"original_name,notnull" json:"OriginalName"`
+	OriginalLocation string         `bun:"original_location,notnull" json:"OriginalLocation"`
+	Hash             blobstore.Hash `bun:"hash,notnull" json:"Hash"`
+	HashType         string         `bun:"hash_type,notnull" json:"HashType"`
 	// Location is the blob's path inside the store ("ab/cd/<hash>").
 	Location string `bun:"location,notnull" json:"Location"`
 	// StorageLocation names the alternative filesystem a file is referenced
@@ -54,18 +56,18 @@ type Resource struct {
 type Version struct {
 	bun.BaseModel `bun:"table:resource_versions,alias:v"`
 
-	ID            int64     `bun:"id,pk,autoincrement" json:"id"`
-	ResourceID    int64     `bun:"resource_id,notnull" json:"resourceId"`
-	VersionNumber int       `bun:"version_number,notnull" json:"versionNumber"`
-	Hash          string    `bun:"hash,notnull" json:"hash"`
-	HashType      string    `bun:"hash_type,notnull" json:"hashType"`
-	FileSize      int64     `bun:"file_size,notnull" json:"fileSize"`
-	ContentType   string    `bun:"content_type,notnull" json:"contentType"`
-	Width         int       `bun:"width,notnull" json:"width"`
-	Height        int       `bun:"height,notnull" json:"height"`
-	Location      string    `bun:"location,notnull" json:"location"`
-	Comment       string    `bun:"comment,notnull" json:"comment"`
-	CreatedAt     time.Time `bun:"created_at,notnull" json:"createdAt"`
+	ID            int64          `bun:"id,pk,autoincrement" json:"id"`
+	ResourceID    int64          `bun:"resource_id,notnull" json:"resourceId"`
+	VersionNumber int            `bun:"version_number,notnull" json:"versionNumber"`
+	Hash          blobstore.Hash `bun:"hash,notnull" json:"hash"`
+	HashType      string         `bun:"hash_type,notnull" json:"hashType"`
+	FileSize      int64          `bun:"file_size,notnull" json:"fileSize"`
+	ContentType   string         `bun:"content_type,notnull" json:"contentType"`
+	Width         int            `bun:"width,notnull" json:"width"`
+	Height        int            `bun:"height,notnull" json:"height"`
+	Location      string         `bun:"location,notnull" json:"location"`
+	Comment       string         `bun:"comment,notnull" json:"comment"`
+	CreatedAt     time.Time      `bun:"created_at,notnull" json:"createdAt"`
 }
 
 // Tag is a label applied to resources, groups and notes. Names are unique.

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/uptrace/bun"
 )
 
@@ -34,32 +33,11 @@ type RemoteInput struct {
 	Group OwnerGroup
 }
 
-// SplitURLs splits the URL field of a remote request: one URL per line,
-// blank lines ignored.
-func SplitURLs(s string) []string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-// CheckRemote validates in and the URLs without fetching anything: the
-// URLs must be http or https, Meta valid, and the referenced owner, tags,
-// groups, notes, category and series must exist. Submitting background
-// downloads uses it to refuse bad input at once.
-func (s *Store) CheckRemote(ctx context.Context, urls []string, in RemoteInput) error {
-	const op = "resources.CheckRemote"
-	if len(urls) == 0 {
-		return fmt.Errorf("%s: %w", op, invalidf("URL is required"))
-	}
-	for _, u := range urls {
-		if _, err := fetch.CheckURL(u); err != nil {
-			return fmt.Errorf("%s: %w: %w", op, ErrInvalid, err)
-		}
-	}
+// CheckRemoteInput validates in without fetching anything: Meta valid, and
+// the referenced owner, tags, groups, notes, category and series must
+// exist. The URLs are intake's to check (intake.CheckRemote).
+func (s *Store) CheckRemoteInput(ctx context.Context, in RemoteInput) error {
+	const op = "resources.CheckRemoteInput"
 	if in.Width < 0 || in.Height < 0 {
 		return fmt.Errorf("%s: %w", op, invalidf("Width and Height must not be negative"))
 	}
@@ -88,53 +66,12 @@ type RemoteFile struct {
 	Name string
 }
 
-// StageURL fetches rawURL with f and stages its content. Release the Upload
-// when done with it.
-func (s *Store) StageURL(ctx context.Context, f *fetch.Fetcher, rawURL string) (*RemoteFile, error) {
-	u, err := fetch.CheckURL(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("resources.StageURL: %w: %w", ErrInvalid, err)
-	}
-	resp, err := f.Get(ctx, u.String())
-	if err != nil {
-		return nil, fmt.Errorf("resources.StageURL: %w", err)
-	}
-	defer resp.Body.Close()
-	up, err := s.Stage(ctx, resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("resources.StageURL: %w", err)
-	}
-	return &RemoteFile{Upload: up, URL: strings.TrimSpace(rawURL), Name: fetch.NameFromURL(u)}, nil
-}
-
-// CreateRemote fetches every URL with f and creates one resource for each,
-// all in one transaction together with the owner group when in names one:
-// either every URL becomes a resource or nothing is stored. Names follow
-// in.Name, then in.FileName, then the last element of the URL's path; the
-// OriginalLocation of each is its URL.
-func (s *Store) CreateRemote(ctx context.Context, f *fetch.Fetcher, urls []string, in RemoteInput) ([]*Resource, error) {
-	const op = "resources.CreateRemote"
-	if err := s.CheckRemote(ctx, urls, in); err != nil {
-		return nil, err
-	}
-	files := make([]*RemoteFile, 0, len(urls))
-	defer func() {
-		for _, rf := range files {
-			s.Release(ctx, rf.Upload)
-		}
-	}()
-	for _, u := range urls {
-		rf, err := s.StageURL(ctx, f, u)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		files = append(files, rf)
-	}
-	return s.CreateFetched(ctx, files, in)
-}
-
-// CreateFetched creates one resource per fetched file under the rules of
-// CreateRemote, in one transaction. The caller still releases the uploads.
+// CreateFetched creates one resource per fetched file, all in one
+// transaction together with the owner group when in names one: either every
+// file becomes a resource or nothing is stored. Names follow in.Name, then
+// in.FileName, then the name the URL gives; the OriginalLocation of each is
+// its URL (without a password). This is the database half of
+// intake.CreateRemote, which fetches. The caller still releases the uploads.
 func (s *Store) CreateFetched(ctx context.Context, files []*RemoteFile, in RemoteInput) ([]*Resource, error) {
 	const op = "resources.CreateRemote"
 	items := make([]NewResource, len(files))

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // Get returns the resource with its owner, tags, groups, notes, resource
@@ -18,6 +20,12 @@ func (s *Store) Get(ctx context.Context, id int64) (*Resource, error) {
 		return nil, fmt.Errorf("resources.Get: %w", err)
 	}
 	return r, nil
+}
+
+// GetTx is Get through db: the writer (DB) to read what was just
+// committed, or the caller's transaction.
+func (s *Store) GetTx(ctx context.Context, db bun.IDB, id int64) (*Resource, error) {
+	return s.getWith(ctx, db, id)
 }
 
 func (s *Store) getWith(ctx context.Context, db bun.IDB, id int64) (*Resource, error) {
@@ -177,7 +185,7 @@ func (s *Store) DeleteMany(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("%s: %w", op, invalidf("no resource ID given"))
 	}
-	var hashes []string
+	var hashes []blobstore.Hash
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", ids); err != nil {
 			return err
@@ -196,11 +204,11 @@ func (s *Store) DeleteMany(ctx context.Context, ids []int64) error {
 // deleteRows deletes the resources (their versions and links go by cascade)
 // and returns the hashes they and their versions referred to, for removal
 // after the commit.
-func deleteRows(ctx context.Context, tx bun.IDB, ids []int64) ([]string, error) {
-	var hashes []string
+func deleteRows(ctx context.Context, tx bun.IDB, ids []int64) ([]blobstore.Hash, error) {
+	var hashes []blobstore.Hash
 	for start := 0; start < len(ids); start += chunkSize {
 		chunk := bun.In(ids[start:min(start+chunkSize, len(ids))])
-		var hs []string
+		var hs []blobstore.Hash
 		if err := tx.NewRaw(`SELECT hash FROM resources WHERE id IN (?) UNION SELECT hash FROM resource_versions WHERE resource_id IN (?)`, chunk, chunk).Scan(ctx, &hs); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}

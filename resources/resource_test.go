@@ -261,7 +261,7 @@ func TestDelete(t *testing.T) {
 			t.Errorf("%s: %d rows, want %d (entities are not deleted with a resource)", tbl, got, n)
 		}
 	}
-	if diff := cmp.Diff([]string{keep.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{keep.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
 	}
 	wantNotFound(t, s.Delete(ctx, r.ID), "resource", r.ID)
@@ -283,7 +283,7 @@ func TestDeleteKeepsBlobOfAVersion(t *testing.T) {
 	if err := s.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{a.Hash, b.Hash}
+	want := []string{a.Hash.String(), b.Hash.String()}
 	if want[0] > want[1] {
 		want[0], want[1] = want[1], want[0]
 	}
@@ -322,7 +322,7 @@ func TestDeleteMany(t *testing.T) {
 	if n := countRows(t, s, "resources", ""); n != 1 {
 		t.Errorf("%d resources, want 1", n)
 	}
-	if diff := cmp.Diff([]string{c.Hash}, storedBlobs(t, bs)); diff != "" {
+	if diff := cmp.Diff([]string{c.Hash.String()}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
 	}
 }

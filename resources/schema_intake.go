@@ -1,7 +1,7 @@
 package resources
 
 // migrationIntake holds what bringing files in needs: the persisted
-// background downloads (package jobs) and the files referenced in place on
+// background downloads (package intake) and the files referenced in place on
 // alternative filesystems (local resources).
 //
 // download_jobs.resource_id has no foreign key: a job's record outlives the

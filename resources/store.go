@@ -84,6 +84,10 @@ func (s *Store) ReadDB() *bun.DB { return s.rdb }
 // Blobs returns the blob store that holds the files.
 func (s *Store) Blobs() blobstore.Store { return s.blobs }
 
+// Logger returns the Store's logger, for services built on it (mediasvc,
+// intake) that log under it by default.
+func (s *Store) Logger() *slog.Logger { return s.log }
+
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Upload is file content written to the blob store and pinned there until
@@ -95,8 +99,8 @@ type Upload struct {
 	ContentType string
 	Width       int
 	Height      int
-	// EXIF holds the file's EXIF facts (see ingest.EXIF.Meta), stored in
-	// a new resource's Meta under ingest.MetaKey; nil when none.
+	// EXIF holds the file's EXIF facts (see probe.EXIF.Meta), stored in
+	// a new resource's Meta under probe.MetaKey; nil when none.
 	EXIF     map[string]any
 	released bool
 }
@@ -144,32 +148,20 @@ func (s *Store) Release(ctx context.Context, u *Upload) {
 	}
 	s.pinMu.Unlock()
 	// The request may be gone; the clean-up must still run.
-	s.removeUnreferenced(context.WithoutCancel(ctx), []string{u.Hash.String()})
+	s.removeIfUnreferenced(context.WithoutCancel(ctx), u.Hash)
 }
 
-// removeUnreferenced removes each blob that no resource or version refers to
-// and no in-flight upload has pinned. It runs after commits; a failure leaves
-// garbage for gc, never a dangling row, so it is logged rather than returned.
-func (s *Store) removeUnreferenced(ctx context.Context, hashes []string) {
-	if len(hashes) == 0 {
-		return
-	}
-	for _, hex := range hashes {
-		h, err := blobstore.ParseHash(hex)
-		if err != nil {
-			continue
-		}
-		s.removeIfUnreferenced(ctx, h)
-	}
-}
-
+// removeIfUnreferenced removes blob h if no resource or version refers to it
+// and no in-flight upload has pinned it. It runs after commits; a failure
+// leaves garbage for gc, never a dangling row, so it is logged rather than
+// returned.
 func (s *Store) removeIfUnreferenced(ctx context.Context, h blobstore.Hash) {
 	s.pinMu.Lock()
 	defer s.pinMu.Unlock()
 	if s.pins[h] > 0 {
 		return
 	}
-	referenced, err := blobReferenced(ctx, s.db, h.String())
+	referenced, err := blobReferenced(ctx, s.db, h)
 	if err != nil {
 		s.log.Warn("checking blob references", "hash", h, "err", err)
 		return
@@ -183,7 +175,7 @@ func (s *Store) removeIfUnreferenced(ctx context.Context, h blobstore.Hash) {
 }
 
 // blobReferenced reports whether any resource or version refers to hash.
-func blobReferenced(ctx context.Context, db bun.IDB, hash string) (bool, error) {
+func blobReferenced(ctx context.Context, db bun.IDB, hash blobstore.Hash) (bool, error) {
 	var referenced bool
 	err := db.NewRaw(`SELECT EXISTS (SELECT 1 FROM resources WHERE hash = ?) OR EXISTS (SELECT 1 FROM resource_versions WHERE hash = ?)`, hash, hash).Scan(ctx, &referenced)
 	return referenced, err

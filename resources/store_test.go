@@ -86,6 +86,16 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// mustHash parses a hex hash or fails the test.
+func mustHash(tb testing.TB, hex string) blobstore.Hash {
+	tb.Helper()
+	h, err := blobstore.ParseHash(hex)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // mustCreate creates a resource from data or fails the test.
@@ -281,7 +291,7 @@ func TestStageCreateManyRelease(t *testing.T) {
 			t.Fatalf("CreateMany returned %d resources, want 3", len(created))
 		}
 		for i, r := range created {
-			if r.Name != string(rune('a'+i)) || r.Hash != hashes[i] {
+			if r.Name != string(rune('a'+i)) || r.Hash.String() != hashes[i] {
 				t.Errorf("resource %d = %q %s, want %q %s", i, r.Name, r.Hash, string(rune('a'+i)), hashes[i])
 			}
 		}
@@ -652,7 +662,7 @@ func TestConcurrentMixedWorkload(t *testing.T) {
 						errs <- err
 					}
 				} else {
-					kept <- r.Hash
+					kept <- r.Hash.String()
 				}
 			}
 		})

@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // Content describes stored bytes as a version records them.
 type Content struct {
-	Hash        string // lowercase hex SHA-256 of a blob in the store
+	Hash        blobstore.Hash // a blob in the store
 	Size        int64
 	ContentType string
 	Width       int
@@ -18,7 +20,7 @@ type Content struct {
 
 // Content returns what u stored.
 func (u *Upload) Content() Content {
-	return Content{Hash: u.Hash.String(), Size: u.Size, ContentType: u.ContentType, Width: u.Width, Height: u.Height}
+	return Content{Hash: u.Hash, Size: u.Size, ContentType: u.ContentType, Width: u.Width, Height: u.Height}
 }
 
 // AppendVersion adds a version of the resource pointing at content, numbered
@@ -44,14 +46,14 @@ func AppendVersionTx(ctx context.Context, tx bun.IDB, resourceID int64, content 
 	if err := ensureExist(ctx, tx, "resources", "resource", []int64{resourceID}); err != nil {
 		return nil, err
 	}
-	if len(content.Hash) != 64 {
+	if content.Hash.IsZero() {
 		return nil, invalidf("version content has no valid hash")
 	}
 	var last int
 	if err := tx.NewRaw(`SELECT coalesce(max(version_number), 0) FROM resource_versions WHERE resource_id = ?`, resourceID).Scan(ctx, &last); err != nil {
 		return nil, err
 	}
-	location := content.Hash[0:2] + "/" + content.Hash[2:4] + "/" + content.Hash
+	location := content.Hash.Path()
 	t := now()
 	v := &Version{
 		ResourceID:    resourceID,
@@ -85,10 +87,9 @@ func AppendVersionTx(ctx context.Context, tx bun.IDB, resourceID int64, content 
 	return v, nil
 }
 
-// RemoveUnreferencedBlobs removes each of the blobs (lowercase hex hashes)
-// that no resource or version refers to any more and no upload in flight has
+// RemoveUnreferencedBlobs removes each of the blobs that no resource or version refers to any more and no upload in flight has
 // pinned. Call it after the transaction that dropped the references commits.
 // It asks the database about many hashes per query (removeUnreferencedSet).
-func (s *Store) RemoveUnreferencedBlobs(ctx context.Context, hashes []string) {
+func (s *Store) RemoveUnreferencedBlobs(ctx context.Context, hashes []blobstore.Hash) {
 	s.removeUnreferencedSet(context.WithoutCancel(ctx), hashes)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -88,7 +89,7 @@ func (v *Versioner) Restore(ctx context.Context, resourceID, versionID int64, co
 // time.
 func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) error {
 	const op = "versions.Delete"
-	var hash string
+	var hash blobstore.Hash
 	err := v.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		old, err := versionOf(ctx, tx, resourceID, versionID)
 		if err != nil {
@@ -118,7 +119,7 @@ func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) err
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	v.store.RemoveUnreferencedBlobs(ctx, []string{hash})
+	v.store.RemoveUnreferencedBlobs(ctx, []blobstore.Hash{hash})
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -111,9 +112,9 @@ func (v *Versioner) CleanupAll(ctx context.Context, opts BulkCleanupOptions) (*B
 
 // candidate is a version a cleanup deletes.
 type candidate struct {
-	ID         int64  `bun:"id"`
-	ResourceID int64  `bun:"resource_id"`
-	Hash       string `bun:"hash"`
+	ID         int64          `bun:"id"`
+	ResourceID int64          `bun:"resource_id"`
+	Hash       blobstore.Hash `bun:"hash"`
 }
 
 // cleanup validates opts, checks the scope with exists, then selects the
@@ -170,7 +171,7 @@ func (v *Versioner) cleanup(ctx context.Context, opts CleanupOptions,
 	if err := v.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return run(ctx, tx) }); err != nil {
 		return nil, err
 	}
-	hashes := make([]string, len(found))
+	hashes := make([]blobstore.Hash, len(found))
 	for i, c := range found {
 		hashes[i] = c.Hash
 	}

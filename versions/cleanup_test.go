@@ -243,7 +243,7 @@ func TestCleanupQueryCount(t *testing.T) {
 			t.Fatal(err)
 		}
 		vs = append(vs, &resources.Version{
-			ResourceID: r.ID, VersionNumber: i, Hash: h.String(), HashType: resources.HashType,
+			ResourceID: r.ID, VersionNumber: i, Hash: h, HashType: resources.HashType,
 			FileSize: int64(len(data)), ContentType: "text/plain", Location: h.Path(), CreatedAt: time.Now().UTC(),
 		})
 	}

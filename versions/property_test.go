@@ -71,7 +71,7 @@ func runHistory(t *testing.T, seed uint64, steps int) {
 	// so that the model knows every version's age exactly.
 	stamp := func(rid int64, v *resources.Version) {
 		e.setCreatedAt(t, v.ID, clock)
-		model[rid] = append(model[rid], modelVersion{v.ID, v.VersionNumber, v.Hash, clock})
+		model[rid] = append(model[rid], modelVersion{v.ID, v.VersionNumber, v.Hash.String(), clock})
 	}
 	create := func() {
 		i := rng.IntN(len(pool))
@@ -121,7 +121,7 @@ func runHistory(t *testing.T, seed uint64, steps int) {
 			if err != nil {
 				t.Fatalf("seed %d step %d: %s: %v", seed, step, desc, err)
 			}
-			if v.Hash != hashOf(i) {
+			if v.Hash.String() != hashOf(i) {
 				t.Fatalf("seed %d step %d: %s: hash %s", seed, step, desc, v.Hash)
 			}
 			stamp(rid, v)
@@ -138,8 +138,8 @@ func runHistory(t *testing.T, seed uint64, steps int) {
 			if err != nil {
 				t.Fatalf("seed %d step %d: %s: %v", seed, step, desc, err)
 			}
-			if v.Hash != old.Hash || v.Comment != fmt.Sprintf("Restored from version %d", old.Number) {
-				t.Fatalf("seed %d step %d: %s: got hash %s comment %q", seed, step, desc, v.Hash[:8], v.Comment)
+			if v.Hash.String() != old.Hash || v.Comment != fmt.Sprintf("Restored from version %d", old.Number) {
+				t.Fatalf("seed %d step %d: %s: got hash %s comment %q", seed, step, desc, v.Hash.String()[:8], v.Comment)
 			}
 			stamp(rid, v)
 		case op < 14: // delete
@@ -277,7 +277,7 @@ func checkHistory(tb testing.TB, e *env, model historyModel, where string) {
 		}
 		got := make([]modelVersion, len(vs))
 		for i, v := range vs {
-			got[i] = modelVersion{v.ID, v.VersionNumber, v.Hash, v.CreatedAt.UTC()}
+			got[i] = modelVersion{v.ID, v.VersionNumber, v.Hash.String(), v.CreatedAt.UTC()}
 		}
 		if diff := gocmp.Diff(model[r.ID], got); diff != "" {
 			tb.Fatalf("%s: versions of resource %d (-model +got):\n%s", where, r.ID, diff)

@@ -3,6 +3,7 @@ package versions_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -56,7 +58,7 @@ func TestUpload(t *testing.T) {
 		ID:            v2.ID,
 		ResourceID:    r.ID,
 		VersionNumber: 2,
-		Hash:          sha256Hex(v2data),
+		Hash:          blobstore.Hash(sha256.Sum256(v2data)),
 		HashType:      "SHA256",
 		FileSize:      int64(len(v2data)),
 		ContentType:   "image/png",
@@ -120,8 +122,8 @@ func wantResourceFollows(tb testing.TB, r *resources.Resource, v *resources.Vers
 		Width, Height               int
 		Current                     int64
 	}
-	want := file{v.Hash, v.Location, v.ContentType, v.FileSize, v.Width, v.Height, v.ID}
-	got := file{r.Hash, r.Location, r.ContentType, r.FileSize, r.Width, r.Height, 0}
+	want := file{v.Hash.String(), v.Location, v.ContentType, v.FileSize, v.Width, v.Height, v.ID}
+	got := file{r.Hash.String(), r.Location, r.ContentType, r.FileSize, r.Width, r.Height, 0}
 	if r.CurrentVersionID != nil {
 		got.Current = *r.CurrentVersionID
 	}
@@ -183,7 +185,7 @@ func TestRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v3.VersionNumber != 3 || v3.Comment != "Restored from version 1" || v3.Hash != sha256Hex(d1) || v3.Width != 4 || v3.Height != 3 {
+	if v3.VersionNumber != 3 || v3.Comment != "Restored from version 1" || v3.Hash.String() != sha256Hex(d1) || v3.Width != 4 || v3.Height != 3 {
 		t.Errorf("restored version %+v", v3)
 	}
 	wantResourceFollows(t, e.get(t, r.ID), v3)

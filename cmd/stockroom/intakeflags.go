@@ -9,7 +9,7 @@ import (
 
 	"github.com/stockroomhq/stockroom"
 	remote "github.com/stockroomhq/stockroom/fetch"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 )
 
 // intakeFlags are the serve flags of remote fetches, background downloads
@@ -57,9 +57,9 @@ func (f *intakeFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 		def = v
 	}
 	fs.StringVar(&f.maxRemoteSize, "max-remote-size", def, "largest remote download, in bytes or with a unit (MAX_REMOTE_SIZE)")
-	num(&f.concurrency, "download-concurrency", "DOWNLOAD_CONCURRENCY", jobs.DefaultConcurrency, "background downloads running at once")
-	num(&f.queueCap, "download-queue-cap", "DOWNLOAD_QUEUE_CAP", jobs.DefaultQueueCap, "unfinished background downloads accepted before answering 503")
-	dur(&f.retention, "download-retention", "DOWNLOAD_RETENTION", jobs.DefaultRetention, "how long finished background downloads stay listed")
+	num(&f.concurrency, "download-concurrency", "DOWNLOAD_CONCURRENCY", intake.DefaultConcurrency, "background downloads running at once")
+	num(&f.queueCap, "download-queue-cap", "DOWNLOAD_QUEUE_CAP", intake.DefaultQueueCap, "unfinished background downloads accepted before answering 503")
+	dur(&f.retention, "download-retention", "DOWNLOAD_RETENTION", intake.DefaultRetention, "how long finished background downloads stay listed")
 }
 
 // check validates the values once parsed, and the -allow-private-fetch
@@ -102,7 +102,7 @@ func (f *intakeFlags) apply(opts *stockroom.Options, altFS []string, allowPrivat
 		OverallTimeout: f.overallTimeout,
 		MaxSize:        maxSize,
 	}
-	opts.Jobs = jobs.Config{Concurrency: f.concurrency, QueueCap: f.queueCap, Retention: f.retention}
+	opts.Jobs = intake.Config{Concurrency: f.concurrency, QueueCap: f.queueCap, Retention: f.retention}
 	if len(altFS) > 0 {
 		opts.AltFS = map[string]string{}
 		for _, a := range altFS {

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stockroomhq/stockroom"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 )
 
 // ignoreIntake leaves the intake flags out of the serveConfig comparisons of
@@ -75,7 +75,7 @@ func TestIntakeApply(t *testing.T) {
 	if f == nil || f.MaxSize != 1<<20 || f.IdleTimeout != 9*time.Second || cmp.Diff(want, f.Allow, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })) != "" {
 		t.Errorf("Fetcher = %+v", f)
 	}
-	if opts.Jobs != (jobs.Config{Concurrency: 4, QueueCap: 1000, Retention: 24 * time.Hour}) {
+	if opts.Jobs != (intake.Config{Concurrency: 4, QueueCap: 1000, Retention: 24 * time.Hour}) {
 		t.Errorf("Jobs = %+v", opts.Jobs)
 	}
 	dup := parseOK(t, []string{"-alt-fs", "a:/x", "-alt-fs", "a:/y"}, nil)

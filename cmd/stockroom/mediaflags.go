@@ -7,7 +7,7 @@ import (
 
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/media/imaging"
-	"github.com/stockroomhq/stockroom/resources"
+	"github.com/stockroomhq/stockroom/mediasvc"
 )
 
 // mediaFlags are the serve flags of previews, image decoding and similar
@@ -21,17 +21,17 @@ type mediaFlags struct {
 // register adds the flags to fs, with their environment variables; a
 // variable that does not parse is reported in badEnv under its flag.
 func (f *mediaFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv map[string]string) {
-	threshold := resources.DefaultSimilarityThreshold
+	threshold := mediasvc.DefaultSimilarityThreshold
 	if v := getenv("HASH_SIMILARITY_THRESHOLD"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > resources.MaxSimilarityThreshold {
-			badEnv["hash-similarity-threshold"] = fmt.Sprintf("HASH_SIMILARITY_THRESHOLD=%q is not a number from 0 to %d", v, resources.MaxSimilarityThreshold)
+		if err != nil || n < 0 || n > mediasvc.MaxSimilarityThreshold {
+			badEnv["hash-similarity-threshold"] = fmt.Sprintf("HASH_SIMILARITY_THRESHOLD=%q is not a number from 0 to %d", v, mediasvc.MaxSimilarityThreshold)
 		} else {
 			threshold = n
 		}
 	}
 	fs.IntVar(&f.similarityThreshold, "hash-similarity-threshold", threshold,
-		fmt.Sprintf("largest perceptual-hash distance (of 64 bits, 0 to %d) at which two images count as similar (HASH_SIMILARITY_THRESHOLD)", resources.MaxSimilarityThreshold))
+		fmt.Sprintf("largest perceptual-hash distance (of 64 bits, 0 to %d) at which two images count as similar (HASH_SIMILARITY_THRESHOLD)", mediasvc.MaxSimilarityThreshold))
 	pixels := int64(imaging.DefaultMaxPixels)
 	if v := getenv("MAX_IMAGE_PIXELS"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -56,8 +56,8 @@ func (f *mediaFlags) register(fs *flag.FlagSet, getenv func(string) string, badE
 
 // check validates the values once parsed.
 func (f *mediaFlags) check() error {
-	if f.similarityThreshold < 0 || f.similarityThreshold > resources.MaxSimilarityThreshold {
-		return &usageError{fmt.Sprintf("-hash-similarity-threshold %d: must be from 0 to %d", f.similarityThreshold, resources.MaxSimilarityThreshold)}
+	if f.similarityThreshold < 0 || f.similarityThreshold > mediasvc.MaxSimilarityThreshold {
+		return &usageError{fmt.Sprintf("-hash-similarity-threshold %d: must be from 0 to %d", f.similarityThreshold, mediasvc.MaxSimilarityThreshold)}
 	}
 	if f.maxImagePixels <= 0 {
 		return &usageError{fmt.Sprintf("-max-image-pixels %d: must be positive", f.maxImagePixels)}
@@ -72,8 +72,8 @@ func (f *mediaFlags) check() error {
 func (f *mediaFlags) apply(opts *stockroom.Options, ffmpegPath string) {
 	threshold := f.similarityThreshold
 	if threshold == 0 {
-		threshold = -1 // MediaConfig's zero means the default; -1 means 0
+		threshold = -1 // mediasvc.Config's zero means the default; -1 means 0
 	}
-	opts.Media = resources.MediaConfig{MaxPixels: f.maxImagePixels, SimilarityThreshold: threshold}
+	opts.Media = mediasvc.Config{MaxPixels: f.maxImagePixels, SimilarityThreshold: threshold}
 	opts.Previews = stockroom.PreviewOptions{Concurrency: f.previewConcurrency, FFmpegPath: ffmpegPath}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stockroomhq/stockroom"
-	"github.com/stockroomhq/stockroom/resources"
+	"github.com/stockroomhq/stockroom/mediasvc"
 )
 
 // ignoreMedia leaves the media flags out of the serveConfig comparisons of
@@ -40,7 +40,7 @@ func TestMediaFlags(t *testing.T) {
 	var opts stockroom.Options
 	fromFlags.apply(&opts, "/usr/bin/ffmpeg")
 	want := stockroom.Options{
-		Media:    resources.MediaConfig{MaxPixels: 1000, SimilarityThreshold: -1},
+		Media:    mediasvc.Config{MaxPixels: 1000, SimilarityThreshold: -1},
 		Previews: stockroom.PreviewOptions{Concurrency: 1, FFmpegPath: "/usr/bin/ffmpeg"},
 	}
 	if diff := cmp.Diff(want, opts, cmp.AllowUnexported(stockroom.Options{})); diff != "" {

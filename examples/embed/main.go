@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom"
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -55,11 +54,7 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "stored resource %d %q (%s, %d bytes, tags: %s)\n",
 		res.ID, res.Name, res.ContentType, res.FileSize, res.Tags[0].Name)
 
-	h, err := blobstore.ParseHash(res.Hash)
-	if err != nil {
-		return err
-	}
-	f, err := lib.Blobs.Open(ctx, h)
+	f, err := lib.Blobs.Open(ctx, res.Hash)
 	if err != nil {
 		return err
 	}

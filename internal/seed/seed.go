@@ -38,8 +38,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/stockroomhq/stockroom/resources/ingest"
 	"github.com/uptrace/bun"
 )
 
@@ -531,7 +531,7 @@ func (g *generator) resources(ctx context.Context, tx *sql.Tx, from, to int, st 
 		}
 		cts, uts := timestamp(created), timestamp(updated)
 		if err := res.add(id, cts, uts, name, description, original, location, h, resources.HashType, blob,
-			meta.String(), w, ht, size, "", ct.mime, ingest.Category(ct.mime), owner, rc, series, id); err != nil {
+			meta.String(), w, ht, size, "", ct.mime, probe.Category(ct.mime), owner, rc, series, id); err != nil {
 			return err
 		}
 		if err := ver.add(id, id, 1, h, resources.HashType, size, ct.mime, w, ht, blob, "", cts); err != nil {

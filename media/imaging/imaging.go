@@ -25,7 +25,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"github.com/stockroomhq/stockroom/media/jpegscale"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // DefaultMaxPixels is the default bound on width × height: 100 megapixels.
@@ -54,7 +54,7 @@ var rasterTypes = map[string]bool{
 }
 
 // IsRaster reports whether Decode reads content of this type (as
-// ingest.Sniff reports it).
+// probe.Sniff reports it).
 func IsRaster(contentType string) bool { return rasterTypes[contentType] }
 
 // Options bound and shape a Decode.
@@ -75,7 +75,7 @@ type Decoded struct {
 	// Image may be smaller when a reduced scale was asked for.
 	Width, Height int
 	// Orientation is the EXIF orientation, to apply for display.
-	Orientation ingest.Orientation
+	Orientation probe.Orientation
 	// Scale is the reduction the image was decoded at (1, 2, 4 or 8).
 	Scale int
 }
@@ -86,7 +86,7 @@ func Config(r io.ReadSeeker, contentType string, opts Options) (width, height in
 	if !IsRaster(contentType) {
 		return 0, 0, ErrNotRaster
 	}
-	w, h, ok := ingest.Dimensions(r, contentType)
+	w, h, ok := probe.Dimensions(r, contentType)
 	if !ok {
 		return 0, 0, fmt.Errorf("%w: unreadable header", ErrDecode)
 	}
@@ -120,7 +120,7 @@ func Decode(r io.ReadSeeker, contentType string, opts Options) (*Decoded, error)
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	orientation := ingest.ReadOrientation(r, contentType)
+	orientation := probe.ReadOrientation(r, contentType)
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/imaging"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // sameRGBA reports whether a and b have the same size and, within tol per
@@ -76,7 +76,7 @@ func TestOrientAllEight(t *testing.T) {
 		for o := 1; o <= 8; o++ {
 			t.Run(fmt.Sprintf("%s/%d", kind, o), func(t *testing.T) {
 				stored := convert(imagetest.Stored(shown, o), kind)
-				got := imaging.Orient(stored, ingest.Orientation(o))
+				got := imaging.Orient(stored, probe.Orientation(o))
 				// Chroma subsampling blurs colours across the quadrant
 				// borders only; the border sits on even pixels here.
 				if err := sameRGBA(shown, got, 3); err != nil {
@@ -91,8 +91,8 @@ func TestOrientOddYCbCrIsExact(t *testing.T) {
 	shown := imagetest.Quadrants(7, 5)
 	for o := 1; o <= 8; o++ {
 		stored := convert(imagetest.Stored(shown, o), "YCbCr420")
-		got := imaging.Orient(stored, ingest.Orientation(o))
-		want := imaging.Orient(convert(stored, "RGBA"), ingest.Orientation(o))
+		got := imaging.Orient(stored, probe.Orientation(o))
+		want := imaging.Orient(convert(stored, "RGBA"), probe.Orientation(o))
 		if err := sameRGBA(want, got, 0); err != nil {
 			t.Errorf("orientation %d: %v", o, err)
 		}

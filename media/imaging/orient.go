@@ -4,7 +4,7 @@ import (
 	"image"
 	"image/draw"
 
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // Orient returns img transformed as EXIF orientation o says it must be for
@@ -14,8 +14,8 @@ import (
 // *image.Alpha16, *image.CMYK and *image.Paletted; an *image.YCbCr stays
 // YCbCr when its chroma sampling allows (4:4:4, 4:2:0, and 4:2:2 with 4:4:0
 // exchanged by a quarter turn); anything else becomes *image.RGBA.
-func Orient(img image.Image, o ingest.Orientation) image.Image {
-	if !o.Valid() || o == ingest.OrientNormal {
+func Orient(img image.Image, o probe.Orientation) image.Image {
+	if !o.Valid() || o == probe.OrientNormal {
 		return img
 	}
 	b := img.Bounds()
@@ -65,17 +65,17 @@ func Orient(img image.Image, o ingest.Orientation) image.Image {
 func Rotate(img image.Image, degrees int) image.Image {
 	switch degrees {
 	case 90:
-		return Orient(img, ingest.OrientRotate90)
+		return Orient(img, probe.OrientRotate90)
 	case 180:
-		return Orient(img, ingest.OrientRotate180)
+		return Orient(img, probe.OrientRotate180)
 	case 270:
-		return Orient(img, ingest.OrientRotate270)
+		return Orient(img, probe.OrientRotate270)
 	}
 	return img
 }
 
 // orientedSize is the size of a w×h image displayed with orientation o.
-func orientedSize(w, h int, o ingest.Orientation) (int, int) {
+func orientedSize(w, h int, o probe.Orientation) (int, int) {
 	if o.SwapsAxes() {
 		return h, w
 	}
@@ -84,7 +84,7 @@ func orientedSize(w, h int, o ingest.Orientation) (int, int) {
 
 // orientPix transforms the pixels of the rectangle b (bpp bytes each) of a
 // Pix/Stride image. The result starts at the origin.
-func orientPix(pix []byte, stride int, b image.Rectangle, bpp int, o ingest.Orientation) ([]byte, int, image.Rectangle) {
+func orientPix(pix []byte, stride int, b image.Rectangle, bpp int, o probe.Orientation) ([]byte, int, image.Rectangle) {
 	w, h := b.Dx(), b.Dy()
 	dw, dh := orientedSize(w, h, o)
 	dstStride := dw * bpp
@@ -95,19 +95,19 @@ func orientPix(pix []byte, stride int, b image.Rectangle, bpp int, o ingest.Orie
 	var start, stepX, stepY int
 	at := func(x, y int) int { return y*dstStride + x*bpp }
 	switch o {
-	case ingest.OrientFlipH: // (sx, sy) -> (w-1-sx, sy)
+	case probe.OrientFlipH: // (sx, sy) -> (w-1-sx, sy)
 		start, stepX, stepY = at(w-1, 0), -bpp, dstStride
-	case ingest.OrientRotate180: // -> (w-1-sx, h-1-sy)
+	case probe.OrientRotate180: // -> (w-1-sx, h-1-sy)
 		start, stepX, stepY = at(w-1, h-1), -bpp, -dstStride
-	case ingest.OrientFlipV: // -> (sx, h-1-sy)
+	case probe.OrientFlipV: // -> (sx, h-1-sy)
 		start, stepX, stepY = at(0, h-1), bpp, -dstStride
-	case ingest.OrientTranspose: // -> (sy, sx)
+	case probe.OrientTranspose: // -> (sy, sx)
 		start, stepX, stepY = 0, dstStride, bpp
-	case ingest.OrientRotate90: // -> (h-1-sy, sx)
+	case probe.OrientRotate90: // -> (h-1-sy, sx)
 		start, stepX, stepY = at(h-1, 0), dstStride, -bpp
-	case ingest.OrientTransverse: // -> (h-1-sy, w-1-sx)
+	case probe.OrientTransverse: // -> (h-1-sy, w-1-sx)
 		start, stepX, stepY = at(h-1, w-1), -dstStride, -bpp
-	case ingest.OrientRotate270: // -> (sy, w-1-sx)
+	case probe.OrientRotate270: // -> (sy, w-1-sx)
 		start, stepX, stepY = at(0, w-1), -dstStride, bpp
 	default:
 		start, stepX, stepY = 0, bpp, dstStride
@@ -126,7 +126,7 @@ func orientPix(pix []byte, stride int, b image.Rectangle, bpp int, o ingest.Orie
 
 // orientYCbCr transforms the three planes of a YCbCr image when the chroma
 // sampling survives the transformation.
-func orientYCbCr(m *image.YCbCr, o ingest.Orientation) (*image.YCbCr, bool) {
+func orientYCbCr(m *image.YCbCr, o probe.Orientation) (*image.YCbCr, bool) {
 	ratio := m.SubsampleRatio
 	switch ratio {
 	case image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio420:

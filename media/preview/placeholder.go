@@ -13,26 +13,26 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // placeholderColours are the card colours of each content category.
 var placeholderColours = map[string]color.RGBA{
-	ingest.CategoryImage:    {46, 125, 50, 255},
-	ingest.CategoryVideo:    {106, 27, 154, 255},
-	ingest.CategoryAudio:    {239, 108, 0, 255},
-	ingest.CategoryDocument: {21, 101, 192, 255},
-	ingest.CategoryArchive:  {121, 85, 72, 255},
-	ingest.CategoryOther:    {84, 110, 122, 255},
+	probe.CategoryImage:    {46, 125, 50, 255},
+	probe.CategoryVideo:    {106, 27, 154, 255},
+	probe.CategoryAudio:    {239, 108, 0, 255},
+	probe.CategoryDocument: {21, 101, 192, 255},
+	probe.CategoryArchive:  {121, 85, 72, 255},
+	probe.CategoryOther:    {84, 110, 122, 255},
 }
 
 // placeholderLabel is the text on the card of a content type: its usual
 // extension ("PDF", "MP4") or its category ("VIDEO").
 func placeholderLabel(contentType string) string {
-	if ext := strings.TrimPrefix(ingest.Extension(contentType), "."); ext != "" && len(ext) <= 5 {
+	if ext := strings.TrimPrefix(probe.Extension(contentType), "."); ext != "" && len(ext) <= 5 {
 		return strings.ToUpper(ext)
 	}
-	return strings.ToUpper(ingest.Category(contentType))
+	return strings.ToUpper(probe.Category(contentType))
 }
 
 // placeholders caches rendered cards by kind and size; they are small and
@@ -47,7 +47,7 @@ const maxCachedPlaceholders = 256
 // get returns the PNG card for a content type that fits in box.
 func (p *placeholders) get(contentType string, box Box) ([]byte, string) {
 	label := placeholderLabel(contentType)
-	cat := ingest.Category(contentType)
+	cat := probe.Category(contentType)
 	side := placeholderSide(box)
 	key := cat + "/" + label + "/" + itoa(side)
 	p.mu.Lock()

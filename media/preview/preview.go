@@ -28,7 +28,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/media/imaging"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
 )
 
 // Defaults and bounds.
@@ -164,7 +164,7 @@ func (s *Service) quality() int {
 }
 
 // Get returns the preview of the content with hash h and type contentType
-// (as ingest.Sniff reports it) that fits in box. It fails only when ctx
+// (as probe.Sniff reports it) that fits in box. It fails only when ctx
 // ends; every other problem gives a placeholder.
 func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string, box Box) (*Preview, error) {
 	s.init()
@@ -269,9 +269,9 @@ func (s *Service) render(ctx context.Context, h blobstore.Hash, contentType stri
 		}
 		defer f.Close()
 		return s.renderImage(f, contentType, box)
-	case ingest.Category(contentType) == ingest.CategoryVideo && s.FFmpegPath != "":
+	case probe.Category(contentType) == probe.CategoryVideo && s.FFmpegPath != "":
 		return s.renderVideo(ctx, h, box)
-	case ingest.Category(contentType) == ingest.CategoryVideo:
+	case probe.Category(contentType) == probe.CategoryVideo:
 		return failed("video-unavailable", false)
 	case contentType == "image/svg+xml":
 		return failed("vector-image", true)
@@ -289,7 +289,7 @@ func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rend
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return failed("unreadable", false)
 	}
-	o := ingest.ReadOrientation(f, contentType)
+	o := probe.ReadOrientation(f, contentType)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return failed("unreadable", false)
 	}
@@ -305,7 +305,7 @@ func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rend
 	return s.encode(imaging.Orient(imaging.Resize(d.Image, tw, th), o))
 }
 
-func orientedSize(w, h int, o ingest.Orientation, box Box) (int, int, int, int) {
+func orientedSize(w, h int, o probe.Orientation, box Box) (int, int, int, int) {
 	if o.SwapsAxes() {
 		w, h = h, w
 	}

@@ -1,4 +1,4 @@
-package jobs_test
+package intake_test
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/fetch"
-	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
-func open(tb testing.TB, dir string, cfg jobs.Config) *stockroom.Library {
+func open(tb testing.TB, dir string, cfg intake.Config) *stockroom.Library {
 	tb.Helper()
 	lib, err := stockroom.Open(context.Background(), stockroom.Options{
 		DataDir: dir,
@@ -29,7 +29,7 @@ func open(tb testing.TB, dir string, cfg jobs.Config) *stockroom.Library {
 	return lib
 }
 
-func wait(tb testing.TB, m *jobs.Manager, id int64, want jobs.Status) jobs.Job {
+func wait(tb testing.TB, m *intake.Manager, id int64, want intake.Status) intake.Job {
 	tb.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -51,7 +51,7 @@ func TestRetention(t *testing.T) {
 		w.Write([]byte("content of " + r.URL.Path))
 	}))
 	defer origin.Close()
-	lib := open(t, t.TempDir(), jobs.Config{Retention: 200 * time.Millisecond})
+	lib := open(t, t.TempDir(), intake.Config{Retention: 200 * time.Millisecond})
 	m := lib.Jobs
 	_, events, cancel := m.Subscribe()
 	defer cancel()
@@ -60,7 +60,7 @@ func TestRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait(t, m, js[0].ID, jobs.Completed)
+	wait(t, m, js[0].ID, intake.Completed)
 	deadline := time.After(10 * time.Second)
 	for removed := false; !removed; {
 		select {
@@ -104,44 +104,44 @@ func TestRestartKeepsQueue(t *testing.T) {
 	defer close(block)
 	dir := t.TempDir()
 	ctx := context.Background()
-	lib := open(t, dir, jobs.Config{Concurrency: 1})
+	lib := open(t, dir, intake.Config{Concurrency: 1})
 	m := lib.Jobs
 	done, err := m.Submit(ctx, []string{origin.URL + "/done"}, resources.RemoteInput{}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait(t, m, done[0].ID, jobs.Completed)
+	wait(t, m, done[0].ID, intake.Completed)
 	js, err := m.Submit(ctx, []string{origin.URL + "/block", origin.URL + "/p1", origin.URL + "/p2"}, resources.RemoteInput{}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait(t, m, js[0].ID, jobs.Downloading)
+	wait(t, m, js[0].ID, intake.Downloading)
 	if _, err := m.Pause(ctx, js[2].ID); err != nil {
 		t.Fatal(err)
 	}
 	lib.Close()
 
-	lib = open(t, dir, jobs.Config{Concurrency: 1})
+	lib = open(t, dir, intake.Config{Concurrency: 1})
 	m = lib.Jobs
-	if j, _ := m.Get(done[0].ID); j.Status != jobs.Completed || j.ResourceID == nil || j.Source != "test" {
+	if j, _ := m.Get(done[0].ID); j.Status != intake.Completed || j.ResourceID == nil || j.Source != "test" {
 		t.Errorf("finished job after restart: %+v", j)
 	}
-	if j, _ := m.Get(js[2].ID); j.Status != jobs.Paused {
+	if j, _ := m.Get(js[2].ID); j.Status != intake.Paused {
 		t.Errorf("paused job after restart: %+v", j)
 	}
 	// The blocked one is running again (downloading), p1 waits behind it.
-	wait(t, m, js[0].ID, jobs.Downloading)
-	if j, _ := m.Get(js[1].ID); j.Status != jobs.Pending {
+	wait(t, m, js[0].ID, intake.Downloading)
+	if j, _ := m.Get(js[1].ID); j.Status != intake.Pending {
 		t.Errorf("queued job after restart: %+v", j)
 	}
 	if _, err := m.Cancel(ctx, js[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, m, js[1].ID, jobs.Completed)
+	wait(t, m, js[1].ID, intake.Completed)
 	if _, err := m.Resume(ctx, js[2].ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, m, js[2].ID, jobs.Completed)
+	wait(t, m, js[2].ID, intake.Completed)
 	if _, err := m.Retry(ctx, js[2].ID); !errors.Is(err, resources.ErrConflict) {
 		t.Errorf("Retry of a completed job: %v", err)
 	}

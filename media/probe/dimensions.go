@@ -1,4 +1,4 @@
-package ingest
+package probe
 
 import (
 	"bytes"
@@ -114,12 +114,12 @@ type lazyReaderAt struct {
 }
 
 func (l *lazyReaderAt) Read(p []byte) (int, error) {
-	return 0, errors.New("ingest: lazyReaderAt is read through ReadAt")
+	return 0, errors.New("probe: lazyReaderAt is read through ReadAt")
 }
 
 func (l *lazyReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, errors.New("ingest: negative offset")
+		return 0, errors.New("probe: negative offset")
 	}
 	end := off + int64(len(p))
 	for empty := 0; int64(len(l.buf)) < end && l.err == nil; {
@@ -155,7 +155,7 @@ func safeDecodeConfig(decode func(io.Reader) (image.Config, error), r io.Reader)
 	return decode(r)
 }
 
-var errDecoderPanic = errors.New("ingest: image decoder panicked")
+var errDecoderPanic = errors.New("probe: image decoder panicked")
 
 // svgDimensions reads the root element of an SVG document.
 func svgDimensions(r io.Reader) (width, height int, ok bool) {

@@ -1,4 +1,4 @@
-package jobs
+package intake
 
 import (
 	"context"
@@ -110,7 +110,7 @@ type row struct {
 // New returns a Manager over cfg. It does nothing until Start.
 func New(cfg Config) (*Manager, error) {
 	if cfg.Store == nil {
-		return nil, errors.New("jobs.New: Store is required")
+		return nil, errors.New("intake.New: Store is required")
 	}
 	m := &Manager{
 		store:        cfg.Store,
@@ -153,7 +153,7 @@ func New(cfg Config) (*Manager, error) {
 // Start loads the stored jobs, puts the ones a previous run left running
 // back in the queue, and starts the workers.
 func (m *Manager) Start(ctx context.Context) error {
-	const op = "jobs.Start"
+	const op = "intake.Start"
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.running {
@@ -229,8 +229,8 @@ func (m *Manager) signal() {
 // Submit queues one job per URL with the fields of in, after checking them
 // as a synchronous remote upload would. All are queued or none.
 func (m *Manager) Submit(ctx context.Context, urls []string, in resources.RemoteInput, source string) ([]Job, error) {
-	const op = "jobs.Submit"
-	if err := m.store.CheckRemote(ctx, urls, in); err != nil {
+	const op = "intake.Submit"
+	if err := CheckRemote(ctx, m.store, urls, in); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if source == "" {
@@ -300,7 +300,7 @@ func (m *Manager) Get(id int64) (Job, error) {
 	defer m.mu.Unlock()
 	j, ok := m.jobs[id]
 	if !ok {
-		return Job{}, fmt.Errorf("jobs.Get: %w", notFound(id))
+		return Job{}, fmt.Errorf("intake.Get: %w", notFound(id))
 	}
 	return j.Job, nil
 }
@@ -362,13 +362,13 @@ func (m *Manager) emit(typ string, j *job) {
 // Cancel stops a job that has not finished; its partial download is
 // removed. A finished job cannot be cancelled (ErrConflict).
 func (m *Manager) Cancel(ctx context.Context, id int64) (Job, error) {
-	return m.stopJob(ctx, "jobs.Cancel", id, errCancel)
+	return m.stopJob(ctx, "intake.Cancel", id, errCancel)
 }
 
 // Pause stops a pending or downloading job, keeping what it has received
 // so far; Resume queues it again.
 func (m *Manager) Pause(ctx context.Context, id int64) (Job, error) {
-	return m.stopJob(ctx, "jobs.Pause", id, errPause)
+	return m.stopJob(ctx, "intake.Pause", id, errPause)
 }
 
 func (m *Manager) stopJob(ctx context.Context, op string, id int64, cause error) (Job, error) {
@@ -437,13 +437,13 @@ func finishedVerb(s Status) string {
 
 // Resume queues a paused job again.
 func (m *Manager) Resume(ctx context.Context, id int64) (Job, error) {
-	return m.requeue("jobs.Resume", id, func(s Status) bool { return s == Paused || s == Pending }, "is not paused")
+	return m.requeue("intake.Resume", id, func(s Status) bool { return s == Paused || s == Pending }, "is not paused")
 }
 
 // Retry queues a failed or cancelled job again. A download that failed
 // part-way resumes where it stopped when the origin allows.
 func (m *Manager) Retry(ctx context.Context, id int64) (Job, error) {
-	return m.requeue("jobs.Retry", id, func(s Status) bool { return s == Failed || s == Cancelled }, "has not failed or been cancelled")
+	return m.requeue("intake.Retry", id, func(s Status) bool { return s == Failed || s == Cancelled }, "has not failed or been cancelled")
 }
 
 func (m *Manager) requeue(op string, id int64, ok func(Status) bool, why string) (Job, error) {

@@ -1,4 +1,4 @@
-package resources
+package mediasvc
 
 import (
 	"bufio"
@@ -14,7 +14,8 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/jpegscale"
-	"github.com/stockroomhq/stockroom/resources/ingest"
+	"github.com/stockroomhq/stockroom/media/probe"
+	"github.com/stockroomhq/stockroom/resources"
 )
 
 // Rotate turns the image of resource id clockwise by degrees (90, 180 or
@@ -25,30 +26,26 @@ import (
 // own format: JPEG at about the quality it was saved with, PNG, GIF (every
 // frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
 // raster image, images over the pixel limit and undecodable data are
-// ErrUnsupported. A concurrent change of the resource's file makes it
-// ErrConflict. It returns the resource as stored.
-func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, error) {
-	const op = "resources.Rotate"
+// resources.ErrUnsupported. A concurrent change of the resource's file makes it
+// resources.ErrConflict. It returns the resource as stored.
+func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.Resource, error) {
+	const op = "mediasvc.Rotate"
 	if degrees != 90 && degrees != 180 && degrees != 270 {
 		return nil, fmt.Errorf("%s: %w", op, invalidf("Degrees must be 90, 180 or 270, not %d", degrees))
 	}
 	s := m.store
-	r, err := s.getWith(ctx, s.db, id)
+	r, err := s.GetTx(ctx, s.DB(), id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	ct := r.ContentType
 	if !imaging.IsRaster(ct) {
-		return nil, fmt.Errorf("%s: %w: %s is not a raster image", op, ErrUnsupported, describeType(ct))
+		return nil, fmt.Errorf("%s: %w: %s is not a raster image", op, resources.ErrUnsupported, describeType(ct))
 	}
 	if !imaging.CanEncode(ct) {
-		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, ErrUnsupported, ct)
+		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, resources.ErrUnsupported, ct)
 	}
-	h, err := blobstore.ParseHash(r.Hash)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	f, err := s.blobs.Open(ctx, h)
+	f, err := s.Blobs().Open(ctx, r.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -72,22 +69,22 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, e
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer s.Release(ctx, up)
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var current string
+	err = s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var current blobstore.Hash
 		if err := tx.NewSelect().Table("resources").Column("hash").Where("id = ?", id).Scan(ctx, &current); err != nil {
 			return err
 		}
 		if current != r.Hash {
-			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", ErrConflict)
+			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", resources.ErrConflict)
 		}
-		_, err := AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
+		_, err := resources.AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	m.Wake()
-	out, err := s.getWith(ctx, s.db, id)
+	out, err := s.GetTx(ctx, s.DB(), id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -136,7 +133,7 @@ func (m *Media) rotatedGIF(f blobstore.File, degrees int, opts imaging.Options) 
 	if total > 4*m.maxPixels {
 		return nil, unsupportedImage(imaging.ErrTooManyPixels)
 	}
-	o := map[int]ingest.Orientation{90: ingest.OrientRotate90, 180: ingest.OrientRotate180, 270: ingest.OrientRotate270}[degrees]
+	o := map[int]probe.Orientation{90: probe.OrientRotate90, 180: probe.OrientRotate180, 270: probe.OrientRotate270}[degrees]
 	w, h := g.Config.Width, g.Config.Height
 	for i, fr := range g.Image {
 		turned := imaging.Orient(fr, o).(*image.Paletted)
@@ -160,26 +157,26 @@ func decodeAllGIF(r io.Reader) (g *gif.GIF, err error) {
 
 // orientRect is where the rectangle r of a w×h canvas lands when the
 // canvas is turned by a quarter-turn orientation (6, 3 or 8).
-func orientRect(r image.Rectangle, w, h int, o ingest.Orientation) image.Rectangle {
+func orientRect(r image.Rectangle, w, h int, o probe.Orientation) image.Rectangle {
 	switch o {
-	case ingest.OrientRotate90: // (x, y) -> (h-1-y, x)
+	case probe.OrientRotate90: // (x, y) -> (h-1-y, x)
 		return image.Rect(h-r.Max.Y, r.Min.X, h-r.Min.Y, r.Max.X)
-	case ingest.OrientRotate180: // -> (w-1-x, h-1-y)
+	case probe.OrientRotate180: // -> (w-1-x, h-1-y)
 		return image.Rect(w-r.Max.X, h-r.Max.Y, w-r.Min.X, h-r.Min.Y)
-	case ingest.OrientRotate270: // -> (y, w-1-x)
+	case probe.OrientRotate270: // -> (y, w-1-x)
 		return image.Rect(r.Min.Y, w-r.Max.X, r.Max.Y, w-r.Min.X)
 	}
 	return r
 }
 
-// unsupportedImage turns a decoding failure into ErrUnsupported with a
+// unsupportedImage turns a decoding failure into resources.ErrUnsupported with a
 // message for the client.
 func unsupportedImage(err error) error {
 	switch {
 	case errors.Is(err, imaging.ErrTooManyPixels):
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+		return fmt.Errorf("%w: %v", resources.ErrUnsupported, err)
 	case errors.Is(err, imaging.ErrDecode), errors.Is(err, imaging.ErrNotRaster):
-		return fmt.Errorf("%w: the image cannot be decoded (%v)", ErrUnsupported, err)
+		return fmt.Errorf("%w: the image cannot be decoded (%v)", resources.ErrUnsupported, err)
 	}
 	return err
 }
@@ -189,4 +186,8 @@ func describeType(ct string) string {
 		return "content of unknown type"
 	}
 	return ct
+}
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", resources.ErrInvalid, fmt.Sprintf(format, args...))
 }

@@ -1,4 +1,4 @@
-package resources
+package mediasvc
 
 import (
 	"context"
@@ -31,8 +31,8 @@ const hashDecodeSize = 64
 // load fills the index from the stored hashes and brings the pairs in line
 // with the configured threshold.
 func (m *Media) load(ctx context.Context) error {
-	const op = "resources.Media.load"
-	rows, err := m.store.rdb.QueryContext(ctx, `SELECT r.id, h.dhash, h.phash FROM resources r
+	const op = "mediasvc.Media.load"
+	rows, err := m.store.ReadDB().QueryContext(ctx, `SELECT r.id, h.dhash, h.phash FROM resources r
 		JOIN image_hashes h ON h.content_hash = r.hash WHERE h.status = ?`, hashOK)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -58,7 +58,7 @@ func (m *Media) load(ctx context.Context) error {
 // one drops the pairs now too far apart, a higher one recomputes them.
 func (m *Media) reconcileThreshold(ctx context.Context) error {
 	var stored string
-	err := m.store.db.NewRaw(`SELECT value FROM media_settings WHERE name = 'similarity_threshold'`).Scan(ctx, &stored)
+	err := m.store.DB().NewRaw(`SELECT value FROM media_settings WHERE name = 'similarity_threshold'`).Scan(ctx, &stored)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -66,7 +66,7 @@ func (m *Media) reconcileThreshold(ctx context.Context) error {
 	if err == nil && convErr == nil && old == m.threshold {
 		return nil
 	}
-	return m.store.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return m.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err == nil && convErr == nil && old > m.threshold {
 			if _, err := tx.NewRaw(`DELETE FROM resource_similar WHERE distance > ?`, m.threshold).Exec(ctx); err != nil {
 				return err
@@ -115,7 +115,7 @@ func insertPairs(ctx context.Context, tx bun.IDB, pairs [][3]int64) error {
 type queued struct {
 	resourceID  int64
 	present     bool
-	hash        string
+	hash        blobstore.Hash
 	contentType string
 	hashed      bool // image_hashes has a row for hash
 	dhash       int64
@@ -125,8 +125,8 @@ type queued struct {
 
 // processBatch handles up to mediaBatch queued rows.
 func (m *Media) processBatch(ctx context.Context) (int, error) {
-	const op = "resources.Media"
-	rows, err := m.store.rdb.QueryContext(ctx, `SELECT q.id, q.resource_id, r.id IS NOT NULL,
+	const op = "mediasvc.Media"
+	rows, err := m.store.ReadDB().QueryContext(ctx, `SELECT q.id, q.resource_id, r.id IS NOT NULL,
 			coalesce(r.hash, ''), coalesce(r.content_type, ''), h.content_hash IS NOT NULL,
 			coalesce(h.dhash, 0), coalesce(h.phash, 0), coalesce(h.status, 0)
 		FROM media_queue q
@@ -165,13 +165,13 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 	}
 
 	type newHash struct {
-		hash         string
+		hash         blobstore.Hash
 		dhash, phash int64
 		status       int
 	}
 	var hashes []newHash
 	pairs := map[int64][][3]int64{} // resource → its pairs (both directions)
-	computed := map[string]newHash{}
+	computed := map[blobstore.Hash]newHash{}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return 0, err
@@ -211,7 +211,7 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 		pairs[it.resourceID] = ps
 	}
 
-	err = m.store.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = m.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for _, h := range hashes {
 			if _, err := tx.NewRaw(`INSERT OR IGNORE INTO image_hashes (content_hash, dhash, phash, status) VALUES (?, ?, ?, ?)`,
 				h.hash, h.dhash, h.phash, h.status).Exec(ctx); err != nil {
@@ -242,15 +242,14 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 // hashContent decodes stored content small and computes its hashes. Content
 // that cannot be hashed (missing, over the pixel limit, undecodable) gets
 // hashFailed and is not retried; a flat image gets hashFlat.
-func (m *Media) hashContent(ctx context.Context, hex, contentType string) (status int, dhash, phashv int64) {
-	h, err := blobstore.ParseHash(hex)
-	if err != nil {
+func (m *Media) hashContent(ctx context.Context, h blobstore.Hash, contentType string) (status int, dhash, phashv int64) {
+	if h.IsZero() {
 		return hashFailed, 0, 0
 	}
-	f, err := m.store.blobs.Open(ctx, h)
+	f, err := m.store.Blobs().Open(ctx, h)
 	if err != nil {
 		if !errors.Is(err, blobstore.ErrNotFound) {
-			m.log.Warn("opening content to hash it", "hash", hex, "err", err)
+			m.log.Warn("opening content to hash it", "hash", h, "err", err)
 		}
 		return hashFailed, 0, 0
 	}
@@ -264,47 +263,4 @@ func (m *Media) hashContent(ctx context.Context, hex, contentType string) (statu
 		return hashFlat, 0, 0
 	}
 	return hashOK, int64(hs.DHash), int64(hs.PHash)
-}
-
-// SimilarResource is a resource found similar to another, with the
-// distance between their images (the larger of the dHash and pHash Hamming
-// distances, 0 to the similarity threshold).
-type SimilarResource struct {
-	*Resource
-	Distance int `json:"Distance"`
-}
-
-// MaxSimilar bounds the answer of Similar.
-const MaxSimilar = 500
-
-// Similar lists the resources whose images are similar to that of resource
-// id, closest first (at most MaxSimilar). It reads the pairs the Media
-// worker recorded; an image not yet processed, or a resource that is not an
-// image, has none.
-func (s *Store) Similar(ctx context.Context, id int64) ([]SimilarResource, error) {
-	const op = "resources.Similar"
-	if err := ensureExist(ctx, s.rdb, "resources", "resource", []int64{id}); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	var pairs []struct {
-		OtherID  int64 `bun:"other_id"`
-		Distance int   `bun:"distance"`
-	}
-	err := s.rdb.NewRaw(`SELECT other_id, distance FROM resource_similar WHERE resource_id = ?
-		ORDER BY distance, other_id LIMIT ?`, id, MaxSimilar).Scan(ctx, &pairs)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	out := make([]SimilarResource, 0, len(pairs))
-	for _, p := range pairs {
-		r, err := s.getWith(ctx, s.rdb, p.OtherID)
-		if errors.Is(err, ErrNotFound) {
-			continue // deleted since
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		out = append(out, SimilarResource{Resource: r, Distance: p.Distance})
-	}
-	return out, nil
 }

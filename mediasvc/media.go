@@ -1,4 +1,7 @@
-package resources
+// Package mediasvc is the image work built on resources: rotation, and the
+// perceptual hashes and similar pairs that a background worker keeps up to
+// date in resource_similar (read back with resources.Store.Similar).
+package mediasvc
 
 import (
 	"context"
@@ -9,22 +12,23 @@ import (
 
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/phash"
+	"github.com/stockroomhq/stockroom/resources"
 )
 
-// Defaults for MediaConfig.
+// Defaults for Config.
 const (
 	// DefaultSimilarityThreshold is the largest Hamming distance (of 64
 	// bits) at which two images count as similar.
 	DefaultSimilarityThreshold = 10
 	// MaxSimilarityThreshold bounds the threshold.
 	MaxSimilarityThreshold = phash.MaxRadius
-	// DefaultMediaPollInterval is how often an idle worker looks for
+	// DefaultPollInterval is how often an idle worker looks for
 	// work that another process (or a missed wake-up) queued.
-	DefaultMediaPollInterval = time.Second
+	DefaultPollInterval = time.Second
 )
 
-// MediaConfig configures Media. The zero value holds the defaults.
-type MediaConfig struct {
+// Config configures Media. The zero value holds the defaults.
+type Config struct {
 	// MaxPixels bounds the width × height of images that are decoded
 	// (rotation, hashing); larger ones are refused before decoding.
 	// 0 means imaging.DefaultMaxPixels (100 megapixels).
@@ -35,7 +39,7 @@ type MediaConfig struct {
 	// perceptually identical images). At most MaxSimilarityThreshold.
 	SimilarityThreshold int
 	// PollInterval is how often the idle worker checks for queued work;
-	// 0 means DefaultMediaPollInterval.
+	// 0 means DefaultPollInterval.
 	PollInterval time.Duration
 	// Logger receives the worker's warnings; nil means the Store's.
 	Logger *slog.Logger
@@ -50,7 +54,7 @@ type MediaConfig struct {
 // Sync does the same work at once. A Media is safe for concurrent use; one
 // process should run the worker of a database.
 type Media struct {
-	store     *Store
+	store     *resources.Store
 	maxPixels int64
 	threshold int
 	poll      time.Duration
@@ -68,8 +72,8 @@ type Media struct {
 	done   chan struct{}
 }
 
-// NewMedia returns the Media of s. It does no work until Start or Sync.
-func NewMedia(s *Store, cfg MediaConfig) *Media {
+// New returns the Media of s. It does no work until Start or Sync.
+func New(s *resources.Store, cfg Config) *Media {
 	m := &Media{
 		store:     s,
 		maxPixels: cfg.MaxPixels,
@@ -90,10 +94,10 @@ func NewMedia(s *Store, cfg MediaConfig) *Media {
 	}
 	m.threshold = min(m.threshold, MaxSimilarityThreshold)
 	if m.poll <= 0 {
-		m.poll = DefaultMediaPollInterval
+		m.poll = DefaultPollInterval
 	}
 	if m.log == nil {
-		m.log = s.log
+		m.log = s.Logger()
 	}
 	m.log = m.log.With("part", "media")
 	return m
@@ -109,7 +113,7 @@ func (m *Media) MaxPixels() int64 { return m.maxPixels }
 // Close. Starting twice is an error.
 func (m *Media) Start(ctx context.Context) error {
 	if m.cancel != nil {
-		return errors.New("resources.Media.Start: already started")
+		return errors.New("mediasvc.Media.Start: already started")
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel

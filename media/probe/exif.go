@@ -1,4 +1,4 @@
-package ingest
+package probe
 
 import (
 	"errors"
@@ -25,7 +25,7 @@ const (
 )
 
 // MetaKey is the key of a resource's Meta under which the EXIF facts of its
-// file are stored, as an object (see EXIF.Meta). It is reserved: ingest
+// file are stored, as an object (see EXIF.Meta). It is reserved: probe
 // overwrites it. MetaQuery reaches the facts with dotted keys such as
 // "exif.model" or "exif.dateTaken".
 const MetaKey = "exif"
@@ -224,7 +224,7 @@ func ReadOrientation(r io.ReadSeeker, contentType string) Orientation {
 	return e.Orientation
 }
 
-var errEXIFBudget = errors.New("ingest: EXIF read limit reached")
+var errEXIFBudget = errors.New("probe: EXIF read limit reached")
 
 // boundedReader fails reads once budget bytes have been read or the
 // deadline has passed, so that a decoder fed hostile input stops.

@@ -1,4 +1,4 @@
-package ingest
+package probe
 
 import (
 	"archive/zip"

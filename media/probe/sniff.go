@@ -1,11 +1,11 @@
-// Package ingest derives facts about a file from its bytes: its content type,
+// Package probe derives facts about a file from its bytes: its content type,
 // a coarse category, a file extension for URLs and download names, and, for
 // images, the width and height read from the header alone.
 //
 // Nothing here trusts a file name or a client-supplied Content-Type: every
 // answer comes from the content. All functions are safe for concurrent use
 // and never panic on hostile input; they read a bounded number of bytes.
-package ingest
+package probe
 
 import (
 	"bytes"

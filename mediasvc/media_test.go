@@ -1,4 +1,4 @@
-package resources_test
+package mediasvc_test
 
 import (
 	"bytes"
@@ -13,20 +13,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/imaging"
+	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // readImage decodes the current file of a resource.
 func readImage(tb testing.TB, s *resources.Store, r *resources.Resource) image.Image {
 	tb.Helper()
-	h, err := blobstore.ParseHash(r.Hash)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f, err := s.Blobs().Open(context.Background(), h)
+	f, err := s.Blobs().Open(context.Background(), r.Hash)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,7 +48,7 @@ func near(a, b color.Color, tol int) bool {
 
 func TestRotateEachFormat(t *testing.T) {
 	s, _ := newTestStore(t)
-	m := resources.NewMedia(s, resources.MediaConfig{})
+	m := mediasvc.New(s, mediasvc.Config{})
 	for i, ct := range imagetest.Formats {
 		t.Run(ct, func(t *testing.T) {
 			src := imagetest.Quadrants(40, 20)
@@ -89,7 +85,7 @@ func TestRotateEachFormat(t *testing.T) {
 
 func TestRotateAppliesOrientation(t *testing.T) {
 	s, _ := newTestStore(t)
-	m := resources.NewMedia(s, resources.MediaConfig{})
+	m := mediasvc.New(s, mediasvc.Config{})
 	shown := imagetest.Quadrants(40, 20)
 	data := imagetest.WithAPP1(imagetest.JPEG(t, imagetest.Stored(shown, 8), 90), imagetest.EXIFPayload(imagetest.EXIF{Orientation: 8}))
 	r := mustCreate(t, s, data, resources.CreateInput{})
@@ -108,7 +104,7 @@ func TestRotateAppliesOrientation(t *testing.T) {
 
 func TestRotateAnimatedGIF(t *testing.T) {
 	s, _ := newTestStore(t)
-	m := resources.NewMedia(s, resources.MediaConfig{})
+	m := mediasvc.New(s, mediasvc.Config{})
 	pal := color.Palette{color.Black, color.White, imagetest.TopLeft}
 	g := &gif.GIF{Config: image.Config{Width: 30, Height: 10, ColorModel: pal}}
 	for i := range 3 {
@@ -131,8 +127,7 @@ func TestRotateAnimatedGIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := blobstore.ParseHash(got.Hash)
-	f, _ := s.Blobs().Open(context.Background(), h)
+	f, _ := s.Blobs().Open(context.Background(), got.Hash)
 	defer f.Close()
 	out, err := gif.DecodeAll(f)
 	if err != nil {
@@ -152,7 +147,7 @@ func TestRotateAnimatedGIF(t *testing.T) {
 
 func TestRotateRefuses(t *testing.T) {
 	s, _ := newTestStore(t)
-	m := resources.NewMedia(s, resources.MediaConfig{MaxPixels: 1000})
+	m := mediasvc.New(s, mediasvc.Config{MaxPixels: 1000})
 	img := mustCreate(t, s, imagetest.Encode(t, imagetest.Quadrants(20, 20), "image/png"), resources.CreateInput{})
 	for _, deg := range []int{0, 45, -90, 360, 91} {
 		_, err := m.Rotate(context.Background(), img.ID, deg)
@@ -168,7 +163,7 @@ func TestRotateRefuses(t *testing.T) {
 	_, err = m.Rotate(context.Background(), big.ID, 90)
 	wantErr(t, err, resources.ErrUnsupported)
 	bomb := mustCreate(t, s, imagetest.PNGHeader(50000, 50000), resources.CreateInput{})
-	_, err = resources.NewMedia(s, resources.MediaConfig{}).Rotate(context.Background(), bomb.ID, 90)
+	_, err = mediasvc.New(s, mediasvc.Config{}).Rotate(context.Background(), bomb.ID, 90)
 	wantErr(t, err, resources.ErrUnsupported)
 	_, err = m.Rotate(context.Background(), 9999, 90)
 	wantErr(t, err, resources.ErrNotFound)
@@ -178,47 +173,10 @@ func TestRotateRefuses(t *testing.T) {
 	}
 }
 
-func TestDimensions(t *testing.T) {
-	s, _ := newTestStore(t)
-	ctx := context.Background()
-	img := mustCreate(t, s, imagetest.Encode(t, imagetest.Quadrants(30, 20), "image/png"), resources.CreateInput{})
-	text := mustCreate(t, s, []byte("words\n"), resources.CreateInput{})
-
-	got, err := s.SetDimensions(ctx, img.ID, 300, 200)
-	if err != nil || got.Width != 300 || got.Height != 200 {
-		t.Fatalf("SetDimensions: %v, %v", got, err)
-	}
-	for _, bad := range [][2]int{{0, 10}, {10, 0}, {-1, 5}} {
-		_, err := s.SetDimensions(ctx, img.ID, bad[0], bad[1])
-		wantErr(t, err, resources.ErrInvalid)
-	}
-	_, err = s.SetDimensions(ctx, 999, 1, 1)
-	wantErr(t, err, resources.ErrNotFound)
-
-	dims, err := s.RecalculateDimensions(ctx, []int64{img.ID, text.ID, img.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []resources.Dimensions{
-		{ID: img.ID, Width: 30, Height: 20, Changed: true, Known: true},
-		{ID: text.ID, Width: 0, Height: 0},
-	}
-	if diff := cmp.Diff(want, dims); diff != "" {
-		t.Errorf("RecalculateDimensions (-want +got):\n%s", diff)
-	}
-	if r := mustGet(t, s, img.ID); r.Width != 30 || r.Height != 20 {
-		t.Errorf("stored size %dx%d after recalculating, want 30x20", r.Width, r.Height)
-	}
-	_, err = s.RecalculateDimensions(ctx, []int64{img.ID, 999})
-	wantErr(t, err, resources.ErrNotFound)
-	_, err = s.RecalculateDimensions(ctx, nil)
-	wantErr(t, err, resources.ErrInvalid)
-}
-
 func TestSimilar(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := context.Background()
-	m := resources.NewMedia(s, resources.MediaConfig{})
+	m := mediasvc.New(s, mediasvc.Config{})
 	photo := imagetest.Photo(320, 240, 1)
 	orig := mustCreate(t, s, imagetest.JPEG(t, photo, 92), resources.CreateInput{Name: "original"})
 	// The same picture smaller and saved again, as a PNG.
@@ -281,7 +239,7 @@ func TestSimilar(t *testing.T) {
 
 	// A restart (new Media over the same database) keeps the pairs and
 	// finds new ones against what was indexed before.
-	m2 := resources.NewMedia(s, resources.MediaConfig{})
+	m2 := mediasvc.New(s, mediasvc.Config{})
 	third := mustCreate(t, s, imagetest.JPEG(t, photo, 60), resources.CreateInput{Name: "third"})
 	if err := m2.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -314,7 +272,7 @@ func TestSimilar(t *testing.T) {
 	if got := withSimilar(); len(got) != 2 {
 		t.Fatalf("after turning back: %v", got)
 	}
-	strict := resources.NewMedia(s, resources.MediaConfig{SimilarityThreshold: -1})
+	strict := mediasvc.New(s, mediasvc.Config{SimilarityThreshold: -1})
 	if err := strict.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +286,7 @@ func TestSimilar(t *testing.T) {
 func TestMediaWorker(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := context.Background()
-	m := resources.NewMedia(s, resources.MediaConfig{PollInterval: 10 * time.Millisecond})
+	m := mediasvc.New(s, mediasvc.Config{PollInterval: 10 * time.Millisecond})
 	if err := m.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,19 @@
-// Package jobs runs background downloads: URLs fetched (through package
-// fetch) and stored as resources while the client goes on with other work.
+// Package intake brings files in from URLs, through package fetch (the one
+// HTTP client of the library), and stores them as resources: at once
+// (CreateRemote, all or nothing) or as background downloads (Manager) while
+// the client goes on with other work. Package resources keeps the rows and
+// their rules (CreateFetched, EnsureOwnerGroup); the fetching is here, so
+// that the domain package imports no HTTP client.
 //
-// Jobs are rows of the download_jobs table, so they survive a restart: a
-// download interrupted by a shutdown or a crash starts again when the
-// Manager starts, from where it stopped when the origin serves ranges (the
-// bytes received so far are kept in a partial file in Config.TempFs and the
-// origin's ETag or Last-Modified guards against mixing two contents), from
-// the start otherwise. At most Config.Concurrency jobs run at once; the queue
-// of unfinished jobs is capped (ErrQueueFull); finished jobs stay for
+// Background jobs are rows of the download_jobs table, so they survive a
+// restart: a download interrupted by a shutdown or a crash starts again when
+// the Manager starts, from where it stopped when the origin serves ranges
+// (the bytes received so far are kept in a partial file in Config.TempFs and
+// the origin's ETag or Last-Modified guards against mixing two contents),
+// from the start otherwise. At most Config.Concurrency jobs run at once; the
+// queue of unfinished jobs is capped (ErrQueueFull); finished jobs stay for
 // Config.Retention, then disappear.
-package jobs
+package intake
 
 import (
 	"encoding/json"
@@ -107,7 +111,7 @@ func encodeParams(in resources.RemoteInput) (string, error) {
 func decodeParams(s string) (resources.RemoteInput, error) {
 	var p params
 	if err := json.Unmarshal([]byte(s), &p); err != nil {
-		return resources.RemoteInput{}, fmt.Errorf("jobs: stored parameters: %w", err)
+		return resources.RemoteInput{}, fmt.Errorf("intake: stored parameters: %w", err)
 	}
 	return p.Input, nil
 }

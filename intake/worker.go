@@ -1,4 +1,4 @@
-package jobs
+package intake
 
 import (
 	"context"
@@ -156,7 +156,7 @@ func (m *Manager) download(ctx context.Context, j *job) error {
 	}
 	m.mu.Unlock()
 	if want >= 0 && got != want {
-		return fmt.Errorf("jobs: %w: received %d bytes of %d", fetch.ErrNetwork, got, want)
+		return fmt.Errorf("intake: %w: received %d bytes of %d", fetch.ErrNetwork, got, want)
 	}
 	return nil
 }
