@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/uptrace/bun"
 )
@@ -57,7 +58,7 @@ func (s *Store) CheckRemote(ctx context.Context, urls []string, in RemoteInput) 
 	}
 	for _, u := range urls {
 		if _, err := fetch.CheckURL(u); err != nil {
-			return fmt.Errorf("%s: %w: %w", op, ErrInvalid, err)
+			return errs.Wrap(op, errs.Invalid, err)
 		}
 	}
 	if in.Width < 0 || in.Height < 0 {
@@ -93,7 +94,7 @@ type RemoteFile struct {
 func (s *Store) StageURL(ctx context.Context, f *fetch.Fetcher, rawURL string) (*RemoteFile, error) {
 	u, err := fetch.CheckURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("resources.StageURL: %w: %w", ErrInvalid, err)
+		return nil, errs.Wrap("resources.StageURL", errs.Invalid, err)
 	}
 	resp, err := f.Get(ctx, u.String())
 	if err != nil {
