@@ -21,7 +21,8 @@
 //   - A Kind itself can be a package's sentinel: var ErrNotFound = errs.NotFound.
 //
 // errors.Is(err, errs.NotFound) then reports whether any error of the chain
-// has that kind; [KindOf] picks the decisive one.
+// has that kind; [KindOf] picks the decisive one. An Is method that claims
+// a kind is not enough for KindOf: unwrap to it.
 package errs
 
 import (
