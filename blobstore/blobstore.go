@@ -23,6 +23,8 @@ import (
 	"io"
 	"io/fs"
 	"time"
+
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // Blobstore errors. Compare with [errors.Is]; implementations wrap them with
@@ -39,8 +41,9 @@ var (
 	// ErrInvalidHash reports text that is not a hex-encoded SHA-256 hash.
 	ErrInvalidHash = errors.New("invalid blob hash")
 
-	// ErrTooLarge reports content longer than a store accepts.
-	ErrTooLarge = errors.New("blob too large")
+	// ErrTooLarge reports content longer than a store accepts. Its kind is
+	// errs.TooLarge.
+	ErrTooLarge = errs.New(errs.TooLarge, "blob too large")
 )
 
 // HashSize is the length of a Hash in bytes.

@@ -36,6 +36,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // Defaults for the zero fields of Fetcher.
@@ -50,23 +52,25 @@ const (
 
 // The kinds of fetch failure. Every error of Fetch and of a Response body
 // is an *Error that matches one of them with errors.Is, or the context's
-// error when the caller's context ended the fetch.
+// error when the caller's context ended the fetch. Each has an errs kind:
+// a URL that cannot be fetched is the asker's problem (errs.Invalid), a
+// file over the limit is errs.TooLarge.
 var (
 	// ErrBadURL: not an http or https URL, or malformed.
-	ErrBadURL = errors.New("unsupported URL")
+	ErrBadURL = errs.New(errs.Invalid, "unsupported URL")
 	// ErrForbidden: the destination address is not allowed.
-	ErrForbidden = errors.New("destination not allowed")
+	ErrForbidden = errs.New(errs.Invalid, "destination not allowed")
 	// ErrTimeout: a connect, idle or overall timeout expired.
-	ErrTimeout = errors.New("timed out")
+	ErrTimeout = errs.New(errs.Invalid, "timed out")
 	// ErrTooLarge: the content is longer than the size limit.
-	ErrTooLarge = errors.New("too large")
+	ErrTooLarge = errs.New(errs.TooLarge, "too large")
 	// ErrStatus: the server answered with an error status.
-	ErrStatus = errors.New("error status")
+	ErrStatus = errs.New(errs.Invalid, "error status")
 	// ErrTooManyRedirects: more redirects than allowed.
-	ErrTooManyRedirects = errors.New("too many redirects")
+	ErrTooManyRedirects = errs.New(errs.Invalid, "too many redirects")
 	// ErrNetwork: the host could not be resolved or reached, or the
 	// connection broke.
-	ErrNetwork = errors.New("network error")
+	ErrNetwork = errs.New(errs.Invalid, "network error")
 )
 
 // Error is a failed fetch. Its text is safe to show to the user who asked
@@ -86,12 +90,19 @@ type Error struct {
 
 func (e *Error) Error() string { return "fetching " + e.URL + ": " + e.msg }
 
-// Unwrap returns the kind and the underlying cause.
+// Unwrap returns the errs kind of the failure (none when the caller gave
+// up), the Kind sentinel and the underlying cause. Holding the errs kind
+// itself makes e's text the client message of errs.Message.
 func (e *Error) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.Kind}
+	u := make([]error, 0, 3)
+	if k := errs.KindOf(e.Kind); k != errs.Other {
+		u = append(u, k)
 	}
-	return []error{e.Kind, e.cause}
+	u = append(u, e.Kind)
+	if e.cause != nil {
+		u = append(u, e.cause)
+	}
+	return u
 }
 
 // Fetcher downloads URLs under the rules of the package comment. Its fields

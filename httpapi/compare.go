@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -125,19 +124,16 @@ func (a *api) renderPage(w http.ResponseWriter, r *http.Request, status int, nam
 
 // failPage answers an error of an HTML page: as a small HTML page to
 // browsers (which ask for text/html), as the usual JSON error to other
-// clients. The status comes from fail, the one place that maps errors.
+// clients. Status and message are fail's (answer).
 func (a *api) failPage(w http.ResponseWriter, r *http.Request, err error) {
 	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
 		a.fail(w, r, err)
 		return
 	}
-	rec := &capturedResponse{header: http.Header{}}
-	a.fail(rec, r, err)
-	var body errorBody
-	_ = json.Unmarshal(rec.body.Bytes(), &body)
-	a.renderPage(w, r, rec.status, "error.html", errorPage{
-		Status:  rec.status,
-		Title:   http.StatusText(rec.status),
+	status, body := a.answer(w.Header(), r, err)
+	a.renderPage(w, r, status, "error.html", errorPage{
+		Status:  status,
+		Title:   http.StatusText(status),
 		Message: body.Error,
 	})
 }
@@ -146,28 +142,6 @@ type errorPage struct {
 	Status  int
 	Title   string
 	Message string
-}
-
-// capturedResponse keeps a response in memory.
-type capturedResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (c *capturedResponse) Header() http.Header { return c.header }
-
-func (c *capturedResponse) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	return c.body.Write(b)
-}
-
-func (c *capturedResponse) WriteHeader(status int) {
-	if c.status == 0 {
-		c.status = status
-	}
 }
 
 // comparePageData is the view of a comparison: one side per version and

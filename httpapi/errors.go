@@ -7,10 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 
-	"github.com/stockroomhq/stockroom/blobstore"
-	"github.com/stockroomhq/stockroom/httpapi/internal/params"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -48,53 +46,78 @@ func (c clientReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// fail maps an error to its status. It is the only place that does.
+// fail answers err as a JSON error: the status of its kind (statusOf), and
+// errs.Message as the text, or "internal error" when the error has no
+// kind or is Internal, whose cause is logged instead. Every handler and
+// the HTML pages answer errors through it.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := a.answer(w.Header(), r, err)
+	writeJSON(w, status, body)
+}
+
+// answer decides fail's status and body for err, and sets the headers
+// that go with them in h.
+func (a *api) answer(h http.Header, r *http.Request, err error) (int, errorBody) {
+	err = requestError(r, err)
+	kind := errs.KindOf(err)
+	status := statusOf(kind)
+	body := errorBody{Error: errs.Message(err)}
+	switch kind {
+	case errs.Internal, errs.Other:
+		a.log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.URL.Path), slog.Any("err", err))
+		body.Error = "internal error"
+	case errs.Unavailable, errs.RateLimited:
+		// Both mean "try later"; a full queue drains within seconds.
+		h.Set("Retry-After", "30")
+	}
+	var dup *resources.DuplicateError
+	if kind == errs.Conflict && errors.As(err, &dup) {
+		body.ExistingResourceID = dup.ExistingID
+	}
+	return status, body
+}
+
+// statusOf maps a kind to its HTTP status. It is the only place that
+// chooses a status for an error.
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthorized:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError // Internal, Other
+}
+
+// requestError gives a kind to the errors of reading a request, which
+// net/http and the client produce without one: a body over the limit is
+// TooLarge, a body cut off or a client gone away is Invalid (never a 5xx).
+func requestError(r *http.Request, err error) error {
 	var (
-		perr  *params.Error
-		dup   *resources.DuplicateError
 		maxb  *http.MaxBytesError
 		cserr *clientStreamError
 	)
 	switch {
-	case errors.As(err, &maxb), errors.Is(err, blobstore.ErrTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "request body larger than the limit")
-	case errors.As(err, &perr):
-		status := http.StatusBadRequest
-		if perr.TooLarge {
-			status = http.StatusRequestEntityTooLarge
-		}
-		writeError(w, status, perr.Error())
-	case errors.As(err, &dup):
-		writeJSON(w, http.StatusConflict, errorBody{Error: dup.Error(), ExistingResourceID: dup.ExistingID})
-	case errors.Is(err, resources.ErrNotFound):
-		writeError(w, http.StatusNotFound, lastMessage(err))
-	case errors.Is(err, resources.ErrInvalid):
-		writeError(w, http.StatusBadRequest, lastMessage(err))
-	case errors.Is(err, resources.ErrConflict):
-		writeError(w, http.StatusConflict, lastMessage(err))
-	case errors.Is(err, resources.ErrUnsupported):
-		writeError(w, http.StatusUnsupportedMediaType, lastMessage(err))
+	case errors.As(err, &maxb):
+		return &errs.Error{Kind: errs.TooLarge, Msg: "request body larger than the limit", Err: err}
+	case errs.KindOf(err) != errs.Other:
+		return err
 	case errors.As(err, &cserr), errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		writeError(w, http.StatusBadRequest, "the request body could not be read completely")
-	default:
-		a.log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.URL.Path), slog.Any("err", err))
-		writeError(w, http.StatusInternalServerError, "internal error")
+		return &errs.Error{Kind: errs.Invalid, Msg: "the request body could not be read completely", Err: err}
 	}
-}
-
-// opPrefix matches the "pkg.Op: " prefix that wrapping adds.
-var opPrefix = regexp.MustCompile(`^[a-z]+\.[A-Za-z]+: `)
-
-// lastMessage strips the "pkg.Op: " prefixes from err's text, leaving the
-// message meant for the client.
-func lastMessage(err error) string {
-	msg := err.Error()
-	for {
-		loc := opPrefix.FindStringIndex(msg)
-		if loc == nil {
-			return msg
-		}
-		msg = msg[loc[1]:]
-	}
+	return err
 }

@@ -5,7 +5,11 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 )
+
+// errNoFile answers a /files/ path that names no blob.
+var errNoFile = errs.E("", errs.NotFound, "no such file")
 
 // serveFile serves stored content at /files/<ab>/<cd>/<hash>[.ext]: with its
 // content type, the hash as a strong ETag, immutable caching and Range
@@ -18,17 +22,17 @@ func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
 	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/files/"), "/")
 	if len(parts) != 3 {
-		writeError(w, http.StatusNotFound, "no such file")
+		a.fail(w, r, errNoFile)
 		return
 	}
 	hash, _, _ := strings.Cut(parts[2], ".")
 	if !isHexHash(hash) || parts[0] != hash[0:2] || parts[1] != hash[2:4] {
-		writeError(w, http.StatusNotFound, "no such file")
+		a.fail(w, r, errNoFile)
 		return
 	}
 	sum, err := blobstore.ParseHash(hash)
 	if err != nil {
-		writeError(w, http.StatusNotFound, "no such file")
+		a.fail(w, r, errNoFile)
 		return
 	}
 	a.serveBlob(w, r, sum, "", func(h http.Header) {

@@ -2,10 +2,9 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
-	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/resources"
@@ -30,23 +29,8 @@ func (a *api) routeIntake(r *router) {
 // defaults, which reach no private or special address.
 var defaultFetcher = &fetch.Fetcher{}
 
-// failIntake maps the errors that only intake has, then defers to fail.
-// Fetch errors are the user's URL's problem: 400 with the fetcher's
-// message, which never names the address a host resolved to.
-func (a *api) failIntake(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *fetch.Error
-	switch {
-	case errors.As(err, &fe) && !(errors.Is(fe.Kind, context.Canceled) && r.Context().Err() != nil):
-		writeError(w, http.StatusBadRequest, fe.Error())
-	case errors.Is(err, intake.ErrQueueFull), errors.Is(err, intake.ErrClosed):
-		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, lastMessage(err))
-	case errors.Is(err, blobstore.ErrTooLarge):
-		writeError(w, http.StatusBadRequest, "the file is larger than this server stores")
-	default:
-		a.fail(w, r, err)
-	}
-}
+// errNoJobs answers the job endpoints of a server without a job manager.
+var errNoJobs = errs.E("", errs.Unavailable, "background downloads are not enabled on this server")
 
 // remoteInput reads the fields of a remote upload and its URLs.
 func (d *decoder) remoteInput() ([]string, resources.RemoteInput) {
@@ -92,7 +76,7 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := intake.CreateRemote(r.Context(), a.store, fetcher, urls, in)
 	if err != nil {
-		a.failIntake(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeCreated(w, created)
@@ -123,28 +107,28 @@ func (a *api) submitJobs(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) queue(w http.ResponseWriter, r *http.Request, urls []string, in resources.RemoteInput, source string) {
 	if a.jobs == nil {
-		writeError(w, http.StatusServiceUnavailable, "background downloads are not enabled on this server")
+		a.fail(w, r, errNoJobs)
 		return
 	}
 	queued, err := a.jobs.Submit(r.Context(), urls, in, source)
 	if err != nil {
-		a.failIntake(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, queuedBody{Queued: true, Jobs: queued})
 }
 
-// jobsReady answers 503 when there is no job manager.
-func (a *api) jobsReady(w http.ResponseWriter) bool {
+// jobsReady answers errNoJobs when there is no job manager.
+func (a *api) jobsReady(w http.ResponseWriter, r *http.Request) bool {
 	if a.jobs == nil {
-		writeError(w, http.StatusServiceUnavailable, "background downloads are not enabled on this server")
+		a.fail(w, r, errNoJobs)
 		return false
 	}
 	return true
 }
 
 func (a *api) getJob(w http.ResponseWriter, r *http.Request) {
-	if !a.jobsReady(w) {
+	if !a.jobsReady(w, r) {
 		return
 	}
 	id, ok := a.decodeID(w, r, "id", "jobId")
@@ -153,14 +137,14 @@ func (a *api) getJob(w http.ResponseWriter, r *http.Request) {
 	}
 	j, err := a.jobs.Get(id)
 	if err != nil {
-		a.failIntake(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, j)
 }
 
 func (a *api) jobQueue(w http.ResponseWriter, r *http.Request) {
-	if !a.jobsReady(w) {
+	if !a.jobsReady(w, r) {
 		return
 	}
 	writeJSON(w, http.StatusOK, jobsBody{Jobs: a.jobs.List()})
@@ -170,7 +154,7 @@ func (a *api) jobQueue(w http.ResponseWriter, r *http.Request) {
 // job as it then is out.
 func (a *api) jobAction(act func(*intake.Manager, context.Context, int64) (intake.Job, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !a.jobsReady(w) {
+		if !a.jobsReady(w, r) {
 			return
 		}
 		id, ok := a.decodeID(w, r, "id", "jobId")
@@ -179,7 +163,7 @@ func (a *api) jobAction(act func(*intake.Manager, context.Context, int64) (intak
 		}
 		j, err := act(a.jobs, r.Context(), id)
 		if err != nil {
-			a.failIntake(w, r, err)
+			a.fail(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, j)
@@ -210,7 +194,7 @@ func (a *api) local(w http.ResponseWriter, r *http.Request) {
 	}
 	res, _, err := a.store.AddLocal(r.Context(), in)
 	if err != nil {
-		a.failIntake(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)

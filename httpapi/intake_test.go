@@ -271,8 +271,9 @@ func TestRemoteGroupAutoCreate(t *testing.T) {
 	}
 }
 
-// TestRemoteFailuresLeaveNothing: every way a fetch can fail is a 400 that
-// leaves no resource, no version, no blob and no temporary file.
+// TestRemoteFailuresLeaveNothing: every way a fetch can fail is a 400 (a
+// 413 for a file over the limit, as every TooLarge) that leaves no
+// resource, no version, no blob and no temporary file.
 func TestRemoteFailuresLeaveNothing(t *testing.T) {
 	forbiddenLn, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
@@ -323,24 +324,26 @@ func TestRemoteFailuresLeaveNothing(t *testing.T) {
 	e := newIntakeEnv(t, intakeOptions{fetcher: f})
 	before := e.state(t)
 
+	const bad, tooLarge = http.StatusBadRequest, http.StatusRequestEntityTooLarge
 	for _, tt := range []struct {
 		name, url string
+		status    int
 		fragments []string
 	}{
-		{"redirect to a forbidden address", o.URL + "/internal", []string{"not allowed"}},
-		{"forbidden address", internal.URL + "/", []string{"not allowed"}},
-		{"file URL", "file:///etc/passwd", []string{"only http and https"}},
-		{"redirect to a file URL", o.URL + "/file", []string{"not http or https"}},
-		{"stalled origin", o.URL + "/stall", []string{"no data received"}},
-		{"over the size limit", o.URL + "/huge", []string{"larger than the limit"}},
-		{"declared over the size limit", o.URL + "/huge-declared", []string{"larger than the limit"}},
-		{"404", o.URL + "/missing.png", []string{"404"}},
-		{"one bad URL of a batch", o.URL + "/good.png\n" + o.URL + "/missing.png", []string{"404"}},
-		{"not a URL", "not a url", []string{"http"}},
+		{"redirect to a forbidden address", o.URL + "/internal", bad, []string{"not allowed"}},
+		{"forbidden address", internal.URL + "/", bad, []string{"not allowed"}},
+		{"file URL", "file:///etc/passwd", bad, []string{"only http and https"}},
+		{"redirect to a file URL", o.URL + "/file", bad, []string{"not http or https"}},
+		{"stalled origin", o.URL + "/stall", bad, []string{"no data received"}},
+		{"over the size limit", o.URL + "/huge", tooLarge, []string{"larger than the limit"}},
+		{"declared over the size limit", o.URL + "/huge-declared", tooLarge, []string{"larger than the limit"}},
+		{"404", o.URL + "/missing.png", bad, []string{"404"}},
+		{"one bad URL of a batch", o.URL + "/good.png\n" + o.URL + "/missing.png", bad, []string{"404"}},
+		{"not a URL", "not a url", bad, []string{"http"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m := do(t, "POST", e.URL+"/v1/resource/remote", map[string]any{"URL": tt.url, "GroupName": "Should not exist"}).
-				wantError(t, http.StatusBadRequest, tt.fragments...)
+				wantError(t, tt.status, tt.fragments...)
 			if msg := m["error"].(string); strings.Contains(msg, "127.0.0.2") && !strings.Contains(tt.url, "127.0.0.2") {
 				t.Errorf("error reveals the internal address: %s", msg)
 			}

@@ -18,7 +18,7 @@ const sseKeepAlive = 15 * time.Second
 // ends when the client goes, or when it falls too far behind (a client
 // reconnects and gets a fresh "init").
 func (a *api) jobEvents(w http.ResponseWriter, r *http.Request) {
-	if !a.jobsReady(w) {
+	if !a.jobsReady(w, r) {
 		return
 	}
 	snapshot, events, cancel := a.jobs.Subscribe()

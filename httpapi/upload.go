@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -97,7 +98,7 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 		files = append(files, stagedFile{up: up, name: baseName(part.FileName())})
 	}
 	if len(files) == 0 {
-		writeError(w, http.StatusBadRequest, "no file given: send one or more files in the field \"resource\"")
+		fail(errs.E("", errs.Invalid, "no file given: send one or more files in the field \"resource\""))
 		return
 	}
 	d := &decoder{v: v}

@@ -17,11 +17,10 @@ package intake
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -51,13 +50,13 @@ const (
 	DefaultSource = "download"
 )
 
-// Errors of the Manager. ErrNotFound, ErrConflict and ErrInvalid are the
-// resources package's, so that one error mapping serves both.
+// Errors of the Manager, both of kind errs.Unavailable. Its other errors
+// are of the kinds NotFound, Conflict and Invalid of package errs.
 var (
 	// ErrQueueFull: the queue of unfinished jobs has reached its cap.
-	ErrQueueFull = errors.New("the download queue is full; try again later")
+	ErrQueueFull = errs.New(errs.Unavailable, "the download queue is full; try again later")
 	// ErrClosed: the Manager has been closed (or not started).
-	ErrClosed = errors.New("the download queue is not running")
+	ErrClosed = errs.New(errs.Unavailable, "the download queue is not running")
 )
 
 // Job is the public view of a background download, as the API shows it.
@@ -114,18 +113,4 @@ func decodeParams(s string) (resources.RemoteInput, error) {
 		return resources.RemoteInput{}, fmt.Errorf("intake: stored parameters: %w", err)
 	}
 	return p.Input, nil
-}
-
-// opPrefix matches the "pkg.Op: " prefixes that wrapping adds.
-var opPrefix = regexp.MustCompile(`^[a-z]+(\.[A-Za-z]+)+: `)
-
-// trimOps strips the "pkg.Op: " prefixes from an error text.
-func trimOps(msg string) string {
-	for {
-		loc := opPrefix.FindStringIndex(msg)
-		if loc == nil {
-			return msg
-		}
-		msg = msg[loc[1]:]
-	}
 }

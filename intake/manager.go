@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
@@ -291,7 +292,7 @@ func notFound(id int64) error {
 }
 
 func conflictf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", resources.ErrConflict, fmt.Sprintf(format, args...))
+	return errs.Errorf("", errs.Conflict, "%s", fmt.Sprintf(format, args...))
 }
 
 // Get returns one job.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -28,11 +29,11 @@ func SplitURLs(s string) []string {
 func CheckRemote(ctx context.Context, s *resources.Store, urls []string, in resources.RemoteInput) error {
 	const op = "intake.CheckRemote"
 	if len(urls) == 0 {
-		return fmt.Errorf("%s: %w: URL is required", op, resources.ErrInvalid)
+		return errs.E(op, errs.Invalid, "URL is required")
 	}
 	for _, u := range urls {
 		if _, err := fetch.CheckURL(u); err != nil {
-			return fmt.Errorf("%s: %w: %w", op, resources.ErrInvalid, err)
+			return errs.Wrap(op, errs.Invalid, err)
 		}
 	}
 	if err := s.CheckRemoteInput(ctx, in); err != nil {
@@ -46,7 +47,7 @@ func CheckRemote(ctx context.Context, s *resources.Store, urls []string, in reso
 func StageURL(ctx context.Context, s *resources.Store, f *fetch.Fetcher, rawURL string) (*resources.RemoteFile, error) {
 	u, err := fetch.CheckURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("intake.StageURL: %w: %w", resources.ErrInvalid, err)
+		return nil, errs.Wrap("intake.StageURL", errs.Invalid, err)
 	}
 	resp, err := f.Get(ctx, u.String())
 	if err != nil {

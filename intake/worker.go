@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -244,20 +244,14 @@ func (m *Manager) finish(ctx context.Context, j *job, resID int64, err error) {
 	m.persist(j)
 }
 
-// message is the error text a job shows: the fetch's and the library's own
-// messages as they are, anything else (a disk or database failure) as a
-// generic text, logged in full.
+// message is the error text a job shows: the client message of an error
+// with a kind (a fetch failure, a file over the limit, bad input), anything
+// else (a disk or database failure) as a generic text, logged in full.
 func (m *Manager) message(err error) string {
-	var fe *fetch.Error
-	switch {
-	case errors.As(err, &fe):
-		return fe.Error()
-	case errors.Is(err, blobstore.ErrTooLarge):
-		return "the file is larger than this server stores"
-	case errors.Is(err, resources.ErrInvalid), errors.Is(err, resources.ErrConflict), errors.Is(err, resources.ErrNotFound):
-		return trimOps(err.Error())
-	default:
+	switch errs.KindOf(err) {
+	case errs.Other, errs.Internal:
 		m.log.Error("background download failed", "err", err)
 		return "the file could not be stored (internal error)"
 	}
+	return errs.Message(err)
 }

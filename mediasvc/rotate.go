@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/jpegscale"
 	"github.com/stockroomhq/stockroom/media/probe"
@@ -40,10 +41,10 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 	}
 	ct := r.ContentType
 	if !imaging.IsRaster(ct) {
-		return nil, fmt.Errorf("%s: %w: %s is not a raster image", op, resources.ErrUnsupported, describeType(ct))
+		return nil, errs.Errorf(op, errs.Unsupported, "%s is not a raster image", describeType(ct))
 	}
 	if !imaging.CanEncode(ct) {
-		return nil, fmt.Errorf("%s: %w: %s images cannot be re-encoded here", op, resources.ErrUnsupported, ct)
+		return nil, errs.Errorf(op, errs.Unsupported, "%s images cannot be re-encoded here", ct)
 	}
 	f, err := s.Blobs().Open(ctx, r.Hash)
 	if err != nil {

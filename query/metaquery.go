@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/stockroomhq/stockroom/resources"
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // Bounds on the text of one MetaQuery or SortBy term and of a meta key.
@@ -126,7 +126,7 @@ var numberRE = regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[
 // resources.ErrInvalid and names the term and the problem.
 func ParseMetaQuery(s string) (MetaCondition, error) {
 	fail := func(format string, args ...any) (MetaCondition, error) {
-		return MetaCondition{}, fmt.Errorf("%w: MetaQuery %q: %s", resources.ErrInvalid, s, fmt.Sprintf(format, args...))
+		return MetaCondition{}, errs.Errorf("", errs.Invalid, "MetaQuery %q: %s", s, fmt.Sprintf(format, args...))
 	}
 	if err := checkText(s); err != "" {
 		return fail("%s", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -305,7 +306,7 @@ func btoi(b bool) int {
 }
 
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", resources.ErrInvalid, fmt.Sprintf(format, args...))
+	return errs.Errorf("", errs.Invalid, format, args...)
 }
 
 // compile validates f and translates it into conditions.

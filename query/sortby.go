@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stockroomhq/stockroom/resources"
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // sortColumns maps the columns a list may be sorted by to their SQL. Only
@@ -54,7 +54,7 @@ func (t SortTerm) String() string {
 // term and the problem.
 func ParseSortBy(s string) (SortTerm, error) {
 	fail := func(format string, args ...any) (SortTerm, error) {
-		return SortTerm{}, fmt.Errorf("%w: SortBy %q: %s", resources.ErrInvalid, s, fmt.Sprintf(format, args...))
+		return SortTerm{}, errs.Errorf("", errs.Invalid, "SortBy %q: %s", s, fmt.Sprintf(format, args...))
 	}
 	if err := checkText(s); err != "" {
 		return fail("%s", err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
@@ -110,7 +111,7 @@ func (s *Store) createAllTx(ctx context.Context, tx bun.Tx, items []NewResource,
 	for _, it := range items {
 		if it.Upload != nil && !s.allowDuplicates {
 			if seen[it.Upload.Hash] {
-				return nil, fmt.Errorf("%w: %s", ErrConflict, twice)
+				return nil, errs.E("", errs.Conflict, twice)
 			}
 			seen[it.Upload.Hash] = true
 		}

@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // getEntity loads one row of T by ID with the given relations.
@@ -101,7 +103,7 @@ func (s *Store) SaveTag(ctx context.Context, in TagInput) (*Tag, error) {
 				id = existing
 				return nil
 			case err == nil && existing != id:
-				return fmt.Errorf("%w: a tag named %q already exists (ID %d)", ErrConflict, name, existing)
+				return errs.Errorf("", errs.Conflict, "a tag named %q already exists (ID %d)", name, existing)
 			case err != nil && !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
@@ -528,7 +530,7 @@ func (s *Store) SaveSeries(ctx context.Context, in SeriesInput) (*Series, error)
 			var other int64
 			err := tx.NewSelect().Table("series").Column("id").Where("slug = ?", *slug).Scan(ctx, &other)
 			if err == nil && other != id {
-				return fmt.Errorf("%w: slug %q is taken by series %d", ErrConflict, *slug, other)
+				return errs.Errorf("", errs.Conflict, "slug %q is taken by series %d", *slug, other)
 			}
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err

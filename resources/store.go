@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/uptrace/bun"
 )
 
@@ -124,7 +125,7 @@ func (s *Store) Stage(ctx context.Context, r io.Reader) (*Upload, error) {
 	if statErr != nil {
 		s.Release(ctx, up)
 		if errors.Is(statErr, blobstore.ErrNotFound) {
-			return nil, fmt.Errorf("%s: %w: identical content was being deleted at the same moment; retry the upload", op, ErrConflict)
+			return nil, errs.E(op, errs.Conflict, "identical content was being deleted at the same moment; retry the upload")
 		}
 		return nil, fmt.Errorf("%s: %w", op, statErr)
 	}

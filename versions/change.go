@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -48,7 +49,7 @@ func (v *Versioner) Stage(ctx context.Context, resourceID int64, r io.Reader) (*
 func (v *Versioner) Add(ctx context.Context, resourceID int64, up *resources.Upload, comment string) (*resources.Version, error) {
 	const op = "versions.Add"
 	if up == nil {
-		return nil, fmt.Errorf("%s: %w: no content given", op, resources.ErrInvalid)
+		return nil, errs.E(op, errs.Invalid, "no content given")
 	}
 	out, err := v.store.AppendVersion(ctx, resourceID, up.Content(), comment)
 	if err != nil {
@@ -106,9 +107,9 @@ func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) err
 		}
 		switch {
 		case count <= 1:
-			return fmt.Errorf("%w: version %d is the only version of resource %d", resources.ErrConflict, old.VersionNumber, resourceID)
+			return errs.Errorf("", errs.Conflict, "version %d is the only version of resource %d", old.VersionNumber, resourceID)
 		case current != nil && *current == old.ID:
-			return fmt.Errorf("%w: version %d is the current version of resource %d; upload or restore another version first", resources.ErrConflict, old.VersionNumber, resourceID)
+			return errs.Errorf("", errs.Conflict, "version %d is the current version of resource %d; upload or restore another version first", old.VersionNumber, resourceID)
 		}
 		if _, err := tx.NewDelete().Table("resource_versions").Where("id = ?", old.ID).Exec(ctx); err != nil {
 			return err
@@ -151,7 +152,7 @@ func versionOf(ctx context.Context, db bun.IDB, resourceID, versionID int64) (*r
 		return nil, err
 	}
 	if out.ResourceID != resourceID {
-		return nil, fmt.Errorf("%w: version %d belongs to resource %d, not to resource %d", resources.ErrInvalid, versionID, out.ResourceID, resourceID)
+		return nil, errs.Errorf("", errs.Invalid, "version %d belongs to resource %d, not to resource %d", versionID, out.ResourceID, resourceID)
 	}
 	return out, nil
 }

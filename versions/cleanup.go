@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -77,7 +78,7 @@ func (v *Versioner) Cleanup(ctx context.Context, resourceID int64, opts CleanupO
 func (v *Versioner) CleanupAll(ctx context.Context, opts BulkCleanupOptions) (*BulkCleanupResult, error) {
 	const op = "versions.CleanupAll"
 	if opts.OwnerID < 0 {
-		return nil, fmt.Errorf("%s: %w: ownerId must be a positive group ID", op, resources.ErrInvalid)
+		return nil, errs.E(op, errs.Invalid, "ownerId must be a positive group ID")
 	}
 	owner := opts.OwnerID
 	found, err := v.cleanup(ctx, opts.CleanupOptions,
@@ -127,11 +128,11 @@ func (v *Versioner) cleanup(ctx context.Context, opts CleanupOptions,
 ) ([]candidate, error) {
 	switch {
 	case opts.KeepLast < 0 || opts.OlderThanDays < 0:
-		return nil, fmt.Errorf("%w: keepLast and olderThanDays must not be negative", resources.ErrInvalid)
+		return nil, errs.E("", errs.Invalid, "keepLast and olderThanDays must not be negative")
 	case opts.KeepLast == 0 && opts.OlderThanDays == 0:
-		return nil, fmt.Errorf("%w: give keepLast or olderThanDays (or both) to choose the versions to delete", resources.ErrInvalid)
+		return nil, errs.E("", errs.Invalid, "give keepLast or olderThanDays (or both) to choose the versions to delete")
 	case opts.OlderThanDays > maxDays:
-		return nil, fmt.Errorf("%w: olderThanDays must be at most %d", resources.ErrInvalid, maxDays)
+		return nil, errs.Errorf("", errs.Invalid, "olderThanDays must be at most %d", maxDays)
 	}
 	cutoff := v.now().UTC().Add(-time.Duration(opts.OlderThanDays) * 24 * time.Hour)
 	var found []candidate

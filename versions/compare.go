@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -104,7 +105,7 @@ func (v *Versioner) CompareAcross(ctx context.Context, ref1, ref2 VersionRef) (*
 // the version ref names.
 func versionByNumber(ctx context.Context, db bun.IDB, ref VersionRef) (*ResourceSummary, *resources.Version, error) {
 	if ref.Number < 0 {
-		return nil, nil, fmt.Errorf("%w: a version number must be positive, got %d", resources.ErrInvalid, ref.Number)
+		return nil, nil, errs.Errorf("", errs.Invalid, "a version number must be positive, got %d", ref.Number)
 	}
 	sum := &ResourceSummary{ID: ref.ResourceID}
 	err := db.NewRaw(`SELECT name, current_version_id FROM resources WHERE id = ?`, ref.ResourceID).
@@ -135,7 +136,7 @@ func versionByNumber(ctx context.Context, db bun.IDB, ref VersionRef) (*Resource
 	}
 	err = q.Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, fmt.Errorf("%w: resource %d has no version %d", resources.ErrNotFound, ref.ResourceID, ref.Number)
+		return nil, nil, errs.Errorf("", errs.NotFound, "resource %d has no version %d", ref.ResourceID, ref.Number)
 	}
 	if err != nil {
 		return nil, nil, err

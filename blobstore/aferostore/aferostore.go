@@ -25,6 +25,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // Reserved directories at the root of the store. Walk never reports their
@@ -95,7 +96,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	committed := false
 	defer func() { done(committed) }()
 	if s.MaxSize > 0 && n > s.MaxSize {
-		return res, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
+		return res, &errs.Error{Op: op, Msg: fmt.Sprintf("the file is larger than the %d bytes this server stores", s.MaxSize), Err: blobstore.ErrTooLarge}
 	}
 	if fi, err := s.fs.Stat(tmpName); err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)

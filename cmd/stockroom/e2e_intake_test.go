@@ -78,7 +78,7 @@ func TestE2EIntake(t *testing.T) {
 	if r.ID == 0 || r.Name != "pic.png" {
 		t.Errorf("remote resource %+v", r)
 	}
-	post(p, "/v1/resource/remote", map[string]any{"URL": origin.URL + "/big.bin"}, http.StatusBadRequest, &e)
+	post(p, "/v1/resource/remote", map[string]any{"URL": origin.URL + "/big.bin"}, http.StatusRequestEntityTooLarge, &e)
 	if !bytes.Contains([]byte(e.Error), []byte("larger than the limit")) {
 		t.Errorf("oversize error: %q", e.Error)
 	}

@@ -1,7 +1,6 @@
 package imaging
 
 import (
-	"errors"
 	"image"
 	"image/gif"
 	"image/jpeg"
@@ -11,11 +10,13 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/media/webpenc"
 )
 
-// ErrNoEncoder reports a format this package can read but not write.
-var ErrNoEncoder = errors.New("no encoder for this image format")
+// ErrNoEncoder reports a format this package can read but not write. Its
+// kind is errs.Unsupported.
+var ErrNoEncoder = errs.New(errs.Unsupported, "no encoder for this image format")
 
 // CanEncode reports whether Encode writes contentType.
 func CanEncode(contentType string) bool {

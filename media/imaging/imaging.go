@@ -24,6 +24,7 @@ import (
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
 
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/media/jpegscale"
 	"github.com/stockroomhq/stockroom/media/probe"
 )
@@ -35,16 +36,17 @@ const DefaultMaxPixels = 100_000_000
 // decoding; larger files are refused.
 const MaxJPEGBytes = 256 << 20
 
-// Errors of this package.
+// Errors of this package. All are of kind errs.Unsupported: the content
+// is not an image this server can work on.
 var (
 	// ErrTooManyPixels reports an image whose header claims more pixels
 	// than allowed. Nothing was decoded.
-	ErrTooManyPixels = errors.New("image has more pixels than allowed")
+	ErrTooManyPixels = errs.New(errs.Unsupported, "image has more pixels than allowed")
 	// ErrNotRaster reports content that this package cannot decode: not
 	// JPEG, PNG, GIF, WebP, BMP or TIFF.
-	ErrNotRaster = errors.New("not a raster image this server can decode")
+	ErrNotRaster = errs.New(errs.Unsupported, "not a raster image this server can decode")
 	// ErrDecode reports a raster image whose data could not be decoded.
-	ErrDecode = errors.New("image data could not be decoded")
+	ErrDecode = errs.New(errs.Unsupported, "image data could not be decoded")
 )
 
 // rasterTypes are the content types Decode reads.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/probe"
 )
@@ -48,8 +49,8 @@ const (
 	maxCached = 32 << 20
 )
 
-// ErrInvalidBox reports a negative width or height.
-var ErrInvalidBox = errors.New("preview: Width and Height must not be negative")
+// ErrInvalidBox reports a negative width or height. Its kind is errs.Invalid.
+var ErrInvalidBox = errs.New(errs.Invalid, "preview: Width and Height must not be negative")
 
 // Box is the size a preview must fit in; a zero side is unconstrained.
 type Box struct{ Width, Height int }

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // Limits on what a request may carry (DESIGN invariant 6).
@@ -31,8 +33,8 @@ const (
 	MaxValues = 10000
 )
 
-// Error is a client error in the request's parameters: the HTTP layer maps
-// it to 400, or to 413 when TooLarge is true.
+// Error is a client error in the request's parameters. Its kind is
+// errs.Invalid (400), or errs.TooLarge (413) when TooLarge is true.
 type Error struct {
 	// Field names the parameter, as the caller spelled it first. It is ""
 	// when the request itself is bad (malformed body or query, too large).
@@ -51,6 +53,14 @@ func (e *Error) Error() string {
 		return e.Msg
 	}
 	return e.Field + ": " + e.Msg
+}
+
+// Unwrap returns e's kind, errs.TooLarge or errs.Invalid.
+func (e *Error) Unwrap() error {
+	if e.TooLarge {
+		return errs.TooLarge
+	}
+	return errs.Invalid
 }
 
 // origin says where a value came from. Body values (including Add) replace

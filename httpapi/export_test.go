@@ -1,0 +1,4 @@
+package httpapi
+
+// StatusOf exposes statusOf to the tests of package httpapi_test.
+var StatusOf = statusOf
