@@ -157,7 +157,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := resources.MigrateLogged(ctx, db.Writer, logger); err != nil {
+	if err := resources.MigrateLogged(ctx, db.Writer, logger.With("component", "schema")); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
 	}
 	blobs := aferostore.New(fsys)

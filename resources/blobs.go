@@ -30,7 +30,7 @@ func (s *Store) OpenBlob(ctx context.Context, hex string) (blobstore.File, BlobI
 	info := BlobInfo{Hash: h}
 	err = s.rdb.NewRaw(`SELECT content_type, created_at FROM (
 		SELECT content_type, created_at FROM resources WHERE hash = ?
-		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) LIMIT 1`, h.String(), h.String()).
+		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) AS b LIMIT 1`, h.String(), h.String()).
 		Scan(ctx, &info.ContentType, &info.ModTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "file", Slug: hex})

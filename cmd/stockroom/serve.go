@@ -192,7 +192,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if cfg.logFormat == "json" {
 		handler = slog.NewJSONHandler(out, nil)
 	}
-	logger := slog.New(handler)
+	logger := slog.New(schemaSteps{Handler: handler})
 
 	opts := stockroom.Options{
 		DataDir:         cfg.dataDir,
