@@ -102,8 +102,9 @@ func (m *Media) reconcileThreshold(ctx context.Context) error {
 // callers give both.
 func insertPairs(ctx context.Context, tx bun.IDB, pairs [][3]int64) error {
 	for _, p := range pairs {
-		if _, err := tx.NewRaw(`INSERT OR REPLACE INTO resource_similar (resource_id, other_id, distance)
-			SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?) AND EXISTS (SELECT 1 FROM resources WHERE id = ?)`,
+		if _, err := tx.NewRaw(`INSERT INTO resource_similar (resource_id, other_id, distance)
+			SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?) AND EXISTS (SELECT 1 FROM resources WHERE id = ?)
+			ON CONFLICT (resource_id, other_id) DO UPDATE SET distance = excluded.distance`,
 			p[0], p[1], p[2], p[0], p[1]).Exec(ctx); err != nil {
 			return err
 		}
@@ -213,7 +214,8 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 
 	err = m.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for _, h := range hashes {
-			if _, err := tx.NewRaw(`INSERT OR IGNORE INTO image_hashes (content_hash, dhash, phash, status) VALUES (?, ?, ?, ?)`,
+			if _, err := tx.NewRaw(`INSERT INTO image_hashes (content_hash, dhash, phash, status) VALUES (?, ?, ?, ?)
+				ON CONFLICT (content_hash) DO NOTHING`,
 				h.hash, h.dhash, h.phash, h.status).Exec(ctx); err != nil {
 				return err
 			}

@@ -7,8 +7,8 @@ import (
 
 // The conditions of a Filter with the indexes that serve them. The tables
 // resource_tag_order, resource_meta, resource_days, the FTS tables and the
-// indexes named here are created and kept up to date by the schema
-// (resources/schema_search.go).
+// indexes named here are created and kept up to date by the schema of a
+// dialect whose planner reports true (internal/schema/sqlite/search.go).
 
 // orderColumns are the columns of resources that resources_order carries.
 var orderColumns = map[string]bool{"r.content_type": true, "r.width": true, "r.height": true, "r.name": true, "r.description": true}
@@ -19,7 +19,7 @@ var orderColumns = map[string]bool{"r.content_type": true, "r.width": true, "r.h
 // candidates; LIKE keeps the exact semantics.
 func (q *Query) substring(field, col, value string) *cond {
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col]}
-	if field == "" {
+	if field == "" || q.generic {
 		return c
 	}
 	c.prepare = func(ctx context.Context) error {
@@ -38,6 +38,9 @@ func (q *Query) substring(field, col, value string) *cond {
 // order through index, which starts with (col, created_at, id).
 func (q *Query) column(col, index, op string, args ...any) *cond {
 	w := fragment{"r." + col + " " + op, args}
+	if q.generic {
+		return &cond{where: w}
+	}
 	return &cond{
 		where: w,
 		seq:   &sequence{from: "resources AS r" + q.sql.useIndex(index), where: w, created: "r.created_at", id: "r.id", row: true},
@@ -107,7 +110,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 	// index by value, which holds their creation time.
 	set := func(test string, args ...any) *sequence {
 		return &sequence{
-			from:    "resource_meta AS m INDEXED BY resource_meta_value",
+			from:    "resource_meta AS m" + q.sql.useIndex("resource_meta_value"),
 			where:   fragment{"m.key = ? AND " + test, append([]any{c0.Key}, args...)},
 			created: "m.created_at",
 			id:      "m.resource_id",
@@ -118,7 +121,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 	// sorted set is too large to read whole.
 	inOrder := func(test string, args ...any) *sequence {
 		return &sequence{
-			from:    "resource_meta AS m INDEXED BY resource_meta_order",
+			from:    "resource_meta AS m" + q.sql.useIndex("resource_meta_order"),
 			where:   fragment{"m.key = ? AND " + test, append([]any{c0.Key}, args...)},
 			created: "m.created_at",
 			id:      "m.resource_id",
@@ -172,7 +175,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 		on = func(x string) fragment { return notExists(exists(x, "kind = ? AND value = ?", kind, v)) }
 	default: // GT GE LT LE on a number or a string
 		kind, v := metaValue(c0.Value)
-		cmp := sqliteCompare[c0.Op]
+		cmp := compareOps[c0.Op]
 		on = func(x string) fragment { return exists(x, "kind = ? AND value "+cmp+" ?", kind, v) }
 		c.sorted = set("m.kind = ? AND m.value "+cmp+" ?", kind, v)
 		c.large = inOrder("m.kind = ? AND m.value "+cmp+" ?", kind, v)

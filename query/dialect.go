@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -27,9 +28,26 @@ type textSet struct {
 }
 
 // sqlDialect holds the SQL that differs between databases: case-insensitive
-// matching and everything that reads the JSON in resources.meta. The rest of
-// the package writes SQL that SQLite and PostgreSQL share.
+// matching, everything that reads the JSON in resources.meta, and what the
+// cost-based planner (plan.go) needs of the database. The rest of the
+// package writes SQL that SQLite and PostgreSQL share.
+//
+// A dialect whose planner reports false takes the generic path: every list
+// is one statement over resources, with the conditions of contains and
+// metaCondition, ordered and paged by the database's own planner, and
+// counted exactly; only those two, metaOrder, metaKeys and txOptions are
+// then used.
 type sqlDialect interface {
+	// planner reports that the schema of the database has what the
+	// cost-based planner reads (the tables resource_tag_order,
+	// resource_meta, resource_days and resource_blocks, the full-text
+	// indexes of textSearch and the indexes named with useIndex), and
+	// that the methods below serve it.
+	planner() bool
+	// txOptions are the options of the read transaction of a list, in
+	// which its page, relations and total must see one state of the
+	// library (a repeatable read).
+	txOptions() *sql.TxOptions
 	// contains matches the trusted column expression col against the LIKE
 	// pattern pattern (escaped with \), ignoring case.
 	contains(col, pattern string) fragment
@@ -53,6 +71,10 @@ type sqlDialect interface {
 	// database read the table through index, or through none but the
 	// primary key when index is "".
 	useIndex(index string) string
+	// sortText is the timestamp column col as text that sorts as the
+	// database sorts col, for the planner's comparisons of creation
+	// times in Go.
+	sortText(col string) string
 }
 
 // dialectFor picks the SQL of db's dialect.
@@ -64,6 +86,10 @@ func dialectFor(db bun.IDB) (sqlDialect, error) {
 		return nil, fmt.Errorf("query: the %s dialect is not supported yet", name)
 	}
 }
+
+// compareOps are the SQL comparisons of the meta operators; NE is EQ,
+// negated by the caller.
+var compareOps = map[MetaOp]string{OpEQ: "=", OpNE: "=", OpGT: ">", OpGE: ">=", OpLT: "<", OpLE: "<="}
 
 // containsPattern is a LIKE pattern (escape character \) that matches any
 // text containing s literally.

@@ -32,8 +32,8 @@
 // default order (created_at, then id) and stops after the page, or from a
 // small set of candidates that is sorted whole, or from the candidates of
 // a full-text search read by ID from the newest down. The schema keeps
-// what that needs up to date with triggers (resources/schema_search.go,
-// schema_sort.go): trigram full-text indexes of Name, Description,
+// what that needs up to date with triggers (internal/schema/sqlite,
+// search.go and sort.go): trigram full-text indexes of Name, Description,
 // OriginalName and OriginalLocation, the tags and the meta values of each
 // resource beside its creation time, per-day counts, and indexes that end
 // in the default order. plan.go says how a list picks its way in. Other
@@ -62,7 +62,11 @@
 // # SQL dialects
 //
 // Everything that differs between databases (JSON access, case-insensitive
-// matching, full-text search, index hints) is behind a small internal
-// interface, implemented for SQLite in sqlite.go; a PostgreSQL
-// implementation can sit beside it. The side tables are plain SQL.
+// matching, full-text search, index hints, timestamps as text) is behind a
+// small internal interface, implemented for SQLite in sqlite.go; a
+// PostgreSQL implementation can sit beside it. The side tables are plain
+// SQL. The cost-based planner needs the side tables and full-text indexes
+// of the SQLite schema; a dialect without them takes the generic path, one
+// statement per page that the database plans itself, with exact totals.
+// The tests run every list in both modes.
 package query

@@ -1,5 +1,11 @@
 package query
 
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
 // SetLimits changes the limits of q's planner, so that tests reach every
 // plan and capped totals with small libraries.
 func SetLimits(q *Query, probe, count, deep int) {
@@ -7,10 +13,34 @@ func SetLimits(q *Query, probe, count, deep int) {
 		count: count, checkedCount: count, deep: deep, rare: probe}
 }
 
-// Generic makes q leave every list to the database's planner, read meta
-// from the JSON text and count exactly: the reference the planned lists
-// are compared with.
-func Generic(q *Query) { q.generic = true }
+// Generic makes q take the generic path, as New does for a dialect
+// without the cost-based planner: leave every list to the database's
+// planner, read meta from the JSON text and count exactly. It is also the
+// reference the planned lists are compared with. q keeps its dialect's SQL
+// but loses what only the planner may use, so that a test of the generic
+// path fails if it uses any.
+func Generic(q *Query) {
+	if _, ok := q.sql.(plannerless); !ok {
+		q.sql = plannerless{q.sql}
+	}
+	q.generic = true
+}
+
+// IsGeneric reports whether q takes the generic path.
+func IsGeneric(q *Query) bool { return q.generic }
+
+// plannerless is a dialect without the cost-based planner.
+type plannerless struct{ sqlDialect }
+
+func (plannerless) planner() bool { return false }
+
+func (plannerless) useIndex(string) string { panic("query: the generic path used useIndex") }
+
+func (plannerless) sortText(string) string { panic("query: the generic path used sortText") }
+
+func (plannerless) textSearch(context.Context, bun.IDB, string, string, int) (textSet, bool, error) {
+	panic("query: the generic path used textSearch")
+}
 
 // SetDense changes the share of matching IDs above which q's planner walks
 // the default order rather than scanning full-text candidates by ID.

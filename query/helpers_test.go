@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,7 +48,29 @@ func newEnv(tb testing.TB) *env {
 	}
 	qc := &queryCounter{}
 	db.Reader.AddQueryHook(qc)
-	return &env{ctx: ctx, db: db, store: store, q: query.New(store), queries: qc}
+	q := query.New(store)
+	if _, ok := genericTests.Load(tb); ok {
+		query.Generic(q)
+	}
+	return &env{ctx: ctx, db: db, store: store, q: q, queries: qc}
+}
+
+// genericTests holds the tests (testing.TB) whose env lists in the generic
+// mode.
+var genericTests sync.Map
+
+// eachMode runs test twice, as subtests: "planned", where the env's Query
+// lists with SQLite's cost-based planner, and "generic", where it takes
+// the path of a dialect without one (one statement per page, meta read
+// from the JSON text, exact totals), so that both are held to the same
+// results.
+func eachMode(t *testing.T, test func(t *testing.T)) {
+	t.Run("planned", test)
+	t.Run("generic", func(t *testing.T) {
+		genericTests.Store(t, true)
+		t.Cleanup(func() { genericTests.Delete(t) })
+		test(t)
+	})
 }
 
 // queryCounter counts the queries run on the reader.

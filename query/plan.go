@@ -641,13 +641,6 @@ func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, se
 // blockShift is log2 of the number of IDs in a block of resource_blocks.
 const blockShift = 14
 
-// createdText is the creation time of r as text that sorts as SQLite
-// sorts the column: values that are not text (which sort first) become
-// the empty text.
-const createdText = "CASE typeof(%s) WHEN 'text' THEN %s ELSE '' END"
-
-func textOf(col string) string { return strings.ReplaceAll(createdText, "%s", col) }
-
 // block is a row of resource_blocks, creation times as text.
 type block struct {
 	Block int64  `bun:"block"`
@@ -692,7 +685,7 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 	// bound(id) is the latest (newest first) or earliest creation time of
 	// any resource with an ID below (above) id.
 	var blocks []block
-	err = q.db.NewRaw("SELECT block, "+textOf("min_created")+" AS min, "+textOf("max_created")+
+	err = q.db.NewRaw("SELECT block, "+q.sql.sortText("min_created")+" AS min, "+q.sql.sortText("max_created")+
 		" AS max FROM resource_blocks ORDER BY block").Scan(ctx, &blocks)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, false, err
@@ -757,7 +750,7 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 		ids := pending[:min(batch, len(pending))]
 		pending = pending[len(ids):]
 		batch = min(2*batch, 1024) // fewer, larger reads once the first did not do
-		sq := (&query{}).add("SELECT r.id AS id, "+textOf("r.created_at")+" AS created FROM "+rd.from+
+		sq := (&query{}).add("SELECT r.id AS id, "+q.sql.sortText("r.created_at")+" AS created FROM "+rd.from+
 			" WHERE r.id IN (?)", bun.In(ids))
 		if len(checks) > 0 {
 			sq.add(" AND ").and(checks)

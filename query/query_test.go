@@ -107,7 +107,9 @@ func (f *fixture) labels(rs []*resources.Resource) []string {
 
 func l(labels ...string) []string { return append([]string{}, labels...) }
 
-func TestListFilters(t *testing.T) {
+func TestListFilters(t *testing.T) { eachMode(t, testListFilters) }
+
+func testListFilters(t *testing.T) {
 	f := newFixture(t)
 	all := l("r5", "r4", "r3", "r2", "r1")
 	cases := []struct {
@@ -180,7 +182,9 @@ func TestListFilters(t *testing.T) {
 	}
 }
 
-func TestListMetaQuery(t *testing.T) {
+func TestListMetaQuery(t *testing.T) { eachMode(t, testListMetaQuery) }
+
+func testListMetaQuery(t *testing.T) {
 	f := newFixture(t)
 	cases := []struct {
 		mq   []string
@@ -260,7 +264,9 @@ func TestListMetaQuery(t *testing.T) {
 	}
 }
 
-func TestListSortBy(t *testing.T) {
+func TestListSortBy(t *testing.T) { eachMode(t, testListSortBy) }
+
+func testListSortBy(t *testing.T) {
 	f := newFixture(t)
 	// Make r5 the most recently updated and r2 the least.
 	for i, label := range []string{"r2", "r4", "r1", "r3", "r5"} {
@@ -309,7 +315,9 @@ func TestListSortBy(t *testing.T) {
 	}
 }
 
-func TestListPaging(t *testing.T) {
+func TestListPaging(t *testing.T) { eachMode(t, testListPaging) }
+
+func testListPaging(t *testing.T) {
 	f := newFixture(t)
 	type got struct {
 		Labels               []string
@@ -348,7 +356,9 @@ func TestListPaging(t *testing.T) {
 	}
 }
 
-func TestListLoadsRelations(t *testing.T) {
+func TestListLoadsRelations(t *testing.T) { eachMode(t, testListLoadsRelations) }
+
+func testListLoadsRelations(t *testing.T) {
 	f := newFixture(t)
 	page, err := f.q.List(f.ctx, query.Filter{SortBy: []string{"id"}})
 	if err != nil {
@@ -400,7 +410,9 @@ func TestListLoadsRelations(t *testing.T) {
 
 // TestListQueryCount checks that relations are loaded per page, not per
 // row: a page of one and a page of five take the same number of queries.
-func TestListQueryCount(t *testing.T) {
+func TestListQueryCount(t *testing.T) { eachMode(t, testListQueryCount) }
+
+func testListQueryCount(t *testing.T) {
 	f := newFixture(t)
 	count := func(filter query.Filter) int64 {
 		before := f.queries.n.Load()
@@ -427,7 +439,9 @@ func TestListQueryCount(t *testing.T) {
 
 // TestListOneSnapshot checks that a list does not mix states when a writer
 // commits between its planning and its page: it shows the library as it
-// was when the list began, relations and total included.
+// was when the list began, relations and total included. The planner's
+// mode only: the generic path reads nothing before its page, so a SQLite
+// snapshot (taken at the first read) begins after the writes.
 func TestListOneSnapshot(t *testing.T) {
 	f := newFixture(t)
 	var fresh int64
@@ -488,7 +502,9 @@ func TestListOneSnapshot(t *testing.T) {
 	}
 }
 
-func TestListInvalid(t *testing.T) {
+func TestListInvalid(t *testing.T) { eachMode(t, testListInvalid) }
+
+func testListInvalid(t *testing.T) {
 	f := newFixture(t)
 	many := func(n int, s string) []string { return slices.Repeat([]string{s}, n) }
 	cases := []struct {
@@ -535,7 +551,9 @@ func TestListInvalid(t *testing.T) {
 	}
 }
 
-func TestListEmptyLibrary(t *testing.T) {
+func TestListEmptyLibrary(t *testing.T) { eachMode(t, testListEmptyLibrary) }
+
+func testListEmptyLibrary(t *testing.T) {
 	e := newEnv(t)
 	page, err := e.q.List(e.ctx, query.Filter{MetaQuery: []string{"a:EQ:1"}, SortBy: []string{"meta.a"}})
 	if err != nil {
@@ -554,7 +572,9 @@ func TestListEmptyLibrary(t *testing.T) {
 	}
 }
 
-func TestMetaKeys(t *testing.T) {
+func TestMetaKeys(t *testing.T) { eachMode(t, testMetaKeys) }
+
+func testMetaKeys(t *testing.T) {
 	f := newFixture(t)
 	got, err := f.q.MetaKeys(f.ctx)
 	if err != nil {
@@ -568,7 +588,9 @@ func TestMetaKeys(t *testing.T) {
 
 // TestListSeesWrites checks that List reads committed writes (it goes
 // through the reader pool).
-func TestListSeesWrites(t *testing.T) {
+func TestListSeesWrites(t *testing.T) { eachMode(t, testListSeesWrites) }
+
+func testListSeesWrites(t *testing.T) {
 	f := newFixture(t)
 	if _, err := f.store.Edit(f.ctx, resources.EditInput{ID: f.r["r4"].ID, Tags: []int64{f.t3}}); err != nil {
 		t.Fatal(err)
@@ -586,7 +608,9 @@ func TestListSeesWrites(t *testing.T) {
 
 // TestListShowWithSimilar lists the resources that have a similar image,
 // as recorded in resource_similar.
-func TestListShowWithSimilar(t *testing.T) {
+func TestListShowWithSimilar(t *testing.T) { eachMode(t, testListShowWithSimilar) }
+
+func testListShowWithSimilar(t *testing.T) {
 	f := newFixture(t)
 	if diff := cmp.Diff(l(), f.list(t, query.Filter{ShowWithSimilar: true})); diff != "" {
 		t.Errorf("no pairs (-want +got):\n%s", diff)

@@ -14,7 +14,9 @@ import (
 // OriginalLocation keep the semantics of LIKE (a substring, ASCII letters in any case, % and _
 // literal) whether the term is short enough for LIKE alone or served by the
 // trigram index, whose case folding is Unicode-wide.
-func TestListSubstringSearch(t *testing.T) {
+func TestListSubstringSearch(t *testing.T) { eachMode(t, testListSubstringSearch) }
+
+func testListSubstringSearch(t *testing.T) {
 	e := newEnv(t)
 	label := map[int64]string{}
 	for i, name := range []string{
@@ -196,7 +198,9 @@ func checkSearchTables(t *testing.T, e *env) {
 // TestSearchTablesInSync edits resources every way the Store and raw SQL
 // can, and checks after each step that the tables derived by triggers are
 // right and that lists see the changes.
-func TestSearchTablesInSync(t *testing.T) {
+func TestSearchTablesInSync(t *testing.T) { eachMode(t, testSearchTablesInSync) }
+
+func testSearchTablesInSync(t *testing.T) {
 	f := newFixture(t)
 	checkSearchTables(t, f.env)
 	ctx := f.ctx
@@ -307,7 +311,9 @@ func TestSearchTablesInSync(t *testing.T) {
 
 // TestMetaKeysFollowEdits checks that MetaKeys, read from the index the
 // triggers maintain, follows creates, edits and deletes.
-func TestMetaKeysFollowEdits(t *testing.T) {
+func TestMetaKeysFollowEdits(t *testing.T) { eachMode(t, testMetaKeysFollowEdits) }
+
+func testMetaKeysFollowEdits(t *testing.T) {
 	f := newFixture(t)
 	keys := func() []string {
 		t.Helper()

@@ -3,6 +3,7 @@ package query
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,8 +13,14 @@ import (
 
 // sqliteDialect reads meta with SQLite's JSON functions. json_extract
 // returns SQL values (numbers as numbers, strings as text, true/false as
-// 1/0, null and absent as NULL), so json_type tells the types apart.
+// 1/0, null and absent as NULL), so json_type tells the types apart. The
+// SQLite schema (internal/schema/sqlite) has everything the planner reads.
 type sqliteDialect struct{}
+
+func (sqliteDialect) planner() bool { return true }
+
+// txOptions: a SQLite transaction reads one snapshot, from its first read.
+func (sqliteDialect) txOptions() *sql.TxOptions { return nil }
 
 // sqlitePath turns a validated dotted key into a JSON path whose names are
 // quoted: a.b -> $."a"."b". The path is passed as an argument, not spliced.
@@ -33,8 +40,6 @@ func (sqliteDialect) contains(col, pattern string) fragment {
 	return fragment{col + ` LIKE ? ESCAPE '\'`, []any{pattern}}
 }
 
-var sqliteCompare = map[MetaOp]string{OpEQ: "=", OpNE: "=", OpGT: ">", OpGE: ">=", OpLT: "<", OpLE: "<="}
-
 func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 	p := sqlitePath(c.Key)
 	typ := "json_type(" + col + ", ?)"
@@ -53,7 +58,7 @@ func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 		s, _ := c.Value.(string)
 		return fragment{text + ` LIKE ? ESCAPE '\'`, []any{p, p, containsPattern(s)}}
 	}
-	cmp := sqliteCompare[c.Op]
+	cmp := compareOps[c.Op]
 	switch v := c.Value.(type) {
 	case nil: // EQ only: absent or null
 		return fragment{val + " IS NULL", []any{p}}
@@ -241,6 +246,12 @@ func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term str
 		return fragment{ids + " AND rowid > ? ORDER BY rowid", []any{match, id}}
 	}
 	return textSet{ids: fragment{ids, []any{match}}, from: from}, true, nil
+}
+
+// sortText: SQLite sorts values that are not text (bun writes times as
+// text) before text; they become the empty text, which sorts first too.
+func (sqliteDialect) sortText(col string) string {
+	return "CASE typeof(" + col + ") WHEN 'text' THEN " + col + " ELSE '' END"
 }
 
 func (sqliteDialect) useIndex(index string) string {

@@ -41,7 +41,7 @@ func (s *Store) openBlob(ctx context.Context, op string, h blobstore.Hash, hex s
 	info := BlobInfo{Hash: h}
 	err := s.rdb.NewRaw(`SELECT content_type, created_at FROM (
 		SELECT content_type, created_at FROM resources WHERE hash = ?
-		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) LIMIT 1`, h, h).
+		UNION ALL SELECT content_type, created_at FROM resource_versions WHERE hash = ?) AS b LIMIT 1`, h, h).
 		Scan(ctx, &info.ContentType, &info.ModTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "file", Slug: hex})

@@ -181,8 +181,12 @@ func (s *Store) editMany(ctx context.Context, op string, ids []int64, in BulkInp
 		in.AddMeta = patch
 	}
 	ids = distinctIDs(ids)
+	d, err := dialectOf(s.db)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	tagSpec, groupSpec := resourceLinks[0], resourceLinks[1]
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", ids); err != nil {
 			return err
 		}
@@ -210,9 +214,9 @@ func (s *Store) editMany(ctx context.Context, op string, ids []int64, in BulkInp
 			}
 			q := tx.NewUpdate().Table("resources").Set("updated_at = ?", t).Where("id IN (?)", bun.In(chunk))
 			if in.AddMeta != nil {
-				// SQLite's json_patch is RFC 7396. Stored meta is always
-				// an object, so the result is one too.
-				q.Set("meta = json_patch(meta, ?)", string(in.AddMeta))
+				// Stored meta is always an object, so the result is one
+				// too.
+				q.Set("meta = "+d.mergePatch("meta"), string(in.AddMeta))
 			}
 			if _, err := q.Exec(ctx); err != nil {
 				return err

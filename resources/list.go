@@ -85,11 +85,15 @@ func listEntities[T any](ctx context.Context, db bun.IDB, alias string, opts Lis
 	for _, rel := range relations {
 		q = q.Relation(rel)
 	}
+	d, err := dialectOf(db)
+	if err != nil {
+		return ListResult[*T]{}, err
+	}
 	if opts.Name != "" {
-		q = q.Where(alias+".name LIKE ? ESCAPE '\\'", "%"+escapeLike(opts.Name)+"%")
+		q = q.Where(d.contains(alias+".name", opts.Name))
 	}
 	if opts.Description != "" {
-		q = q.Where(alias+".description LIKE ? ESCAPE '\\'", "%"+escapeLike(opts.Description)+"%")
+		q = q.Where(d.contains(alias+".description", opts.Description))
 	}
 	if len(opts.IDs) > 0 {
 		q = q.Where(alias+".id IN (?)", bun.In(opts.IDs))

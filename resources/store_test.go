@@ -696,7 +696,7 @@ func TestMigrateLogged(t *testing.T) {
 	}
 	defer db.Close()
 	var buf bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey || a.Key == "took" {
 			return slog.Attr{}
 		}
@@ -711,8 +711,8 @@ func TestMigrateLogged(t *testing.T) {
 	}
 	var want strings.Builder
 	for _, v := range applied {
-		fmt.Fprintf(&want, "level=INFO msg=\"updating the database schema\" step=%d\n", v)
-		fmt.Fprintf(&want, "level=INFO msg=\"updated the database schema\" step=%d\n", v)
+		fmt.Fprintf(&want, "level=DEBUG msg=\"updating the database schema\" step=%d\n", v)
+		fmt.Fprintf(&want, "level=DEBUG msg=\"updated the database schema\" step=%d\n", v)
 	}
 	if diff := cmp.Diff(want.String(), buf.String()); diff != "" {
 		t.Errorf("log of the first run (-want +got):\n%s", diff)

@@ -199,7 +199,8 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if cfg.logFormat == "json" {
 		handler = slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
-	handler = newOperatorHandler(handler, cfg.logLevel)
+	// schemaSteps shows the schema steps at Info without their marker.
+	handler = newOperatorHandler(schemaSteps{Handler: handler}, cfg.logLevel)
 	logger := slog.New(handler)
 	// Bind first: the first line says where the server listens and what
 	// it stores where, before any schema step.

@@ -1,4 +1,4 @@
-package resources
+package sqlite
 
 // migrationIntake holds what bringing files in needs: the persisted
 // background downloads (package intake) and the files referenced in place on

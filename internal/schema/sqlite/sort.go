@@ -1,4 +1,4 @@
-package resources
+package sqlite
 
 // migrationSort makes the other orders of a list and the searches of the
 // original name and location fast at millions of resources, as

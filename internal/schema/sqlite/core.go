@@ -1,32 +1,4 @@
-package resources
-
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"strings"
-	"time"
-
-	"github.com/uptrace/bun"
-)
-
-// migration is one step of the schema. Steps are applied in order of
-// version, each once, each in its own transaction; an empty step is skipped
-// and not recorded, so a version can be reserved before its DDL is written.
-// The DDL is SQLite's; a PostgreSQL list will sit beside it, selected by the
-// dialect, when that backend arrives. Never edit an applied step: add one.
-type migration struct {
-	version int
-	ddl     string
-}
-
-var sqliteMigrations = []migration{
-	{1, migrationCore},
-	{2, migrationSearch},
-	{3, migrationMedia},
-	{4, migrationIntake},
-	{5, migrationSort},
-}
+package sqlite
 
 // migrationCore is the core schema: resources, versions, the entities and
 // the join tables.
@@ -169,55 +141,3 @@ const migrationCore = `CREATE TABLE categories (
 		PRIMARY KEY (note_id, group_id)
 	);
 	CREATE INDEX groups_related_notes_group ON groups_related_notes(group_id, note_id);`
-
-// Migrate brings the schema of db up to date. It is safe to call on every
-// open; applied steps are recorded in stockroom_migrations.
-func Migrate(ctx context.Context, db *bun.DB) error {
-	return MigrateLogged(ctx, db, nil)
-}
-
-// MigrateLogged is Migrate that tells logger (when not nil) of each step
-// it applies: on a large library a step that builds an index can take a
-// minute, and a server that says nothing meanwhile looks stuck.
-func MigrateLogged(ctx context.Context, db *bun.DB, logger *slog.Logger) error {
-	const op = "resources.Migrate"
-	RegisterModels(db)
-	if name := db.Dialect().Name().String(); name != "sqlite" {
-		return fmt.Errorf("%s: no schema for dialect %q yet", op, name)
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS stockroom_migrations (
-		version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	for _, step := range sqliteMigrations {
-		if strings.TrimSpace(step.ddl) == "" {
-			continue
-		}
-		version := step.version
-		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stockroom_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			start := time.Now()
-			if logger != nil {
-				logger.Info("updating the database schema", "step", version)
-			}
-			if _, err := tx.ExecContext(ctx, step.ddl); err != nil {
-				return err
-			}
-			if logger != nil {
-				logger.Info("updated the database schema", "step", version, "took", time.Since(start).Round(time.Millisecond))
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO stockroom_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UTC())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("%s: step %d: %w", op, version, err)
-		}
-	}
-	return nil
-}

@@ -1,4 +1,4 @@
-package resources
+package sqlite
 
 // migrationMedia holds what images need beyond the core schema:
 //

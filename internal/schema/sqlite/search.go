@@ -1,4 +1,4 @@
-package resources
+package sqlite
 
 // migrationSearch makes lists and searches fast at millions of resources
 // (package query reads these tables). Everything here is derived from the

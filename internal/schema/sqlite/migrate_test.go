@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stockroomhq/stockroom/internal/sqlitedb"
+)
+
+// TestMigrateUpgrades checks that a database at an earlier step (as a
+// library created by an older release is) gets exactly the steps it lacks,
+// each logged at debug level before and after, and that the steps it had
+// are neither run again nor recorded twice.
+func TestMigrateUpgrades(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(t.TempDir(), "t.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	all := migrations
+	migrations = all[:3]
+	err = Migrate(ctx, db.Writer, nil)
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A row the backfills of steps 4 and 5 must leave alone, and that a
+	// second run of step 1 would fail on (its tables exist).
+	if _, err := db.Writer.ExecContext(ctx, `INSERT INTO resources (created_at, updated_at, name, original_name, hash, hash_type, location)
+		VALUES ('2024-01-01 00:00:00+00:00', '2024-01-01 00:00:00+00:00', 'old', 'old.txt', 'h', 'SHA256', 'l')`); err != nil {
+		t.Fatal(err)
+	}
+
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == "took" {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	if err := Migrate(ctx, db.Writer, logger); err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, v := range []int{4, 5} {
+		fmt.Fprintf(&want, "level=DEBUG msg=\"updating the database schema\" step=%d\n", v)
+		fmt.Fprintf(&want, "level=DEBUG msg=\"updated the database schema\" step=%d\n", v)
+	}
+	if diff := cmp.Diff(want.String(), buf.String()); diff != "" {
+		t.Errorf("log of the upgrade (-want +got):\n%s", diff)
+	}
+	var versions []int
+	if err := db.Reader.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5}, versions); diff != "" {
+		t.Errorf("recorded steps (-want +got):\n%s", diff)
+	}
+	// Step 5 backfilled the original name of the existing row.
+	var n int
+	if err := db.Reader.NewRaw(`SELECT count(*) FROM resources_original_name_fts WHERE resources_original_name_fts MATCH 'old'`).Scan(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d rows of the original-name index match the existing row, want 1", n)
+	}
+}

@@ -1,0 +1,44 @@
+package resources
+
+import (
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// sqlDialect holds the runtime SQL of this package that differs between
+// databases. Everything else here is SQL that SQLite and PostgreSQL share
+// (upserts are ON CONFLICT); the schema is per dialect in internal/schema.
+type sqlDialect interface {
+	// contains is the condition that the trusted column expression col
+	// contains s literally, ignoring case; its ? takes the returned
+	// argument.
+	contains(col, s string) (sql string, arg any)
+	// mergePatch is the expression of the JSON object column col with
+	// the JSON object of its ? merged in as RFC 7396 says: keys set to
+	// null are removed, objects merged recursively, anything else
+	// replaced.
+	mergePatch(col string) string
+}
+
+// dialectOf picks the SQL of db's dialect.
+func dialectOf(db bun.IDB) (sqlDialect, error) {
+	switch name := db.Dialect().Name(); name {
+	case dialect.SQLite:
+		return sqliteDialect{}, nil
+	default:
+		return nil, fmt.Errorf("the %s dialect is not supported yet", name)
+	}
+}
+
+// sqliteDialect is SQLite's SQL.
+type sqliteDialect struct{}
+
+func (sqliteDialect) contains(col, s string) (string, any) {
+	// SQLite's LIKE ignores the case of ASCII letters only.
+	return col + ` LIKE ? ESCAPE '\'`, "%" + escapeLike(s) + "%"
+}
+
+// mergePatch: SQLite's json_patch is RFC 7396.
+func (sqliteDialect) mergePatch(col string) string { return "json_patch(" + col + ", ?)" }
