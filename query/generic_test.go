@@ -27,7 +27,7 @@ func TestGenericWithoutSideTables(t *testing.T) {
 		{},
 		{Name: "SUN"}, {Name: "%"}, {Description: "sky over"}, {ContentType: "png"},
 		{OriginalName: "img_0"}, {OriginalLocation: "example.com/report"},
-		{Hash: f.r["r2"].Hash},
+		{Hash: f.r["r2"].Hash.String()},
 		{OwnerID: f.g1}, {ShowWithoutOwner: true}, {ResourceCategoryID: f.rc1}, {SeriesID: f.s1},
 		{IDs: []int64{f.r["r1"].ID, f.r["r4"].ID}},
 		{Tags: []int64{f.t1, f.t2}}, {Notes: []int64{f.n1}}, {Groups: []int64{f.g1, f.g2}},
