@@ -44,6 +44,7 @@ func (a *api) routeEntities(r *router) {
 			ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), Meta: d.meta("Meta"),
 			OwnerID: d.optInt64("OwnerId"), StartDate: d.optTime("StartDate"), EndDate: d.optTime("EndDate"),
 			Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"),
+			NoteTypeID: d.optInt64("NoteTypeId"),
 		}
 		return checked(d, func() (*resources.Note, error) { return s.SaveNote(ctx, in) })
 	}))
