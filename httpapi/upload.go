@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
@@ -35,6 +36,10 @@ func readTextPart(part *multipart.Part, budget *int64) (string, error) {
 // transaction once the whole body, with fields that may follow the files,
 // has been read. Any failure leaves no row, and Release removes the blobs
 // nothing refers to.
+// uploadFileField is the multipart field that carries the files of an
+// upload, as the spec names it; a file under any other name is refused.
+const uploadFileField = "resource"
+
 func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := &stream{a: a, w: w, r: r}
@@ -77,6 +82,10 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 				early.Add(part.FormName(), text)
 			}
 			continue
+		}
+		if !strings.EqualFold(part.FormName(), uploadFileField) {
+			fail(&params.Error{Field: uploadFileField, Msg: "unexpected file in the field " + strconv.Quote(part.FormName()) + `: send files in the field "resource"`})
+			return
 		}
 		if len(files) == 0 {
 			// A field of the body that is invalid stays invalid whatever
