@@ -105,9 +105,10 @@ func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) err
 		}
 		switch {
 		case count <= 1:
-			return fmt.Errorf("%w: version %d is the only version of resource %d", resources.ErrConflict, old.VersionNumber, resourceID)
+			return fmt.Errorf("%w: version %d (number %d) is the only version of resource %d", resources.ErrConflict, old.ID, old.VersionNumber, resourceID)
 		case current != nil && *current == old.ID:
-			return fmt.Errorf("%w: version %d is the current version of resource %d; upload or restore another version first", resources.ErrConflict, old.VersionNumber, resourceID)
+			// Named by the ID the caller gave, its number beside it.
+			return fmt.Errorf("%w: version %d (number %d) is the current version of resource %d; upload or restore another version first", resources.ErrConflict, old.ID, old.VersionNumber, resourceID)
 		}
 		if _, err := tx.NewDelete().Table("resource_versions").Where("id = ?", old.ID).Exec(ctx); err != nil {
 			return err
