@@ -90,9 +90,6 @@ func TestEditMetaPaths(t *testing.T) {
 	}
 }
 
-return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || containsText(s[1:], sub))
-}
-
 func TestGroupParentsAndChildren(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
