@@ -20,8 +20,9 @@ import (
 // Rotate turns the image of resource id clockwise by degrees (90, 180 or
 // 270; anything else is ErrInvalid) and appends the result as a new
 // version, which becomes current. The image is shown as its EXIF
-// orientation says before it is turned, and the result carries no
-// orientation: it looks turned by exactly degrees. It is re-encoded in its
+// orientation says before it is turned, and the result has orientation 1:
+// it looks turned by exactly degrees. A JPEG keeps its EXIF block (camera,
+// date, position...), and the orientation in Meta becomes 1 too. It is re-encoded in its
 // own format: JPEG at about the quality it was saved with, PNG, GIF (every
 // frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
 // raster image, images over the pixel limit and undecodable data are
@@ -80,8 +81,10 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, e
 		if current != r.Hash {
 			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", ErrConflict)
 		}
-		_, err := AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
-		return err
+		if _, err := AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees)); err != nil {
+			return err
+		}
+		return uprightMetaTx(ctx, tx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -102,19 +105,26 @@ func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Write
 		return m.rotatedGIF(f, degrees, opts)
 	}
 	quality := 0
+	var exif []byte // the source's EXIF block, kept with orientation 1
 	if ct == "image/jpeg" {
 		head := make([]byte, 256<<10)
 		n, _ := f.ReadAt(head, 0)
 		if q, ok := jpegscale.EstimateQuality(head[:n]); ok {
 			quality = min(max(q, 75), 95)
 		}
+		exif = imaging.UprightJPEGExif(head[:n])
 	}
 	d, err := imaging.Decode(f, ct, opts)
 	if err != nil {
 		return nil, unsupportedImage(err)
 	}
 	img := imaging.Rotate(imaging.Orient(d.Image, d.Orientation), degrees)
-	return func(w io.Writer) error { return imaging.Encode(w, img, ct, quality) }, nil
+	return func(w io.Writer) error {
+		if exif != nil {
+			w = imaging.InsertAfterSOI(w, exif)
+		}
+		return imaging.Encode(w, img, ct, quality)
+	}, nil
 }
 
 // rotatedGIF turns every frame of a (possibly animated) GIF.
