@@ -14,39 +14,42 @@ import (
 // cycle in stored data (which SaveGroup refuses to make) ends the chain.
 func (s *Store) GroupParents(ctx context.Context, id int64) ([]*Group, error) {
 	const op = "resources.GroupParents"
-	var chain []int64
-	seen := map[int64]bool{}
-	for cur := id; cur != 0 && !seen[cur]; {
-		seen[cur] = true
-		var owner sql.NullInt64
-		err := s.rdb.NewSelect().TableExpr(`"groups"`).Column("owner_id").Where("id = ?", cur).Scan(ctx, &owner)
-		if errors.Is(err, sql.ErrNoRows) && cur == id {
-			return nil, fmt.Errorf("%s: %w", op, notFound("group", id))
+	var out []*Group
+	// One read transaction, so that the chain is one snapshot.
+	err := s.rdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var chain []int64
+		seen := map[int64]bool{}
+		for cur := id; cur != 0 && !seen[cur]; {
+			seen[cur] = true
+			var owner sql.NullInt64
+			err := tx.NewSelect().TableExpr(`"groups"`).Column("owner_id").Where("id = ?", cur).Scan(ctx, &owner)
+			if errors.Is(err, sql.ErrNoRows) && cur == id {
+				return notFound("group", id)
+			}
+			if err != nil {
+				return err
+			}
+			chain = append(chain, cur)
+			cur = owner.Int64
 		}
-		if errors.Is(err, sql.ErrNoRows) {
-			break // deleted between two reads
-		}
+		var groups []*Group
+		err := tx.NewSelect().Model(&groups).Where("g.id IN (?)", bun.In(chain)).
+			Relation("Owner").Relation("Category").Relation("Tags").Scan(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
-		chain = append(chain, cur)
-		cur = owner.Int64
-	}
-	var groups []*Group
-	err := s.rdb.NewSelect().Model(&groups).Where("g.id IN (?)", bun.In(chain)).
-		Relation("Owner").Relation("Category").Relation("Tags").Scan(ctx)
+		byID := make(map[int64]*Group, len(groups))
+		for _, g := range groups {
+			byID[g.ID] = g
+		}
+		out = make([]*Group, 0, len(chain))
+		for _, gid := range chain {
+			out = append(out, byID[gid])
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	byID := make(map[int64]*Group, len(groups))
-	for _, g := range groups {
-		byID[g.ID] = g
-	}
-	out := make([]*Group, 0, len(chain))
-	for _, gid := range chain {
-		if g := byID[gid]; g != nil {
-			out = append(out, g)
-		}
 	}
 	return out, nil
 }
