@@ -21,8 +21,8 @@ import (
 // 270; anything else is ErrInvalid) and appends the result as a new
 // version, which becomes current. The image is shown as its EXIF
 // orientation says before it is turned, and the result has orientation 1:
-// it looks turned by exactly degrees. A JPEG keeps its EXIF block (camera,
-// date, position...), and the orientation in Meta becomes 1 too. It is re-encoded in its
+// it looks turned by exactly degrees. A JPEG or PNG keeps its EXIF block
+// (camera, date, position...), and the orientation in Meta becomes 1 too. It is re-encoded in its
 // own format: JPEG at about the quality it was saved with, PNG, GIF (every
 // frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
 // raster image, images over the pixel limit and undecodable data are
@@ -105,14 +105,14 @@ func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Write
 		return m.rotatedGIF(f, degrees, opts)
 	}
 	quality := 0
-	var exif []byte // the source's EXIF block, kept with orientation 1
-	if ct == "image/jpeg" {
+	var keepExif func(io.Writer) io.Writer // carries the EXIF block over, orientation 1
+	if ct == "image/jpeg" || ct == "image/png" {
 		head := make([]byte, 256<<10)
 		n, _ := f.ReadAt(head, 0)
-		if q, ok := jpegscale.EstimateQuality(head[:n]); ok {
+		if q, ok := jpegscale.EstimateQuality(head[:n]); ok && ct == "image/jpeg" {
 			quality = min(max(q, 75), 95)
 		}
-		exif = imaging.UprightJPEGExif(head[:n])
+		keepExif = imaging.ExifKeeper(ct, head[:n])
 	}
 	d, err := imaging.Decode(f, ct, opts)
 	if err != nil {
@@ -120,8 +120,8 @@ func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Write
 	}
 	img := imaging.Rotate(imaging.Orient(d.Image, d.Orientation), degrees)
 	return func(w io.Writer) error {
-		if exif != nil {
-			w = imaging.InsertAfterSOI(w, exif)
+		if keepExif != nil {
+			w = keepExif(w)
 		}
 		return imaging.Encode(w, img, ct, quality)
 	}, nil

@@ -3,6 +3,7 @@ package imaging
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"io"
 )
 
@@ -83,19 +84,81 @@ func uprightTIFF(t []byte) {
 // w with seg (a whole marker segment) inserted right after its SOI marker,
 // where the Exif APP1 segment belongs.
 func InsertAfterSOI(w io.Writer, seg []byte) io.Writer {
-	return &afterSOI{w: w, seg: seg}
+	return &insertAfter{w: w, seg: seg, at: 2}
 }
 
-type afterSOI struct {
+// pngHeaderSize is the signature and the IHDR chunk, which the eXIf chunk
+// must follow.
+const pngHeaderSize = 8 + 12 + 13
+
+// InsertAfterPNGHeader returns a writer that passes the PNG written to it
+// on to w with chunk (a whole chunk) inserted right after its IHDR chunk.
+// The PNG must start with the IHDR chunk, as the standard library's
+// encoder writes it.
+func InsertAfterPNGHeader(w io.Writer, chunk []byte) io.Writer {
+	return &insertAfter{w: w, seg: chunk, at: pngHeaderSize}
+}
+
+// ExifKeeper returns what makes a re-encoded image of type contentType
+// carry the EXIF block of the original, whose first bytes are head, with
+// orientation 1: a function that wraps the writer the encoder writes to.
+// It returns nil when the original has no EXIF block this package can
+// carry over (JPEG APP1 and PNG eXIf are).
+func ExifKeeper(contentType string, head []byte) func(io.Writer) io.Writer {
+	switch contentType {
+	case "image/jpeg":
+		if seg := UprightJPEGExif(head); seg != nil {
+			return func(w io.Writer) io.Writer { return InsertAfterSOI(w, seg) }
+		}
+	case "image/png":
+		if chunk := UprightPNGExif(head); chunk != nil {
+			return func(w io.Writer) io.Writer { return InsertAfterPNGHeader(w, chunk) }
+		}
+	}
+	return nil
+}
+
+// UprightPNGExif returns a copy of the eXIf chunk (length, type, data and
+// CRC) of the PNG whose first bytes are head, with its orientation tag set
+// to 1 and its CRC recomputed, or nil when head holds none before the
+// image data.
+func UprightPNGExif(head []byte) []byte {
+	if len(head) < 8 || string(head[:8]) != "\x89PNG\r\n\x1a\n" {
+		return nil
+	}
+	for i := 8; i+12 <= len(head); {
+		n := int(binary.BigEndian.Uint32(head[i:]))
+		end := i + 12 + n
+		if n > len(head) || end > len(head) {
+			return nil
+		}
+		switch string(head[i+4 : i+8]) {
+		case "IDAT", "IEND":
+			return nil
+		case "eXIf":
+			chunk := bytes.Clone(head[i:end])
+			uprightTIFF(chunk[8 : 8+n])
+			binary.BigEndian.PutUint32(chunk[8+n:], crc32.ChecksumIEEE(chunk[4:8+n]))
+			return chunk
+		}
+		i = end
+	}
+	return nil
+}
+
+// insertAfter passes what is written to it on to w, with seg inserted
+// after the first at bytes.
+type insertAfter struct {
 	w    io.Writer
 	seg  []byte
-	seen int // bytes of the SOI marker passed on
+	at   int
+	seen int // bytes passed on before seg
 }
 
-func (a *afterSOI) Write(p []byte) (int, error) {
+func (a *insertAfter) Write(p []byte) (int, error) {
 	written := 0
-	if a.seen < 2 {
-		k := min(2-a.seen, len(p))
+	if a.seen < a.at {
+		k := min(a.at-a.seen, len(p))
 		n, err := a.w.Write(p[:k])
 		written += n
 		a.seen += n
@@ -103,7 +166,7 @@ func (a *afterSOI) Write(p []byte) (int, error) {
 			return written, err
 		}
 		p = p[k:]
-		if a.seen == 2 {
+		if a.seen == a.at {
 			if _, err := a.w.Write(a.seg); err != nil {
 				return written, err
 			}

@@ -2,6 +2,9 @@ package imaging_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image/png"
 	"testing"
 
 	"github.com/stockroomhq/stockroom/internal/imagetest"
@@ -43,5 +46,42 @@ func TestUprightJPEGExif(t *testing.T) {
 		if seg := imaging.UprightJPEGExif(data); seg != nil {
 			t.Errorf("%s: found a segment of %d bytes", name, len(seg))
 		}
+	}
+}
+
+func TestUprightPNGExif(t *testing.T) {
+	plain := imagetest.Encode(t, imagetest.Photo(8, 6, 1), "image/png")
+	tiff := imagetest.EXIFPayload(imagetest.EXIF{Orientation: 6, Model: "X-T4", BigEndian: true})[len("Exif\x00\x00"):]
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(tiff)))
+	chunk = append(append(chunk, "eXIf"...), tiff...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	const header = 8 + 12 + 13
+	withExif := append(append(append([]byte{}, plain[:header]...), chunk...), plain[header:]...)
+
+	keep := imaging.ExifKeeper("image/png", withExif)
+	if keep == nil {
+		t.Fatal("no eXIf chunk found")
+	}
+	var out bytes.Buffer
+	w := keep(&out)
+	for i := 0; i < len(plain); i += 7 { // in pieces that straddle IHDR
+		if _, err := w.Write(plain[i:min(i+7, len(plain))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := png.Decode(bytes.NewReader(out.Bytes())); err != nil {
+		t.Fatalf("the PNG with the chunk does not decode (bad CRC?): %v", err)
+	}
+	e, ok := ingest.ReadEXIF(bytes.NewReader(out.Bytes()), "image/png")
+	if !ok || e.Model != "X-T4" || e.Orientation != ingest.OrientNormal {
+		t.Errorf("after reinsertion: %+v, %v", e, ok)
+	}
+	for name, data := range map[string][]byte{"no eXIf": plain, "JPEG": imagetest.JPEG(t, imagetest.Photo(8, 6, 1), 80), "truncated": withExif[:40]} {
+		if chunk := imaging.UprightPNGExif(data); chunk != nil {
+			t.Errorf("%s: found a chunk", name)
+		}
+	}
+	if imaging.ExifKeeper("image/gif", withExif) != nil {
+		t.Error("a keeper for GIF")
 	}
 }
