@@ -160,6 +160,9 @@ func patchMeta(ctx context.Context, tx bun.IDB, table string, ids []int64, edit 
 		if err := tx.NewRaw(fmt.Sprintf(`SELECT id, meta FROM %s WHERE id IN (?)`, table), bun.In(chunk)).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		if len(rows) == 0 {
+			continue
+		}
 		var sb strings.Builder
 		args := make([]any, 0, 2*len(rows)+2)
 		fmt.Fprintf(&sb, `UPDATE %s SET meta = CASE id`, table)
@@ -177,9 +180,6 @@ func patchMeta(ctx context.Context, tx bun.IDB, table string, ids []int64, edit 
 		}
 		sb.WriteString(" ELSE meta END, updated_at = ? WHERE id IN (?)")
 		args = append(args, t, bun.In(chunk))
-		if len(rows) == 0 {
-			continue
-		}
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
 			return err
 		}
