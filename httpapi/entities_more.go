@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
 	"github.com/stockroomhq/stockroom/query"
@@ -234,6 +235,7 @@ func (a *api) listGroups(ctx context.Context, d *decoder) (resources.ListResult[
 		Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"), Notes: d.ids("Notes"),
 		MetaQuery: d.strs("MetaQuery"), SortBy: d.strs("SortBy"),
 	}
+	f.CreatedAfter, f.CreatedBefore = d.createdRange()
 	return checked(d, func() (resources.ListResult[*resources.Group], error) { return a.query.Groups(ctx, f) })
 }
 
@@ -246,7 +248,19 @@ func (a *api) listNotes(ctx context.Context, d *decoder) (resources.ListResult[*
 		Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"),
 		MetaQuery: d.strs("MetaQuery"), SortBy: d.strs("SortBy"),
 	}
+	f.CreatedAfter, f.CreatedBefore = d.createdRange()
 	return checked(d, func() (resources.ListResult[*resources.Note], error) { return a.query.Notes(ctx, f) })
+}
+
+// createdRange reads CreatedAfter and CreatedBefore; absent means zero.
+func (d *decoder) createdRange() (after, before time.Time) {
+	if t := d.optTime("CreatedAfter"); t != nil {
+		after = *t
+	}
+	if t := d.optTime("CreatedBefore"); t != nil {
+		before = *t
+	}
+	return after, before
 }
 
 // filteredList serves a list whose filters the handler decodes itself.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -238,6 +239,9 @@ func TestGroupListFilters(t *testing.T) {
 		{"SortBy meta", []string{"SortBy", "meta->>'rank' desc"}, []int64{top, leaf, mid}},
 		{"SortBy name", []string{"SortBy", "NAME asc"}, []int64{leaf, mid, top}},
 		{"page size", []string{"MaxResults", "2", "page", "2"}, []int64{leaf}},
+		{"CreatedBefore", []string{"CreatedBefore", "2000-01-01"}, []int64{}},
+		{"CreatedAfter", []string{"createdAfter", "2000-01-01"}, []int64{top, mid, leaf}},
+		{"CreatedAfter tomorrow", []string{"CreatedAfter", time.Now().AddDate(0, 0, 2).Format("2006-01-02")}, []int64{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := list(tt.query...); !slices.Equal(got, tt.want) {
@@ -246,7 +250,7 @@ func TestGroupListFilters(t *testing.T) {
 		})
 	}
 	for _, q := range [][]string{
-		{"SortBy", "size"}, {"SortBy", "name sideways"}, {"MetaQuery", "rank:XX:1"}, {"OwnerId", "x"}, {"Tags", "-1"}, {"page", "-1"},
+		{"SortBy", "size"}, {"SortBy", "name sideways"}, {"CreatedBefore", "yesterday"}, {"MetaQuery", "rank:XX:1"}, {"OwnerId", "x"}, {"Tags", "-1"}, {"page", "-1"},
 	} {
 		do(t, "GET", e.URL+"/v1/groups"+qs(q...), nil).wantError(t, http.StatusBadRequest, q[0])
 	}
@@ -438,6 +442,9 @@ func TestNoteBulkAndFilters(t *testing.T) {
 	}
 	if got := list("OwnerId", itoa(g)); !slices.Equal(got, []int64{n2}) {
 		t.Errorf("OwnerId filter %v", got)
+	}
+	if got := list("CreatedBefore", "2000-01-01"); len(got) != 0 {
+		t.Errorf("notes created before 2000: %v", got)
 	}
 	if got := list("SortBy", "name desc"); !slices.Equal(got, []int64{n2, n1}) {
 		t.Errorf("SortBy name desc %v", got)

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
@@ -42,6 +43,11 @@ type GroupFilter struct {
 	Resources []int64
 	Notes     []int64
 
+	// CreatedAfter (inclusive) and CreatedBefore (exclusive) bound the
+	// creation time; zero means no bound.
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+
 	// MetaQuery and SortBy have the syntax of ParseMetaQuery and of
 	// ParseSortBy, with the columns id, name, created_at, updated_at or a
 	// meta value. Without SortBy: ID ascending.
@@ -72,6 +78,9 @@ type NoteFilter struct {
 	Groups    []int64
 	Resources []int64
 
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+
 	MetaQuery []string
 	SortBy    []string
 }
@@ -97,6 +106,17 @@ func (l *entityList) contains(col, text string) {
 func (l *entityList) each(ids []int64, sql string) {
 	for _, id := range distinct(ids) {
 		l.add(sql, id)
+	}
+}
+
+// created bounds the creation time. The bound is passed as a time, which
+// each dialect writes in the form it stores.
+func (l *entityList) created(after, before time.Time) {
+	if !after.IsZero() {
+		l.add(l.alias+".created_at >= ?", after.UTC())
+	}
+	if !before.IsZero() {
+		l.add(l.alias+".created_at < ?", before.UTC())
 	}
 }
 
@@ -232,6 +252,7 @@ func (q *Query) Groups(ctx context.Context, f GroupFilter) (resources.ListResult
 		l.add(`(EXISTS (SELECT 1 FROM groups_related_notes WHERE group_id = g.id AND note_id = ?)
 			OR EXISTS (SELECT 1 FROM notes WHERE id = ? AND owner_id = g.id))`, id, id)
 	}
+	l.created(f.CreatedAfter, f.CreatedBefore)
 	if err := l.meta(f.MetaQuery); err != nil {
 		return resources.ListResult[*resources.Group]{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -269,6 +290,7 @@ func (q *Query) Notes(ctx context.Context, f NoteFilter) (resources.ListResult[*
 		l.add("(n.owner_id = ? OR EXISTS (SELECT 1 FROM groups_related_notes WHERE note_id = n.id AND group_id = ?))", id, id)
 	}
 	l.each(f.Resources, "EXISTS (SELECT 1 FROM resource_notes WHERE note_id = n.id AND resource_id = ?)")
+	l.created(f.CreatedAfter, f.CreatedBefore)
 	if err := l.meta(f.MetaQuery); err != nil {
 		return resources.ListResult[*resources.Note]{}, fmt.Errorf("%s: %w", op, err)
 	}
