@@ -31,15 +31,15 @@ func readTextPart(part *multipart.Part, budget *int64) (string, error) {
 	return string(b), nil
 }
 
+// uploadFileField is the multipart field that carries the files of an
+// upload, as the spec names it; a file under any other name is refused.
+const uploadFileField = "resource"
+
 // upload creates resources from a multipart body. Files are streamed to the
 // blob store part by part as they arrive; the rows are written in one
 // transaction once the whole body, with fields that may follow the files,
 // has been read. Any failure leaves no row, and Release removes the blobs
 // nothing refers to.
-// uploadFileField is the multipart field that carries the files of an
-// upload, as the spec names it; a file under any other name is refused.
-const uploadFileField = "resource"
-
 func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := &stream{a: a, w: w, r: r}

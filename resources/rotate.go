@@ -22,8 +22,8 @@ import (
 // version, which becomes current. The image is shown as its EXIF
 // orientation says before it is turned, and the result has orientation 1:
 // it looks turned by exactly degrees. A JPEG or PNG keeps its EXIF block
-// (camera, date, position...), and the orientation in Meta becomes 1 too. It is re-encoded in its
-// own format: JPEG at about the quality it was saved with, PNG, GIF (every
+// (camera, date, position...), and the orientation in Meta becomes 1 too.
+// It is re-encoded in its own format: JPEG at about the quality it was saved with, PNG, GIF (every
 // frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
 // raster image, images over the pixel limit and undecodable data are
 // ErrUnsupported. A concurrent change of the resource's file makes it
