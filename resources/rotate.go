@@ -23,10 +23,10 @@ import (
 // orientation says before it is turned, and the result has orientation 1:
 // it looks turned by exactly degrees. A JPEG or PNG keeps its EXIF block
 // (camera, date, position...), and the orientation in Meta becomes 1 too.
-// It is re-encoded in its own format: JPEG at about the quality it was saved with, PNG, GIF (every
-// frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
-// raster image, images over the pixel limit and undecodable data are
-// ErrUnsupported. A concurrent change of the resource's file makes it
+// It is re-encoded in its own format: JPEG at about the quality it was
+// saved with, PNG, GIF (every frame of an animation), BMP, TIFF, WebP
+// (lossless). Content that is not a raster image, images over the pixel
+// limit and undecodable data are ErrUnsupported. A concurrent change of the resource's file makes it
 // ErrConflict. It returns the resource as stored.
 func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, error) {
 	const op = "resources.Rotate"
