@@ -26,8 +26,9 @@ import (
 // It is re-encoded in its own format: JPEG at about the quality it was
 // saved with, PNG, GIF (every frame of an animation), BMP, TIFF, WebP
 // (lossless). Content that is not a raster image, images over the pixel
-// limit and undecodable data are ErrUnsupported. A concurrent change of the resource's file makes it
-// ErrConflict. It returns the resource as stored.
+// limit and undecodable data are ErrUnsupported. A concurrent change of
+// the resource's file makes it ErrConflict. It returns the resource as
+// stored.
 func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*Resource, error) {
 	const op = "resources.Rotate"
 	if degrees != 90 && degrees != 180 && degrees != 270 {
