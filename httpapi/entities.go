@@ -28,7 +28,7 @@ func (a *api) routeEntities(r *router) {
 		return checked(d, func() (*resources.Group, error) { return s.SaveGroup(ctx, in) })
 	}))
 	r.handle("GET", "/v1/group", getHandler(a, s.GetGroup))
-	r.handle("GET", "/v1/groups", listHandler(a, s.ListGroups))
+	r.handle("GET", "/v1/groups", filteredList(a, a.listGroups))
 	r.handle("POST", "/v1/group/delete", deleteHandler(a, s.DeleteGroup))
 
 	r.handle("POST", "/v1/category", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Category, error) {
@@ -44,11 +44,12 @@ func (a *api) routeEntities(r *router) {
 			ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), Meta: d.meta("Meta"),
 			OwnerID: d.optInt64("OwnerId"), StartDate: d.optTime("StartDate"), EndDate: d.optTime("EndDate"),
 			Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"),
+			NoteTypeID: d.optInt64("NoteTypeId"),
 		}
 		return checked(d, func() (*resources.Note, error) { return s.SaveNote(ctx, in) })
 	}))
 	r.handle("GET", "/v1/note", getHandler(a, s.GetNote))
-	r.handle("GET", "/v1/notes", listHandler(a, s.ListNotes))
+	r.handle("GET", "/v1/notes", filteredList(a, a.listNotes))
 	r.handle("POST", "/v1/note/delete", deleteHandler(a, s.DeleteNote))
 
 	r.handle("POST", "/v1/resourceCategory", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.ResourceCategory, error) {

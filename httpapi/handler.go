@@ -98,6 +98,7 @@ func NewHandler(cfg Config) http.Handler {
 	r := newRouter()
 	a.routeResources(r)
 	a.routeEntities(r)
+	a.routeEntitiesMore(r)
 	a.routeVersions(r)
 	a.routeBulk(r)
 	a.routeMedia(r)

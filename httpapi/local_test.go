@@ -55,7 +55,7 @@ func TestLocalResource(t *testing.T) {
 	}
 	// The same file again, by the same or an equivalent path, is the same
 	// resource.
-	for _, p := range []string{"photo.png", "./photo.png", filepath.Join(root, "photo.png")} {
+	for _, p := range []string{"photo.png", "./photo.png", "/photo.png", `\photo.png`, "/./photo.png"} {
 		again := do(t, "POST", e.URL+"/v1/resource/local", map[string]any{"PathName": "archive", "LocalPath": p}).wantStatus(t, http.StatusOK).object(t)
 		if again["ID"] != id {
 			t.Errorf("%q gave resource %v, want %d", p, again["ID"], id)
@@ -111,8 +111,11 @@ func TestLocalResourceRefusesEscapes(t *testing.T) {
 		{"dot dot", "archive", "../secret.txt", http.StatusBadRequest, []string{".."}},
 		{"dot dot inside", "archive", "sub/../../secret.txt", http.StatusBadRequest, []string{".."}},
 		{"backslash dot dot", "archive", `sub/..\..\secret.txt`, http.StatusBadRequest, nil},
-		{"absolute outside", "archive", outside, http.StatusBadRequest, []string{"outside"}},
-		{"absolute system file", "archive", "/etc/passwd", http.StatusBadRequest, []string{"outside"}},
+		// A leading slash is the root of the alternative filesystem: a
+		// host path names a file under it, which is not there.
+		{"host path outside", "archive", outside, http.StatusNotFound, nil},
+		{"host system file", "archive", "/etc/passwd", http.StatusNotFound, nil},
+		{"host path inside", "archive", filepath.Join(root, "photo.png"), http.StatusNotFound, nil},
 		{"symlink out", "archive", "escape.txt", http.StatusBadRequest, []string{"outside"}},
 		{"relative symlink out", "archive", "sub/relative-escape.txt", http.StatusBadRequest, []string{"outside"}},
 		{"through a symlinked directory", "archive", "up/secret.txt", http.StatusBadRequest, []string{"outside"}},

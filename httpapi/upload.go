@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/stockroomhq/stockroom/errs"
@@ -30,6 +31,10 @@ func readTextPart(part *multipart.Part, budget *int64) (string, error) {
 	*budget -= int64(len(b))
 	return string(b), nil
 }
+
+// uploadFileField is the multipart field that carries the files of an
+// upload, as the spec names it; a file under any other name is refused.
+const uploadFileField = "resource"
 
 // upload creates resources from a multipart body. Files are streamed to the
 // blob store part by part as they arrive; the rows are written in one
@@ -78,6 +83,10 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 				early.Add(part.FormName(), text)
 			}
 			continue
+		}
+		if !strings.EqualFold(part.FormName(), uploadFileField) {
+			fail(&params.Error{Field: uploadFileField, Msg: "unexpected file in the field " + strconv.Quote(part.FormName()) + `: send files in the field "resource"`})
+			return
 		}
 		if len(files) == 0 {
 			// A field of the body that is invalid stays invalid whatever

@@ -289,6 +289,8 @@ func TestUploadErrors(t *testing.T) {
 		{"garbage multipart", raw("this is not multipart at all", "multipart/form-data; boundary=xyz"), 400, nil},
 		{"no file part", mp(fieldPart("Name", "x"), fieldPart("Tags", "1")), 400, []string{"no file"}},
 		{"empty multipart", mp(), 400, []string{"no file"}},
+		{"file under another field", mp(fieldPart("Name", "x"), filePart("file", "a.png", pngBytes(t, 2, 2, 1))), 400, []string{`"resource"`, `"file"`}},
+		{"second file under another field", mp(file, filePart("upload", "b.png", pngBytes(t, 2, 2, 2))), 400, []string{`"resource"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime/multipart"
@@ -260,7 +261,14 @@ func TestDeleteVersion(t *testing.T) {
 	// The current version of a resource with several.
 	e.uploadVersion(t, qs("resourceId", itoa(id)), filePart("file", "e.txt", []byte("fifth"))).wantStatus(t, http.StatusOK)
 	current := e.versionIDs(t, id)[0]
-	del("DELETE", "/v1/resource/version", "resourceId", itoa(id), "versionId", itoa(current)).wantError(t, http.StatusConflict, "current version")
+	newest := do(t, "GET", e.URL+"/v1/resource/versions"+qs("resourceId", itoa(id)), nil).wantStatus(t, http.StatusOK).array(t)[0].(map[string]any)
+	number := newest["versionNumber"].(int64)
+	if number == current {
+		t.Fatalf("version ID %d equals its number: the test cannot tell them apart", current)
+	}
+	// Named by the ID the request gave, with its number beside it.
+	del("DELETE", "/v1/resource/version", "resourceId", itoa(id), "versionId", itoa(current)).
+		wantError(t, http.StatusConflict, fmt.Sprintf("version %d (number %d) is the current version", current, number))
 }
 
 func TestCleanupVersions(t *testing.T) {

@@ -22,13 +22,15 @@ import (
 // Rotate turns the image of resource id clockwise by degrees (90, 180 or
 // 270; anything else is ErrInvalid) and appends the result as a new
 // version, which becomes current. The image is shown as its EXIF
-// orientation says before it is turned, and the result carries no
-// orientation: it looks turned by exactly degrees. It is re-encoded in its
-// own format: JPEG at about the quality it was saved with, PNG, GIF (every
-// frame of an animation), BMP, TIFF, WebP (lossless). Content that is not a
-// raster image, images over the pixel limit and undecodable data are
-// resources.ErrUnsupported. A concurrent change of the resource's file makes it
-// resources.ErrConflict. It returns the resource as stored.
+// orientation says before it is turned, and the result has orientation 1:
+// it looks turned by exactly degrees. A JPEG or PNG keeps its EXIF block
+// (camera, date, position...), and the orientation in Meta becomes 1 too.
+// It is re-encoded in its own format: JPEG at about the quality it was
+// saved with, PNG, GIF (every frame of an animation), BMP, TIFF, WebP
+// (lossless). Content that is not a raster image, images over the pixel
+// limit and undecodable data are resources.ErrUnsupported. A concurrent change of
+// the resource's file makes it resources.ErrConflict. It returns the resource as
+// stored.
 func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.Resource, error) {
 	const op = "mediasvc.Rotate"
 	if degrees != 90 && degrees != 180 && degrees != 270 {
@@ -78,8 +80,10 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 		if current != r.Hash {
 			return fmt.Errorf("%w: the resource's file changed while it was being rotated; try again", resources.ErrConflict)
 		}
-		_, err := resources.AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees))
-		return err
+		if _, err := resources.AppendVersionTx(ctx, tx, id, up.Content(), fmt.Sprintf("Rotated %d° clockwise", degrees)); err != nil {
+			return err
+		}
+		return resources.UprightMetaTx(ctx, tx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -100,19 +104,26 @@ func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Write
 		return m.rotatedGIF(f, degrees, opts)
 	}
 	quality := 0
-	if ct == "image/jpeg" {
+	var keepExif func(io.Writer) io.Writer // carries the EXIF block over, orientation 1
+	if ct == "image/jpeg" || ct == "image/png" {
 		head := make([]byte, 256<<10)
 		n, _ := f.ReadAt(head, 0)
-		if q, ok := jpegscale.EstimateQuality(head[:n]); ok {
+		if q, ok := jpegscale.EstimateQuality(head[:n]); ok && ct == "image/jpeg" {
 			quality = min(max(q, 75), 95)
 		}
+		keepExif = imaging.ExifKeeper(ct, head[:n])
 	}
 	d, err := imaging.Decode(f, ct, opts)
 	if err != nil {
 		return nil, unsupportedImage(err)
 	}
 	img := imaging.Rotate(imaging.Orient(d.Image, d.Orientation), degrees)
-	return func(w io.Writer) error { return imaging.Encode(w, img, ct, quality) }, nil
+	return func(w io.Writer) error {
+		if keepExif != nil {
+			w = keepExif(w)
+		}
+		return imaging.Encode(w, img, ct, quality)
+	}, nil
 }
 
 // rotatedGIF turns every frame of a (possibly animated) GIF.

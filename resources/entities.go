@@ -336,6 +336,8 @@ type NoteInput struct {
 	Tags        []int64
 	Groups      []int64
 	Resources   []int64
+	// NoteTypeID is the note's type; a pointer to 0 clears it.
+	NoteTypeID *int64
 }
 
 var noteRelations = []string{"Owner", "Tags", "Groups", "Resources"}
@@ -361,9 +363,14 @@ func (s *Store) SaveNote(ctx context.Context, in NoteInput) (*Note, error) {
 		if err := checkRefs(ctx, tx, in.OwnerID, nil, nil, in.Tags, in.Groups, nil); err != nil {
 			return err
 		}
+		if in.NoteTypeID != nil && *in.NoteTypeID != 0 {
+			if err := ensureExist(ctx, tx, "note_types", "note type", []int64{*in.NoteTypeID}); err != nil {
+				return err
+			}
+		}
 		if id == 0 {
 			t := now()
-			n := &Note{CreatedAt: t, UpdatedAt: t, Name: *trimmed(in.Name), Description: deref(in.Description),
+			n := &Note{NoteTypeID: nonZero(in.NoteTypeID), CreatedAt: t, UpdatedAt: t, Name: *trimmed(in.Name), Description: deref(in.Description),
 				Meta: orEmpty(in.Meta), OwnerID: nonZero(in.OwnerID), StartDate: utc(in.StartDate), EndDate: utc(in.EndDate)}
 			if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
 				return err
@@ -398,6 +405,9 @@ func (s *Store) SaveNote(ctx context.Context, in NoteInput) (*Note, error) {
 				}
 				setIf(q, "start_date", utc(in.StartDate))
 				setIf(q, "end_date", utc(in.EndDate))
+				if in.NoteTypeID != nil {
+					q.Set("note_type_id = ?", nonZero(in.NoteTypeID))
+				}
 			})
 			if err != nil {
 				return err

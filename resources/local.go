@@ -45,8 +45,8 @@ func LocalFiles(db bun.IDB) localfs.Locator {
 type LocalInput struct {
 	// PathName is the key of the alternative filesystem.
 	PathName string
-	// LocalPath is the file's path inside it: relative to its root, or
-	// absolute inside its root.
+	// LocalPath is the file's path inside it, relative to its root; a
+	// leading "/" is its root too, never the host's.
 	LocalPath string
 	CreateInput
 }
@@ -55,8 +55,8 @@ type LocalInput struct {
 // alternative filesystem: it is hashed and sniffed like an upload, and read
 // from there whenever it is served. The same file added again returns the
 // existing resource with existing true. Paths that leave the alternative
-// filesystem's root ("..", absolute paths elsewhere, symbolic links that
-// point outside) are refused with ErrInvalid.
+// filesystem's root (".." or symbolic links that point outside) are refused
+// with ErrInvalid.
 func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, existing bool, err error) {
 	const op = "resources.AddLocal"
 	lb, ok := s.blobs.(*localfs.Store)
@@ -185,17 +185,11 @@ func localRel(dir, p string) (string, error) {
 			return "", invalidf("LocalPath %q must not contain \"..\"", p)
 		}
 	}
-	rel := filepath.FromSlash(p)
-	if filepath.IsAbs(rel) {
-		absDir, err := filepath.Abs(dir)
-		if err != nil {
-			return "", err
-		}
-		r, err := filepath.Rel(absDir, filepath.Clean(rel))
-		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) || filepath.IsAbs(r) {
-			return "", invalidf("LocalPath %q is outside the alternative filesystem", p)
-		}
-		rel = r
+	// A leading slash is the root of the alternative filesystem, as in the
+	// spec's own example ("/data/existing-file.pdf"), never the host's.
+	rel := filepath.FromSlash(strings.TrimLeft(p, `/\`))
+	if filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" {
+		return "", invalidf("LocalPath %q is outside the alternative filesystem", p)
 	}
 	rel = filepath.Clean(rel)
 	if rel == "." {

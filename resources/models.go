@@ -126,6 +126,7 @@ type Note struct {
 	Owner       *Group      `bun:"rel:belongs-to,join:owner_id=id" json:"Owner,omitempty"`
 	StartDate   *time.Time  `bun:"start_date" json:"StartDate"`
 	EndDate     *time.Time  `bun:"end_date" json:"EndDate"`
+	NoteTypeID  *int64      `bun:"note_type_id" json:"NoteTypeId"`
 	Tags        []*Tag      `bun:"m2m:note_tags,join:Note=Tag" json:"Tags,omitempty"`
 	Groups      []*Group    `bun:"m2m:groups_related_notes,join:Note=Group" json:"Groups,omitempty"`
 	Resources   []*Resource `bun:"m2m:resource_notes,join:Note=Resource" json:"Resources,omitempty"`

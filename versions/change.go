@@ -107,9 +107,10 @@ func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) err
 		}
 		switch {
 		case count <= 1:
-			return errs.Errorf("", errs.Conflict, "version %d is the only version of resource %d", old.VersionNumber, resourceID)
+			return errs.Errorf("", errs.Conflict, "version %d (number %d) is the only version of resource %d", old.ID, old.VersionNumber, resourceID)
 		case current != nil && *current == old.ID:
-			return errs.Errorf("", errs.Conflict, "version %d is the current version of resource %d; upload or restore another version first", old.VersionNumber, resourceID)
+			// Named by the ID the caller gave, its number beside it.
+			return errs.Errorf("", errs.Conflict, "version %d (number %d) is the current version of resource %d; upload or restore another version first", old.ID, old.VersionNumber, resourceID)
 		}
 		if _, err := tx.NewDelete().Table("resource_versions").Where("id = ?", old.ID).Exec(ctx); err != nil {
 			return err

@@ -28,6 +28,7 @@ var migrations = []migration{
 	{3, migrationMedia},
 	{4, migrationIntake},
 	{5, migrationSort},
+	{6, migrationParity},
 }
 
 // Migrate brings the schema of db up to date. It is safe to call on every
