@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+	"github.com/stockroomhq/stockroom/access"
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/fetch"
@@ -85,6 +86,9 @@ type Options struct {
 	// DisableMediaWorker leaves the worker that hashes images and records
 	// similar pairs stopped (Library.Media.Sync still does the work).
 	DisableMediaWorker bool
+	// Password is the cost of new password hashes; zero means
+	// access.DefaultPasswordParams.
+	Password access.PasswordParams
 }
 
 // PreviewOptions are the settings of Library.Previews; zero values mean
@@ -116,6 +120,9 @@ type Library struct {
 	Media *resources.Media
 	// Previews renders previews, cached beside the blobs.
 	Previews *preview.Service
+	// Access keeps users, API tokens, sessions and the link secret; the
+	// server uses it when auth is on.
+	Access *access.Service
 
 	db *sqlitedb.DB
 }
@@ -219,7 +226,14 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
 		Logger:        logger.With("component", "preview"),
 	}
+	acc, err := access.New(access.Config{DB: db.Writer, ReadDB: db.Reader, Password: opts.Password})
+	if err != nil {
+		jm.Close()
+		media.Close()
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+	}
 	return &Library{
+		Access:   acc,
 		Store:    store,
 		Versions: versions.New(store),
 		Query:    query.New(store),

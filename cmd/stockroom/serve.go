@@ -48,6 +48,7 @@ type serveConfig struct {
 	allowPrivate    string
 	intake          intakeFlags
 	media           mediaFlags
+	access          accessFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -95,6 +96,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	fs.StringVar(&cfg.allowPrivate, "allow-private-fetch", env("ALLOW_PRIVATE_FETCH", ""), "IPs/CIDRs that remote fetches may reach despite being private (ALLOW_PRIVATE_FETCH)")
 	cfg.intake.register(fs, getenv, badEnv)
 	cfg.media.register(fs, getenv, badEnv)
+	cfg.access.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -154,6 +156,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 		return nil, err
 	}
 	if err := cfg.media.check(); err != nil {
+		return nil, err
+	}
+	if err := cfg.access.check(cfg.bindAddress); err != nil {
 		return nil, err
 	}
 	if isMemoryDSN(cfg.dbDSN) {
@@ -224,18 +229,22 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}()
 
 	maxUpload, _ := parseSize(cfg.maxUploadSize)
+	hcfg := httpapi.Config{
+		Store:         lib.Store,
+		Versions:      lib.Versions,
+		Query:         lib.Query,
+		MaxUploadSize: maxUpload,
+		Logger:        logger,
+		Fetcher:       lib.Fetcher,
+		Jobs:          lib.Jobs,
+		Media:         lib.Media,
+		Previews:      lib.Previews,
+	}
+	if err := cfg.access.apply(&hcfg, lib, cfg.bindAddress); err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: httpapi.NewHandler(httpapi.Config{
-			Store:         lib.Store,
-			Versions:      lib.Versions,
-			Query:         lib.Query,
-			MaxUploadSize: maxUpload,
-			Logger:        logger,
-			Fetcher:       lib.Fetcher,
-			Jobs:          lib.Jobs,
-			Media:         lib.Media,
-			Previews:      lib.Previews,
-		}),
+		Handler:           httpapi.NewHandler(hcfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
@@ -245,6 +254,10 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	srv.RegisterOnShutdown(func() { lib.Jobs.Close() })
 	ln, err := net.Listen("tcp", cfg.bindAddress)
 	if err != nil {
+		return err
+	}
+	if err := cfg.access.checkListen(ln.Addr()); err != nil {
+		ln.Close()
 		return err
 	}
 	where := "data folder " + cfg.dataDir
