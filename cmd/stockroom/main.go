@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string) error {
 			return (&serveCommand{}).Run(ctx, args[1:], os.Getenv)
 		case "import":
 			return (&importCommand{}).Run(ctx, args[1:], os.Getenv)
+		case "users", "tokens":
+			return runAccessCommand(ctx, args, os.Getenv)
 		case "help":
 			// Same as -h: the flags of serve, the default command.
 			return (&serveCommand{}).Run(ctx, []string{"-h"}, os.Getenv)
