@@ -80,6 +80,9 @@ func required(method, path string) need {
 	case "/v1/users", "/v1/user", "/v1/user/delete", "/v1/links/rotate":
 		return needAdmin
 	}
+	if strings.HasPrefix(path, "/v1/admin/") {
+		return needAdmin
+	}
 	if safe {
 		return needRead
 	}
@@ -183,15 +186,20 @@ func (a *api) principal(r *http.Request) (access.Principal, error) {
 		}
 		return svc.TokenPrincipal(ctx, tok)
 	}
+	link := svc != nil && linkable(r.URL.Path) && !unsafeMethod(r.Method) && r.URL.Query().Has(access.LinkSigParam)
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && svc != nil {
-		return svc.SessionPrincipal(ctx, c.Value)
+		p, err := svc.SessionPrincipal(ctx, c.Value)
+		// A browser whose session ended still opens signed links.
+		if err == nil || !link {
+			return p, err
+		}
 	}
 	if a.auth.Principal != nil {
 		if p, ok := a.auth.Principal(r); ok {
 			return p, nil
 		}
 	}
-	if svc != nil && linkable(r.URL.Path) && !unsafeMethod(r.Method) && r.URL.Query().Has(access.LinkSigParam) {
+	if link {
 		if err := svc.VerifyLink(ctx, r.URL); err != nil {
 			return access.Principal{}, err
 		}

@@ -191,6 +191,12 @@ func TestSignedLinks(t *testing.T) {
 	if r := get(link); r.Status != http.StatusOK || string(r.Body) != "shared for an hour" {
 		t.Fatalf("signed link: status %d: %s", r.Status, r.Body)
 	}
+	if r := call(t, nil, "GET", e.URL+link, map[string]string{"Cookie": "stockroom_session=ended"}, ""); r.Status != http.StatusOK {
+		t.Errorf("signed link with an ended session's cookie: status %d", r.Status)
+	}
+	if r := call(t, nil, "GET", e.URL+file, map[string]string{"Cookie": "stockroom_session=ended"}, ""); r.Status != http.StatusUnauthorized {
+		t.Errorf("ended session without a link: status %d", r.Status)
+	}
 	// The link opens what it names and nothing else.
 	u, _ := url.Parse(link)
 	q := u.Query()
