@@ -178,6 +178,11 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 	if wait := s.limiter.blocked(keys...); wait > 0 {
 		return nil, fmt.Errorf("%s: %w: try again in %s", op, ErrRateLimited, wait.Round(time.Second))
 	}
+	if len(password) > maxPasswordLen || len(username) > 100 {
+		// No stored password is this long; do not spend a hash on it.
+		s.limiter.fail(keys...)
+		return nil, fmt.Errorf("%s: %w: wrong username or password", op, ErrUnauthorized)
+	}
 	u, err := s.UserByName(ctx, username)
 	switch {
 	case errors.Is(err, ErrNotFound):

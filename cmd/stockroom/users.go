@@ -101,10 +101,11 @@ func (c *accessCommand) parseFlags(fs *flag.FlagSet, usage string, args []string
 }
 
 const usersUsage = `stockroom users add [-role admin|editor|user|guest] [-password-file FILE] NAME
+       stockroom users passwd [-password-file FILE] NAME
        stockroom users list`
 
 func (c *accessCommand) users(ctx context.Context, args []string, getenv func(string) string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list" && args[0] != "passwd") {
 		return &usageError{"usage: " + usersUsage}
 	}
 	sub := args[0]
@@ -140,7 +141,10 @@ func (c *accessCommand) users(ctx context.Context, args []string, getenv func(st
 		return nil
 	}
 	if fs.NArg() != 1 {
-		return &usageError{"users add: give one user name"}
+		return &usageError{"users " + sub + ": give one user name"}
+	}
+	if sub == "passwd" {
+		return c.passwd(ctx, &db, fs.Arg(0), *passwordFile)
 	}
 	r, err := access.ParseRole(*role)
 	if err != nil {
@@ -160,6 +164,29 @@ func (c *accessCommand) users(ctx context.Context, args []string, getenv func(st
 		return err
 	}
 	fmt.Fprintf(c.errOut(), "added user %q (id %d, role %s)\n", u.Username, u.ID, u.Role)
+	return nil
+}
+
+// passwd sets a user's password (ending their sessions): the way back in
+// for an admin who forgot theirs.
+func (c *accessCommand) passwd(ctx context.Context, db *dbFlags, name, passwordFile string) error {
+	password, err := c.readPassword(passwordFile)
+	if err != nil {
+		return err
+	}
+	lib, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	u, err := lib.Access.UserByName(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := lib.Access.UpdateUser(ctx, u.ID, access.UserInput{Password: password}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.errOut(), "set the password of %q\n", name)
 	return nil
 }
 
