@@ -1,12 +1,3 @@
-// Package access says who may do what: users with a password and a role,
-// API tokens, browser sessions, and signed links that expire. The HTTP
-// server asks it for the Principal behind each request; an application that
-// embeds Stockroom with users of its own can skip the package and hand the
-// server a Principal of its own making.
-//
-// Secrets are never stored: passwords as argon2id hashes, tokens and
-// session IDs as SHA-256 hashes, so that a copy of the database lets no one
-// in.
 package access
 
 import (

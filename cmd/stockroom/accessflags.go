@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -46,7 +48,7 @@ func (f *accessFlags) check(bindAddress string) error {
 }
 
 // apply fills in the handler's access settings.
-func (f *accessFlags) apply(cfg *httpapi.Config, lib *stockroom.Library, bindAddress string) error {
+func (f *accessFlags) apply(ctx context.Context, cfg *httpapi.Config, lib *stockroom.Library, bindAddress string, logger *slog.Logger) error {
 	hosts, err := httpapi.AllowedHosts(bindAddress, f.publicURL, f.allowedHosts)
 	if err != nil {
 		return &usageError{"-public-url: " + err.Error()}
@@ -59,6 +61,11 @@ func (f *accessFlags) apply(cfg *httpapi.Config, lib *stockroom.Library, bindAdd
 	}
 	if f.auth {
 		cfg.Access = lib.Access
+		if n, err := lib.Access.CountUsers(ctx); err != nil {
+			return err
+		} else if n == 0 {
+			logger.Warn("auth is on but there are no users yet: no one can sign in; add one with: stockroom users add -role admin NAME")
+		}
 	}
 	return nil
 }

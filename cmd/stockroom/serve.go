@@ -240,7 +240,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		Media:         lib.Media,
 		Previews:      lib.Previews,
 	}
-	if err := cfg.access.apply(&hcfg, lib, cfg.bindAddress); err != nil {
+	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err
 	}
 	srv := &http.Server{
