@@ -184,6 +184,10 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
 	}
+	acc, err := access.New(access.Config{DB: db.Writer, ReadDB: db.Reader, Password: opts.Password})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
+	}
 	fetcher := opts.Fetcher
 	if fetcher == nil {
 		fetcher = &fetch.Fetcher{}
@@ -225,12 +229,6 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		FFmpegPath:    opts.Previews.FFmpegPath,
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
 		Logger:        logger.With("component", "preview"),
-	}
-	acc, err := access.New(access.Config{DB: db.Writer, ReadDB: db.Reader, Password: opts.Password})
-	if err != nil {
-		jm.Close()
-		media.Close()
-		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), db.Close())
 	}
 	return &Library{
 		Access:   acc,

@@ -186,7 +186,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 	u, err := s.UserByName(ctx, username)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		verifyPassword(password, s.dummy) // the same time as a wrong password
+		verifyPassword(password, s.dummyHash()) // the same time as a wrong password
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

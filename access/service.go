@@ -45,14 +45,17 @@ type Config struct {
 // Service keeps users, tokens, sessions and the link secret. It is safe
 // for concurrent use.
 type Service struct {
-	db, rdb  *bun.DB
-	ttl      time.Duration
-	params   PasswordParams
-	now      func() time.Time
-	limiter  *limiter
-	dummy    string // a hash to check unknown users against, for even timing
-	secretMu sync.Mutex
-	secret   []byte // the link secret once loaded
+	db, rdb *bun.DB
+	ttl     time.Duration
+	params  PasswordParams
+	now     func() time.Time
+	limiter *limiter
+	// dummy is a hash to check unknown users against, for even timing;
+	// made on the first login, so that opening a library costs no hash.
+	dummyOnce sync.Once
+	dummy     string
+	secretMu  sync.Mutex
+	secret    []byte // the link secret once loaded
 }
 
 // New returns a Service over cfg.
@@ -81,15 +84,19 @@ func New(cfg Config) (*Service, error) {
 		window = DefaultFailureWindow
 	}
 	s.limiter = newLimiter(max, window, s.clock)
-	dummy, err := hashPassword("not a password of anyone", s.params)
-	if err != nil {
-		return nil, err
-	}
-	s.dummy = dummy
 	return s, nil
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
+
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() {
+		// On failure the dummy stays empty and matches nothing, which is
+		// all it is for; only the timing differs.
+		s.dummy, _ = hashPassword("not a password of anyone", s.params)
+	})
+	return s.dummy
+}
 
 // User is an account. Its password hash never leaves the package.
 type User struct {
