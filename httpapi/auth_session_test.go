@@ -289,6 +289,21 @@ func TestAuditAndActiveContent(t *testing.T) {
 	if got["CreatedBy"] != "user (token t)" || got["UpdatedBy"] != "editor (token t)" {
 		t.Errorf("CreatedBy %q, UpdatedBy %q", got["CreatedBy"], got["UpdatedBy"])
 	}
+	// A bulk change and a new version name their makers too.
+	if r := call(t, nil, "POST", e.URL+"/v1/resources/addMeta", bearer(e.tokens["admin"]), fmt.Sprintf(`{"ID":[%d],"Meta":{"k":"v"}}`, id)); r.Status != http.StatusOK {
+		t.Fatalf("addMeta: status %d: %s", r.Status, r.Body)
+	}
+	if got := call(t, nil, "GET", e.URL+fmt.Sprintf("/v1/resource?id=%d", id), bearer(e.tokens["guest"]), "").object(t); got["UpdatedBy"] != "admin (token t)" {
+		t.Errorf("after addMeta UpdatedBy %q", got["UpdatedBy"])
+	}
+	body, ct := multipartBody(t, fieldPart("resourceId", fmt.Sprint(id)), filePart("file", "v2.html", []byte("<!DOCTYPE html><html><body>v2</body></html>")))
+	if r := call(t, nil, "POST", e.URL+"/v1/resource/versions", map[string]string{"Authorization": "Bearer " + e.tokens["user"], "Content-Type": ct}, string(body)); r.Status != http.StatusOK {
+		t.Fatalf("new version: status %d: %s", r.Status, r.Body)
+	}
+	got = call(t, nil, "GET", e.URL+fmt.Sprintf("/v1/resource?id=%d", id), bearer(e.tokens["guest"]), "").object(t)
+	if got["UpdatedBy"] != "user (token t)" || got["CreatedBy"] != "user (token t)" {
+		t.Errorf("after a new version CreatedBy %q, UpdatedBy %q", got["CreatedBy"], got["UpdatedBy"])
+	}
 	if !strings.Contains(e.logs.String(), `actor="editor (token t)"`) {
 		t.Errorf("the log does not name who changed what:\n%s", e.logs.String())
 	}
