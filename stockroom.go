@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+	"github.com/stockroomhq/stockroom/access"
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/blobstore/localfs"
@@ -102,6 +103,9 @@ type Options struct {
 	// alone. AltFS still wraps it, and previews are cached in it when it is
 	// a blobstore.DerivedStore.
 	Blobs blobstore.Store
+	// Password is the cost of new password hashes; zero means
+	// access.DefaultPasswordParams.
+	Password access.PasswordParams
 }
 
 // PreviewOptions are the settings of Library.Previews; zero values mean
@@ -133,6 +137,9 @@ type Library struct {
 	Media *mediasvc.Media
 	// Previews renders previews, cached beside the blobs.
 	Previews *preview.Service
+	// Access keeps users, API tokens, sessions and the link secret; the
+	// server uses it when auth is on.
+	Access *access.Service
 
 	db *sqlitedb.DB
 }
@@ -212,6 +219,10 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 	}
+	acc, err := access.New(access.Config{DB: writer, ReadDB: reader, Password: opts.Password})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
+	}
 	fetcher := opts.Fetcher
 	if fetcher == nil {
 		fetcher = &fetch.Fetcher{}
@@ -260,6 +271,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		previews.LocalPaths = p
 	}
 	return &Library{
+		Access:   acc,
 		Store:    store,
 		Versions: versions.New(store),
 		Query:    query.New(store),

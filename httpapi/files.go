@@ -63,6 +63,10 @@ func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash blobstore.H
 	h.Set("X-Content-Type-Options", "nosniff")
 	// Uploaded HTML or SVG must not run script with this origin's rights.
 	h.Set("Content-Security-Policy", "sandbox")
+	if activeContent(contentType) {
+		// And a browser opening it saves it rather than renders it.
+		h.Set("Content-Disposition", "attachment")
+	}
 	if header != nil {
 		header(h)
 	}
@@ -82,4 +86,19 @@ func isHexHash(s string) bool {
 		}
 	}
 	return true
+}
+
+// activeContent reports whether a browser would run script in content of
+// this type when opened as a page: HTML, SVG, XML and script. (As an <img>
+// an SVG runs none, and Content-Disposition does not stop that use.)
+func activeContent(contentType string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(contentType), ";")
+	mt = strings.TrimSpace(mt)
+	switch mt {
+	case "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+		"text/javascript", "application/javascript", "application/ecmascript", "text/ecmascript",
+		"application/x-shockwave-flash", "text/xsl":
+		return true
+	}
+	return strings.HasSuffix(mt, "+xml")
 }

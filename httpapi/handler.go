@@ -51,6 +51,9 @@ type Config struct {
 	// Previews renders previews (media.go); nil means one over
 	// Store.Blobs() with default settings.
 	Previews *preview.Service
+	// AllowedHosts, TrustedOrigins, Access, Principal, LinkTTL and
+	// SecureCookies: who may do what (guard.go, auth.go).
+	AccessConfig
 }
 
 type api struct {
@@ -64,6 +67,7 @@ type api struct {
 	jobs     *intake.Manager
 	media    *mediasvc.Media
 	previews *preview.Service
+	auth     AccessConfig
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -79,6 +83,7 @@ func NewHandler(cfg Config) http.Handler {
 		jobs:     cfg.Jobs,
 		media:    cfg.Media,
 		previews: cfg.Previews,
+		auth:     cfg.AccessConfig,
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize
@@ -104,7 +109,8 @@ func NewHandler(cfg Config) http.Handler {
 	a.routeMedia(r)
 	a.routeIntake(r)
 	r.mux.HandleFunc("/files/", a.serveFile)
-	return a.logRequests(a.recoverPanics(r))
+	a.routeAccess(r)
+	return a.logRequests(a.recoverPanics(a.guard(a.authenticate(r))))
 }
 
 // router dispatches by path, then by method, so that a known path with the

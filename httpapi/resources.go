@@ -160,7 +160,12 @@ func (a *api) viewResource(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fileURL(res.Hash, res.ContentType), http.StatusFound)
+	target, err := a.signedURL(r, fileURL(res.Hash, res.ContentType))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusFound)
 }
 
 // fileURL is where /files/ serves content: its hash path and an extension

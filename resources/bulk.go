@@ -212,7 +212,7 @@ func (s *Store) editMany(ctx context.Context, op string, ids []int64, in BulkInp
 					return err
 				}
 			}
-			q := tx.NewUpdate().Table("resources").Set("updated_at = ?", t).Where("id IN (?)", bun.In(chunk))
+			q := tx.NewUpdate().Table("resources").Set("updated_at = ?", t).Set("updated_by = ?", ActorFrom(ctx)).Where("id IN (?)", bun.In(chunk))
 			if in.AddMeta != nil {
 				// Stored meta is always an object, so the result is one
 				// too.

@@ -211,6 +211,8 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 		OwnerID:            nonZero(in.OwnerID),
 		ResourceCategoryID: nonZero(in.ResourceCategory),
 		SeriesID:           nonZero(seriesID),
+		CreatedBy:          ActorFrom(ctx),
+		UpdatedBy:          ActorFrom(ctx),
 	}
 	if _, err := tx.NewInsert().Model(res).Exec(ctx); err != nil {
 		return 0, err

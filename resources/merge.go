@@ -122,7 +122,7 @@ func mergeMeta(ctx context.Context, tx bun.IDB, winner int64, losers []int64) er
 			changed = true
 		}
 	}
-	q := tx.NewUpdate().Table("resources").Set("updated_at = ?", now()).Where("id = ?", winner)
+	q := tx.NewUpdate().Table("resources").Set("updated_at = ?", now()).Set("updated_by = ?", ActorFrom(ctx)).Where("id = ?", winner)
 	if changed {
 		b, err := encodeObject(merged)
 		if err != nil {

@@ -37,6 +37,10 @@ type Resource struct {
 	Category        string  `bun:"category,notnull" json:"Category"`
 	ContentType     string  `bun:"content_type,notnull" json:"ContentType"`
 	ContentCategory string  `bun:"content_category,notnull" json:"ContentCategory"`
+	// CreatedBy and UpdatedBy name who made the resource and who last
+	// edited it (see WithActor); "" when no one was signed in.
+	CreatedBy string `bun:"created_by,notnull" json:"CreatedBy"`
+	UpdatedBy string `bun:"updated_by,notnull" json:"UpdatedBy"`
 
 	OwnerID            *int64            `bun:"owner_id" json:"OwnerId"`
 	Owner              *Group            `bun:"rel:belongs-to,join:owner_id=id" json:"Owner"`

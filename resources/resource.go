@@ -103,7 +103,7 @@ func (s *Store) Edit(ctx context.Context, in EditInput) (*Resource, error) {
 		if err := checkRefs(ctx, tx, in.OwnerID, in.ResourceCategory, in.SeriesID, nil, nil, nil); err != nil {
 			return err
 		}
-		q := tx.NewUpdate().Table("resources").Where("id = ?", in.ID).Set("updated_at = ?", now())
+		q := tx.NewUpdate().Table("resources").Where("id = ?", in.ID).Set("updated_at = ?", now()).Set("updated_by = ?", ActorFrom(ctx))
 		setString := func(col string, v *string) {
 			if v != nil {
 				q.Set(col+" = ?", *v)

@@ -210,6 +210,7 @@ func TestMigrate(t *testing.T) {
 		return n
 	}
 	want := []string{
+		"access_keys", "api_tokens",
 		"categories", "download_jobs", "group_tags", "groups", "groups_related_notes", "groups_related_resources",
 		"image_hashes", "local_files", "media_queue", "media_settings", "note_tags", "note_types", "notes",
 		"resource_blocks", "resource_categories", "resource_days", "resource_meta",
@@ -223,7 +224,7 @@ func TestMigrate(t *testing.T) {
 		"resources_original_location_fts_docsize", "resources_original_location_fts_idx",
 		"resources_original_name_fts", "resources_original_name_fts_config", "resources_original_name_fts_data",
 		"resources_original_name_fts_docsize", "resources_original_name_fts_idx",
-		"series", "stockroom_migrations", "tags",
+		"series", "sessions", "stockroom_migrations", "tags", "users",
 	}
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		t.Fatalf("first Migrate: %v", err)

@@ -80,6 +80,7 @@ func AppendVersionTx(ctx context.Context, tx bun.IDB, resourceID int64, content 
 		Set("height = ?", content.Height).
 		Set("current_version_id = ?", v.ID).
 		Set("updated_at = ?", t).
+		Set("updated_by = ?", ActorFrom(ctx)).
 		Exec(ctx)
 	if err != nil {
 		return nil, err

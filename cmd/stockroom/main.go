@@ -83,6 +83,8 @@ var errUsagePrinted = errors.New("usage printed")
 var commands = []struct{ name, args, summary string }{
 	{"serve", "[flags]", "run the HTTP server (server flags may also come without \"serve\")"},
 	{"import", "[flags] PATH...", "bring files and folders into a data folder or a running server"},
+	{"users", "add|passwd|list ...", "manage the accounts of a server with -auth"},
+	{"tokens", "create ...", "make an API token for a user"},
 	{"version", "", "print the version and the source revision"},
 	{"help", "", "print this list"},
 }
@@ -108,6 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return withHint((&serveCommand{logOut: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom serve -h")
 	case name == "import":
 		return withHint((&importCommand{out: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom import -h")
+	case name == "users", name == "tokens":
+		return withHint(runAccessCommand(ctx, args, getenv), "stockroom "+name+" -h")
 	case name == "version":
 		return withHint((&versionCommand{out: stdout}).Run(ctx, args[1:]), "stockroom version -h")
 	case name == "help", name == "-h", name == "-help", name == "--help":

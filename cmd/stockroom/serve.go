@@ -49,6 +49,7 @@ type serveConfig struct {
 	allowPrivate    string
 	intake          intakeFlags
 	media           mediaFlags
+	access          accessFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -97,6 +98,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	fs.StringVar(&cfg.allowPrivate, "allow-private-fetch", env("ALLOW_PRIVATE_FETCH", ""), "IPs/CIDRs that remote fetches may reach despite being private (ALLOW_PRIVATE_FETCH)")
 	cfg.intake.register(fs, getenv, badEnv)
 	cfg.media.register(fs, getenv, badEnv)
+	cfg.access.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -158,6 +160,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if err := cfg.media.check(); err != nil {
 		return nil, err
 	}
+	if err := cfg.access.check(cfg.bindAddress); err != nil {
+		return nil, err
+	}
 	if isMemoryDSN(cfg.dbDSN) {
 		cfg.memoryDB = true
 	}
@@ -209,6 +214,9 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		return err
 	}
 	defer ln.Close() // srv.Serve closes it too; this covers a failed Open
+	if err := cfg.access.checkListen(ln.Addr()); err != nil {
+		return err
+	}
 
 	opts := stockroom.Options{
 		DataDir:         cfg.dataDir,
@@ -241,18 +249,22 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}()
 
 	maxUpload, _ := parseSize(cfg.maxUploadSize)
+	hcfg := httpapi.Config{
+		Store:         lib.Store,
+		Versions:      lib.Versions,
+		Query:         lib.Query,
+		MaxUploadSize: maxUpload,
+		Logger:        logger,
+		Fetcher:       lib.Fetcher,
+		Jobs:          lib.Jobs,
+		Media:         lib.Media,
+		Previews:      lib.Previews,
+	}
+	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: httpapi.NewHandler(httpapi.Config{
-			Store:         lib.Store,
-			Versions:      lib.Versions,
-			Query:         lib.Query,
-			MaxUploadSize: maxUpload,
-			Logger:        logger,
-			Fetcher:       lib.Fetcher,
-			Jobs:          lib.Jobs,
-			Media:         lib.Media,
-			Previews:      lib.Previews,
-		}),
+		Handler:           httpapi.NewHandler(hcfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),

@@ -29,6 +29,7 @@ var migrations = []migration{
 	{4, migrationIntake},
 	{5, migrationSort},
 	{6, migrationParity},
+	{7, migrationAccess},
 }
 
 // Migrate brings the schema of db up to date. It is safe to call on every

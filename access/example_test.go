@@ -1,0 +1,23 @@
+package access_test
+
+import (
+	"fmt"
+
+	"github.com/stockroomhq/stockroom/access"
+)
+
+// An application with users of its own hands the server a Principal of
+// its own making (httpapi.AccessConfig.Principal); the role decides.
+func ExamplePrincipal() {
+	for _, p := range []access.Principal{
+		{Name: "ann", Role: access.RoleEditor},
+		{Name: "vis", Role: access.RoleGuest},
+		{Name: "ci", Role: access.RoleUser, TokenName: "nightly"},
+	} {
+		fmt.Printf("%s: read %v, write %v, delete %v, admin %v\n", p.Actor(), p.CanRead(), p.CanWrite(), p.CanDelete(), p.CanAdmin())
+	}
+	// Output:
+	// ann: read true, write true, delete true, admin false
+	// vis: read true, write false, delete false, admin false
+	// ci (token nightly): read true, write true, delete false, admin false
+}
