@@ -89,6 +89,10 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+		if err := checkFileName(part.FormName(), baseName(part.FileName())); err != nil {
+			fail(err)
+			return
+		}
 		up, err := a.store.Stage(ctx, clientReader{part})
 		if err != nil {
 			fail(err)
