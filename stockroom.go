@@ -98,6 +98,9 @@ type PreviewOptions struct {
 	FFmpegPath string
 	// FFmpegTimeout bounds one ffmpeg run.
 	FFmpegTimeout time.Duration
+	// CacheSize caps the bytes of cached previews (least recently used
+	// go first); 0 means preview.DefaultCacheSize, negative no cap.
+	CacheSize int64
 }
 
 // Library is an open Stockroom: the store of resources and their entities,
@@ -217,6 +220,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Concurrency:   opts.Previews.Concurrency,
 		FFmpegPath:    opts.Previews.FFmpegPath,
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
+		CacheSize:     opts.Previews.CacheSize,
 		Logger:        logger.With("component", "preview"),
 	}
 	return &Library{

@@ -48,6 +48,7 @@ type serveConfig struct {
 	allowPrivate    string
 	intake          intakeFlags
 	media           mediaFlags
+	budget          budgetFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -95,6 +96,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	fs.StringVar(&cfg.allowPrivate, "allow-private-fetch", env("ALLOW_PRIVATE_FETCH", ""), "IPs/CIDRs that remote fetches may reach despite being private (ALLOW_PRIVATE_FETCH)")
 	cfg.intake.register(fs, getenv, badEnv)
 	cfg.media.register(fs, getenv, badEnv)
+	cfg.budget.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -156,6 +158,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if err := cfg.media.check(); err != nil {
 		return nil, err
 	}
+	if err := cfg.budget.check(); err != nil {
+		return nil, err
+	}
 	if isMemoryDSN(cfg.dbDSN) {
 		cfg.memoryDB = true
 	}
@@ -209,6 +214,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		return err
 	}
 	cfg.media.apply(&opts, cfg.ffmpegPath)
+	cfg.budget.apply(&opts)
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
 		return err
@@ -223,6 +229,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		}
 	}()
 
+	cfg.budget.start(ctx, lib, logger)
 	maxUpload, _ := parseSize(cfg.maxUploadSize)
 	srv := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Config{

@@ -21,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,21 +57,23 @@ type Box struct{ Width, Height int }
 
 // NewBox normalizes a requested size: neither given means DefaultBox ×
 // DefaultBox, one given leaves the other to the aspect ratio (up to
-// MaxBox), and each side is capped at MaxBox. Negative sizes are
-// ErrInvalidBox.
+// MaxBox), and each side given is capped at MaxBox and rounded up to the
+// next step of Ladder, so that clients asking for any size share a few
+// cached previews and scale them down. Negative sizes are ErrInvalidBox.
 func NewBox(width, height int) (Box, error) {
 	if width < 0 || height < 0 {
 		return Box{}, ErrInvalidBox
 	}
-	switch {
-	case width == 0 && height == 0:
-		width, height = DefaultBox, DefaultBox
-	case width == 0:
-		width = MaxBox
-	case height == 0:
-		height = MaxBox
+	if width == 0 && height == 0 {
+		return Box{DefaultBox, DefaultBox}, nil
 	}
-	return Box{min(width, MaxBox), min(height, MaxBox)}, nil
+	side := func(n int) int {
+		if n == 0 {
+			return MaxBox
+		}
+		return roundUp(min(n, MaxBox))
+	}
+	return Box{side(width), side(height)}, nil
 }
 
 // Preview is a rendered preview.
@@ -110,6 +113,10 @@ type Service struct {
 	FFmpegPath string
 	// FFmpegTimeout bounds one ffmpeg run; 0 means DefaultFFmpegTimeout.
 	FFmpegTimeout time.Duration
+	// CacheSize caps the bytes of the cached previews: past it, the
+	// previews of the least recently used images are removed. 0 means
+	// DefaultCacheSize; negative means no cap.
+	CacheSize int64
 	// JPEGQuality of previews; 0 means DefaultJPEGQuality.
 	JPEGQuality int
 	// Logger receives warnings; nil means slog.Default().
@@ -120,6 +127,7 @@ type Service struct {
 	flight       flightGroup
 	placeholders placeholders
 	renders      atomic.Int64
+	index        *cacheIndex // nil without a cap or a cache
 }
 
 // New returns a Service over a blob store, using its derived area and host
@@ -142,7 +150,64 @@ func (s *Service) init() {
 			n = runtime.GOMAXPROCS(0)
 		}
 		s.sem = make(chan struct{}, n)
+		if s.Derived != nil && s.CacheSize >= 0 {
+			max := s.CacheSize
+			if max == 0 {
+				max = DefaultCacheSize
+			}
+			s.index = newCacheIndex(max)
+			s.loadIndex()
+		}
 	})
+}
+
+// loadIndex counts the previews an earlier run cached, oldest first, when
+// the store can list them; others are counted when first used.
+func (s *Service) loadIndex() {
+	w, ok := s.Derived.(DerivedWalker)
+	if !ok {
+		return
+	}
+	type file struct {
+		h    blobstore.Hash
+		name string
+		size int64
+		t    time.Time
+	}
+	var files []file
+	ctx := context.Background()
+	err := w.WalkDerived(ctx, func(h blobstore.Hash, name string, size int64, t time.Time) error {
+		if strings.HasPrefix(name, "preview-") {
+			files = append(files, file{h, name, size, t})
+		}
+		return nil
+	})
+	if err != nil {
+		s.logger().Warn("listing cached previews", "err", err)
+	}
+	slices.SortFunc(files, func(a, b file) int { return a.t.Compare(b.t) })
+	for _, f := range files {
+		s.evict(ctx, s.index.put(f.h, f.name, f.size, true))
+	}
+}
+
+// evict removes the cached previews of hs.
+func (s *Service) evict(ctx context.Context, hs []blobstore.Hash) {
+	for _, h := range hs {
+		if err := s.Derived.RemoveDerived(ctx, h); err != nil {
+			s.logger().Warn("evicting cached previews", "hash", h, "err", err)
+		}
+	}
+}
+
+// CacheBytes reports the bytes of cached previews the Service counts
+// towards CacheSize (0 without a cap).
+func (s *Service) CacheBytes() int64 {
+	s.init()
+	if s.index == nil {
+		return 0
+	}
+	return s.index.size()
 }
 
 // Renders reports how many previews have been rendered (not read from the
@@ -203,6 +268,8 @@ func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string,
 			}
 			if err := s.Derived.PutDerived(ctx, h, name, bytes.NewReader(content)); err != nil {
 				s.logger().Warn("caching a preview", "hash", h, "err", err)
+			} else if s.index != nil {
+				s.evict(ctx, s.index.put(h, name, int64(len(content)), true))
 			}
 		}
 		if r.reason != "" {
@@ -225,6 +292,9 @@ func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentTyp
 	data, err := io.ReadAll(io.LimitReader(f, maxCached+1))
 	if err != nil || len(data) > maxCached {
 		return nil
+	}
+	if s.index != nil {
+		s.evict(ctx, s.index.used(h, name, int64(len(data))))
 	}
 	switch {
 	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
