@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/stockroomhq/stockroom/internal/netbudget"
 )
 
 // serveFile serves stored content at /files/<ab>/<cd>/<hash>[.ext]: with its
@@ -55,6 +57,7 @@ func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash, contentTyp
 	if header != nil {
 		header(h)
 	}
+	defer netbudget.WriteDeadline(w, info.Size, a.budget.rate)()
 	http.ServeContent(w, r, "", info.ModTime, f)
 }
 

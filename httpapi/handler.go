@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/internal/netbudget"
 	"github.com/stockroomhq/stockroom/jobs"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/query"
@@ -50,6 +51,17 @@ type Config struct {
 	// Previews renders previews (media.go); nil means one over
 	// Store.Blobs() with default settings.
 	Previews *preview.Service
+	// MinTransferRate (bytes per second) and TransferGrace bound slow
+	// clients (budget.go): a body must arrive, and a download be read,
+	// within TransferGrace plus its size at MinTransferRate, never
+	// stalling longer than TransferGrace. Zero means the defaults;
+	// a negative rate, no bound.
+	MinTransferRate int64
+	TransferGrace   time.Duration
+	// MaxConcurrentUploads bounds the uploads and synchronous remote
+	// fetches at once; past it they get 503 with Retry-After. 0 means
+	// DefaultMaxConcurrentUploads, negative no bound.
+	MaxConcurrentUploads int
 }
 
 type api struct {
@@ -63,6 +75,7 @@ type api struct {
 	jobs     *jobs.Manager
 	media    *resources.Media
 	previews *preview.Service
+	budget   budgets
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -78,6 +91,7 @@ func NewHandler(cfg Config) http.Handler {
 		jobs:     cfg.Jobs,
 		media:    cfg.Media,
 		previews: cfg.Previews,
+		budget:   newBudgets(cfg),
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize
@@ -102,7 +116,7 @@ func NewHandler(cfg Config) http.Handler {
 	a.routeMedia(r)
 	a.routeIntake(r)
 	r.mux.HandleFunc("/files/", a.serveFile)
-	return a.logRequests(a.recoverPanics(r))
+	return a.logRequests(a.recoverPanics(netbudget.ReadBodies(r, a.budget.rate)))
 }
 
 // router dispatches by path, then by method, so that a known path with the

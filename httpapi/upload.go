@@ -36,6 +36,11 @@ func readTextPart(part *multipart.Part, budget *int64) (string, error) {
 // has been read. Any failure leaves no row, and Release removes the blobs
 // nothing refers to.
 func (a *api) upload(w http.ResponseWriter, r *http.Request) {
+	release, ok := a.admitUpload(w)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx := r.Context()
 	st := &stream{a: a, w: w, r: r}
 	fail := st.fail

@@ -5,16 +5,24 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/stockroomhq/stockroom"
+	"github.com/stockroomhq/stockroom/httpapi"
+	"github.com/stockroomhq/stockroom/internal/netbudget"
 )
 
 // budgetFlags are the serve flags that bound what requests, images and
 // clients may take of the machine: memory, disk, files and connections.
 type budgetFlags struct {
-	previewCacheSize string
-	tempGrace        time.Duration
+	previewCacheSize  string
+	tempGrace         time.Duration
+	minTransferRate   string
+	transferGrace     time.Duration
+	maxUploads        int
+	maxConnsPerClient int
 }
 
 // register adds the flags to fs, with their environment variables; a
@@ -40,6 +48,26 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 	}
 	fs.StringVar(&f.previewCacheSize, "preview-cache-size", env("PREVIEW_CACHE_SIZE", "1GiB"),
 		"size cap of the cached previews; past it the least recently used go; 0 means no cap (PREVIEW_CACHE_SIZE)")
+	integer := func(flagName, name string, def int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			badEnv[flagName] = fmt.Sprintf("%s=%q is not a number", name, v)
+			return def
+		}
+		return n
+	}
+	fs.StringVar(&f.minTransferRate, "min-transfer-rate", env("MIN_TRANSFER_RATE", "4KiB"),
+		"slowest a request body may arrive and a download be read, per second, after -transfer-grace; 0 means no bound (MIN_TRANSFER_RATE)")
+	fs.DurationVar(&f.transferGrace, "transfer-grace", duration("transfer-grace", "TRANSFER_GRACE", httpapi.DefaultTransferGrace),
+		"time a transfer gets beyond what -min-transfer-rate allows, and the longest it may stall (TRANSFER_GRACE)")
+	fs.IntVar(&f.maxUploads, "max-concurrent-uploads", integer("max-concurrent-uploads", "MAX_CONCURRENT_UPLOADS", httpapi.DefaultMaxConcurrentUploads),
+		"uploads and synchronous remote fetches at once; more get 503 with Retry-After; 0 means no bound (MAX_CONCURRENT_UPLOADS)")
+	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", integer("max-conns-per-client", "MAX_CONNS_PER_CLIENT", 128),
+		"open connections per client IP address; more are answered 503 and closed; 0 means no bound (MAX_CONNS_PER_CLIENT)")
 	fs.DurationVar(&f.tempGrace, "temp-grace", duration("temp-grace", "TEMP_GRACE", time.Hour),
 		"temporary files of uploads older than this (left by a crash) are removed at start and periodically (TEMP_GRACE)")
 }
@@ -48,6 +76,18 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 func (f *budgetFlags) check() error {
 	if _, err := parseSize(f.previewCacheSize); err != nil {
 		return &usageError{"-preview-cache-size: " + err.Error()}
+	}
+	if _, err := parseSize(f.minTransferRate); err != nil {
+		return &usageError{"-min-transfer-rate: " + err.Error()}
+	}
+	if f.transferGrace <= 0 {
+		return &usageError{fmt.Sprintf("-transfer-grace %v: must be positive", f.transferGrace)}
+	}
+	if f.maxUploads < 0 {
+		return &usageError{fmt.Sprintf("-max-concurrent-uploads %d: must not be negative", f.maxUploads)}
+	}
+	if f.maxConnsPerClient < 0 {
+		return &usageError{fmt.Sprintf("-max-conns-per-client %d: must not be negative", f.maxConnsPerClient)}
 	}
 	if f.tempGrace <= 0 {
 		return &usageError{fmt.Sprintf("-temp-grace %v: must be positive", f.tempGrace)}
@@ -63,6 +103,25 @@ func (f *budgetFlags) apply(opts *stockroom.Options) {
 		n = -1 // no cap
 	}
 	opts.Previews.CacheSize = n
+}
+
+// handler puts the client budgets into the handler's configuration.
+func (f *budgetFlags) handler(cfg httpapi.Config) httpapi.Config {
+	rate, _ := parseSize(f.minTransferRate)
+	if rate == 0 {
+		rate = -1 // no bound
+	}
+	cfg.MinTransferRate, cfg.TransferGrace = rate, f.transferGrace
+	cfg.MaxConcurrentUploads = f.maxUploads
+	if f.maxUploads == 0 {
+		cfg.MaxConcurrentUploads = -1
+	}
+	return cfg
+}
+
+// listener bounds the connections of each client address.
+func (f *budgetFlags) listener(ln net.Listener) net.Listener {
+	return netbudget.LimitPerClient(ln, f.maxConnsPerClient)
 }
 
 // tempCleaner is the blob store's removal of leftover temporary files

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/httpapi"
 )
 
 // ignoreBudget leaves the budget flags out of the serveConfig comparisons
@@ -26,17 +27,17 @@ var ignoreBudget = cmp.FilterPath(func(p cmp.Path) bool {
 var cmpBudget = cmp.AllowUnexported(budgetFlags{})
 
 func TestBudgetFlags(t *testing.T) {
-	defaults := budgetFlags{previewCacheSize: "1GiB", tempGrace: time.Hour}
+	defaults := budgetFlags{previewCacheSize: "1GiB", tempGrace: time.Hour, minTransferRate: "4KiB", transferGrace: 30 * time.Second, maxUploads: 32, maxConnsPerClient: 128}
 	if diff := cmp.Diff(defaults, parseOK(t, nil, nil).budget, cmpBudget); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
-	env := map[string]string{"PREVIEW_CACHE_SIZE": "10MB", "TEMP_GRACE": "5m"}
-	fromEnv := budgetFlags{previewCacheSize: "10MB", tempGrace: 5 * time.Minute}
+	env := map[string]string{"PREVIEW_CACHE_SIZE": "10MB", "TEMP_GRACE": "5m", "MIN_TRANSFER_RATE": "1KB", "TRANSFER_GRACE": "5s", "MAX_CONCURRENT_UPLOADS": "4", "MAX_CONNS_PER_CLIENT": "9"}
+	fromEnv := budgetFlags{previewCacheSize: "10MB", tempGrace: 5 * time.Minute, minTransferRate: "1KB", transferGrace: 5 * time.Second, maxUploads: 4, maxConnsPerClient: 9}
 	if diff := cmp.Diff(fromEnv, parseOK(t, nil, env).budget, cmpBudget); diff != "" {
 		t.Errorf("environment (-want +got):\n%s", diff)
 	}
-	args := []string{"-preview-cache-size", "0", "-temp-grace", "2h"}
-	fromFlags := budgetFlags{previewCacheSize: "0", tempGrace: 2 * time.Hour}
+	args := []string{"-preview-cache-size", "0", "-temp-grace", "2h", "-min-transfer-rate", "0", "-transfer-grace", "1m", "-max-concurrent-uploads", "0", "-max-conns-per-client", "0"}
+	fromFlags := budgetFlags{previewCacheSize: "0", tempGrace: 2 * time.Hour, minTransferRate: "0", transferGrace: time.Minute}
 	if diff := cmp.Diff(fromFlags, parseOK(t, args, env).budget, cmpBudget); diff != "" {
 		t.Errorf("flags over the environment (-want +got):\n%s", diff)
 	}
@@ -50,7 +51,19 @@ func TestBudgetFlags(t *testing.T) {
 			t.Errorf("%+v: CacheSize %d, want %d", tc.f, opts.Previews.CacheSize, tc.want)
 		}
 	}
-	for _, bad := range [][]string{{"-preview-cache-size", "lots"}, {"-temp-grace", "-1s"}} {
+	for _, tc := range []struct {
+		f       budgetFlags
+		rate    int64
+		grace   time.Duration
+		uploads int
+	}{{fromFlags, -1, time.Minute, -1}, {fromEnv, 1000, 5 * time.Second, 4}} {
+		got := tc.f.handler(httpapi.Config{})
+		if got.MinTransferRate != tc.rate || got.TransferGrace != tc.grace || got.MaxConcurrentUploads != tc.uploads {
+			t.Errorf("%+v: handler config %+v", tc.f, got)
+		}
+	}
+	for _, bad := range [][]string{{"-preview-cache-size", "lots"}, {"-temp-grace", "-1s"}, {"-min-transfer-rate", "fast"},
+		{"-transfer-grace", "0s"}, {"-max-concurrent-uploads", "-1"}, {"-max-conns-per-client", "-2"}} {
 		if _, err := (&serveCommand{usageOut: io.Discard}).parse(bad, fakeEnv(nil)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

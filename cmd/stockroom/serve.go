@@ -232,7 +232,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	cfg.budget.start(ctx, lib, logger)
 	maxUpload, _ := parseSize(cfg.maxUploadSize)
 	srv := &http.Server{
-		Handler: httpapi.NewHandler(httpapi.Config{
+		Handler: httpapi.NewHandler(cfg.budget.handler(httpapi.Config{
 			Store:         lib.Store,
 			Versions:      lib.Versions,
 			Query:         lib.Query,
@@ -242,7 +242,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 			Jobs:          lib.Jobs,
 			Media:         lib.Media,
 			Previews:      lib.Previews,
-		}),
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
@@ -254,6 +254,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err != nil {
 		return err
 	}
+	ln = cfg.budget.listener(ln)
 	where := "data folder " + cfg.dataDir
 	if cfg.ephemeral || (opts.MemoryDB && opts.Fs != nil) {
 		where = "memory (ephemeral)"
