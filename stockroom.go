@@ -25,6 +25,7 @@ import (
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/jobs"
+	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
@@ -79,6 +80,12 @@ type Options struct {
 	// Media configures image work: the pixel limit of decoded images and
 	// the similarity threshold. Its zero value holds the defaults.
 	Media resources.MediaConfig
+	// ImageMemory is the memory budget, in bytes, of all image work at
+	// once (previews, rotation, hashing): an image is decoded only once
+	// what it costs is free, and refused when it costs more than the
+	// whole budget. 0 means imaging.DefaultBudget(): an eighth of the
+	// machine's memory, at most 512 MiB. Media.Budget, when set, wins.
+	ImageMemory int64
 	// Previews configures previews; Open fills in the blob access and,
 	// unless set, MaxPixels from Media and the Logger.
 	Previews PreviewOptions
@@ -205,6 +212,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if mcfg.Logger == nil {
 		mcfg.Logger = logger
 	}
+	if mcfg.Budget == nil {
+		mcfg.Budget = imaging.NewBudget(opts.ImageMemory)
+	}
 	media := resources.NewMedia(store, mcfg)
 	if !opts.DisableJobs && !opts.DisableMediaWorker {
 		if err := media.Start(ctx); err != nil {
@@ -221,6 +231,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		FFmpegPath:    opts.Previews.FFmpegPath,
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
 		CacheSize:     opts.Previews.CacheSize,
+		Budget:        media.Budget(),
 		Logger:        logger.With("component", "preview"),
 	}
 	return &Library{

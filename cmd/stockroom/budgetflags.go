@@ -18,6 +18,7 @@ import (
 // clients may take of the machine: memory, disk, files and connections.
 type budgetFlags struct {
 	previewCacheSize  string
+	imageMemory       string
 	tempGrace         time.Duration
 	minTransferRate   string
 	transferGrace     time.Duration
@@ -60,6 +61,8 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 		}
 		return n
 	}
+	fs.StringVar(&f.imageMemory, "image-memory", env("IMAGE_MEMORY", ""),
+		"memory budget of all image work at once (previews, rotation, hashing); images that cost more are refused; default an eighth of the machine's memory, at most 512MiB (IMAGE_MEMORY)")
 	fs.StringVar(&f.minTransferRate, "min-transfer-rate", env("MIN_TRANSFER_RATE", "4KiB"),
 		"slowest a request body may arrive and a download be read, per second, after -transfer-grace; 0 means no bound (MIN_TRANSFER_RATE)")
 	fs.DurationVar(&f.transferGrace, "transfer-grace", duration("transfer-grace", "TRANSFER_GRACE", httpapi.DefaultTransferGrace),
@@ -76,6 +79,13 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 func (f *budgetFlags) check() error {
 	if _, err := parseSize(f.previewCacheSize); err != nil {
 		return &usageError{"-preview-cache-size: " + err.Error()}
+	}
+	if f.imageMemory != "" {
+		if n, err := parseSize(f.imageMemory); err != nil {
+			return &usageError{"-image-memory: " + err.Error()}
+		} else if n < 1<<20 {
+			return &usageError{fmt.Sprintf("-image-memory %q: must be at least 1MiB", f.imageMemory)}
+		}
 	}
 	if _, err := parseSize(f.minTransferRate); err != nil {
 		return &usageError{"-min-transfer-rate: " + err.Error()}
@@ -103,6 +113,7 @@ func (f *budgetFlags) apply(opts *stockroom.Options) {
 		n = -1 // no cap
 	}
 	opts.Previews.CacheSize = n
+	opts.ImageMemory, _ = parseSize(f.imageMemory) // "" is 0: the default
 }
 
 // handler puts the client budgets into the handler's configuration.

@@ -113,6 +113,11 @@ type Service struct {
 	FFmpegPath string
 	// FFmpegTimeout bounds one ffmpeg run; 0 means DefaultFFmpegTimeout.
 	FFmpegTimeout time.Duration
+	// Budget is the memory budget of image work, shared with the other
+	// users of decoded images (rotation, hashing); nil means one of
+	// imaging.DefaultBudget() for this Service alone. An image that does
+	// not fit waits; one larger than the whole budget gets a placeholder.
+	Budget *imaging.Budget
 	// CacheSize caps the bytes of the cached previews: past it, the
 	// previews of the least recently used images are removed. 0 means
 	// DefaultCacheSize; negative means no cap.
@@ -150,6 +155,9 @@ func (s *Service) init() {
 			n = runtime.GOMAXPROCS(0)
 		}
 		s.sem = make(chan struct{}, n)
+		if s.Budget == nil {
+			s.Budget = imaging.NewBudget(0)
+		}
 		if s.Derived != nil && s.CacheSize >= 0 {
 			max := s.CacheSize
 			if max == 0 {
@@ -338,7 +346,7 @@ func (s *Service) render(ctx context.Context, h blobstore.Hash, contentType stri
 			return failed("unreadable", false)
 		}
 		defer f.Close()
-		return s.renderImage(f, contentType, box)
+		return s.renderImage(ctx, f, contentType, box)
 	case ingest.Category(contentType) == ingest.CategoryVideo && s.FFmpegPath != "":
 		return s.renderVideo(ctx, h, box)
 	case ingest.Category(contentType) == ingest.CategoryVideo:
@@ -351,7 +359,7 @@ func (s *Service) render(ctx context.Context, h blobstore.Hash, contentType stri
 
 // renderImage decodes a raster image only as large as the box needs, fits
 // it in the box, orients it and encodes it.
-func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rendered {
+func (s *Service) renderImage(ctx context.Context, f io.ReadSeeker, contentType string, box Box) rendered {
 	w, h, err := imaging.Config(f, contentType, imaging.Options{MaxPixels: s.MaxPixels})
 	if err != nil {
 		return failed(reasonOf(err), true)
@@ -368,7 +376,19 @@ func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rend
 	if o.SwapsAxes() {
 		tw, th = th, tw
 	}
-	d, err := imaging.Decode(f, contentType, imaging.Options{MaxPixels: s.MaxPixels, MinWidth: tw, MinHeight: th})
+	opts := imaging.Options{MaxPixels: s.MaxPixels, MinWidth: tw, MinHeight: th}
+	cost, err := imaging.Cost(f, contentType, opts)
+	if err != nil {
+		return failed(reasonOf(err), true)
+	}
+	// The decoded image, and the resized and oriented copies.
+	release, err := s.Budget.Acquire(ctx, cost+2*4*int64(tw)*int64(th))
+	if err != nil {
+		// The budget may grow with the next start: not cached.
+		return failed(reasonOf(err), false)
+	}
+	defer release()
+	d, err := imaging.Decode(f, contentType, opts)
 	if err != nil {
 		return failed(reasonOf(err), true)
 	}
@@ -401,6 +421,10 @@ func reasonOf(err error) string {
 	switch {
 	case errors.Is(err, imaging.ErrTooManyPixels):
 		return "too-many-pixels"
+	case errors.Is(err, imaging.ErrOverBudget):
+		return "over-memory-budget"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "busy"
 	case errors.Is(err, imaging.ErrNotRaster):
 		return "not-an-image"
 	}
