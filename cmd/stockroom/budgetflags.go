@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -135,6 +137,10 @@ func (f *budgetFlags) listener(ln net.Listener) net.Listener {
 	return netbudget.LimitPerClient(ln, f.maxConnsPerClient)
 }
 
+// memSlack is what the server may use beyond the image budget: the
+// database's cache, buffers of requests, the runtime.
+const memSlack = 64 << 20
+
 // tempCleaner is the blob store's removal of leftover temporary files
 // (aferostore.Store).
 type tempCleaner interface {
@@ -144,7 +150,15 @@ type tempCleaner interface {
 // start runs the server's housekeeping until ctx ends: temporary files
 // older than -temp-grace are removed now and then every quarter of it
 // (at most every 10 minutes).
+//
+// Unless GOMEMLIMIT is set, it also gives the Go runtime a soft memory
+// limit of the image budget plus memSlack: a decoded image released to
+// the budget is garbage only once collected, and by default the collector
+// lets the heap grow to twice what is live before it runs.
 func (f *budgetFlags) start(ctx context.Context, lib *stockroom.Library, logger *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(lib.Media.Budget().Size() + memSlack)
+	}
 	if c, ok := lib.Blobs.(tempCleaner); ok {
 		go cleanTempLoop(ctx, c, f.tempGrace, min(f.tempGrace/4, 10*time.Minute), logger)
 	}

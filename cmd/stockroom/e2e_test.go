@@ -83,7 +83,7 @@ func stockroomBinary(t *testing.T) string {
 // serverEnvVars are the variables the binary reads; the tests clear them
 // from the inherited environment so that the developer's shell cannot change
 // what is tested.
-var serverEnvVars = regexp.MustCompile(`^(BIND_ADDRESS|STOCKROOM_DATA_DIR|DB_TYPE|DB_DSN|FILE_SAVE_PATH|EPHEMERAL|MEMORY_DB|MEMORY_FS|MAX_UPLOAD_SIZE|ALLOW_DUPLICATES|LOG_FORMAT|FILE_ALT_(NAME|PATH)_\d+|ALLOW_PRIVATE_FETCH|FFMPEG_PATH|SHUTDOWN_TIMEOUT)=`)
+var serverEnvVars = regexp.MustCompile(`^(BIND_ADDRESS|STOCKROOM_DATA_DIR|DB_TYPE|DB_DSN|FILE_SAVE_PATH|EPHEMERAL|MEMORY_DB|MEMORY_FS|MAX_UPLOAD_SIZE|ALLOW_DUPLICATES|LOG_FORMAT|FILE_ALT_(NAME|PATH)_\d+|ALLOW_PRIVATE_FETCH|FFMPEG_PATH|SHUTDOWN_TIMEOUT|IMAGE_MEMORY|PREVIEW_CACHE_SIZE|TEMP_GRACE|MIN_TRANSFER_RATE|TRANSFER_GRACE|MAX_CONCURRENT_UPLOADS|MAX_CONNS_PER_CLIENT)=`)
 
 func cleanEnv(extra ...string) []string {
 	var env []string

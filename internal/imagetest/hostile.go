@@ -40,7 +40,11 @@ func AnimatedGIF(w, h, frames int) []byte {
 // PNG16 returns a complete w×h PNG of 16-bit RGBA (8 bytes a pixel once
 // decoded), all zero, compressed as it is written: at the 100 MP limit it
 // is under a megabyte and decodes to 800 MB.
-func PNG16(w, h uint32) []byte {
+func PNG16(w, h uint32) []byte { return PNGZeros(w, h, 16) }
+
+// PNGZeros returns a complete w×h RGBA PNG of depth (8 or 16) bits a
+// channel, all zero.
+func PNGZeros(w, h uint32, depth int) []byte {
 	var buf bytes.Buffer
 	buf.WriteString("\x89PNG\r\n\x1a\n")
 	chunk := func(typ string, data []byte) {
@@ -55,11 +59,11 @@ func PNG16(w, h uint32) []byte {
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 16, 6 // 16 bits, RGBA
+	ihdr[8], ihdr[9] = byte(depth), 6 // RGBA
 	chunk("IHDR", ihdr)
 	var idat bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
-	row := make([]byte, 1+8*int(w)) // filter byte 0, then zero pixels
+	row := make([]byte, 1+depth/2*int(w)) // filter byte 0, then zero pixels
 	for range h {
 		zw.Write(row)
 	}

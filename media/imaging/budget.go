@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,10 +131,18 @@ func (b *Budget) take(n int64) {
 	b.peak = max(b.peak, b.used)
 }
 
+// collectAbove is the share of the budget from which a release first
+// collects garbage: the memory an image held is free only once collected,
+// and the next image must not be decoded beside it.
+const collectAbove = 64 << 20
+
 func (b *Budget) releaser(n int64) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			if n >= collectAbove {
+				runtime.GC()
+			}
 			b.mu.Lock()
 			b.used -= n
 			b.grant()
