@@ -65,6 +65,9 @@ type Options struct {
 	// AltFS names the alternative filesystems (key to host directory)
 	// whose files Store.AddLocal references in place.
 	AltFS map[string]string
+	// AltFSAllowHardLinks serves AltFS files that have other hard links;
+	// by default they are refused (resources.LocalBlobs.AllowHardLinks).
+	AltFSAllowHardLinks bool
 	// Fetcher downloads remote resources; nil means a fetch.Fetcher with
 	// its defaults, which reaches no private or special address.
 	Fetcher *fetch.Fetcher
@@ -175,7 +178,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	blobs.LocalDir = localDir
 	var storeBlobs blobstore.Store = blobs
 	if len(opts.AltFS) > 0 {
-		storeBlobs = resources.NewLocalBlobs(blobs, db.Reader, opts.AltFS)
+		lb := resources.NewLocalBlobs(blobs, db.Reader, opts.AltFS)
+		lb.AllowHardLinks = opts.AltFSAllowHardLinks
+		storeBlobs = lb
 	}
 	store, err := resources.New(resources.Config{
 		DB:              db.Writer,

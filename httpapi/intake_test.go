@@ -32,12 +32,14 @@ import (
 
 // intakeOptions adjust newIntakeEnv.
 type intakeOptions struct {
-	fetcher  *fetch.Fetcher
-	altFS    map[string]string
-	jobs     jobs.Config
-	dataDir  string // reuse a data folder (restart tests); blobs on disk
-	diskFS   bool
-	noServer bool
+	fetcher *fetch.Fetcher
+	altFS   map[string]string
+	// allowLinks serves alternative files with other hard links.
+	allowLinks bool
+	jobs       jobs.Config
+	dataDir    string // reuse a data folder (restart tests); blobs on disk
+	diskFS     bool
+	noServer   bool
 }
 
 // testFetcher reaches the test origins on 127.0.0.1 and nothing else
@@ -64,11 +66,12 @@ func newIntakeEnv(tb testing.TB, o intakeOptions) *intakeEnv {
 		o.fetcher = testFetcher()
 	}
 	opts := stockroom.Options{
-		DataDir: dir,
-		Logger:  logger,
-		AltFS:   o.altFS,
-		Fetcher: o.fetcher,
-		Jobs:    o.jobs,
+		DataDir:             dir,
+		Logger:              logger,
+		AltFS:               o.altFS,
+		AltFSAllowHardLinks: o.allowLinks,
+		Fetcher:             o.fetcher,
+		Jobs:                o.jobs,
 	}
 	if !o.diskFS && o.dataDir == "" {
 		opts.Fs = afero.NewMemMapFs()

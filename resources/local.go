@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources/ingest"
@@ -33,6 +34,27 @@ type LocalBlobs struct {
 	blobstore.Store
 	db    bun.IDB
 	roots map[string]string
+	// AllowHardLinks serves files that have other hard links. By default
+	// they are refused: a hard link inside a root may be the very file of
+	// somewhere outside it, which the root's owner never meant to share.
+	AllowHardLinks bool
+
+	// verified holds the identity of local files found changed on disk
+	// but re-hashed to the same content (the reader database cannot
+	// record it).
+	verifiedMu sync.Mutex
+	verified   map[string]localIdent
+}
+
+// localIdent is what a local file looked like when it was hashed.
+type localIdent struct {
+	size, modNS int64
+	inode       uint64
+}
+
+func identOf(fi fs.FileInfo) localIdent {
+	_, ino, _ := fileIdent(fi)
+	return localIdent{size: fi.Size(), modNS: fi.ModTime().UnixNano(), inode: ino}
 }
 
 var _ blobstore.Store = (*LocalBlobs)(nil)
@@ -111,11 +133,13 @@ func (l *LocalBlobs) openLocal(ctx context.Context, h blobstore.Hash) (*os.File,
 	const op = "resources.LocalBlobs.Open"
 	notFound := fmt.Errorf("%s %s: %w", op, h, blobstore.ErrNotFound)
 	var rows []struct {
-		Key  string `bun:"storage_location"`
-		Path string `bun:"path"`
-		Size int64  `bun:"file_size"`
+		Key   string `bun:"storage_location"`
+		Path  string `bun:"path"`
+		Size  int64  `bun:"file_size"`
+		ModNS int64  `bun:"mod_time_ns"`
+		Inode int64  `bun:"inode"`
 	}
-	err := l.db.NewRaw(`SELECT storage_location, path, file_size FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at`, h.String()).Scan(ctx, &rows)
+	err := l.db.NewRaw(`SELECT storage_location, path, file_size, mod_time_ns, inode FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at`, h.String()).Scan(ctx, &rows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -124,23 +148,59 @@ func (l *LocalBlobs) openLocal(ctx context.Context, h blobstore.Hash) (*os.File,
 		if !ok {
 			continue
 		}
-		f, fi, err := openInRoot(dir, row.Path)
+		f, fi, err := openInRoot(dir, row.Path, l.AllowHardLinks)
 		if err != nil {
 			continue
 		}
+		changed := fmt.Errorf("%s %s: %w: the referenced local file %s:%s has changed since it was added", op, h, blobstore.ErrCorrupt, row.Key, row.Path)
 		if fi.Size() != row.Size {
 			f.Close()
-			return nil, nil, fmt.Errorf("%s %s: %w: the referenced local file %s:%s has changed since it was added", op, h, blobstore.ErrCorrupt, row.Key, row.Path)
+			return nil, nil, changed
+		}
+		// Same size: the same file only if its time and inode are too;
+		// otherwise its bytes are hashed again before they are served
+		// under h.
+		id := identOf(fi)
+		if (localIdent{row.Size, row.ModNS, uint64(row.Inode)}) != id && !l.isVerified(row.Key, row.Path, id) {
+			got, _, err := hashReader(ctx, f, nil)
+			if err == nil {
+				_, err = f.Seek(0, io.SeekStart)
+			}
+			if err != nil || got != h {
+				f.Close()
+				if err != nil {
+					return nil, nil, fmt.Errorf("%s %s: %w", op, h, err)
+				}
+				return nil, nil, changed
+			}
+			l.setVerified(row.Key, row.Path, id)
 		}
 		return f, fi, nil
 	}
 	return nil, nil, notFound
 }
 
+func (l *LocalBlobs) isVerified(key, rel string, id localIdent) bool {
+	l.verifiedMu.Lock()
+	defer l.verifiedMu.Unlock()
+	v, ok := l.verified[key+"\x00"+rel]
+	return ok && v == id
+}
+
+func (l *LocalBlobs) setVerified(key, rel string, id localIdent) {
+	l.verifiedMu.Lock()
+	defer l.verifiedMu.Unlock()
+	if l.verified == nil {
+		l.verified = map[string]localIdent{}
+	}
+	l.verified[key+"\x00"+rel] = id
+}
+
 // openInRoot opens the regular file rel inside dir. os.Root refuses any
 // name that leaves dir, through "..", an absolute path or a symbolic link
-// pointing outside, atomically with the open.
-func openInRoot(dir, rel string) (*os.File, fs.FileInfo, error) {
+// pointing outside, atomically with the open. A file with other hard links
+// is refused unless allowLinks: such a link may lead outside dir.
+func openInRoot(dir, rel string, allowLinks bool) (*os.File, fs.FileInfo, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, nil, err
@@ -159,10 +219,17 @@ func openInRoot(dir, rel string) (*os.File, fs.FileInfo, error) {
 		f.Close()
 		return nil, nil, errNotRegular
 	}
+	if links, _, ok := fileIdent(fi); ok && links > 1 && !allowLinks {
+		f.Close()
+		return nil, nil, errHardLinked
+	}
 	return f, fi, nil
 }
 
-var errNotRegular = errors.New("not a regular file")
+var (
+	errNotRegular = errors.New("not a regular file")
+	errHardLinked = errors.New("the file has other hard links")
+)
 
 // LocalInput describes a file to reference in place.
 type LocalInput struct {
@@ -207,8 +274,11 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 	if _, err := ParseMeta(in.Meta); err != nil {
 		return nil, false, fmt.Errorf("%s: %w", op, err)
 	}
-	f, _, err := openInRoot(dir, rel)
+	f, fi, err := openInRoot(dir, rel, lb.AllowHardLinks)
 	if err != nil {
+		if errors.Is(err, errHardLinked) {
+			return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q has other hard links, which may lead outside %q; the server does not allow them", rel, key))
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "local file", Slug: key + ":" + rel})
 		}
@@ -220,6 +290,7 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q cannot be opened inside %q: it may point outside it", rel, key))
 	}
 	defer f.Close()
+	ident := identOf(fi)
 	head := make([]byte, ingest.HeadSize)
 	h, size, err := hashReader(ctx, f, head)
 	if err != nil {
@@ -265,11 +336,12 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 			Set("location = ?", rel).Exec(ctx); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO local_files (storage_location, path, hash, file_size, resource_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO local_files (storage_location, path, hash, file_size, resource_id, created_at, mod_time_ns, inode)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (storage_location, path) DO UPDATE SET hash = excluded.hash, file_size = excluded.file_size,
-				resource_id = excluded.resource_id, created_at = excluded.created_at`,
-			key, rel, h.String(), size, id, now())
+				resource_id = excluded.resource_id, created_at = excluded.created_at,
+				mod_time_ns = excluded.mod_time_ns, inode = excluded.inode`,
+			key, rel, h.String(), size, id, now(), ident.modNS, int64(ident.inode))
 		return err
 	})
 	if err != nil {

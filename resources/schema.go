@@ -26,6 +26,7 @@ var sqliteMigrations = []migration{
 	{3, migrationMedia},
 	{4, migrationIntake},
 	{5, migrationSort},
+	{6, migrationLocalIdentity},
 }
 
 // migrationCore is the core schema: resources, versions, the entities and

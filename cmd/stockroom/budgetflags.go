@@ -26,6 +26,7 @@ type budgetFlags struct {
 	transferGrace     time.Duration
 	maxUploads        int
 	maxConnsPerClient int
+	allowHardLinks    bool
 }
 
 // register adds the flags to fs, with their environment variables; a
@@ -73,6 +74,16 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 		"uploads and synchronous remote fetches at once; more get 503 with Retry-After; 0 means no bound (MAX_CONCURRENT_UPLOADS)")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", integer("max-conns-per-client", "MAX_CONNS_PER_CLIENT", 128),
 		"open connections per client IP address; more are answered 503 and closed; 0 means no bound (MAX_CONNS_PER_CLIENT)")
+	links := false
+	if v := getenv("ALT_FS_ALLOW_HARD_LINKS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			badEnv["alt-fs-allow-hard-links"] = fmt.Sprintf("ALT_FS_ALLOW_HARD_LINKS=%q is not a boolean (use true or false)", v)
+		}
+		links = b
+	}
+	fs.BoolVar(&f.allowHardLinks, "alt-fs-allow-hard-links", links,
+		"serve -alt-fs files that have other hard links, which may be files from outside the folder (ALT_FS_ALLOW_HARD_LINKS)")
 	fs.DurationVar(&f.tempGrace, "temp-grace", duration("temp-grace", "TEMP_GRACE", time.Hour),
 		"temporary files of uploads older than this (left by a crash) are removed at start and periodically (TEMP_GRACE)")
 }
@@ -116,6 +127,7 @@ func (f *budgetFlags) apply(opts *stockroom.Options) {
 	}
 	opts.Previews.CacheSize = n
 	opts.ImageMemory, _ = parseSize(f.imageMemory) // "" is 0: the default
+	opts.AltFSAllowHardLinks = f.allowHardLinks
 }
 
 // handler puts the client budgets into the handler's configuration.
