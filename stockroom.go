@@ -27,6 +27,7 @@ import (
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
+	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
@@ -68,6 +69,9 @@ type Options struct {
 	// AltFS names the alternative filesystems (key to host directory)
 	// whose files Store.AddLocal references in place.
 	AltFS map[string]string
+	// AltFSAllowHardLinks serves AltFS files that have other hard links;
+	// by default they are refused (resources.LocalBlobs.AllowHardLinks).
+	AltFSAllowHardLinks bool
 	// Fetcher downloads remote resources; nil means a fetch.Fetcher with
 	// its defaults, which reaches no private or special address.
 	Fetcher *fetch.Fetcher
@@ -83,6 +87,12 @@ type Options struct {
 	// Media configures image work: the pixel limit of decoded images and
 	// the similarity threshold. Its zero value holds the defaults.
 	Media mediasvc.Config
+	// ImageMemory is the memory budget, in bytes, of all image work at
+	// once (previews, rotation, hashing): an image is decoded only once
+	// what it costs is free, and refused when it costs more than the
+	// whole budget. 0 means imaging.DefaultBudget(): an eighth of the
+	// machine's memory, at most 512 MiB. Media.Budget, when set, wins.
+	ImageMemory int64
 	// Previews configures previews; Open fills in the blob access and,
 	// unless set, MaxPixels from Media and the Logger.
 	Previews PreviewOptions
@@ -119,6 +129,9 @@ type PreviewOptions struct {
 	FFmpegPath string
 	// FFmpegTimeout bounds one ffmpeg run.
 	FFmpegTimeout time.Duration
+	// CacheSize caps the bytes of cached previews (least recently used
+	// go first); 0 means preview.DefaultCacheSize, negative no cap.
+	CacheSize int64
 }
 
 // Library is an open Stockroom: the store of resources and their entities,
@@ -207,7 +220,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	}
 	storeBlobs := blobs
 	if len(opts.AltFS) > 0 {
-		storeBlobs = localfs.New(blobs, opts.AltFS, resources.LocalFiles(reader))
+		lb := localfs.New(blobs, opts.AltFS, resources.LocalFiles(reader))
+		lb.AllowHardLinks = opts.AltFSAllowHardLinks
+		storeBlobs = lb
 	}
 	store, err := resources.New(resources.Config{
 		DB:              writer,
@@ -248,6 +263,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if mcfg.Logger == nil {
 		mcfg.Logger = logger
 	}
+	if mcfg.Budget == nil {
+		mcfg.Budget = imaging.NewBudget(opts.ImageMemory)
+	}
 	media := mediasvc.New(store, mcfg)
 	if !opts.DisableJobs && !opts.DisableMediaWorker {
 		if err := media.Start(ctx); err != nil {
@@ -261,6 +279,8 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Concurrency:   opts.Previews.Concurrency,
 		FFmpegPath:    opts.Previews.FFmpegPath,
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
+		CacheSize:     opts.Previews.CacheSize,
+		Budget:        media.Budget(),
 		Logger:        logger.With("component", "preview"),
 	}
 	// The previews of local files are cached in the blob store too.

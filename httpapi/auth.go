@@ -142,12 +142,12 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 		if p.Session && unsafeMethod(r.Method) {
 			got := r.Header.Get("X-CSRF-Token")
 			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRFToken)) != 1 {
-				writeError(w, http.StatusForbidden, "a request with a session cookie must send the session's X-CSRF-Token header (from GET /v1/auth/me)")
+				a.fail(w, r, errs.E("", errs.Forbidden, "a request with a session cookie must send the session's X-CSRF-Token header (from GET /v1/auth/me)"))
 				return
 			}
 		}
 		if !allows(p, n) {
-			writeError(w, http.StatusForbidden, "role "+roleName(p.Role)+" may not "+needText[n])
+			a.fail(w, r, errs.E("", errs.Forbidden, "role "+roleName(p.Role)+" may not "+needText[n]))
 			return
 		}
 		ctx := access.NewContext(r.Context(), p)

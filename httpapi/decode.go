@@ -117,9 +117,11 @@ func (d *decoder) keep(err error) {
 
 func (d *decoder) has(keys ...string) bool { return d.v.Has(keys...) }
 
+// str reads text bounded by textLimit (see limits.go).
 func (d *decoder) str(keys ...string) string {
 	s, _, err := d.v.String(keys...)
 	d.keep(err)
+	d.checkLen(keys[0], s, textLimit(keys[0]))
 	return s
 }
 
@@ -130,6 +132,7 @@ func (d *decoder) optStr(keys ...string) *string {
 	if !ok {
 		return nil
 	}
+	d.checkLen(keys[0], s, textLimit(keys[0]))
 	return &s
 }
 
@@ -186,6 +189,9 @@ func (d *decoder) ids(keys ...string) []int64 {
 func (d *decoder) strs(keys ...string) []string {
 	ss, _, err := d.v.Strings(keys...)
 	d.keep(err)
+	for _, s := range ss {
+		d.checkLen(keys[0], s, textLimit(keys[0]))
+	}
 	return ss
 }
 
@@ -258,8 +264,8 @@ func (d *decoder) saveID() int64 {
 // listOptions reads the paging, sorting and name filters of an entity list.
 func (d *decoder) listOptions() resources.ListOptions {
 	return resources.ListOptions{
-		Name:        d.str("Name"),
-		Description: d.str("Description"),
+		Name:        d.filter("Name"),
+		Description: d.filter("Description"),
 		IDs:         d.ids("Ids", "ID"),
 		Page:        d.int("page"),
 		PerPage:     d.int("MaxResults", "PerPage"),

@@ -229,7 +229,7 @@ func (a *api) entityMetaKeys(e resources.Entity) http.HandlerFunc {
 func (a *api) listGroups(ctx context.Context, d *decoder) (resources.ListResult[*resources.Group], error) {
 	f := query.GroupFilter{
 		Page: d.int("page"), MaxResults: d.int("MaxResults", "PerPage"),
-		Name: d.str("Name"), Description: d.str("Description"), URL: d.str("URL"),
+		Name: d.filter("Name"), Description: d.filter("Description"), URL: d.filter("URL"),
 		SearchParentsForName: d.bool("SearchParentsForName"), SearchChildrenForName: d.bool("SearchChildrenForName"),
 		IDs: d.ids("Ids", "ID"), OwnerID: d.int64("OwnerId"), CategoryID: d.int64("CategoryId"),
 		Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"), Notes: d.ids("Notes"),
@@ -243,7 +243,7 @@ func (a *api) listGroups(ctx context.Context, d *decoder) (resources.ListResult[
 func (a *api) listNotes(ctx context.Context, d *decoder) (resources.ListResult[*resources.Note], error) {
 	f := query.NoteFilter{
 		Page: d.int("page"), MaxResults: d.int("MaxResults", "PerPage"),
-		Name: d.str("Name"), Description: d.str("Description"),
+		Name: d.filter("Name"), Description: d.filter("Description"),
 		IDs: d.ids("Ids", "ID"), OwnerID: d.int64("OwnerId"), NoteTypeID: d.int64("NoteTypeId"),
 		Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"),
 		MetaQuery: d.strs("MetaQuery"), SortBy: d.strs("SortBy"),

@@ -52,6 +52,12 @@ func (c clientReader) Read(p []byte) (int, error) {
 // the HTML pages answer errors through it.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := a.answer(w.Header(), r, err)
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		// The body may be unread: closing spares the server reading it
+		// out to reuse the connection, which a slow client could stretch
+		// for as long as it likes.
+		w.Header().Set("Connection", "close")
+	}
 	writeJSON(w, status, body)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/netbudget"
 )
 
 // errNoFile answers a /files/ path that names no blob.
@@ -70,6 +71,7 @@ func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash blobstore.H
 	if header != nil {
 		header(h)
 	}
+	defer netbudget.WriteDeadline(w, info.Size, a.budget.rate)()
 	http.ServeContent(w, r, "", info.ModTime, f)
 }
 

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // guard refuses what a web page on another site could otherwise make a
@@ -34,7 +36,7 @@ func (a *api) guard(next http.Handler) http.Handler {
 		}
 	}
 	g.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross-origin request refused: "+r.Method+" from another site is not allowed")
+		a.fail(w, r, errs.E("", errs.Forbidden, "cross-origin request refused: "+r.Method+" from another site is not allowed"))
 	}))
 	if cfg.AllowedHosts != nil {
 		g.hosts = map[string]bool{}
@@ -49,7 +51,7 @@ func (a *api) guard(next http.Handler) http.Handler {
 	checked := g.cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.hostAllowed(r.Host) {
-			writeError(w, http.StatusForbidden, "host "+quoteHost(r.Host)+" is not served here; start the server with -public-url or -allowed-hosts naming it")
+			a.fail(w, r, errs.E("", errs.Forbidden, "host "+quoteHost(r.Host)+" is not served here; start the server with -public-url or -allowed-hosts naming it"))
 			return
 		}
 		checked.ServeHTTP(w, r)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/intake"
+	"github.com/stockroomhq/stockroom/internal/netbudget"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/query"
@@ -54,6 +55,17 @@ type Config struct {
 	// AllowedHosts, TrustedOrigins, Access, Principal, LinkTTL and
 	// SecureCookies: who may do what (guard.go, auth.go).
 	AccessConfig
+	// MinTransferRate (bytes per second) and TransferGrace bound slow
+	// clients (budget.go): a body must arrive, and a download be read,
+	// within TransferGrace plus its size at MinTransferRate, never
+	// stalling longer than TransferGrace. Zero means the defaults;
+	// a negative rate, no bound.
+	MinTransferRate int64
+	TransferGrace   time.Duration
+	// MaxConcurrentUploads bounds the uploads and synchronous remote
+	// fetches at once; past it they get 503 with Retry-After. 0 means
+	// DefaultMaxConcurrentUploads, negative no bound.
+	MaxConcurrentUploads int
 }
 
 type api struct {
@@ -68,6 +80,7 @@ type api struct {
 	media    *mediasvc.Media
 	previews *preview.Service
 	auth     AccessConfig
+	budget   budgets
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -84,6 +97,7 @@ func NewHandler(cfg Config) http.Handler {
 		media:    cfg.Media,
 		previews: cfg.Previews,
 		auth:     cfg.AccessConfig,
+		budget:   newBudgets(cfg),
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize
@@ -110,7 +124,7 @@ func NewHandler(cfg Config) http.Handler {
 	a.routeIntake(r)
 	r.mux.HandleFunc("/files/", a.serveFile)
 	a.routeAccess(r)
-	return a.logRequests(a.recoverPanics(a.guard(a.authenticate(r))))
+	return a.logRequests(a.recoverPanics(netbudget.ReadBodies(a.guard(a.authenticate(r)), a.budget.rate)))
 }
 
 // router dispatches by path, then by method, so that a known path with the

@@ -70,6 +70,11 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 		a.queue(w, r, urls, in, "remote")
 		return
 	}
+	release, ok := a.admitUpload(w)
+	if !ok {
+		return
+	}
+	defer release()
 	fetcher := a.fetcher
 	if fetcher == nil {
 		fetcher = defaultFetcher

@@ -38,6 +38,8 @@ type intakeOptions struct {
 	dataDir  string // reuse a data folder (restart tests); blobs on disk
 	diskFS   bool
 	noServer bool
+	// allowLinks serves alternative files with other hard links.
+	allowLinks bool
 }
 
 // testFetcher reaches the test origins on 127.0.0.1 and nothing else
@@ -64,11 +66,12 @@ func newIntakeEnv(tb testing.TB, o intakeOptions) *intakeEnv {
 		o.fetcher = testFetcher()
 	}
 	opts := stockroom.Options{
-		DataDir: dir,
-		Logger:  logger,
-		AltFS:   o.altFS,
-		Fetcher: o.fetcher,
-		Jobs:    o.jobs,
+		DataDir:             dir,
+		Logger:              logger,
+		AltFS:               o.altFS,
+		AltFSAllowHardLinks: o.allowLinks,
+		Fetcher:             o.fetcher,
+		Jobs:                o.jobs,
 	}
 	if !o.diskFS && o.dataDir == "" {
 		opts.Fs = afero.NewMemMapFs()

@@ -132,7 +132,7 @@ func (a *api) setDimensions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := d.id(resourceID...)
-	width, height := d.optInt("Width"), d.optInt("Height")
+	width, height := d.optDim("Width"), d.optDim("Height")
 	if d.err == nil && (width == nil || height == nil) {
 		d.keep(missing(map[bool]string{true: "Width", false: "Height"}[width == nil]))
 	}

@@ -48,8 +48,10 @@ func TestPreview(t *testing.T) {
 		wantW, wantH int
 	}{
 		{qs("ID", fmt.Sprint(id)), 600, 300},
-		{qs("id", fmt.Sprint(id), "Width", "200", "Height", "200"), 200, 100},
-		{qs("ID", fmt.Sprint(id), "Height", "50"), 100, 50},
+		// Boxes are rounded up to preview.Ladder: the client scales down.
+		{qs("id", fmt.Sprint(id), "Width", "200", "Height", "200"), 256, 128},
+		{qs("ID", fmt.Sprint(id), "Height", "50"), 128, 64},
+		{qs("id", fmt.Sprint(id), "Width", "256", "Height", "256"), 256, 128},
 		{qs("ID", fmt.Sprint(id), "Width", "5000", "Height", "5000"), 800, 400},
 	}
 	for _, tt := range tests {
@@ -95,10 +97,10 @@ func TestPreviewOrientation(t *testing.T) {
 		t.Errorf("recorded size %vx%v, want 64x32 as displayed", m["Width"], m["Height"])
 	}
 	img := previewImage(t, do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", fmt.Sprint(id), "Width", "32"), nil).wantStatus(t, http.StatusOK))
-	if img.Bounds().Size() != image.Pt(32, 16) {
-		t.Fatalf("size %v, want 32x16", img.Bounds().Size())
+	if img.Bounds().Size() != image.Pt(64, 32) { // the box is rounded up to 64
+		t.Fatalf("size %v, want 64x32", img.Bounds().Size())
 	}
-	if c := color.RGBAModel.Convert(img.At(28, 3)).(color.RGBA); c.G < 150 || c.R > 100 {
+	if c := color.RGBAModel.Convert(img.At(56, 6)).(color.RGBA); c.G < 150 || c.R > 100 {
 		t.Errorf("top right is %v, want the green quadrant", c)
 	}
 }
@@ -122,7 +124,7 @@ func TestPreviewPlaceholders(t *testing.T) {
 			if r.Header.Get("X-Stockroom-Preview") != "placeholder" || r.Header.Get("X-Stockroom-Preview-Reason") != tt.reason {
 				t.Errorf("headers %q %q, want placeholder %s", r.Header.Get("X-Stockroom-Preview"), r.Header.Get("X-Stockroom-Preview-Reason"), tt.reason)
 			}
-			if img := previewImage(t, r); img.Bounds().Size() != image.Pt(90, 90) {
+			if img := previewImage(t, r); img.Bounds().Size() != image.Pt(128, 128) { // the box rounded up
 				t.Errorf("placeholder size %v", img.Bounds().Size())
 			}
 			if d := time.Since(start); d > 5*time.Second {

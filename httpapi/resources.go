@@ -52,8 +52,8 @@ func (d *decoder) createInput() resources.CreateInput {
 		ResourceCategory: d.optInt64("ResourceCategoryId"),
 		OriginalName:     d.str("OriginalName"),
 		OriginalLocation: d.str("OriginalLocation"),
-		Width:            d.int("Width"),
-		Height:           d.int("Height"),
+		Width:            d.dim("Width"),
+		Height:           d.dim("Height"),
 		SeriesID:         d.optInt64("SeriesId"),
 		SeriesSlug:       d.str("SeriesSlug"),
 	}
@@ -81,8 +81,8 @@ func (a *api) editResource(w http.ResponseWriter, r *http.Request) {
 		Groups:           d.ids("Groups"),
 		Notes:            d.ids("Notes"),
 		Meta:             d.meta("Meta"),
-		Width:            d.optInt("Width"),
-		Height:           d.optInt("Height"),
+		Width:            d.optDim("Width"),
+		Height:           d.optDim("Height"),
 	}
 	if d.err != nil {
 		a.fail(w, r, d.err)

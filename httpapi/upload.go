@@ -42,6 +42,11 @@ const uploadFileField = "resource"
 // has been read. Any failure leaves no row, and Release removes the blobs
 // nothing refers to.
 func (a *api) upload(w http.ResponseWriter, r *http.Request) {
+	release, ok := a.admitUpload(w)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx := r.Context()
 	st := &stream{a: a, w: w, r: r}
 	fail := st.fail
@@ -98,6 +103,10 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 				fail(d.err)
 				return
 			}
+		}
+		if err := checkFileName(part.FormName(), baseName(part.FileName())); err != nil {
+			fail(err)
+			return
 		}
 		up, err := a.store.Stage(ctx, clientReader{part})
 		if err != nil {

@@ -37,6 +37,11 @@ const versionFileField = "file"
 // store as it arrives. An unknown resource is refused before the file is
 // read, and any failure leaves no row and no blob behind.
 func (a *api) uploadVersion(w http.ResponseWriter, r *http.Request) {
+	release, ok := a.admitUpload(w)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx := r.Context()
 	st := &stream{a: a, w: w, r: r}
 	fail := st.fail

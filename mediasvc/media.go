@@ -43,6 +43,9 @@ type Config struct {
 	PollInterval time.Duration
 	// Logger receives the worker's warnings; nil means the Store's.
 	Logger *slog.Logger
+	// Budget is the memory budget of decoded images, shared with
+	// previews; nil means one of imaging.DefaultBudget() of its own.
+	Budget *imaging.Budget
 }
 
 // Media is the image work of a Store: rotating images, and the perceptual
@@ -59,6 +62,7 @@ type Media struct {
 	threshold int
 	poll      time.Duration
 	log       *slog.Logger
+	budget    *imaging.Budget
 
 	index *phash.Index
 
@@ -80,11 +84,15 @@ func New(s *resources.Store, cfg Config) *Media {
 		threshold: cfg.SimilarityThreshold,
 		poll:      cfg.PollInterval,
 		log:       cfg.Logger,
+		budget:    cfg.Budget,
 		index:     phash.NewIndex(),
 		wake:      make(chan struct{}, 1),
 	}
 	if m.maxPixels <= 0 {
 		m.maxPixels = imaging.DefaultMaxPixels
+	}
+	if m.budget == nil {
+		m.budget = imaging.NewBudget(0)
 	}
 	switch {
 	case m.threshold == 0:
@@ -105,6 +113,9 @@ func New(s *resources.Store, cfg Config) *Media {
 
 // Threshold is the similarity threshold in use.
 func (m *Media) Threshold() int { return m.threshold }
+
+// Budget is the memory budget of image work in use.
+func (m *Media) Budget() *imaging.Budget { return m.budget }
 
 // MaxPixels is the pixel limit in use.
 func (m *Media) MaxPixels() int64 { return m.maxPixels }

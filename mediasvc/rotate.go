@@ -53,10 +53,11 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer f.Close()
-	encode, err := m.rotated(f, ct, degrees)
+	encode, release, err := m.rotated(ctx, f, ct, degrees)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	defer release() // once staged: the encoder has finished with the image
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 64<<10)
@@ -97,11 +98,27 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 }
 
 // rotated decodes the image in f and returns a function that writes it
-// turned and re-encoded.
-func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Writer) error, error) {
+// turned and re-encoded, and the release of the image budget it holds.
+func (m *Media) rotated(ctx context.Context, f blobstore.File, ct string, degrees int) (func(io.Writer) error, func(), error) {
 	opts := imaging.Options{MaxPixels: m.maxPixels}
 	if ct == "image/gif" {
-		return m.rotatedGIF(f, degrees, opts)
+		return m.rotatedGIF(ctx, f, degrees, opts)
+	}
+	w, h, err := imaging.Config(f, ct, opts)
+	if err != nil {
+		return nil, nil, unsupportedImage(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, err
+	}
+	cost, err := imaging.Cost(f, ct, opts)
+	if err != nil {
+		return nil, nil, unsupportedImage(err)
+	}
+	// The decoded image, and the oriented and turned copies.
+	release, err := m.budget.Acquire(ctx, cost+2*4*int64(w)*int64(h))
+	if err != nil {
+		return nil, nil, unsupportedImage(err)
 	}
 	quality := 0
 	var keepExif func(io.Writer) io.Writer // carries the EXIF block over, orientation 1
@@ -115,7 +132,8 @@ func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Write
 	}
 	d, err := imaging.Decode(f, ct, opts)
 	if err != nil {
-		return nil, unsupportedImage(err)
+		release()
+		return nil, nil, unsupportedImage(err)
 	}
 	img := imaging.Rotate(imaging.Orient(d.Image, d.Orientation), degrees)
 	return func(w io.Writer) error {
@@ -123,27 +141,45 @@ func (m *Media) rotated(f blobstore.File, ct string, degrees int) (func(io.Write
 			w = keepExif(w)
 		}
 		return imaging.Encode(w, img, ct, quality)
-	}, nil
+	}, release, nil
 }
 
 // rotatedGIF turns every frame of a (possibly animated) GIF.
-func (m *Media) rotatedGIF(f blobstore.File, degrees int, opts imaging.Options) (func(io.Writer) error, error) {
+// Its frames are counted from their descriptors before any is decoded:
+// every frame and its turned copy must fit in the image budget.
+func (m *Media) rotatedGIF(ctx context.Context, f blobstore.File, degrees int, opts imaging.Options) (func(io.Writer) error, func(), error) {
 	if _, _, err := imaging.Config(f, "image/gif", opts); err != nil {
-		return nil, unsupportedImage(err)
+		return nil, nil, unsupportedImage(err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	_, pixels, err := imaging.GIFFrames(f, min(4*m.maxPixels, m.budget.Size()/2))
+	if err != nil {
+		return nil, nil, unsupportedImage(err)
+	}
+	release, err := m.budget.Acquire(ctx, 2*pixels)
+	if err != nil {
+		return nil, nil, unsupportedImage(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		release()
+		return nil, nil, err
 	}
 	g, err := decodeAllGIF(bufio.NewReader(f))
 	if err != nil {
-		return nil, unsupportedImage(fmt.Errorf("%w: %v", imaging.ErrDecode, err))
+		release()
+		return nil, nil, unsupportedImage(fmt.Errorf("%w: %v", imaging.ErrDecode, err))
 	}
 	var total int64
 	for _, fr := range g.Image {
 		total += int64(fr.Rect.Dx()) * int64(fr.Rect.Dy())
 	}
-	if total > 4*m.maxPixels {
-		return nil, unsupportedImage(imaging.ErrTooManyPixels)
+	if total > pixels {
+		// More than the descriptors said: cannot happen with a decoder
+		// that allocates each frame as its descriptor states.
+		release()
+		return nil, nil, unsupportedImage(imaging.ErrOverBudget)
 	}
 	o := map[int]probe.Orientation{90: probe.OrientRotate90, 180: probe.OrientRotate180, 270: probe.OrientRotate270}[degrees]
 	w, h := g.Config.Width, g.Config.Height
@@ -155,7 +191,7 @@ func (m *Media) rotatedGIF(f blobstore.File, degrees int, opts imaging.Options) 
 	if o.SwapsAxes() {
 		g.Config.Width, g.Config.Height = h, w
 	}
-	return func(wr io.Writer) error { return gif.EncodeAll(wr, g) }, nil
+	return func(wr io.Writer) error { return gif.EncodeAll(wr, g) }, release, nil
 }
 
 func decodeAllGIF(r io.Reader) (g *gif.GIF, err error) {
@@ -185,8 +221,8 @@ func orientRect(r image.Rectangle, w, h int, o probe.Orientation) image.Rectangl
 // message for the client.
 func unsupportedImage(err error) error {
 	switch {
-	case errors.Is(err, imaging.ErrTooManyPixels):
-		return fmt.Errorf("%w: %v", resources.ErrUnsupported, err)
+	case errors.Is(err, imaging.ErrTooManyPixels), errors.Is(err, imaging.ErrOverBudget):
+		return fmt.Errorf("%w: %w", resources.ErrUnsupported, err)
 	case errors.Is(err, imaging.ErrDecode), errors.Is(err, imaging.ErrNotRaster):
 		return fmt.Errorf("%w: the image cannot be decoded (%v)", resources.ErrUnsupported, err)
 	}

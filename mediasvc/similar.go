@@ -256,7 +256,18 @@ func (m *Media) hashContent(ctx context.Context, h blobstore.Hash, contentType s
 		return hashFailed, 0, 0
 	}
 	defer f.Close()
-	d, err := imaging.Decode(f, contentType, imaging.Options{MaxPixels: m.maxPixels, MinWidth: hashDecodeSize, MinHeight: hashDecodeSize})
+	opts := imaging.Options{MaxPixels: m.maxPixels, MinWidth: hashDecodeSize, MinHeight: hashDecodeSize}
+	cost, err := imaging.Cost(f, contentType, opts)
+	if err != nil {
+		return hashFailed, 0, 0
+	}
+	release, err := m.budget.Acquire(ctx, cost)
+	if err != nil {
+		// Over the whole budget, or stopping: not hashed.
+		return hashFailed, 0, 0
+	}
+	defer release()
+	d, err := imaging.Decode(f, contentType, opts)
 	if err != nil {
 		return hashFailed, 0, 0
 	}

@@ -387,14 +387,26 @@ func (q *Query) compile(f Filter) (*plan, error) {
 			small: true,
 		})
 	}
-	for _, id := range distinct(f.Tags) {
+	tags, moreTags := split(distinct(f.Tags))
+	for _, id := range tags {
 		add(tagCond(id))
 	}
-	for _, id := range distinct(f.Notes) {
+	notes, moreNotes := split(distinct(f.Notes))
+	for _, id := range notes {
 		add(linkCond("resource_notes", "note_id", id))
 	}
-	for _, id := range distinct(f.Groups) {
+	groups, moreGroups := split(distinct(f.Groups))
+	for _, id := range groups {
 		add(groupCond(id))
+	}
+	if len(moreTags) > 0 {
+		add(allLinked("resource_tags", "tag_id", moreTags))
+	}
+	if len(moreNotes) > 0 {
+		add(allLinked("resource_notes", "note_id", moreNotes))
+	}
+	if len(moreGroups) > 0 {
+		add(allGroups(moreGroups))
 	}
 
 	p.after, p.before = f.CreatedAfter, f.CreatedBefore

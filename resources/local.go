@@ -25,17 +25,19 @@ import (
 func LocalFiles(db bun.IDB) localfs.Locator {
 	return localfs.LocatorFunc(func(ctx context.Context, h blobstore.Hash) ([]localfs.Location, error) {
 		var rows []struct {
-			Key  string `bun:"storage_location"`
-			Path string `bun:"path"`
-			Size int64  `bun:"file_size"`
+			Key   string `bun:"storage_location"`
+			Path  string `bun:"path"`
+			Size  int64  `bun:"file_size"`
+			ModNS int64  `bun:"mod_time_ns"`
+			Inode int64  `bun:"inode"`
 		}
-		err := db.NewRaw(`SELECT storage_location, path, file_size FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at`, h.String()).Scan(ctx, &rows)
+		err := db.NewRaw(`SELECT storage_location, path, file_size, mod_time_ns, inode FROM local_files WHERE hash = ? ORDER BY resource_id IS NULL, created_at`, h.String()).Scan(ctx, &rows)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		locs := make([]localfs.Location, len(rows))
 		for i, r := range rows {
-			locs[i] = localfs.Location{Key: r.Key, Path: r.Path, Size: r.Size}
+			locs[i] = localfs.Location{Key: r.Key, Path: r.Path, Size: r.Size, ModNS: r.ModNS, Inode: uint64(r.Inode)}
 		}
 		return locs, nil
 	})
@@ -84,8 +86,11 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 	if _, err := ParseMeta(in.Meta); err != nil {
 		return nil, false, fmt.Errorf("%s: %w", op, err)
 	}
-	f, _, err := localfs.OpenInRoot(dir, rel)
+	f, fi, err := localfs.OpenInRoot(dir, rel, lb.AllowHardLinks)
 	if err != nil {
+		if errors.Is(err, localfs.ErrHardLinked) {
+			return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q has other hard links, which may lead outside %q; the server does not allow them", rel, key))
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, fmt.Errorf("%s: %w", op, &NotFoundError{Entity: "local file", Slug: key + ":" + rel})
 		}
@@ -97,6 +102,7 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 		return nil, false, fmt.Errorf("%s: %w", op, invalidf("LocalPath %q cannot be opened inside %q: it may point outside it", rel, key))
 	}
 	defer f.Close()
+	ident := localfs.IdentOf(fi)
 	head := make([]byte, probe.HeadSize)
 	h, size, err := hashReader(ctx, f, head)
 	if err != nil {
@@ -142,11 +148,12 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 			Set("location = ?", rel).Exec(ctx); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO local_files (storage_location, path, hash, file_size, resource_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO local_files (storage_location, path, hash, file_size, resource_id, created_at, mod_time_ns, inode)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (storage_location, path) DO UPDATE SET hash = excluded.hash, file_size = excluded.file_size,
-				resource_id = excluded.resource_id, created_at = excluded.created_at`,
-			key, rel, h.String(), size, id, now())
+				resource_id = excluded.resource_id, created_at = excluded.created_at,
+				mod_time_ns = excluded.mod_time_ns, inode = excluded.inode`,
+			key, rel, h.String(), size, id, now(), ident.ModNS, int64(ident.Inode))
 		return err
 	})
 	if err != nil {

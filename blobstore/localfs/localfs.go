@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 )
@@ -28,6 +29,24 @@ type Location struct {
 	Key  string
 	Path string
 	Size int64
+	// ModNS (modification time, nanoseconds since the epoch) and Inode
+	// are the file's identity when it was hashed; 0 means unknown, and
+	// the file is hashed again before it is served.
+	ModNS int64
+	Inode uint64
+}
+
+// Ident is what a local file looks like on disk: a file whose identity is
+// not the one recorded may hold other bytes, even at the same size.
+type Ident struct {
+	Size, ModNS int64
+	Inode       uint64
+}
+
+// IdentOf returns the identity of a file from its FileInfo.
+func IdentOf(fi fs.FileInfo) Ident {
+	_, ino, _ := fileIdent(fi)
+	return Ident{Size: fi.Size(), ModNS: fi.ModTime().UnixNano(), Inode: ino}
 }
 
 // Locator tells where content is referenced in place. Locate returns the
@@ -60,6 +79,15 @@ type Store struct {
 	blobstore.Store
 	locate Locator
 	roots  map[string]string
+	// AllowHardLinks serves files that have other hard links. By default
+	// they are refused: a hard link inside a root may be the very file of
+	// somewhere outside it, which the root's owner never meant to share.
+	AllowHardLinks bool
+
+	// verified holds the identity of local files found changed on disk
+	// but hashed again to the same content (the Locator is read-only).
+	verifiedMu sync.Mutex
+	verified   map[string]Ident
 }
 
 var _ blobstore.Store = (*Store)(nil)
@@ -154,24 +182,60 @@ func (l *Store) openLocal(ctx context.Context, h blobstore.Hash) (*os.File, fs.F
 		if !ok {
 			continue
 		}
-		f, fi, err := OpenInRoot(dir, row.Path)
+		f, fi, err := OpenInRoot(dir, row.Path, l.AllowHardLinks)
 		if err != nil {
 			continue
 		}
+		changed := fmt.Errorf("%s %s: %w: the referenced local file %s:%s has changed since it was added", op, h, blobstore.ErrCorrupt, row.Key, row.Path)
 		if fi.Size() != row.Size {
 			f.Close()
-			return nil, nil, Location{}, fmt.Errorf("%s %s: %w: the referenced local file %s:%s has changed since it was added", op, h, blobstore.ErrCorrupt, row.Key, row.Path)
+			return nil, nil, Location{}, changed
+		}
+		// Same size: the same file only if its time and inode are too;
+		// otherwise its bytes are hashed again before they are served
+		// under h.
+		id := IdentOf(fi)
+		if (Ident{row.Size, row.ModNS, row.Inode}) != id && !l.isVerified(row.Key, row.Path, id) {
+			got, err := hashFile(ctx, f)
+			if err == nil {
+				_, err = f.Seek(0, io.SeekStart)
+			}
+			if err != nil || got != h {
+				f.Close()
+				if err != nil {
+					return nil, nil, Location{}, fmt.Errorf("%s %s: %w", op, h, err)
+				}
+				return nil, nil, Location{}, changed
+			}
+			l.setVerified(row.Key, row.Path, id)
 		}
 		return f, fi, row, nil
 	}
 	return nil, nil, Location{}, notFound
 }
 
+func (l *Store) isVerified(key, rel string, id Ident) bool {
+	l.verifiedMu.Lock()
+	defer l.verifiedMu.Unlock()
+	v, ok := l.verified[key+"\x00"+rel]
+	return ok && v == id
+}
+
+func (l *Store) setVerified(key, rel string, id Ident) {
+	l.verifiedMu.Lock()
+	defer l.verifiedMu.Unlock()
+	if l.verified == nil {
+		l.verified = map[string]Ident{}
+	}
+	l.verified[key+"\x00"+rel] = id
+}
+
 // OpenInRoot opens the regular file rel inside dir. os.Root refuses any
 // name that leaves dir, through "..", an absolute path or a symbolic link
 // pointing outside, atomically with the open. A name that is not a regular
-// file yields an error wrapping ErrNotRegular.
-func OpenInRoot(dir, rel string) (*os.File, fs.FileInfo, error) {
+// file yields an error wrapping ErrNotRegular; a file with other hard links
+// ErrHardLinked unless allowLinks, since such a link may lead outside dir.
+func OpenInRoot(dir, rel string, allowLinks bool) (*os.File, fs.FileInfo, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, nil, err
@@ -190,12 +254,20 @@ func OpenInRoot(dir, rel string) (*os.File, fs.FileInfo, error) {
 		f.Close()
 		return nil, nil, ErrNotRegular
 	}
+	if links, _, ok := fileIdent(fi); ok && links > 1 && !allowLinks {
+		f.Close()
+		return nil, nil, ErrHardLinked
+	}
 	return f, fi, nil
 }
 
-// ErrNotRegular reports a name that is not a regular file (a directory, a
-// device, ...).
-var ErrNotRegular = errors.New("not a regular file")
+var (
+	// ErrNotRegular reports a name that is not a regular file (a
+	// directory, a device, ...).
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrHardLinked reports a file with other hard links.
+	ErrHardLinked = errors.New("the file has other hard links")
+)
 
 // The optional capabilities of the wrapped store pass through, so that
 // wrapping does not hide them.

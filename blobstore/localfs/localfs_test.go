@@ -152,7 +152,7 @@ func TestStaysInsideRoot(t *testing.T) {
 	if p, ok := f.store.LocalPath(h); ok {
 		t.Errorf("LocalPath = %q, want none", p)
 	}
-	if _, _, err := localfs.OpenInRoot(f.dir, "."); !errors.Is(err, localfs.ErrNotRegular) {
+	if _, _, err := localfs.OpenInRoot(f.dir, ".", false); !errors.Is(err, localfs.ErrNotRegular) {
 		t.Errorf("OpenInRoot of a directory = %v, want ErrNotRegular", err)
 	}
 }

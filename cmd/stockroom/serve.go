@@ -50,6 +50,7 @@ type serveConfig struct {
 	intake          intakeFlags
 	media           mediaFlags
 	access          accessFlags
+	budget          budgetFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -99,6 +100,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	cfg.intake.register(fs, getenv, badEnv)
 	cfg.media.register(fs, getenv, badEnv)
 	cfg.access.register(fs, getenv, badEnv)
+	cfg.budget.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -163,6 +165,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if err := cfg.access.check(cfg.bindAddress); err != nil {
 		return nil, err
 	}
+	if err := cfg.budget.check(); err != nil {
+		return nil, err
+	}
 	if isMemoryDSN(cfg.dbDSN) {
 		cfg.memoryDB = true
 	}
@@ -217,6 +222,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err := cfg.access.checkListen(ln.Addr()); err != nil {
 		return err
 	}
+	ln = cfg.budget.listener(ln)
 
 	opts := stockroom.Options{
 		DataDir:         cfg.dataDir,
@@ -233,9 +239,16 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		return err
 	}
 	cfg.media.apply(&opts, cfg.ffmpegPath)
+	cfg.budget.apply(&opts)
 	logger.Info("listening", append([]any{"addr", "http://" + ln.Addr().String()}, storageAttrs(opts)...)...)
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped while opening (a signal during a long schema
+			// step): what was asked for, not a failure.
+			logger.Info("stopped before serving")
+			return nil
+		}
 		return err
 	}
 	closed := false
@@ -248,6 +261,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		}
 	}()
 
+	cfg.budget.start(ctx, lib, logger)
 	maxUpload, _ := parseSize(cfg.maxUploadSize)
 	hcfg := httpapi.Config{
 		Store:         lib.Store,
@@ -264,7 +278,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewHandler(hcfg),
+		Handler:           httpapi.NewHandler(cfg.budget.handler(hcfg)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),

@@ -21,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,21 +58,23 @@ type Box struct{ Width, Height int }
 
 // NewBox normalizes a requested size: neither given means DefaultBox ×
 // DefaultBox, one given leaves the other to the aspect ratio (up to
-// MaxBox), and each side is capped at MaxBox. Negative sizes are
-// ErrInvalidBox.
+// MaxBox), and each side given is capped at MaxBox and rounded up to the
+// next step of Ladder, so that clients asking for any size share a few
+// cached previews and scale them down. Negative sizes are ErrInvalidBox.
 func NewBox(width, height int) (Box, error) {
 	if width < 0 || height < 0 {
 		return Box{}, ErrInvalidBox
 	}
-	switch {
-	case width == 0 && height == 0:
-		width, height = DefaultBox, DefaultBox
-	case width == 0:
-		width = MaxBox
-	case height == 0:
-		height = MaxBox
+	if width == 0 && height == 0 {
+		return Box{DefaultBox, DefaultBox}, nil
 	}
-	return Box{min(width, MaxBox), min(height, MaxBox)}, nil
+	side := func(n int) int {
+		if n == 0 {
+			return MaxBox
+		}
+		return roundUp(min(n, MaxBox))
+	}
+	return Box{side(width), side(height)}, nil
 }
 
 // Preview is a rendered preview.
@@ -111,6 +114,15 @@ type Service struct {
 	FFmpegPath string
 	// FFmpegTimeout bounds one ffmpeg run; 0 means DefaultFFmpegTimeout.
 	FFmpegTimeout time.Duration
+	// Budget is the memory budget of image work, shared with the other
+	// users of decoded images (rotation, hashing); nil means one of
+	// imaging.DefaultBudget() for this Service alone. An image that does
+	// not fit waits; one larger than the whole budget gets a placeholder.
+	Budget *imaging.Budget
+	// CacheSize caps the bytes of the cached previews: past it, the
+	// previews of the least recently used images are removed. 0 means
+	// DefaultCacheSize; negative means no cap.
+	CacheSize int64
 	// JPEGQuality of previews; 0 means DefaultJPEGQuality.
 	JPEGQuality int
 	// Logger receives warnings; nil means slog.Default().
@@ -121,6 +133,7 @@ type Service struct {
 	flight       flightGroup
 	placeholders placeholders
 	renders      atomic.Int64
+	index        *cacheIndex // nil without a cap or a cache
 }
 
 // New returns a Service over a blob store, using its derived area and host
@@ -143,7 +156,67 @@ func (s *Service) init() {
 			n = runtime.GOMAXPROCS(0)
 		}
 		s.sem = make(chan struct{}, n)
+		if s.Budget == nil {
+			s.Budget = imaging.NewBudget(0)
+		}
+		if s.Derived != nil && s.CacheSize >= 0 {
+			max := s.CacheSize
+			if max == 0 {
+				max = DefaultCacheSize
+			}
+			s.index = newCacheIndex(max)
+			s.loadIndex()
+		}
 	})
+}
+
+// loadIndex counts the previews an earlier run cached, oldest first, when
+// the store can list them; others are counted when first used.
+func (s *Service) loadIndex() {
+	w, ok := s.Derived.(DerivedWalker)
+	if !ok {
+		return
+	}
+	type file struct {
+		h    blobstore.Hash
+		name string
+		size int64
+		t    time.Time
+	}
+	var files []file
+	ctx := context.Background()
+	err := w.WalkDerived(ctx, func(h blobstore.Hash, name string, size int64, t time.Time) error {
+		if strings.HasPrefix(name, "preview-") {
+			files = append(files, file{h, name, size, t})
+		}
+		return nil
+	})
+	if err != nil {
+		s.logger().Warn("listing cached previews", "err", err)
+	}
+	slices.SortFunc(files, func(a, b file) int { return a.t.Compare(b.t) })
+	for _, f := range files {
+		s.evict(ctx, s.index.put(f.h, f.name, f.size, true))
+	}
+}
+
+// evict removes the cached previews of hs.
+func (s *Service) evict(ctx context.Context, hs []blobstore.Hash) {
+	for _, h := range hs {
+		if err := s.Derived.RemoveDerived(ctx, h); err != nil {
+			s.logger().Warn("evicting cached previews", "hash", h, "err", err)
+		}
+	}
+}
+
+// CacheBytes reports the bytes of cached previews the Service counts
+// towards CacheSize (0 without a cap).
+func (s *Service) CacheBytes() int64 {
+	s.init()
+	if s.index == nil {
+		return 0
+	}
+	return s.index.size()
 }
 
 // Renders reports how many previews have been rendered (not read from the
@@ -204,6 +277,8 @@ func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string,
 			}
 			if err := s.Derived.PutDerived(ctx, h, name, bytes.NewReader(content)); err != nil {
 				s.logger().Warn("caching a preview", "hash", h, "err", err)
+			} else if s.index != nil {
+				s.evict(ctx, s.index.put(h, name, int64(len(content)), true))
 			}
 		}
 		if r.reason != "" {
@@ -226,6 +301,9 @@ func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentTyp
 	data, err := io.ReadAll(io.LimitReader(f, maxCached+1))
 	if err != nil || len(data) > maxCached {
 		return nil
+	}
+	if s.index != nil {
+		s.evict(ctx, s.index.used(h, name, int64(len(data))))
 	}
 	switch {
 	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
@@ -269,7 +347,7 @@ func (s *Service) render(ctx context.Context, h blobstore.Hash, contentType stri
 			return failed("unreadable", false)
 		}
 		defer f.Close()
-		return s.renderImage(f, contentType, box)
+		return s.renderImage(ctx, f, contentType, box)
 	case probe.Category(contentType) == probe.CategoryVideo && s.FFmpegPath != "":
 		return s.renderVideo(ctx, h, box)
 	case probe.Category(contentType) == probe.CategoryVideo:
@@ -282,7 +360,7 @@ func (s *Service) render(ctx context.Context, h blobstore.Hash, contentType stri
 
 // renderImage decodes a raster image only as large as the box needs, fits
 // it in the box, orients it and encodes it.
-func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rendered {
+func (s *Service) renderImage(ctx context.Context, f io.ReadSeeker, contentType string, box Box) rendered {
 	w, h, err := imaging.Config(f, contentType, imaging.Options{MaxPixels: s.MaxPixels})
 	if err != nil {
 		return failed(reasonOf(err), true)
@@ -299,7 +377,19 @@ func (s *Service) renderImage(f io.ReadSeeker, contentType string, box Box) rend
 	if o.SwapsAxes() {
 		tw, th = th, tw
 	}
-	d, err := imaging.Decode(f, contentType, imaging.Options{MaxPixels: s.MaxPixels, MinWidth: tw, MinHeight: th})
+	opts := imaging.Options{MaxPixels: s.MaxPixels, MinWidth: tw, MinHeight: th}
+	cost, err := imaging.Cost(f, contentType, opts)
+	if err != nil {
+		return failed(reasonOf(err), true)
+	}
+	// The decoded image, and the resized and oriented copies.
+	release, err := s.Budget.Acquire(ctx, cost+2*4*int64(tw)*int64(th))
+	if err != nil {
+		// The budget may grow with the next start: not cached.
+		return failed(reasonOf(err), false)
+	}
+	defer release()
+	d, err := imaging.Decode(f, contentType, opts)
 	if err != nil {
 		return failed(reasonOf(err), true)
 	}
@@ -332,6 +422,10 @@ func reasonOf(err error) string {
 	switch {
 	case errors.Is(err, imaging.ErrTooManyPixels):
 		return "too-many-pixels"
+	case errors.Is(err, imaging.ErrOverBudget):
+		return "over-memory-budget"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "busy"
 	case errors.Is(err, imaging.ErrNotRaster):
 		return "not-an-image"
 	}

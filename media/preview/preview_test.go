@@ -70,9 +70,11 @@ func near(a, b color.Color, tol int) bool {
 func TestNewBox(t *testing.T) {
 	tests := []struct{ w, h, ww, wh int }{
 		{0, 0, 600, 600},
-		{200, 0, 200, 2048},
-		{0, 100, 2048, 100},
-		{300, 200, 300, 200},
+		{200, 0, 256, 2048}, // rounded up to Ladder
+		{0, 100, 2048, 128},
+		{300, 200, 512, 256},
+		{64, 65, 64, 128},
+		{1, 2048, 64, 2048},
 		{5000, 9000, 2048, 2048},
 	}
 	for _, tt := range tests {
@@ -93,10 +95,11 @@ func TestPreviewFitsBox(t *testing.T) {
 		w, h   int
 		ww, wh int
 	}{
-		{0, 0, 400, 200}, // the default box is larger: never enlarged
-		{200, 200, 200, 100},
-		{100, 0, 100, 50},
-		{0, 100, 200, 100},
+		{0, 0, 400, 200},     // the default box is larger: never enlarged
+		{200, 200, 256, 128}, // the box is rounded up to 256x256
+		{100, 0, 128, 64},
+		{0, 100, 256, 128},
+		{128, 128, 128, 64},
 		{2000, 2000, 400, 200},
 	}
 	for _, ct := range imagetest.Formats {

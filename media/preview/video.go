@@ -31,7 +31,7 @@ func (s *Service) renderVideo(ctx context.Context, h blobstore.Hash, box Box) re
 	for _, at := range []string{"1", "0"} {
 		frame, err := s.ffmpegFrame(ctx, h, at)
 		if err == nil && len(frame) > 0 {
-			r := s.renderImage(bytes.NewReader(frame), "image/png", box)
+			r := s.renderImage(ctx, bytes.NewReader(frame), "image/png", box)
 			if r.reason != "" {
 				r.cacheable = false
 			}

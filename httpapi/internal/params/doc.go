@@ -41,5 +41,7 @@
 // error that the HTTP layer answers with 400, or with 413 when
 // [Error.TooLarge] is set. A request may carry at most [MaxValues] values;
 // JSON may nest at most [MaxDepth] levels; a body may be at most the size
-// given to Parse.
+// given to Parse. Text ([Values.String], [Values.Strings]) and objects
+// ([Values.Object]) holding NUL or invalid UTF-8 are errors. The HTTP layer
+// bounds the length of each field (httpapi/limits.go).
 package params

@@ -53,6 +53,24 @@ func (val value) str() string {
 	return s
 }
 
+// checkText returns why a text value or JSON string is not acceptable
+// text, or "": every text field refuses NUL, which the database and file
+// systems cannot hold, and invalid UTF-8, which the JSON decoder would
+// silently replace.
+func (val value) checkText() string {
+	if val.raw != nil && !utf8.Valid(val.raw) {
+		return "invalid UTF-8"
+	}
+	s := val.str()
+	switch {
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL character"
+	case !utf8.ValidString(s):
+		return "invalid UTF-8"
+	}
+	return ""
+}
+
 // blank reports whether val is an empty or blank text or JSON string, which
 // the typed single-value getters take as absent.
 func (val value) blank() bool {
@@ -139,6 +157,9 @@ func (v *Values) String(keys ...string) (s string, ok bool, err error) {
 	val := vals[0]
 	switch val.kind() {
 	case kindText, kindString:
+		if msg := val.checkText(); msg != "" {
+			return "", false, errorf(keys, "%s", msg)
+		}
 		return val.str(), true, nil
 	case kindNumber, kindBool:
 		return string(val.raw), true, nil
@@ -160,6 +181,9 @@ func (v *Values) Strings(keys ...string) (ss []string, ok bool, err error) {
 	add := func(val value) error {
 		switch val.kind() {
 		case kindText, kindString:
+			if msg := val.checkText(); msg != "" {
+				return errorf(keys, "%s", msg)
+			}
 			if s := val.str(); s != "" {
 				ss = append(ss, s)
 			}
@@ -456,9 +480,29 @@ func (v *Values) Object(keys ...string) (obj json.RawMessage, ok bool, err error
 	if !utf8.Valid(raw) {
 		return nil, false, errorf(keys, "invalid UTF-8 in JSON object")
 	}
+	if escapedNUL(raw) {
+		return nil, false, errorf(keys, "NUL character in JSON object")
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
 		return nil, false, errorf(keys, "invalid JSON: %v", err)
 	}
 	return buf.Bytes(), true, nil
+}
+
+// escapedNUL reports whether a JSON text holds \u0000 in a string (a raw
+// NUL byte is invalid JSON).
+func escapedNUL(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		// Skip the escaped character, so that \\u0000 (a backslash then
+		// "u0000") does not count.
+		i++
+		if b[i] == 'u' && bytes.HasPrefix(b[i+1:], []byte("0000")) {
+			return true
+		}
+	}
+	return false
 }

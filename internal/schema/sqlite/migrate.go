@@ -30,6 +30,7 @@ var migrations = []migration{
 	{5, migrationSort},
 	{6, migrationParity},
 	{7, migrationAccess},
+	{8, migrationLocalIdentity},
 }
 
 // Migrate brings the schema of db up to date. It is safe to call on every
