@@ -143,6 +143,11 @@ func ParseURL(raw string) (Config, error) {
 			return fail("parameter %q given %d times", key, len(vals))
 		}
 		v := vals[0]
+		if v == "" {
+			// Most likely an unset variable in a script: say so rather
+			// than fall back to AWS.
+			return fail("parameter %q has an empty value", key)
+		}
 		switch key {
 		case paramEndpoint:
 			cfg.Endpoint = v

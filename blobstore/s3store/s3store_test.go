@@ -437,4 +437,3 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("New with a missing TempDir = %v, want ErrInvalidConfig", err)
 	}
 }
-
