@@ -3,6 +3,7 @@ package s3store_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -237,12 +238,12 @@ type patternReader struct {
 	off   int
 }
 
-func newPatternReader(seed byte, size int64) *patternReader {
+func newPatternReader(seed uint64, size int64) *patternReader {
 	block := make([]byte, 1<<20+7) // odd length: consecutive blocks differ
 	for i := range block {
-		block[i] = byte(i*31) ^ seed
+		block[i] = byte(i * 31)
 	}
-	block[0] = seed
+	binary.LittleEndian.PutUint64(block, seed)
 	return &patternReader{block: block, left: size}
 }
 
