@@ -110,6 +110,9 @@ type Store struct {
 	maxSinglePut int64
 	partSize     int64
 	locks        hashLocks
+
+	inflightMu sync.Mutex
+	inflight   map[string]struct{} // temporary files and upload IDs of running Puts
 }
 
 // New connects to the service cfg describes and checks that the bucket
@@ -239,6 +242,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 // staged is content copied to a local temporary file, with its length and
 // SHA-256.
 type staged struct {
+	s    *Store
 	f    *os.File
 	size int64
 	sum  blobstore.Hash
@@ -247,6 +251,7 @@ type staged struct {
 func (st *staged) remove() {
 	st.f.Close()
 	os.Remove(st.f.Name())
+	st.s.track(st.f.Name(), false)
 }
 
 // stage copies r into a new temporary file in TempDir while hashing it. On
@@ -257,7 +262,8 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &staged{f: f}
+	s.track(f.Name(), true)
+	st := &staged{s: s, f: f}
 	hasher := sha256.New()
 	buf := bufPool.Get().(*[]byte)
 	st.size, err = io.CopyBuffer(io.MultiWriter(f, hasher), ctxReader{ctx, r}, *buf)
@@ -306,7 +312,9 @@ func (s *Store) uploadMultipart(ctx context.Context, key string, st *staged, opt
 	if err != nil {
 		return err
 	}
+	s.track(id, true)
 	defer func() {
+		s.track(id, false)
 		if err != nil {
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 			s.core.AbortMultipartUpload(actx, s.bucket, key, id)
@@ -532,7 +540,8 @@ func isNotFound(err error) bool {
 	if !errors.As(err, &resp) {
 		return false
 	}
-	return resp.Code == "NoSuchKey" || resp.StatusCode == 404 && resp.Code != "NoSuchBucket"
+	// Answers to HEAD have no body, hence no code of the service's own.
+	return resp.Code == "NoSuchKey" || resp.StatusCode == 404 && (resp.Code == "" || resp.Code == "NotFound")
 }
 
 // isConditionFailed reports the answer to If-None-Match: * on an existing
