@@ -198,7 +198,10 @@ func (c Config) URL() string {
 	case AddressingVirtualHost:
 		q.Set(paramPathStyle, "false")
 	}
-	u.RawQuery = q.Encode()
+	// A colon is fine in a query and host:port reads better unescaped;
+	// a literal "%3A" in a value is encoded as "%253A", so this touches
+	// only colons.
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "%3A", ":")
 	if c.Prefix == "" {
 		u.Path = ""
 	}

@@ -41,6 +41,16 @@
 // multipart), uploads the whole file even when the content is already
 // stored, and leaves staging objects behind when the process dies.
 //
+// # Backups
+//
+// Stockroom does not copy a bucket. Back it up on the service: turn on
+// bucket versioning (a removed or overwritten object stays recoverable;
+// expire old versions with a lifecycle rule), and replicate the bucket to
+// another region or service for disasters. Back up the database as usual;
+// a restored database may point at blobs removed since, which `verify`
+// reports. Add a lifecycle rule that aborts incomplete multipart uploads
+// after a day (see [Store.CleanTemp]).
+//
 // # Errors
 //
 // Failures of the service (timeouts, refused or broken connections, 5xx
