@@ -22,24 +22,26 @@
 // creator (on services that ignore it, the loser overwrites the key with
 // the same bytes, which is harmless).
 //
-// For a 2 GB file this costs 2 GB of free space in TempDir while it
-// uploads, 2 requests (a HEAD and a PUT; above MaxSinglePut, 5 GiB by
-// default, a multipart upload of 64 MiB parts: 2 + parts requests), 2 GB
-// sent once, and a time of about the time to receive the file plus the
-// time to upload it, since the upload can only start once the hash is
-// known. Memory stays constant: a 256 KiB copy buffer and the HTTP
-// buffers.
+// For a 2 GB file this costs: 2 GB of free space in TempDir while it
+// uploads (TempDir should be on disk, not a tmpfs); 2 requests, a HEAD and
+// one PUT (above MaxSinglePut, 5 GiB by default as on AWS, a multipart
+// upload: HEAD, initiate, one request per 64 MiB part, complete); the
+// 2 GB sent once, or not at all when the content is already stored; and
+// the time to receive the file plus the time to upload it, since the
+// upload can only start once the hash, hence the key, is known. Memory
+// stays constant: a 256 KiB copy buffer and the HTTP buffers.
 //
 // The alternative, a multipart upload to a staging key while hashing, then
 // a server-side CopyObject to the final key and a delete of the staging
-// key, needs no local disk and overlaps the upload with the receipt, but
-// for 2 GB it costs 1 + 32 (at 64 MiB per part) + 1 + 1 + 1 + 1 requests,
-// holds a part in memory per upload (parts must be sized and signed before
-// they are sent), stores the bytes twice until the copy ends, spends the
-// copy time on the server (a full 2 GB rewrite on most self-hosted
-// services, tens of seconds on AWS; above 5 GiB the copy itself must be
-// multipart), uploads the whole file even when the content is already
-// stored, and leaves staging objects behind when the process dies.
+// key, needs no local disk and overlaps the upload with the receipt
+// (about one transfer time plus the copy), but for 2 GB costs 37 requests
+// (HEAD, initiate, 32 parts of 64 MiB, complete, copy, delete), a part
+// buffered in memory per upload (parts are sized and signed before they
+// are sent), the bytes stored twice until the copy ends, the copy time on
+// the service (a full 2 GB rewrite on most self-hosted services, tens of
+// seconds on AWS; above 5 GiB the copy must itself be multipart), the
+// whole upload even when the content is already stored, and staging
+// objects left behind when the process dies.
 //
 // # Backups
 //
