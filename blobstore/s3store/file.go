@@ -29,11 +29,21 @@ type File struct {
 	etag    string
 	modTime time.Time
 
-	pos     int64         // offset of the next Read
-	body    io.ReadCloser // open GET, or nil
-	bodyPos int64         // offset of the next byte of body
-	closed  bool
+	pos       int64         // offset of the next Read
+	body      io.ReadCloser // open GET, or nil
+	bodyStart int64         // offset where body started
+	bodyPos   int64         // offset of the next byte of body
+	closed    bool
+
+	// head keeps the first bytes read from a GET of the whole object,
+	// up to headSize, so that reading them again after a Seek to 0 (as
+	// http.ServeContent does after sniffing the content type) reuses the
+	// GET instead of starting another.
+	head []byte
 }
+
+// headSize is what http.ServeContent reads to sniff a content type.
+const headSize = 512
 
 // Size returns the length of the object.
 func (f *File) Size() int64 { return f.size }
@@ -57,6 +67,11 @@ func (f *File) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if h := int64(len(f.head)); f.bodyStart == 0 && f.pos < h && (f.body != nil && f.bodyPos == h || h == f.size) {
+		n := copy(p, f.head[f.pos:])
+		f.pos += int64(n)
+		return n, nil
+	}
 	if f.body != nil && f.bodyPos != f.pos {
 		f.dropBody()
 	}
@@ -65,9 +80,13 @@ func (f *File) Read(p []byte) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", op, err)
 		}
-		f.body, f.bodyPos = body, f.pos
+		f.body, f.bodyStart, f.bodyPos = body, f.pos, f.pos
+		f.head = f.head[:0]
 	}
 	n, err := f.body.Read(p[:min(int64(len(p)), f.size-f.pos)])
+	if start := f.pos; f.bodyStart == 0 && start == int64(len(f.head)) && start+int64(n) <= headSize {
+		f.head = append(f.head, p[:n]...)
+	}
 	f.pos += int64(n)
 	f.bodyPos = f.pos
 	switch {

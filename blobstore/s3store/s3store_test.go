@@ -437,3 +437,39 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("New with a missing TempDir = %v, want ErrInvalidConfig", err)
 	}
 }
+
+// TestServeContentSniff serves whole blobs with http.ServeContent and no
+// Content-Type, so that it sniffs the first 512 bytes and seeks back: the
+// File serves that from the same GET.
+func TestServeContentSniff(t *testing.T) {
+	var gets atomic.Int32
+	s, _ := newStore(t, func(c *s3store.Config) {
+		c.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodGet && !r.URL.Query().Has("location") {
+				gets.Add(1)
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})
+	})
+	for _, size := range []int{100, 512, 513, 100_000} {
+		data := []byte(strings.Repeat("plain text, ", size/12+1)[:size])
+		res := mustPut(t, s, data)
+		gets.Store(0)
+		rec := httptest.NewRecorder()
+		f, err := s.Open(t.Context(), res.Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		http.ServeContent(rec, httptest.NewRequest(http.MethodGet, "/", nil), "", time.Time{}, f)
+		f.Close()
+		if !bytes.Equal(rec.Body.Bytes(), data) {
+			t.Errorf("%d bytes: served %d bytes, not the content", size, rec.Body.Len())
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+			t.Errorf("%d bytes: Content-Type %q", size, ct)
+		}
+		if n := gets.Load(); n != 1 {
+			t.Errorf("%d bytes: %d GETs, want 1", size, n)
+		}
+	}
+}
