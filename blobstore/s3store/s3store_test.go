@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -471,5 +472,42 @@ func TestServeContentSniff(t *testing.T) {
 		if n := gets.Load(); n != 1 {
 			t.Errorf("%d bytes: %d GETs, want 1", size, n)
 		}
+	}
+}
+
+// TestMemoryConstant checks that putting and reading a blob allocates far
+// less than its size: the content streams, it is never held.
+func TestMemoryConstant(t *testing.T) {
+	s, _ := newStore(t, nil)
+	const size = 48 << 20
+	const limit = 8 << 20
+	allocated := func(fn func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		fn()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	var res blobstore.PutResult
+	if n := allocated(func() {
+		var err error
+		if res, err = s.Put(t.Context(), newPatternReader(7, size)); err != nil {
+			t.Fatal(err)
+		}
+	}); n > limit {
+		t.Errorf("Put of %d MiB allocated %d bytes", size>>20, n)
+	}
+	buf := make([]byte, 64<<10)
+	if n := allocated(func() {
+		f, err := s.Open(t.Context(), res.Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if got, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf); err != nil || got != size {
+			t.Fatalf("read %d bytes, %v", got, err)
+		}
+	}); n > limit {
+		t.Errorf("reading %d MiB allocated %d bytes", size>>20, n)
 	}
 }
