@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
@@ -77,8 +78,12 @@ type Config struct {
 	// PartSize is the size of the parts of a multipart upload; 0 means
 	// 64 MiB. S3 requires at least 5 MiB and allows 10,000 parts.
 	PartSize int64
-	// Transport is the HTTP transport; nil means minio-go's default. Set
-	// it for custom CAs, proxies or tests.
+	// IdleTimeout bounds how long a connection to the service may make no
+	// progress (no byte sent or received) before the request fails with
+	// ErrUnavailable; 0 means one minute. Ignored with Transport.
+	IdleTimeout time.Duration
+	// Transport is the HTTP transport; nil means minio-go's default with
+	// IdleTimeout. Set it for custom CAs, proxies or tests.
 	Transport http.RoundTripper
 }
 
@@ -258,8 +263,8 @@ func (c Config) validate() error {
 	if c.PartSize != 0 && c.PartSize < minPartSize {
 		return fmt.Errorf("part size %d below the S3 minimum of 5 MiB", c.PartSize)
 	}
-	if c.MaxSinglePut < 0 || c.MaxRetries < 0 {
-		return errors.New("negative MaxSinglePut or MaxRetries")
+	if c.MaxSinglePut < 0 || c.MaxRetries < 0 || c.IdleTimeout < 0 {
+		return errors.New("negative MaxSinglePut, MaxRetries or IdleTimeout")
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/s3store"
@@ -154,8 +155,8 @@ func checkUnavailable(t *testing.T, s *s3store.Store, stored blobstore.Hash) {
 }
 
 // TestFaultServerErrors puts a proxy in front of the server that answers
-// with S3 errors: 5xx and throttling are ErrUnavailable, and the store works
-// again once they stop.
+// with S3 errors or not at all: 5xx, throttling and timeouts are
+// ErrUnavailable, and the store works again once they stop.
 func TestFaultServerErrors(t *testing.T) {
 	g := sharedGateway(t)
 	target, _ := url.Parse("http://" + g.addr)
@@ -163,12 +164,20 @@ func TestFaultServerErrors(t *testing.T) {
 	var status int
 	var code string
 	proxy := httputil.NewSingleHostReverseProxy(target)
+	var release chan struct{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		st, c := status, code
 		mu.Unlock()
 		if st == 0 {
 			proxy.ServeHTTP(w, r)
+			return
+		}
+		if st < 0 { // hang: read nothing, answer nothing
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
 			return
 		}
 		w.Header().Set("Content-Type", "application/xml")
@@ -178,8 +187,11 @@ func TestFaultServerErrors(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
+	release = make(chan struct{})
+	defer close(release) // before srv.Close, which waits for handlers
 	cfg := g.config(t)
 	cfg.MaxRetries = 1
+	cfg.IdleTimeout = time.Second
 	cfg.Endpoint = strings.TrimPrefix(srv.URL, "http://")
 	s, err := s3store.New(t.Context(), cfg)
 	if err != nil {
@@ -195,6 +207,7 @@ func TestFaultServerErrors(t *testing.T) {
 		{500, "InternalError"},
 		{502, "BadGateway"},
 		{429, "TooManyRequests"},
+		{-1, "Hang"}, // a timeout
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			mu.Lock()

@@ -164,10 +164,14 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if retries == 0 {
 		retries = defaultMaxRetries
 	}
+	transport, err := newTransport(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	client, err := minio.New(endpoint, &minio.Options{
 		Creds:        creds,
 		Secure:       !cfg.DisableTLS,
-		Transport:    cfg.Transport,
+		Transport:    transport,
 		Region:       cfg.Region,
 		BucketLookup: lookup,
 		MaxRetries:   retries,
