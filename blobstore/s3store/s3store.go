@@ -55,10 +55,12 @@
 //
 // # Errors
 //
-// Failures of the service (timeouts, refused or broken connections, 5xx
-// answers, throttling) are retried Config.MaxRetries times in all, then
-// returned wrapping [ErrUnavailable]; the HTTP layer answers 503 with
-// Retry-After.
+// Failures of the service (a connection idle for Config.IdleTimeout,
+// refused or broken connections, 5xx answers, throttling) are tried
+// Config.MaxRetries times in all, then returned wrapping [ErrUnavailable];
+// the HTTP layer answers 503 with Retry-After. A missing key is
+// blobstore.ErrNotFound; a refusal (wrong credentials, no permission) is a
+// plain error, since retrying will not cure it.
 package s3store
 
 import (
