@@ -179,6 +179,7 @@ func (g *gateway) start() error {
 	out := &bytes.Buffer{}
 	cmd := exec.Command(g.bin, "--port", g.addr, "--access", g.access, "--secret", g.secret, "--quiet", "posix", g.dir)
 	cmd.Stdout, cmd.Stderr = out, out
+	dieWithParent(cmd)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=", "ROOT_SECRET_ACCESS_KEY=", "VGW_PORT=")
 	if err := cmd.Start(); err != nil {
 		return err
