@@ -2,6 +2,7 @@ package s3store_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/s3store"
@@ -282,4 +285,50 @@ func hashOf(tb testing.TB, r io.Reader) blobstore.Hash {
 		tb.Fatal(err)
 	}
 	return blobstore.Hash(s.Sum(nil))
+}
+
+// TestPutRaceLostToReset makes another writer store the content between
+// Put's HEAD and PUT, then drops the connection of the PUT unanswered, as a
+// service refusing the conditional PUT early may: Put finds the object
+// at its key and succeeds with Created false.
+func TestPutRaceLostToReset(t *testing.T) {
+	g := sharedGateway(t)
+	target, _ := url.Parse("http://" + g.addr)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	data := bytes.Repeat([]byte("raced "), 100_000)
+	raw, err := g.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dropped atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && dropped.CompareAndSwap(false, true) {
+			key := strings.TrimPrefix(r.URL.Path, "/"+testBucket+"/")
+			if _, err := raw.PutObject(context.Background(), testBucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{}); err != nil {
+				t.Errorf("the other writer's PUT: %v", err)
+			}
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := g.config(t)
+	cfg.MaxRetries = 1
+	cfg.Endpoint = strings.TrimPrefix(srv.URL, "http://")
+	s, err := s3store.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Put(t.Context(), bytes.NewReader(data))
+	if !dropped.Load() {
+		t.Fatal("the PUT was not intercepted")
+	}
+	if err != nil || res.Created || res.Hash != sha256.Sum256(data) {
+		t.Errorf("Put that lost the race = %+v, %v; want the hash with Created false", res, err)
+	}
+	checkNoTemp(t, cfg.TempDir)
 }

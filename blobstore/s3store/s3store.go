@@ -251,7 +251,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	}
 	created, err := s.upload(ctx, key, st, true)
 	if err != nil {
-		return blobstore.PutResult{}, s.fail(ctx, op, key, err)
+		err = s.fail(ctx, op, key, err)
+		// Another process may have stored the content since the HEAD, and
+		// a service may then refuse the conditional PUT before reading its
+		// body and close the connection, so that the client sees a reset
+		// instead of the 412. Whatever is at the key has the same bytes.
+		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil {
+			if info, herr := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); herr == nil && info.Size == st.size {
+				return res, nil
+			}
+		}
+		return blobstore.PutResult{}, err
 	}
 	res.Created = created
 	return res, nil
