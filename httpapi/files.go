@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
@@ -36,9 +37,44 @@ func (a *api) serveFile(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, errNoFile)
 		return
 	}
+	if a.presign && a.redirectPresigned(w, r, sum) {
+		return
+	}
 	a.serveBlob(w, r, sum, "", func(h http.Header) {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	})
+}
+
+// presignTTL is how long a presigned download URL stays valid: long enough
+// to start a large download, short enough that a leaked URL soon dies.
+const presignTTL = 15 * time.Minute
+
+// redirectPresigned answers with a redirect to a presigned URL of the
+// blob, and reports whether it did: not when the store cannot presign or
+// the content is unknown. The backend's answer lacks this server's
+// sandbox headers, so active content is forced to download.
+func (a *api) redirectPresigned(w http.ResponseWriter, r *http.Request, h blobstore.Hash) bool {
+	p, ok := a.store.Blobs().(blobstore.Presigner)
+	if !ok {
+		return false
+	}
+	f, info, err := a.store.OpenContent(r.Context(), h)
+	if err != nil {
+		return false // serveBlob answers the error
+	}
+	f.Close()
+	opts := blobstore.PresignOptions{ContentType: info.ContentType}
+	if opts.ContentType == "" || activeContent(opts.ContentType) {
+		opts.ContentType = "application/octet-stream"
+		opts.ContentDisposition = "attachment"
+	}
+	u, err := p.PresignGet(r.Context(), h, presignTTL, opts)
+	if err != nil {
+		return false
+	}
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	http.Redirect(w, r, u.String(), http.StatusTemporaryRedirect)
+	return true
 }
 
 // serveBlob serves the stored content hash with the headers every download

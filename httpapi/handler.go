@@ -66,6 +66,10 @@ type Config struct {
 	// fetches at once; past it they get 503 with Retry-After. 0 means
 	// DefaultMaxConcurrentUploads, negative no bound.
 	MaxConcurrentUploads int
+	// PresignDownloads answers /files/ with a redirect to a presigned URL
+	// of the blob store, when the store can make one (object storage), so
+	// large files do not pass through the server.
+	PresignDownloads bool
 }
 
 type api struct {
@@ -81,6 +85,7 @@ type api struct {
 	previews *preview.Service
 	auth     AccessConfig
 	budget   budgets
+	presign  bool
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -98,6 +103,7 @@ func NewHandler(cfg Config) http.Handler {
 		previews: cfg.Previews,
 		auth:     cfg.AccessConfig,
 		budget:   newBudgets(cfg),
+		presign:  cfg.PresignDownloads,
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize

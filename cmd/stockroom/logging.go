@@ -67,6 +67,8 @@ func storageAttrs(opts stockroom.Options) []any {
 		attrs = append(attrs, "database", absPath(opts.DBPath))
 	}
 	switch {
+	case opts.Blobs != nil:
+		attrs = append(attrs, "files", "object storage")
 	case opts.Fs != nil:
 		attrs = append(attrs, "files", "in memory")
 	case opts.FilesDir != "":

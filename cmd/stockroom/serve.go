@@ -51,6 +51,7 @@ type serveConfig struct {
 	media           mediaFlags
 	access          accessFlags
 	budget          budgetFlags
+	blobs           blobFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -101,6 +102,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	cfg.media.register(fs, getenv, badEnv)
 	cfg.access.register(fs, getenv, badEnv)
 	cfg.budget.register(fs, getenv, badEnv)
+	cfg.blobs.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -166,6 +168,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 		return nil, err
 	}
 	if err := cfg.budget.check(); err != nil {
+		return nil, err
+	}
+	if err := cfg.blobs.check(cfg); err != nil {
 		return nil, err
 	}
 	if isMemoryDSN(cfg.dbDSN) {
@@ -240,6 +245,9 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}
 	cfg.media.apply(&opts, cfg.ffmpegPath)
 	cfg.budget.apply(&opts)
+	if err := cfg.blobs.open(ctx, &opts, cfg.dataDir); err != nil {
+		return err
+	}
 	logger.Info("listening", append([]any{"addr", "http://" + ln.Addr().String()}, storageAttrs(opts)...)...)
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
@@ -273,6 +281,8 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		Jobs:          lib.Jobs,
 		Media:         lib.Media,
 		Previews:      lib.Previews,
+
+		PresignDownloads: cfg.blobs.presign,
 	}
 	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err

@@ -1,0 +1,33 @@
+package blobstore
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/stockroomhq/stockroom/errs"
+)
+
+// ErrUnavailable reports that a store which lives behind a network (object
+// storage) could not be reached or refused to serve for now: a timeout, a
+// refused or broken connection, a 5xx answer, throttling. The operation may
+// succeed if retried later, so the HTTP layer answers 503 with Retry-After.
+// Nothing of a Put that failed with it stays visible.
+var ErrUnavailable = errs.New(errs.Unavailable, "the file store is unavailable; try again shortly")
+
+// Presigner is an optional capability of a Store whose blobs can be
+// downloaded directly from their backend, so large files need not pass
+// through the server. Check for it with a type assertion.
+type Presigner interface {
+	// PresignGet returns a URL from which anyone may GET the content of
+	// blob h, with Range requests, until ttl has passed. It does not check
+	// that h is stored. opts sets headers of the response.
+	PresignGet(ctx context.Context, h Hash, ttl time.Duration, opts PresignOptions) (*url.URL, error)
+}
+
+// PresignOptions are the response headers a presigned download carries.
+// Empty fields leave the backend's default.
+type PresignOptions struct {
+	ContentType        string
+	ContentDisposition string
+}
