@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 }
 
 // stockroomBinary builds the command once per test run and returns its path.
-func stockroomBinary(t *testing.T) string {
+func stockroomBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test builds and runs the binary; skipped with -short")
@@ -138,7 +138,7 @@ func (w *stderrWatcher) String() string {
 
 // proc is a running stockroom process.
 type proc struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr *stderrWatcher
 	base   string        // http://127.0.0.1:port, once listening
@@ -147,7 +147,7 @@ type proc struct {
 }
 
 // startProc starts the binary in dir and returns at once.
-func startProc(t *testing.T, dir string, env []string, args ...string) *proc {
+func startProc(t testing.TB, dir string, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(stockroomBinary(t), args...)
 	cmd.Dir = dir
@@ -180,7 +180,7 @@ func startProc(t *testing.T, dir string, env []string, args ...string) *proc {
 }
 
 // startServer starts the binary and waits for its "listening" line.
-func startServer(t *testing.T, dir string, env []string, args ...string) *proc {
+func startServer(t testing.TB, dir string, env []string, args ...string) *proc {
 	t.Helper()
 	p := startProc(t, dir, env, args...)
 	select {
