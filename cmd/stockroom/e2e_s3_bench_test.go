@@ -33,8 +33,9 @@ func BenchmarkServerTransfer(b *testing.B) {
 			dataDir := filepath.Join(b.TempDir(), "data")
 			args := []string{"-bind-address", "127.0.0.1:0", "-data-dir", dataDir, "-log-format", "json"}
 			var env []string
+			var g *s3test.Gateway
 			if store == "s3" {
-				g := s3test.New(b)
+				g = s3test.New(b)
 				args = append(args, "-blob-store", g.URL())
 				env = g.Env()
 			}
@@ -42,6 +43,10 @@ func BenchmarkServerTransfer(b *testing.B) {
 			client := &http.Client{Timeout: 5 * time.Minute}
 			var up, down time.Duration
 			seed := uint64(time.Now().UnixNano())
+			serverCPU, gatewayCPU := cpuTime(b, p.cmd.Process.Pid), time.Duration(0)
+			if g != nil {
+				gatewayCPU = cpuTime(b, g.Pid())
+			}
 			b.SetBytes(size)
 			for b.Loop() {
 				seed++
@@ -64,6 +69,12 @@ func BenchmarkServerTransfer(b *testing.B) {
 			b.ReportMetric(mb/up.Seconds(), "upload-MB/s")
 			b.ReportMetric(mb/down.Seconds(), "download-MB/s")
 			b.ReportMetric(float64(peakRSS(b, p.cmd.Process.Pid))/(1<<20), "server-peak-RSS-MiB")
+			// CPU per round trip: on a loaded machine the throughput follows
+			// the work done, the server's and the S3 service's.
+			b.ReportMetric((cpuTime(b, p.cmd.Process.Pid)-serverCPU).Seconds()/float64(b.N), "server-CPU-s/op")
+			if g != nil {
+				b.ReportMetric((cpuTime(b, g.Pid())-gatewayCPU).Seconds()/float64(b.N), "s3-CPU-s/op")
+			}
 		})
 	}
 }
@@ -113,6 +124,26 @@ func benchUpload(b *testing.B, client *http.Client, p *proc, seed uint64, size i
 		b.Fatalf("upload: %v, size %d, want %d", err, res.FileSize, size)
 	}
 	return res.ID
+}
+
+// cpuTime reads the user and system CPU time process pid has used.
+func cpuTime(tb testing.TB, pid int) time.Duration {
+	tb.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Skipf("no /proc: %v", err)
+	}
+	// The fields after the command name, which is in parentheses;
+	// utime and stime are the 14th and 15th of the line, in clock ticks
+	// (100 a second on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		tb.Fatalf("short /proc/%d/stat: %q", pid, b)
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
 // peakRSS reads the peak resident memory of process pid, in bytes.
