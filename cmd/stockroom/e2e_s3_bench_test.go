@@ -23,11 +23,19 @@ import (
 // real binary over loopback, with the files in the data folder and in a
 // bucket of versitygw (whose posix backend writes to the same disk), and
 // reports upload and download MB/s and the server's peak resident memory
-// (VmHWM), which must not grow with the file size:
+// (VmHWM), which must not grow with the file size
+// (STOCKROOM_TRANSFER_BENCH_MIB, default 64):
 //
 //	go test ./cmd/stockroom -run '^$' -bench BenchmarkServerTransfer -benchtime 4x
 func BenchmarkServerTransfer(b *testing.B) {
-	const size = 64 << 20
+	size := int64(64 << 20)
+	if v := os.Getenv("STOCKROOM_TRANSFER_BENCH_MIB"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			b.Fatalf("STOCKROOM_TRANSFER_BENCH_MIB=%q: want a number of MiB", v)
+		}
+		size = n << 20
+	}
 	for _, store := range []string{"folder", "s3"} {
 		b.Run(store, func(b *testing.B) {
 			dataDir := filepath.Join(b.TempDir(), "data")
