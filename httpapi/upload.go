@@ -125,6 +125,10 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, d.err)
 		return
 	}
+	if in.OwnerID, err = a.ownerInScope(ctx, in.OwnerID, true); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	items := make([]resources.NewResource, len(files))
 	for i, f := range files {
 		item := resources.NewResource{Upload: f.up, CreateInput: in}
