@@ -97,14 +97,14 @@ func (p Principal) CanWriteAnywhere() bool { return p.Role == RoleAdmin || p.Rol
 // allows; scoped true means only resources, groups and notes within the
 // group (the group itself or a descendant, resources and notes by their
 // owner). A user of role user without a scope group may write nothing: the
-// error, of kind Forbidden, says so. It answers for writing only: every
+// error, an ErrForbidden, says so. It answers for writing only: every
 // role that may read, reads everything.
 func (p Principal) WriteScope() (group int64, scoped bool, err error) {
 	if p.Role != RoleUser {
 		return 0, false, nil
 	}
 	if p.ScopeGroupID == nil || *p.ScopeGroupID == 0 {
-		return 0, true, errs.E("", errs.Forbidden, "role user "+p.Name+" has no scope group and may change nothing (an admin sets scopeGroupId with POST /v1/user)")
+		return 0, true, fmt.Errorf("%w: role user may change nothing without a scope group, and %q has none (an admin sets its scopeGroupId)", ErrForbidden, p.Name)
 	}
 	return *p.ScopeGroupID, true, nil
 }

@@ -62,15 +62,15 @@ func (a *api) inScope(ctx context.Context, e resources.Entity, ids ...int64) err
 	switch e {
 	case resources.EntityResource, resources.EntityGroup, resources.EntityNote:
 	default:
-		return errs.E("", errs.Forbidden, fmt.Sprintf("role user %s may not change a %s: it belongs to no group (needs editor or admin)", p.Name, e))
+		return errs.E("", errs.Forbidden, fmt.Sprintf("role user may not change a %s: it belongs to no group (needs editor or admin)", e))
 	}
 	out, err := a.store.OutsideGroup(ctx, root, e, ids)
 	if err != nil {
 		return err
 	}
 	if len(out) > 0 {
-		return errs.E("", errs.Forbidden, fmt.Sprintf("role user %s writes only within group %d and its descendants: %s %s outside it, nothing was changed",
-			p.Name, root, e, idList(out)))
+		return errs.E("", errs.Forbidden, fmt.Sprintf("role user writes only within its scope group (%d for %q) and the groups under it: %s %s outside it; nothing was changed",
+			root, p.Name, e, idList(out)))
 	}
 	return nil
 }
@@ -91,14 +91,14 @@ func (a *api) ownerInScope(ctx context.Context, owner *int64, create bool) (*int
 	case owner == nil:
 		return nil, nil
 	case *owner == 0:
-		return owner, errs.E("", errs.Forbidden, fmt.Sprintf("role user %s may not leave anything without an owner group: give OwnerId %d or one of its descendants", p.Name, root))
+		return owner, errs.E("", errs.Forbidden, fmt.Sprintf("role user may not leave anything without an owner group: give OwnerId %d (the scope group of %q) or a group under it", root, p.Name))
 	}
 	out, err := a.store.OutsideGroup(ctx, root, resources.EntityGroup, []int64{*owner})
 	if err != nil {
 		return owner, err
 	}
 	if len(out) > 0 {
-		return owner, errs.E("", errs.Forbidden, fmt.Sprintf("role user %s writes only within group %d and its descendants: owner group %d is outside it", p.Name, root, *owner))
+		return owner, errs.E("", errs.Forbidden, fmt.Sprintf("role user writes only within its scope group (%d for %q) and the groups under it: owner group %d is outside it", root, p.Name, *owner))
 	}
 	return owner, nil
 }
