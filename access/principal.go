@@ -104,7 +104,8 @@ func (p Principal) WriteScope() (group int64, scoped bool, err error) {
 		return 0, false, nil
 	}
 	if p.ScopeGroupID == nil || *p.ScopeGroupID == 0 {
-		return 0, true, fmt.Errorf("%w: role user may change nothing without a scope group, and %q has none (an admin sets its scopeGroupId)", ErrForbidden, p.Name)
+		return 0, true, &errs.Error{Kind: errs.Forbidden, Err: ErrForbidden,
+			Msg: fmt.Sprintf("role user may change nothing without a scope group, and %q has none (an admin sets its scopeGroupId)", p.Name)}
 	}
 	return *p.ScopeGroupID, true, nil
 }
