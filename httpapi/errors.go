@@ -1,23 +1,46 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // writeJSON answers status with v as JSON.
+//
+// The body is encoded into a pooled buffer first and sent with its
+// Content-Length in one write: streamed through the response, a list
+// page went out in chunks of 4 KB, a write system call each, and the
+// encoder's buffer was allocated anew for every answer.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer func() {
+		// A rare huge answer would otherwise pin its memory in the pool.
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			jsonBufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	err := json.NewEncoder(buf).Encode(v)
 	w.Header().Set("Content-Type", "application/json")
+	if err == nil {
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(buf.Bytes())
 }
+
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 type errorBody struct {
 	Error              string `json:"error"`

@@ -296,6 +296,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	// Event streams of the download queue end when shutdown begins, or
 	// they would hold it until its timeout.
 	srv.RegisterOnShutdown(func() { lib.Jobs.Close() })
+	startPprof(getenv("STOCKROOM_PPROF"), logger)
 	if c.ready != nil {
 		c.ready(ln.Addr().String())
 	}

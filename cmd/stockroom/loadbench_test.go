@@ -1,0 +1,311 @@
+//go:build linux
+
+// The everyday-speed benchmark: it drives the real binary over loopback
+// HTTP, as a user would, and prints what each kind of request costs the
+// server. It runs only when STOCKROOM_LOADBENCH is set (it takes about a
+// minute), so that a regression shows in a table anyone can reproduce:
+//
+//	STOCKROOM_LOADBENCH=1 go test ./cmd/stockroom -run TestLoadBench -v
+//
+// STOCKROOM_LOADBENCH_N sets the library size (default 2000) and
+// STOCKROOM_LOADBENCH_REQS the requests per row (default 1000).
+// STOCKROOM_LOADBENCH_PPROF=host:port passes through to the server as
+// STOCKROOM_PPROF, for profiling it under this load.
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stockroomhq/stockroom/internal/imagetest"
+)
+
+func loadbenchEnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// benchJPEG is a distinct photo-like JPEG of 4–8 KB: each seed gives other
+// bytes, so no upload is a duplicate of another.
+func benchJPEG(tb testing.TB, seed uint64) []byte {
+	img := imagetest.Photo(200, 150, seed)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// procCPU reads the user+system CPU time the process has used so far, from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms on Linux).
+func procCPU(tb testing.TB, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces; count from after it.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const tick = 10 * time.Millisecond // sysconf(_SC_CLK_TCK) = 100
+	return time.Duration(utime+stime) * tick
+}
+
+// multipartUpload builds the body of one upload.
+func multipartUpload(tb testing.TB, name string, content []byte, fields url.Values) (string, []byte) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile("resource", name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fw.Write(content)
+	mw.Close()
+	return mw.FormDataContentType(), body.Bytes()
+}
+
+type benchRow struct {
+	name    string
+	clients int
+	n       int
+	wall    time.Duration
+	cpu     time.Duration
+	lat     []time.Duration
+}
+
+func (r benchRow) String() string {
+	slices.Sort(r.lat)
+	pct := func(p float64) time.Duration { return r.lat[int(float64(len(r.lat)-1)*p)] }
+	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f |",
+		r.name, r.clients, float64(r.n)/r.wall.Seconds(),
+		float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000,
+		float64(r.cpu.Microseconds())/1000/float64(r.n))
+}
+
+func TestLoadBench(t *testing.T) {
+	if os.Getenv("STOCKROOM_LOADBENCH") == "" {
+		t.Skip("set STOCKROOM_LOADBENCH=1 to run the load benchmark")
+	}
+	size := loadbenchEnvInt("STOCKROOM_LOADBENCH_N", 2000)
+	reqs := loadbenchEnvInt("STOCKROOM_LOADBENCH_REQS", 1000)
+	work := t.TempDir()
+	env := []string{}
+	if a := os.Getenv("STOCKROOM_LOADBENCH_PPROF"); a != "" {
+		env = append(env, "STOCKROOM_PPROF="+a)
+	}
+	p := startServer(t, work, env, "-bind-address", "127.0.0.1:0", "-data-dir", filepath.Join(work, "data"))
+	pid := p.cmd.Process.Pid
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+
+	do := func(req *http.Request) ([]byte, error) {
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s %s: %d %s", req.Method, req.URL, resp.StatusCode, b)
+		}
+		return b, nil
+	}
+
+	// Tags: the Tags filter asks for one that about 15% of resources carry.
+	tagIDs := make([]int64, 4)
+	for i := range tagIDs {
+		req, _ := http.NewRequest("POST", p.url("/v1/tag"), strings.NewReader(fmt.Sprintf(`{"Name":"benchtag%d"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		b, err := do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tag struct{ ID int64 }
+		json.Unmarshal(b, &tag)
+		tagIDs[i] = tag.ID
+	}
+	// Seed through the API: names "photo <i>", one in ten also "harbour";
+	// tag 0 on about 15%, the others spread around.
+	var seq atomic.Uint64
+	uploadOne := func(tb testing.TB) (int64, error) {
+		i := seq.Add(1)
+		fields := url.Values{}
+		name := fmt.Sprintf("photo %d", i)
+		if i%10 == 0 {
+			name += " harbour"
+		}
+		fields.Set("Name", name)
+		if i%20 < 3 {
+			fields.Add("Tags", strconv.FormatInt(tagIDs[0], 10))
+		}
+		fields.Add("Tags", strconv.FormatInt(tagIDs[1+i%3], 10))
+		ct, body := multipartUpload(tb, fmt.Sprintf("p%d.jpg", i), benchJPEG(tb, i), fields)
+		req, _ := http.NewRequest("POST", p.url("/v1/resource"), bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		b, err := do(req)
+		if err != nil {
+			return 0, err
+		}
+		var res struct{ ID int64 }
+		json.Unmarshal(b, &res)
+		return res.ID, nil
+	}
+	if n := len(benchJPEG(t, 1)); n < 4<<10 || n > 8<<10 {
+		t.Fatalf("bench JPEG is %d bytes, want 4–8 KB", n)
+	}
+	start := time.Now()
+	var ids []int64
+	var idsMu sync.Mutex
+	seedWork := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range seedWork {
+				id, err := uploadOne(t)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				idsMu.Lock()
+				ids = append(ids, id)
+				idsMu.Unlock()
+			}
+		})
+	}
+	for range size {
+		seedWork <- struct{}{}
+	}
+	close(seedWork)
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	t.Logf("seeded %d resources in %v", size, time.Since(start).Round(time.Millisecond))
+	// Let the media worker finish what the seeding started, so that the
+	// rows measure requests and not the backlog; its CPU is reported apart.
+	idle := func() time.Duration {
+		before := procCPU(t, pid)
+		for {
+			time.Sleep(500 * time.Millisecond)
+			now := procCPU(t, pid)
+			if now-before < 30*time.Millisecond {
+				return now
+			}
+			before = now
+		}
+	}
+	idle()
+
+	run := func(name string, clients int, mk func(i int) *http.Request) benchRow {
+		// Warm the connections and the caches; mk gets negative
+		// numbers for the warm-up requests.
+		for i := range 2 * clients {
+			if _, err := do(mk(-i - 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		row := benchRow{name: name, clients: clients, n: reqs, lat: make([]time.Duration, reqs)}
+		var next atomic.Int64
+		cpu0 := procCPU(t, pid)
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= reqs {
+						return
+					}
+					req := mk(i)
+					s := time.Now()
+					if _, err := do(req); err != nil {
+						t.Error(err)
+						return
+					}
+					row.lat[i] = time.Since(s)
+				}
+			})
+		}
+		wg.Wait()
+		row.wall = time.Since(t0)
+		row.cpu = procCPU(t, pid) - cpu0
+		if t.Failed() {
+			t.FailNow()
+		}
+		return row
+	}
+	get := func(path string) func(int) *http.Request {
+		return func(int) *http.Request {
+			req, _ := http.NewRequest("GET", p.url("%s", path), nil)
+			return req
+		}
+	}
+	var rows []benchRow
+	for _, clients := range []int{1, 4} {
+		// Uploads are prepared before the clock starts: the client's
+		// JPEG encoding is not the server's work.
+		bodies := make([][]byte, reqs+2*clients)
+		cts := make([]string, len(bodies))
+		for i := range bodies {
+			k := 1_000_000*uint64(clients) + seq.Add(1)
+			cts[i], bodies[i] = multipartUpload(t, fmt.Sprintf("u%d.jpg", k), benchJPEG(t, k), url.Values{"Name": {fmt.Sprintf("upload %d", k)}})
+		}
+		cpu0 := procCPU(t, pid)
+		rows = append(rows, run("upload 4–8 KB JPEG", clients, func(i int) *http.Request {
+			// The warm-up takes the last bodies, the measured requests
+			// the first ones: no upload repeats another.
+			if i < 0 {
+				i = reqs - i - 1
+			}
+			req, _ := http.NewRequest("POST", p.url("/v1/resource"), bytes.NewReader(bodies[i]))
+			req.Header.Set("Content-Type", cts[i])
+			return req
+		}))
+		bg := idle() - cpu0 - rows[len(rows)-1].cpu
+		t.Logf("background work after %d uploads (%d clients): %.3f ms CPU per upload", reqs, clients, float64(bg.Microseconds())/1000/float64(reqs))
+		rows = append(rows,
+			run("GET /v1/resource?id=", clients, func(i int) *http.Request {
+				req, _ := http.NewRequest("GET", p.url("/v1/resource?id=%d", ids[(i+len(ids))%len(ids)]), nil)
+				return req
+			}),
+			run("GET /v1/resources", clients, get("/v1/resources")),
+			run("GET /v1/resources?Name=", clients, get("/v1/resources?Name=harbour")),
+			run("GET /v1/resources?Tags=", clients, get(fmt.Sprintf("/v1/resources?Tags=%d", tagIDs[0]))),
+		)
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request\n", size, reqs)
+	fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms |\n")
+	fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|\n")
+	for _, r := range rows {
+		fmt.Fprintln(&out, r)
+	}
+	t.Log("\n" + out.String())
+}
