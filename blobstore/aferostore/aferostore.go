@@ -109,7 +109,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	dst := res.Hash.Path()
 
 	s.mu.Lock()
-	created, err := s.commit(tmpName, dst)
+	created, newDirs, err := s.commit(tmpName, dst)
 	s.mu.Unlock()
 	if err != nil {
 		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
@@ -120,29 +120,47 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 		// Make the new directory entry durable before the caller records
 		// the blob elsewhere. Best effort: not every platform or afero.Fs
 		// can sync a directory.
-		if d, err := s.fs.Open(path.Dir(dst)); err == nil {
-			d.Sync()
-			d.Close()
+		s.syncDir(path.Dir(dst))
+		// A shard directory made for this blob is itself an entry of its
+		// parent, which a crash could lose with the blob inside.
+		for _, d := range newDirs {
+			s.syncDir(path.Dir(d))
 		}
 	}
 	return res, nil
 }
 
+// syncDir flushes the entries of directory dir, where the filesystem can.
+func (s *Store) syncDir(dir string) {
+	if d, err := s.fs.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
 // commit moves the temporary file tmpName to dst unless dst exists. It
-// reports whether it did. The caller holds s.mu.
-func (s *Store) commit(tmpName, dst string) (bool, error) {
+// reports whether it did, and the shard directories it made for dst,
+// deepest first. The caller holds s.mu.
+func (s *Store) commit(tmpName, dst string) (bool, []string, error) {
 	if _, err := s.fs.Stat(dst); err == nil {
-		return false, nil
+		return false, nil, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return false, err
+		return false, nil, err
+	}
+	var newDirs []string
+	for d := path.Dir(dst); d != "." && d != "/"; d = path.Dir(d) {
+		if _, err := s.fs.Stat(d); err == nil {
+			break
+		}
+		newDirs = append(newDirs, d)
 	}
 	if err := s.fs.MkdirAll(path.Dir(dst), dirPerm); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if err := s.fs.Rename(tmpName, dst); err != nil {
-		return false, err
+		return false, nil, err
 	}
-	return true, nil
+	return true, newDirs, nil
 }
 
 // createTemp creates a new empty file in TempDir and registers it as in
