@@ -155,6 +155,8 @@ type Library struct {
 	Access *access.Service
 
 	db *sqlitedb.DB
+	// downloads holds the parts of background downloads, for GC.
+	downloads afero.Fs
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -301,6 +303,8 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Media:    media,
 		Previews: previews,
 		db:       db,
+
+		downloads: jcfg.TempFs,
 	}, nil
 }
 
