@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -164,4 +165,30 @@ func (l *Library) gcParts(ctx context.Context, cutoff time.Time, all, dryRun boo
 		}
 	}
 	return nil
+}
+
+// startSweeper runs GC every interval until Close.
+func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	l.stopSweep = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			rep, err := l.GC(ctx, GCOptions{Grace: grace})
+			if err != nil && ctx.Err() == nil {
+				logger.Warn("sweeping unreferenced files", "err", err)
+			}
+			if rep != nil && rep.Blobs+rep.Derived+rep.Parts > 0 {
+				logger.Info("swept unreferenced files", "blobs", rep.Blobs, "bytes", rep.BlobBytes, "previews", rep.Derived, "parts", rep.Parts)
+			}
+		}
+	}()
 }

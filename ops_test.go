@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -296,5 +297,41 @@ func TestBackupRestoreUnderWrites(t *testing.T) {
 		if err := lib2.Blobs.Verify(ctx, h); err != nil {
 			t.Errorf("restored blob of %d: %v", r.ID, err)
 		}
+	}
+}
+
+// TestSweeper: with a sweeper, a delete of several resources leaves their
+// files to it (GC removes them); a single delete still removes its file at
+// once.
+func TestSweeper(t *testing.T) {
+	ctx := context.Background()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	lib, err := stockroom.Open(ctx, stockroom.Options{DataDir: dataDir, SweepInterval: time.Hour, DisableMediaWorker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	var ids []int64
+	var hashes []blobstore.Hash
+	for i := range 3 {
+		r, err := lib.Store.Create(ctx, strings.NewReader(fmt.Sprint("swept ", i)), resources.CreateInput{Name: "s.txt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, hashes = append(ids, r.ID), append(hashes, r.Hash)
+	}
+	must(t, lib.Store.Delete(ctx, ids[0]))
+	if _, err := lib.Blobs.Stat(ctx, hashes[0]); err == nil {
+		t.Error("a single delete left its file")
+	}
+	must(t, lib.Store.DeleteMany(ctx, ids[1:]))
+	for _, h := range hashes[1:] {
+		if _, err := lib.Blobs.Stat(ctx, h); err != nil {
+			t.Errorf("the bulk delete removed %s itself: %v", h, err)
+		}
+	}
+	rep, err := lib.GC(ctx, stockroom.GCOptions{Grace: -1})
+	if err != nil || rep.Blobs != 2 {
+		t.Errorf("gc after the bulk delete: %+v %v", rep, err)
 	}
 }
