@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"time"
 
 	"github.com/stockroomhq/stockroom"
+	"github.com/stockroomhq/stockroom/httpapi"
 )
 
 // opsFlags are serve's settings of the sweeper and of durability.
@@ -54,4 +56,13 @@ func (f *opsFlags) apply(opts *stockroom.Options) {
 		opts.SweepGrace = -1
 	}
 	opts.SyncFull = f.sync == "full"
+}
+
+// serve gives the handler its health check and metrics; the blob store is
+// counted for them every few minutes in the background.
+func (f *opsFlags) serve(ctx context.Context, hcfg *httpapi.Config, lib *stockroom.Library) {
+	m := httpapi.NewMetrics()
+	hcfg.Metrics = m
+	hcfg.Ready = lib.Ready
+	go lib.WatchBlobStats(ctx, 5*time.Minute, m.SetBlobStats)
 }

@@ -290,6 +290,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 
 		PresignDownloads: cfg.blobs.presign,
 	}
+	cfg.ops.serve(ctx, &hcfg, lib)
 	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err
 	}
