@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore"
@@ -70,39 +71,53 @@ func (l *Library) Backup(ctx context.Context, dest string) (*BackupReport, error
 	}
 	rep := &BackupReport{Blobs: len(hashes)}
 	dst := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), filepath.Join(dest, filesDirName)))
+	// Copies wait mostly on fsync: several at once.
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		work     = make(chan blobstore.Hash)
+	)
+	for range backupWorkers {
+		wg.Go(func() {
+			for h := range work {
+				res, err := l.copyBlob(ctx, dst, h, local[h])
+				mu.Lock()
+				switch {
+				case err != nil:
+					if firstErr == nil {
+						firstErr = err
+					}
+				case res == copyPresent:
+					rep.Present++
+				case res == copyLocal:
+					rep.Local++
+				case res == copyGone:
+					rep.Gone = append(rep.Gone, h)
+				default:
+					rep.Copied++
+					rep.Bytes += int64(res)
+				}
+				mu.Unlock()
+			}
+		})
+	}
 	for _, h := range hashes {
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("%s: %w", op, err)
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
 		}
-		if _, err := dst.Stat(ctx, h); err == nil {
-			rep.Present++
-			continue
-		}
-		f, err := l.Blobs.Open(ctx, h)
-		if errors.Is(err, blobstore.ErrNotFound) && local[h] {
-			rep.Local++
-			continue
-		}
-		if errors.Is(err, blobstore.ErrNotFound) {
-			rep.Gone = append(rep.Gone, h)
-			continue
-		}
-		if err != nil {
-			return rep, fmt.Errorf("%s: %w", op, err)
-		}
-		res, err := dst.Put(ctx, f)
-		f.Close()
-		if err != nil {
-			return rep, fmt.Errorf("%s: copying %s: %w", op, h, err)
-		}
-		if res.Hash != h {
-			// The source is corrupt: keep its bytes out of the backup.
-			dst.Remove(ctx, res.Hash)
-			rep.Gone = append(rep.Gone, h)
-			continue
-		}
-		rep.Copied++
-		rep.Bytes += res.Size
+		work <- h
+	}
+	close(work)
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return rep, fmt.Errorf("%s: %w", op, firstErr)
 	}
 	// The database goes in last: a backup interrupted before this keeps
 	// the previous snapshot, whose blobs are all still there.
@@ -131,6 +146,44 @@ func vacuumInto(ctx context.Context, db *sql.DB, file string) error {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	return err
+}
+
+const backupWorkers = 8
+
+// Results of copyBlob other than the bytes copied.
+const (
+	copyPresent = -1 - iota // in the destination already
+	copyLocal               // a file of an alternative filesystem
+	copyGone                // removed since the snapshot, or corrupt
+)
+
+// copyBlob copies blob h into dst unless it is there, and returns the bytes
+// copied or one of the copy constants.
+func (l *Library) copyBlob(ctx context.Context, dst *aferostore.Store, h blobstore.Hash, local bool) (int64, error) {
+	if _, err := dst.Stat(ctx, h); err == nil {
+		return copyPresent, nil
+	}
+	f, err := l.Blobs.Open(ctx, h)
+	if errors.Is(err, blobstore.ErrNotFound) {
+		if local {
+			return copyLocal, nil
+		}
+		return copyGone, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	res, err := dst.Put(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("copying %s: %w", h, err)
+	}
+	if res.Hash != h {
+		// The source is corrupt: keep its bytes out of the backup.
+		dst.Remove(ctx, res.Hash)
+		return copyGone, nil
+	}
+	return res.Size, nil
 }
 
 // snapshotHashes lists the blobs the rows of a database refer to, and
