@@ -73,6 +73,12 @@ func TestE2EOps(t *testing.T) {
 	if code, out := runProc(t, nil, append([]string{"gc", "-dry-run"}, data...)...); code != 0 || !strings.Contains(out, "would remove 0 blobs") {
 		t.Errorf("gc -dry-run: exit %d\n%s", code, out)
 	}
+	if code, out := runProc(t, nil, "verify", "-data-dir", filepath.Join(root, "none")); code != 1 || !strings.Contains(out, "no library") {
+		t.Errorf("verify of a missing folder: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "none")); err == nil {
+		t.Error("verify created the missing folder")
+	}
 	if code, out := runProc(t, nil, "verify", "-sample", "x"); code != 2 {
 		t.Errorf("verify -sample x: exit %d, want 2\n%s", code, out)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,6 +44,14 @@ func (s *storeFlags) open(ctx context.Context, fs *flag.FlagSet, getenv func(str
 	}
 	if isMemoryDSN(s.db.dbDSN) {
 		return nil, &usageError{"-db-dsn: a database in memory holds nothing for this command"}
+	}
+	// Opening would create an empty library where there is none.
+	dbFile := dsnPath(s.db.dbDSN)
+	if dbFile == "" {
+		dbFile = filepath.Join(s.db.dataDir, "stockroom.db")
+	}
+	if _, err := os.Stat(dbFile); err != nil {
+		return nil, fmt.Errorf("no library at %s: %w", dbFile, err)
 	}
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "alt-fs" })
