@@ -116,6 +116,20 @@ type Options struct {
 	// Password is the cost of new password hashes; zero means
 	// access.DefaultPasswordParams.
 	Password access.PasswordParams
+	// SweepInterval, when positive (and DisableJobs unset), runs Library.GC
+	// with SweepGrace that often in the background; deletes of several
+	// resources and merges then leave the files they free to it instead
+	// of removing them inside the request.
+	SweepInterval time.Duration
+	// SweepGrace is the GCOptions.Grace of the sweeper; 0 means
+	// DefaultGCGrace.
+	SweepGrace time.Duration
+	// SyncFull makes every acknowledged write survive a power loss: the
+	// SQLite database commits with synchronous=FULL (blobs are always
+	// synced before their rows commit). By default (NORMAL) a crash of
+	// the process loses nothing acknowledged, a power loss may lose the
+	// last commits.
+	SyncFull bool
 }
 
 // PreviewOptions are the settings of Library.Previews; zero values mean
@@ -155,6 +169,10 @@ type Library struct {
 	Access *access.Service
 
 	db *sqlitedb.DB
+	// downloads holds the parts of background downloads, for GC.
+	downloads afero.Fs
+	// stopSweep stops the sweeper and waits for it; nil when none runs.
+	stopSweep func()
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -170,7 +188,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	dbOpts := sqlitedb.Options{Memory: opts.MemoryDB, Logger: logger.With("component", "sqlite")}
+	dbOpts := sqlitedb.Options{Memory: opts.MemoryDB, Logger: logger.With("component", "sqlite"), SyncFull: opts.SyncFull}
 	if !opts.MemoryDB {
 		dbOpts.Path = opts.DBPath
 		if dbOpts.Path == "" {
@@ -230,6 +248,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Blobs:           storeBlobs,
 		AllowDuplicates: opts.AllowDuplicates,
 		Logger:          logger,
+		SweptBlobs:      opts.SweepInterval > 0 && !opts.DisableJobs,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
@@ -290,7 +309,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if p, ok := blobs.(blobstore.LocalPather); ok {
 		previews.LocalPaths = p
 	}
-	return &Library{
+	lib := &Library{
 		Access:   acc,
 		Store:    store,
 		Versions: versions.New(store),
@@ -301,7 +320,13 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Media:    media,
 		Previews: previews,
 		db:       db,
-	}, nil
+
+		downloads: jcfg.TempFs,
+	}
+	if opts.SweepInterval > 0 && !opts.DisableJobs {
+		lib.startSweeper(opts.SweepInterval, opts.SweepGrace, logger)
+	}
+	return lib, nil
 }
 
 // Close stops the background downloads (they resume on the next Open) and
@@ -309,6 +334,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 // Options.DB or Options.Blobs given by the caller stays open. The Library
 // must not be used afterwards.
 func (l *Library) Close() error {
+	if l.stopSweep != nil {
+		l.stopSweep()
+	}
 	l.Jobs.Close()
 	l.Media.Close()
 	if l.db == nil {

@@ -76,7 +76,7 @@ var needText = map[need]string{
 func required(method, path string) need {
 	safe := method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 	switch path {
-	case "/v1/auth/login", "/v1/auth/logout":
+	case "/v1/auth/login", "/v1/auth/logout", "/healthz", "/readyz":
 		return needNothing
 	case "/v1/auth/me", "/v1/account/tokens", "/v1/account/tokens/delete":
 		return needSignedIn

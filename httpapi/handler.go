@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -70,6 +71,10 @@ type Config struct {
 	// of the blob store, when the store can make one (object storage), so
 	// large files do not pass through the server.
 	PresignDownloads bool
+	// Metrics, when set, counts requests and is served at /metrics
+	// (metrics.go). Ready, when set, answers /readyz: nil error is ready.
+	Metrics *Metrics
+	Ready   func(context.Context) error
 }
 
 type api struct {
@@ -86,6 +91,8 @@ type api struct {
 	auth     AccessConfig
 	budget   budgets
 	presign  bool
+	metrics  *Metrics
+	ready    func(context.Context) error
 }
 
 // NewHandler returns the HTTP handler of the /v1 API and of /files/.
@@ -104,6 +111,8 @@ func NewHandler(cfg Config) http.Handler {
 		auth:     cfg.AccessConfig,
 		budget:   newBudgets(cfg),
 		presign:  cfg.PresignDownloads,
+		metrics:  cfg.Metrics,
+		ready:    cfg.Ready,
 	}
 	if a.maxUp <= 0 {
 		a.maxUp = DefaultMaxUploadSize
@@ -130,7 +139,8 @@ func NewHandler(cfg Config) http.Handler {
 	a.routeIntake(r)
 	r.mux.HandleFunc("/files/", a.serveFile)
 	a.routeAccess(r)
-	return a.logRequests(a.recoverPanics(netbudget.ReadBodies(a.guard(a.authenticate(r)), a.budget.rate)))
+	a.routeOps(r)
+	return a.instrument(r, a.logRequests(a.recoverPanics(netbudget.ReadBodies(a.guard(a.authenticate(r)), a.budget.rate))))
 }
 
 // router dispatches by path, then by method, so that a known path with the

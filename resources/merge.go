@@ -65,6 +65,9 @@ func (s *Store) Merge(ctx context.Context, winner int64, losers []int64) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	if s.swept {
+		return nil // the sweeper removes the losers' blobs
+	}
 	s.RemoveUnreferencedBlobs(ctx, hashes)
 	return nil
 }

@@ -30,6 +30,10 @@ type Config struct {
 	// Logger receives warnings about work done after a commit (blob removal).
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// SweptBlobs says a garbage collector runs (stockroom.Library.GC):
+	// deletes of several resources and merges then leave the blobs they
+	// freed to it instead of removing them inside the request.
+	SweptBlobs bool
 }
 
 // Store creates, reads, edits and deletes resources and their entities. It is
@@ -39,6 +43,7 @@ type Store struct {
 	blobs           blobstore.Store
 	allowDuplicates bool
 	log             *slog.Logger
+	swept           bool
 
 	// pinMu guards pins, the blobs that uploads in flight have written
 	// but not yet committed rows for. Removal holds it per blob, from the
@@ -70,6 +75,7 @@ func New(cfg Config) (*Store, error) {
 		rdb:             rdb,
 		blobs:           cfg.Blobs,
 		allowDuplicates: cfg.AllowDuplicates,
+		swept:           cfg.SweptBlobs,
 		log:             log.With("component", "resources"),
 		pins:            make(map[blobstore.Hash]int),
 	}, nil

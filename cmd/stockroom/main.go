@@ -3,6 +3,10 @@
 //	stockroom serve [flags]          run the HTTP server
 //	stockroom [flags]                the same, as the reference server takes its flags
 //	stockroom import [flags] PATH... bring files and folders in
+//	stockroom verify [flags]         re-hash the files, check the database
+//	stockroom gc [flags]             remove files no resource uses
+//	stockroom backup [flags] DEST    copy database and files, incrementally
+//	stockroom restore [flags] SRC    bring a backup back
 //	stockroom version                print the version
 //	stockroom help                   list the commands
 //
@@ -85,6 +89,10 @@ var commands = []struct{ name, args, summary string }{
 	{"import", "[flags] PATH...", "bring files and folders into a data folder or a running server"},
 	{"users", "add|passwd|list ...", "manage the accounts of a server with -auth"},
 	{"tokens", "create ...", "make an API token for a user"},
+	{"verify", "[flags]", "re-hash the files and check the database"},
+	{"gc", "[flags]", "remove files no resource uses any more"},
+	{"backup", "[flags] DEST", "copy the database and the files into a folder, incrementally"},
+	{"restore", "[flags] SRC", "bring a backup back into an empty data folder"},
 	{"version", "", "print the version and the source revision"},
 	{"help", "", "print this list"},
 }
@@ -112,6 +120,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return withHint((&importCommand{out: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom import -h")
 	case name == "users", name == "tokens":
 		return withHint(runAccessCommand(ctx, args, getenv), "stockroom "+name+" -h")
+	case name == "verify", name == "gc", name == "backup", name == "restore":
+		return withHint((&opsCommand{stdout: stdout, stderr: stderr}).Run(ctx, name, args[1:], getenv), "stockroom "+name+" -h")
 	case name == "version":
 		return withHint((&versionCommand{out: stdout}).Run(ctx, args[1:]), "stockroom version -h")
 	case name == "help", name == "-h", name == "-help", name == "--help":

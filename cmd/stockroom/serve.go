@@ -52,6 +52,7 @@ type serveConfig struct {
 	access          accessFlags
 	budget          budgetFlags
 	blobs           blobFlags
+	ops             opsFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 }
@@ -103,6 +104,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	cfg.access.register(fs, getenv, badEnv)
 	cfg.budget.register(fs, getenv, badEnv)
 	cfg.blobs.register(fs, getenv, badEnv)
+	cfg.ops.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
 	shutdownDefault := 30 * time.Second
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
@@ -171,6 +173,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 		return nil, err
 	}
 	if err := cfg.blobs.check(cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.ops.check(); err != nil {
 		return nil, err
 	}
 	if isMemoryDSN(cfg.dbDSN) {
@@ -245,6 +250,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}
 	cfg.media.apply(&opts, cfg.ffmpegPath)
 	cfg.budget.apply(&opts)
+	cfg.ops.apply(&opts)
 	if err := cfg.blobs.open(ctx, &opts, cfg.dataDir); err != nil {
 		return err
 	}
@@ -284,6 +290,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 
 		PresignDownloads: cfg.blobs.presign,
 	}
+	cfg.ops.serve(ctx, &hcfg, lib)
 	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func parseOK(t *testing.T, args []string, env map[string]string) serveConfig {
 	return *cfg
 }
 
-var cmpConfig = cmp.Options{cmp.AllowUnexported(serveConfig{}, accessFlags{}, blobFlags{}), ignoreIntake, ignoreMedia, ignoreBudget} // intakeflags_test.go and mediaflags_test.go check theirs
+var cmpConfig = cmp.Options{cmp.AllowUnexported(serveConfig{}, accessFlags{}, blobFlags{}), ignoreIntake, ignoreMedia, ignoreBudget, ignoreOps} // intakeflags_test.go and mediaflags_test.go check theirs
 
 func TestParseDefaults(t *testing.T) {
 	got := parseOK(t, nil, nil)

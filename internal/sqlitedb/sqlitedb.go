@@ -82,6 +82,12 @@ type Options struct {
 	// Logger receives checkpoint reports and problems met in the
 	// background. Nil means discard.
 	Logger *slog.Logger
+
+	// SyncFull sets synchronous=FULL: every commit is on disk before it
+	// returns, so it survives a power loss. The default, NORMAL, in WAL
+	// mode survives a crash of the process but may lose the last commits
+	// to a power loss (never corrupting the database).
+	SyncFull bool
 }
 
 // DB is a SQLite database opened as one writer connection and a pool of
@@ -348,7 +354,11 @@ func dsn(location string, o Options, r role) string {
 	}
 	q = append(q, "_pragma=foreign_keys(1)")
 	if !o.Memory {
-		q = append(q, "_pragma=synchronous(NORMAL)")
+		if o.SyncFull {
+			q = append(q, "_pragma=synchronous(FULL)")
+		} else {
+			q = append(q, "_pragma=synchronous(NORMAL)")
+		}
 	}
 	switch r {
 	case roleWriter:

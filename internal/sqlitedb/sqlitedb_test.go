@@ -531,3 +531,14 @@ func TestCheckpointerDisabled(t *testing.T) {
 		t.Errorf("checkpointer started for a memory database")
 	}
 }
+
+// TestSyncFull: SyncFull sets synchronous=FULL (2) on the writer and every
+// reader.
+func TestSyncFull(t *testing.T) {
+	db := openTest(t, Options{ReaderConns: 2, SyncFull: true})
+	for _, p := range append(pragmasOf(t, db.Writer, 1), pragmasOf(t, db.Reader, 2)...) {
+		if p.Synchronous != 2 {
+			t.Errorf("PRAGMA synchronous = %d, want 2 (FULL)", p.Synchronous)
+		}
+	}
+}

@@ -84,6 +84,13 @@ func NewBudget(size int64) *Budget {
 // Size is the budget in bytes.
 func (b *Budget) Size() int64 { return b.size }
 
+// InUse is the part of the budget taken now.
+func (b *Budget) InUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
 // Peak is the most the budget has had taken at once.
 func (b *Budget) Peak() int64 {
 	b.mu.Lock()

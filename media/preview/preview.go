@@ -133,7 +133,8 @@ type Service struct {
 	flight       flightGroup
 	placeholders placeholders
 	renders      atomic.Int64
-	index        *cacheIndex // nil without a cap or a cache
+	hits         atomic.Int64 // previews served from the cache
+	index        *cacheIndex  // nil without a cap or a cache
 }
 
 // New returns a Service over a blob store, using its derived area and host
@@ -223,6 +224,10 @@ func (s *Service) CacheBytes() int64 {
 // cache) since the Service was made.
 func (s *Service) Renders() int64 { return s.renders.Load() }
 
+// CacheHits reports how many previews were read from the cache since the
+// Service was made.
+func (s *Service) CacheHits() int64 { return s.hits.Load() }
+
 func (s *Service) logger() *slog.Logger {
 	if s.Logger != nil {
 		return s.Logger
@@ -305,6 +310,7 @@ func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentTyp
 	if s.index != nil {
 		s.evict(ctx, s.index.used(h, name, int64(len(data))))
 	}
+	s.hits.Add(1)
 	switch {
 	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
 		return &Preview{Data: data, ContentType: "image/jpeg", ETag: etag}

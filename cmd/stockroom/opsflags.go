@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/stockroomhq/stockroom"
+	"github.com/stockroomhq/stockroom/httpapi"
+)
+
+// opsFlags are serve's settings of the sweeper and of durability.
+type opsFlags struct {
+	gcInterval time.Duration
+	gcGrace    time.Duration
+	sync       string
+}
+
+func (f *opsFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv map[string]string) {
+	dur := func(flagName, name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			badEnv[flagName] = fmt.Sprintf("%s=%q is not a duration (e.g. 10m)", name, v)
+			return def
+		}
+		return d
+	}
+	fs.DurationVar(&f.gcInterval, "gc-interval", dur("gc-interval", "GC_INTERVAL", 10*time.Minute), "how often to remove files no resource uses any more; 0 never (then deletes remove them themselves) (GC_INTERVAL)")
+	fs.DurationVar(&f.gcGrace, "gc-grace", dur("gc-grace", "GC_GRACE", stockroom.DefaultGCGrace), "the least age of a file the sweeper removes (GC_GRACE)")
+	sync := getenv("SYNC")
+	if sync == "" {
+		sync = "normal"
+	}
+	fs.StringVar(&f.sync, "sync", sync, "durability: normal survives a crash of the server, full also a power loss, at some cost in write speed (SYNC)")
+}
+
+func (f *opsFlags) check() error {
+	if f.sync != "normal" && f.sync != "full" {
+		return &usageError{fmt.Sprintf("-sync %q: want normal or full", f.sync)}
+	}
+	if f.gcInterval < 0 || f.gcGrace < 0 {
+		return &usageError{"-gc-interval and -gc-grace must not be negative"}
+	}
+	return nil
+}
+
+func (f *opsFlags) apply(opts *stockroom.Options) {
+	opts.SweepInterval = f.gcInterval
+	opts.SweepGrace = f.gcGrace
+	if f.gcGrace == 0 {
+		opts.SweepGrace = -1
+	}
+	opts.SyncFull = f.sync == "full"
+}
+
+// serve gives the handler its health check and metrics; the blob store is
+// counted for them every few minutes in the background.
+func (f *opsFlags) serve(ctx context.Context, hcfg *httpapi.Config, lib *stockroom.Library) {
+	m := httpapi.NewMetrics()
+	hcfg.Metrics = m
+	hcfg.Ready = lib.Ready
+	go lib.WatchBlobStats(ctx, 5*time.Minute, m.SetBlobStats)
+}
