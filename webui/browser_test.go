@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -428,4 +428,3 @@ func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
 		return err
 	})
 }
-
