@@ -222,6 +222,16 @@ func TestBrowserFlow(t *testing.T) {
 	red := batch["red.png"]
 	b.do("open red", chromedp.Click(fmt.Sprintf(`.tile[data-id="%d"] a`, red)), chromedp.WaitVisible("#edit-form"))
 	b.check("resource")
+	// The arrow keys walk to the neighbours in the grid's order.
+	var older string
+	b.eval(`(document.querySelector("#older") || {}).href || ""`, &older)
+	if older == "" {
+		t.Fatal("red.png, not the oldest, has no link to an older resource")
+	}
+	b.eval(`document.activeElement.blur(); true`, &dropped)
+	b.do("arrow right", chromedp.KeyEvent(kb.ArrowRight))
+	b.wait("older resource", fmt.Sprintf(`location.href === %q && document.querySelector("#edit-form")`, older))
+	b.do("back to red", chromedp.Navigate(fmt.Sprintf("%s/ui/resource/%d", e.URL, red)), chromedp.WaitVisible("#edit-form"))
 	b.do("edit", chromedp.SetValue("#e-name", "crimson.png"), chromedp.SetValue("#e-tags", "batch, sky"),
 		chromedp.Click("#add-meta"), chromedp.SendKeys(".meta-row:last-child .mk", "camera"),
 		chromedp.SendKeys(".meta-row:last-child .mv", "x100"), chromedp.Click("#save"))

@@ -1,16 +1,19 @@
 package webui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/media/probe"
+	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -30,6 +33,9 @@ type resourceData struct {
 	Groups   string
 	CanWrite bool
 	CanBulk  bool
+	// Newer and Older are the neighbours in the grid's default order, for
+	// the arrow keys; 0 at either end.
+	Newer, Older int64
 }
 
 type kv struct{ Key, Value string }
@@ -132,10 +138,34 @@ func (u *ui) resource(r *http.Request, v *view) (string, error) {
 			d.Similar = append(d.Similar, u.tileOf(ctx, s.Resource))
 		}
 	}
+	if d.Newer, d.Older, err = u.neighbours(ctx, res); err != nil {
+		return "", err
+	}
 	name := res.Name
 	if name == "" {
 		name = res.OriginalName
 	}
 	v.Title, v.Nav, v.Data = name, "grid", d
 	return "resource.html", nil
+}
+
+// neighbours finds the resources just newer and just older than res in
+// the grid's default order (created_at, then ID). Resources created in the
+// same microsecond as res are skipped: a rare case, and the grid shows them.
+func (u *ui) neighbours(ctx context.Context, res *resources.Resource) (newer, older int64, err error) {
+	p, err := u.Query.List(ctx, query.Filter{CreatedBefore: res.CreatedAt, MaxResults: 1})
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(p.Resources) > 0 {
+		older = p.Resources[0].ID
+	}
+	p, err = u.Query.List(ctx, query.Filter{CreatedAfter: res.CreatedAt.Add(time.Microsecond), MaxResults: 1, SortBy: []string{"created_at asc"}})
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(p.Resources) > 0 {
+		newer = p.Resources[0].ID
+	}
+	return newer, older, nil
 }

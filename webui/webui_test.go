@@ -43,7 +43,7 @@ func TestPages(t *testing.T) {
 		{"/?sort=name+asc", 200, []string{"red.png", "notes.txt"}, nil},
 		{"/?from=bad", 400, []string{"want a date"}, nil},
 		{"/?after=garbage", 400, []string{"cursor"}, nil},
-		{fmt.Sprintf("/ui/resource/%d", red.ID), 200, []string{"red.png", "40×30", "sunset", "Versions", "(current)"}, nil},
+		{fmt.Sprintf("/ui/resource/%d", red.ID), 200, []string{"red.png", "40×30", "sunset", "Versions", "(current)", `id="newer"`}, []string{`id="older"`}},
 		{"/ui/resource/999", 404, []string{"999"}, nil},
 		{"/ui/resource/x", 400, []string{"positive"}, nil},
 		{"/ui/tags", 200, []string{"sunset", `href="/?tags=sunset">1</a>`}, nil},

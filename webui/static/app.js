@@ -329,7 +329,9 @@
       else if (img.dataset.srcset) img.srcset = img.dataset.srcset;
     });
     document.addEventListener("keydown", (ev) => {
-      if (ev.key === "Escape" && !ev.target.closest("input, textarea, select")) location.assign("/");
+      if (ev.target.closest("input, textarea, select, video, audio") || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      const go = { Escape: "/", ArrowLeft: ($("#newer") || {}).href, ArrowRight: ($("#older") || {}).href }[ev.key];
+      if (go) { ev.preventDefault(); location.assign(go); }
     });
     const form = $("#edit-form");
     const addMeta = $("#add-meta");
