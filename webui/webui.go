@@ -1,7 +1,14 @@
 // Package webui serves Stockroom's web UI: server-rendered pages over the
 // library (grid, resource, entity lists, users) with a little plain
 // JavaScript that writes through the /v1 JSON API. It is an adapter beside
-// httpapi: it reads through the library packages and never renders JSON.
+// httpapi: it reads through the library packages and never renders JSON
+// (but for /ui/ids, the IDs behind "select all matching").
+//
+// Pages: / (the grid, with the filters in its URL), /ui/login,
+// /ui/resource/{id}, /ui/tags, /ui/groups, /ui/categories, /ui/series,
+// /ui/notes, /ui/users (admins) and /ui/tokens; the CSS and script are
+// under /ui/static/. The server mounts httpapi at /v1/, /files/ and
+// /resource/ (the compare page) and this handler at every other path.
 package webui
 
 import (
@@ -61,7 +68,7 @@ type ui struct {
 
 // csp lets the pages load scripts, styles and images from this server
 // only: no inline script or style anywhere.
-const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // NewHandler returns the UI's handler: "/" (the grid) and /ui/...
 func NewHandler(cfg Config) http.Handler {
@@ -205,7 +212,8 @@ func (u *ui) login(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		next = "/"
 	}
-	if _, ok := u.who(r); ok && u.authOn() {
+	if _, ok := u.who(r); ok {
+		// Signed in already, or auth is off and there is no one to be.
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}

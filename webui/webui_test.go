@@ -84,6 +84,15 @@ func TestPages(t *testing.T) {
 	if status != 200 || !strings.Contains(h.Get("Cache-Control"), "immutable") || !strings.Contains(js, "X-CSRF-Token") {
 		t.Errorf("app.js: %d %q", status, h.Get("Cache-Control"))
 	}
+	// "Select all matching" gets the IDs of the filter.
+	if status, _, body := get(t, c, e.URL+"/ui/ids?tags=sunset"); status != 200 || body != fmt.Sprintf(`{"ids":[%d],"capped":false}`+"\n", red.ID) {
+		t.Errorf("/ui/ids?tags=sunset: %d %s", status, body)
+	}
+	// Without auth there is no one to sign in as.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noRedirect.Get(e.URL + "/ui/login"); err != nil || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Errorf("login page without auth: %v %v", resp, err)
+	}
 	// The API still answers its paths.
 	if status, _, _ := get(t, c, e.URL+"/v1/resources"); status != 200 {
 		t.Errorf("/v1/resources: %d", status)
