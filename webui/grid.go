@@ -233,7 +233,12 @@ func splitNames(s string) []string {
 	return out
 }
 
+// tagID finds a tag by its exact name through the index, then, for a
+// name typed in another case, among the tags whose names contain it.
 func (u *ui) tagID(ctx context.Context, name string) (int64, error) {
+	if id, err := u.Store.TagByName(ctx, name); err != nil || id != 0 {
+		return id, err
+	}
 	l, err := u.Store.ListTags(ctx, resources.ListOptions{Name: name, PerPage: 100})
 	if err != nil {
 		return 0, err
@@ -247,6 +252,9 @@ func (u *ui) tagID(ctx context.Context, name string) (int64, error) {
 }
 
 func (u *ui) groupID(ctx context.Context, name string) (int64, error) {
+	if id, err := u.Store.GroupByName(ctx, name); err != nil || id != 0 {
+		return id, err
+	}
 	l, err := u.Store.ListGroups(ctx, resources.ListOptions{Name: name, PerPage: 100})
 	if err != nil {
 		return 0, err

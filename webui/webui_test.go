@@ -38,6 +38,7 @@ func TestPages(t *testing.T) {
 		{"/", 200, []string{"red.png", "notes.txt", "2 resources", `srcset="/v1/resource/preview?id=`}, nil},
 		{"/?tags=sunset", 200, []string{"red.png", "1 resource"}, []string{"notes.txt"}},
 		{"/?tags=nope", 200, []string{"No tag is named “nope”."}, []string{"red.png"}},
+		{"/?groups=nobody", 200, []string{"No group is named “nobody”."}, []string{"red.png"}},
 		{"/?q=notes", 200, []string{"notes.txt"}, []string{"red.png"}},
 		{"/?minw=41", 200, []string{"0 resources"}, []string{"red.png"}},
 		{"/?sort=name+asc", 200, []string{"red.png", "notes.txt"}, nil},
