@@ -190,18 +190,41 @@ func TestSignedLinks(t *testing.T) {
 }
 
 func TestRights(t *testing.T) {
-	type rights struct{ read, write, del, admin bool }
-	for role, want := range map[access.Role]rights{
-		access.RoleAdmin:  {true, true, true, true},
-		access.RoleEditor: {true, true, true, false},
-		access.RoleUser:   {true, true, false, false},
-		access.RoleGuest:  {true, false, false, false},
-		"":                {},
-		"root":            {},
+	type rights struct{ read, write, anywhere, del, admin bool }
+	zero, seven := int64(0), int64(7)
+	for _, tt := range []struct {
+		p    access.Principal
+		want rights
+	}{
+		{access.Principal{Role: access.RoleAdmin}, rights{true, true, true, true, true}},
+		{access.Principal{Role: access.RoleEditor}, rights{true, true, true, true, false}},
+		{access.Principal{Role: access.RoleUser, ScopeGroupID: &seven}, rights{true, true, false, false, false}},
+		{access.Principal{Role: access.RoleUser}, rights{true, false, false, false, false}},
+		{access.Principal{Role: access.RoleUser, ScopeGroupID: &zero}, rights{true, false, false, false, false}},
+		{access.Principal{Role: access.RoleGuest}, rights{true, false, false, false, false}},
+		{access.Principal{Role: ""}, rights{}},
+		{access.Principal{Role: "root"}, rights{}},
 	} {
-		p := access.Principal{Role: role}
-		if got := (rights{p.CanRead(), p.CanWrite(), p.CanDelete(), p.CanAdmin()}); got != want {
-			t.Errorf("%q: %+v, want %+v", role, got, want)
+		p := tt.p
+		if got := (rights{p.CanRead(), p.CanWrite(), p.CanWriteAnywhere(), p.CanDelete(), p.CanAdmin()}); got != tt.want {
+			t.Errorf("%q (scope %v): %+v, want %+v", p.Role, p.ScopeGroupID, got, tt.want)
 		}
+	}
+}
+
+func TestWriteScope(t *testing.T) {
+	seven := int64(7)
+	for _, role := range []access.Role{access.RoleAdmin, access.RoleEditor} {
+		if g, scoped, err := (access.Principal{Role: role, ScopeGroupID: &seven}).WriteScope(); g != 0 || scoped || err != nil {
+			t.Errorf("%s: WriteScope = %d, %v, %v; want anywhere", role, g, scoped, err)
+		}
+	}
+	if g, scoped, err := (access.Principal{Role: access.RoleUser, ScopeGroupID: &seven}).WriteScope(); g != 7 || !scoped || err != nil {
+		t.Errorf("user in 7: WriteScope = %d, %v, %v", g, scoped, err)
+	}
+	_, scoped, err := access.Principal{Name: "ann", Role: access.RoleUser}.WriteScope()
+	wantErr(t, err, access.ErrForbidden, "user without a scope group")
+	if !scoped || !strings.Contains(err.Error(), "scope group") || !strings.Contains(err.Error(), `"ann"`) {
+		t.Errorf("user without a scope group: scoped %v, error %q does not say why", scoped, err)
 	}
 }

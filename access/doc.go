@@ -7,15 +7,25 @@
 //
 // # Roles
 //
-//	role    read  create/edit  delete, merge, bulk  users, categories
-//	admin   yes   yes          yes                  yes
-//	editor  yes   yes          yes                  no
-//	user    yes   yes          no                   no
-//	guest   yes   no           no                   no
+//	role    read  create/edit       delete, merge  users, categories
+//	admin   yes   yes               yes            yes
+//	editor  yes   yes               yes            no
+//	user    yes   within its scope  no             no
+//	guest   yes   no                no             no
 //
-// The reference application scopes a user to a group and its descendants.
-// Here a user's ScopeGroupID is kept and reported, but not yet enforced per
-// resource: until it is, role user is "an editor who cannot destroy".
+// A user of role user is scoped to a group (ScopeGroupID): it may create,
+// edit, tag and add versions to the resources, groups and notes within that
+// group, which are the group itself, the groups under it at any depth, and
+// the resources and notes those groups own (Principal.WriteScope;
+// resources.Store.OutsideGroup answers which IDs are outside). A create
+// without an owner gets the scope group, so that what a user makes stays
+// its to edit; an owner outside the scope, or clearing the owner, is
+// refused. A call on many IDs is refused whole when one is outside. What
+// belongs to no group (tags, series, note types, imports, jobs) needs
+// editor or admin, and so does every delete and merge, even within the
+// scope: neither can be undone, and role user is for people trusted with
+// less. A user without a scope group may change nothing. Reads are never
+// scoped.
 //
 // # Secrets
 //

@@ -28,8 +28,9 @@ const (
 	RoleAdmin Role = "admin"
 	// RoleEditor may read and change all content.
 	RoleEditor Role = "editor"
-	// RoleUser may read, create and edit content, but not delete, merge or
-	// change many resources at once (see Principal.CanDelete).
+	// RoleUser may read everything, and create and edit resources, groups
+	// and notes within its scope group (Principal.WriteScope), but not
+	// delete or merge anything.
 	RoleUser Role = "user"
 	// RoleGuest may only read.
 	RoleGuest Role = "guest"
@@ -58,8 +59,8 @@ type Principal struct {
 	// token.
 	TokenID   int64
 	TokenName string
-	// ScopeGroupID is the group a user of role user is meant to work in
-	// (reported by /v1/auth/me; not yet enforced per resource).
+	// ScopeGroupID is the group a user of role user writes in: that group
+	// and its descendants (see WriteScope).
 	ScopeGroupID *int64
 	// Session is set when the request came with a browser session cookie;
 	// its unsafe requests must then carry the session's CSRF token.
@@ -77,13 +78,36 @@ func (p Principal) CanRead() bool {
 	return false
 }
 
-// CanWrite reports whether p may create and edit content.
+// CanWrite reports whether p may create and edit some content: anywhere,
+// or within its scope group (WriteScope). A user without a scope group may
+// not.
 func (p Principal) CanWrite() bool {
-	switch p.Role {
-	case RoleAdmin, RoleEditor, RoleUser:
-		return true
+	if p.Role == RoleUser {
+		_, _, err := p.WriteScope()
+		return err == nil
 	}
-	return false
+	return p.CanWriteAnywhere()
+}
+
+// CanWriteAnywhere reports whether p may create and edit all content,
+// including what belongs to no group (tags, series, note types, imports).
+func (p Principal) CanWriteAnywhere() bool { return p.Role == RoleAdmin || p.Role == RoleEditor }
+
+// WriteScope says where p may write: scoped false means anywhere p's role
+// allows; scoped true means only resources, groups and notes within the
+// group (the group itself or a descendant, resources and notes by their
+// owner). A user of role user without a scope group may write nothing: the
+// error, an ErrForbidden, says so. It answers for writing only: every
+// role that may read, reads everything.
+func (p Principal) WriteScope() (group int64, scoped bool, err error) {
+	if p.Role != RoleUser {
+		return 0, false, nil
+	}
+	if p.ScopeGroupID == nil || *p.ScopeGroupID == 0 {
+		return 0, true, &errs.Error{Kind: errs.Forbidden, Err: ErrForbidden,
+			Msg: fmt.Sprintf("role user may change nothing without a scope group, and %q has none (an admin sets its scopeGroupId)", p.Name)}
+	}
+	return *p.ScopeGroupID, true, nil
 }
 
 // CanDelete reports whether p may delete content, merge it, or change

@@ -56,16 +56,18 @@ const (
 	needNothing  need = iota // signing in and out
 	needSignedIn             // one's own account
 	needRead
+	needScoped // a write a user may make within its scope group (scope.go)
 	needWrite
 	needBulk // delete, merge, change many at once
 	needAdmin
 )
 
 var needText = map[need]string{
-	needRead:  "read content (needs guest, user, editor or admin)",
-	needWrite: "change content (needs user, editor or admin)",
-	needBulk:  "delete, merge or change many resources at once (needs editor or admin)",
-	needAdmin: "manage users and categories (needs admin)",
+	needRead:   "read content (needs guest, user, editor or admin)",
+	needScoped: "change content (needs user with a scope group, editor or admin)",
+	needWrite:  "change this (needs editor or admin; role user changes only resources, groups and notes within its scope group)",
+	needBulk:   "delete, merge or change many resources at once (needs editor or admin)",
+	needAdmin:  "manage users and categories (needs admin)",
 }
 
 // required is the one table of rights: what method on path needs. An
@@ -87,6 +89,9 @@ func required(method, path string) need {
 	if safe {
 		return needRead
 	}
+	if scopedWrites[path] {
+		return needScoped
+	}
 	switch {
 	case path == "/v1/category" || path == "/v1/resourceCategory" ||
 		strings.HasPrefix(path, "/v1/category/") || strings.HasPrefix(path, "/v1/resourceCategory/"):
@@ -104,8 +109,10 @@ func allows(p access.Principal, n need) bool {
 		return true
 	case needSignedIn, needRead:
 		return p.CanRead()
-	case needWrite:
+	case needScoped:
 		return p.CanWrite()
+	case needWrite:
+		return p.CanWriteAnywhere()
 	case needBulk:
 		return p.CanDelete()
 	}
@@ -147,6 +154,10 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			}
 		}
 		if !allows(p, n) {
+			if _, _, err := p.WriteScope(); err != nil && n == needScoped {
+				a.fail(w, r, err) // says why: no scope group
+				return
+			}
 			a.fail(w, r, errs.E("", errs.Forbidden, "role "+roleName(p.Role)+" may not "+needText[n]))
 			return
 		}

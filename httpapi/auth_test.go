@@ -35,6 +35,8 @@ type authEnv struct {
 	logs *syncBuffer
 	// tokens of one user per role, by role name.
 	tokens map[string]string
+	// scope is the group the user of role user is scoped to.
+	scope int64
 }
 
 func newAuthEnv(tb testing.TB, on bool, ac httpapi.AccessConfig) *authEnv {
@@ -68,12 +70,23 @@ func newAuthEnv(tb testing.TB, on bool, ac httpapi.AccessConfig) *authEnv {
 	return e
 }
 
-// addUsers makes one user per role, named after it, each with a token.
+// addUsers makes one user per role, named after it, each with a token;
+// the user of role user is scoped to a new group, e.scope.
 func (e *authEnv) addUsers(tb testing.TB) {
 	tb.Helper()
 	ctx := context.Background()
+	name := "users' group"
+	g, err := e.Lib.Store.SaveGroup(ctx, resources.GroupInput{Name: &name})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.scope = g.ID
 	for _, role := range []access.Role{access.RoleAdmin, access.RoleEditor, access.RoleUser, access.RoleGuest} {
-		u, err := e.Lib.Access.CreateUser(ctx, access.UserInput{Username: string(role), Password: "password-" + string(role), Role: role})
+		in := access.UserInput{Username: string(role), Password: "password-" + string(role), Role: role}
+		if role == access.RoleUser {
+			in.ScopeGroupID = &e.scope
+		}
+		u, err := e.Lib.Access.CreateUser(ctx, in)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -267,6 +280,11 @@ func TestRoles(t *testing.T) {
 	e.addUsers(t)
 	ctx := context.Background()
 	res := mustCreate(t, e.Lib, ctx, []byte("a resource for the table"), "r.txt")
+	// Within the user's scope, so that the rows below show the role's
+	// rights; TestScopedUser has the rows outside it.
+	if _, err := e.Lib.Store.Edit(ctx, resources.EditInput{ID: res.ID, OwnerID: &e.scope}); err != nil {
+		t.Fatal(err)
+	}
 	file := "/files/" + res.Hash.String()[:2] + "/" + res.Hash.String()[2:4] + "/" + res.Hash.String()
 	roles := []string{"", "guest", "user", "editor", "admin"}
 	type row struct {
@@ -274,7 +292,8 @@ func TestRoles(t *testing.T) {
 		want               [5]int // none, guest, user, editor, admin
 	}
 	read := [5]int{401, 200, 200, 200, 200}
-	write := [5]int{401, 403, ok, ok, ok}
+	write := [5]int{401, 403, ok, ok, ok}     // user: within its scope group
+	anywhere := [5]int{401, 403, 403, ok, ok} // what belongs to no group
 	bulk := [5]int{401, 403, 403, ok, ok}
 	admin := [5]int{401, 403, 403, 403, ok}
 	self := [5]int{401, 200, 200, 200, 200}
@@ -295,21 +314,22 @@ func TestRoles(t *testing.T) {
 		{"GET", "/v1/resource/versions?resourceId=" + rid, "", read},
 		{"GET", "/v1/resource/similar?id=" + rid, "", [5]int{401, ok, ok, ok, ok}},
 		{"GET", "/v1/jobs/queue", "", [5]int{401, ok, ok, ok, ok}},
-		{"POST", "/v1/tag", "name=t-%s", write},
+		{"POST", "/v1/tag", "name=t-%s", anywhere},
 		{"POST", "/v1/group", "name=g-%s", write},
 		{"POST", "/v1/note", "name=n-%s", write},
-		{"POST", "/v1/series", "name=s-%s", write},
+		{"POST", "/v1/series", "name=s-%s", anywhere},
 		{"POST", "/v1/resource", "", write},
 		{"POST", "/v1/resource/edit", "id=" + rid + "&description=by-%s", write},
 		{"POST", "/v1/resource/editName", "id=" + rid + "&name=n-%s", write},
 		{"POST", "/v1/resource/versions", "resourceId=" + rid, write},
-		{"POST", "/v1/resource/remote", "URL=", write},
-		{"POST", "/v1/download/submit", "URL=", write},
-		{"POST", "/v1/jobs/cancel", "id=999", write},
+		{"POST", "/v1/resource/remote", "URL=", anywhere},
+		{"POST", "/v1/download/submit", "URL=", anywhere},
+		{"POST", "/v1/jobs/cancel", "id=999", anywhere},
 		{"POST", "/v1/resource/delete", "id=999999", bulk},
 		{"POST", "/v1/tag/delete", "id=999999", bulk},
 		{"POST", "/v1/group/delete", "id=999999", bulk},
-		{"POST", "/v1/resources/addTags", "ID=999999&EditedId=1", bulk},
+		{"POST", "/v1/resources/addTags", "ID=999999&EditedId=1", write},
+		{"POST", "/v1/resources/addGroups", "ID=999999&EditedId=1", bulk},
 		{"POST", "/v1/resources/merge", "winner=999999&losers=999998", bulk},
 		{"POST", "/v1/resources/rotate", "ID=999999&degrees=90", bulk},
 		{"DELETE", "/v1/resource/version?id=999999", "", bulk},

@@ -5,14 +5,15 @@ import (
 	"net/http"
 
 	"github.com/stockroomhq/stockroom/httpapi/internal/params"
+	"github.com/stockroomhq/stockroom/resources"
 )
 
 // routeBulk registers the endpoints of bulk edits and merge.
 func (a *api) routeBulk(r *router) {
-	r.handle("POST", "/v1/resources/addTags", a.bulkLinks(a.store.AddTags, false))
-	r.handle("POST", "/v1/resources/removeTags", a.bulkLinks(a.store.RemoveTags, false))
-	r.handle("POST", "/v1/resources/replaceTags", a.bulkLinks(a.store.ReplaceTags, true))
-	r.handle("POST", "/v1/resources/addGroups", a.bulkLinks(a.store.AddGroups, false))
+	r.handle("POST", "/v1/resources/addTags", a.bulkLinks(resources.EntityResource, a.store.AddTags, false))
+	r.handle("POST", "/v1/resources/removeTags", a.bulkLinks(resources.EntityResource, a.store.RemoveTags, false))
+	r.handle("POST", "/v1/resources/replaceTags", a.bulkLinks(resources.EntityResource, a.store.ReplaceTags, true))
+	r.handle("POST", "/v1/resources/addGroups", a.bulkLinks(resources.EntityResource, a.store.AddGroups, false))
 	r.handle("POST", "/v1/resources/addMeta", a.addMeta)
 	r.handle("POST", "/v1/resources/delete", a.deleteResources)
 	r.handle("POST", "/v1/resources/merge", a.mergeResources)
@@ -34,10 +35,11 @@ func (d *decoder) resourceIDs() []int64 {
 }
 
 // bulkLinks serves an endpoint that links (or unlinks) the tags or groups
-// EditedId to (from) the resources ID. EditedId is required; an empty list
+// EditedId to (from) the entities ID, of kind e, all of them within the
+// principal's scope (or none is changed). EditedId is required; an empty list
 // is accepted only where allowEmpty says it means something (replaceTags,
 // where it clears the tags).
-func (a *api) bulkLinks(apply func(ctx context.Context, ids, edited []int64) error, allowEmpty bool) http.HandlerFunc {
+func (a *api) bulkLinks(e resources.Entity, apply func(ctx context.Context, ids, edited []int64) error, allowEmpty bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		d, err := a.decode(r)
 		if err != nil {
@@ -55,6 +57,10 @@ func (a *api) bulkLinks(apply func(ctx context.Context, ids, edited []int64) err
 		}
 		if d.err != nil {
 			a.fail(w, r, d.err)
+			return
+		}
+		if err := a.inScope(r.Context(), e, ids...); err != nil {
+			a.fail(w, r, err)
 			return
 		}
 		if err := apply(r.Context(), ids, edited); err != nil {
@@ -78,6 +84,10 @@ func (a *api) addMeta(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.err != nil {
 		a.fail(w, r, d.err)
+		return
+	}
+	if err := a.inScope(r.Context(), resources.EntityResource, ids...); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	if err := a.store.AddMeta(r.Context(), ids, patch); err != nil {

@@ -25,7 +25,12 @@ func (a *api) routeEntities(r *router) {
 			ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), URL: d.optStr("URL"),
 			Meta: d.meta("Meta"), OwnerID: d.optInt64("OwnerId"), CategoryID: d.optInt64("CategoryId"), Tags: d.ids("Tags"),
 		}
-		return checked(d, func() (*resources.Group, error) { return s.SaveGroup(ctx, in) })
+		return checked(d, func() (*resources.Group, error) {
+			if err := a.ownedInScope(ctx, resources.EntityGroup, in.ID, &in.OwnerID); err != nil {
+				return nil, err
+			}
+			return s.SaveGroup(ctx, in)
+		})
 	}))
 	r.handle("GET", "/v1/group", getHandler(a, s.GetGroup))
 	r.handle("GET", "/v1/groups", filteredList(a, a.listGroups))
@@ -46,7 +51,12 @@ func (a *api) routeEntities(r *router) {
 			Tags: d.ids("Tags"), Groups: d.ids("Groups"), Resources: d.ids("Resources"),
 			NoteTypeID: d.optInt64("NoteTypeId"),
 		}
-		return checked(d, func() (*resources.Note, error) { return s.SaveNote(ctx, in) })
+		return checked(d, func() (*resources.Note, error) {
+			if err := a.ownedInScope(ctx, resources.EntityNote, in.ID, &in.OwnerID); err != nil {
+				return nil, err
+			}
+			return s.SaveNote(ctx, in)
+		})
 	}))
 	r.handle("GET", "/v1/note", getHandler(a, s.GetNote))
 	r.handle("GET", "/v1/notes", filteredList(a, a.listNotes))

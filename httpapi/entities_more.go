@@ -62,7 +62,7 @@ func (a *api) routeEntitiesMore(r *router) {
 
 func (a *api) editEntityField(field string, e resources.Entity, edit func(context.Context, resources.Entity, int64, string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a.editField(w, r, field, func(ctx context.Context, id int64, value string) error { return edit(ctx, e, id, value) })
+		a.editField(w, r, field, a.scopedEdit(e, func(ctx context.Context, id int64, value string) error { return edit(ctx, e, id, value) }))
 	}
 }
 
@@ -87,6 +87,10 @@ func (a *api) editMeta(e resources.Entity, get func(context.Context, int64) (any
 		}
 		if d.err != nil {
 			a.fail(w, r, d.err)
+			return
+		}
+		if err := a.inScope(r.Context(), e, id); err != nil {
+			a.fail(w, r, err)
 			return
 		}
 		if err := a.store.EditMeta(r.Context(), e, id, *path, []byte(*value)); err != nil {
@@ -143,7 +147,7 @@ func (a *api) groupChildren(w http.ResponseWriter, r *http.Request) {
 // bulkEntityLinks serves addTags, removeTags and addGroups of groups and
 // notes: ID (the groups or notes) and EditedId (the tags or groups).
 func (a *api) bulkEntityLinks(e resources.Entity, apply func(context.Context, resources.Entity, []int64, []int64) error) http.HandlerFunc {
-	return a.bulkLinks(func(ctx context.Context, ids, edited []int64) error { return apply(ctx, e, ids, edited) }, false)
+	return a.bulkLinks(e, func(ctx context.Context, ids, edited []int64) error { return apply(ctx, e, ids, edited) }, false)
 }
 
 func (a *api) bulkEntityMeta(e resources.Entity) http.HandlerFunc {
@@ -160,6 +164,10 @@ func (a *api) bulkEntityMeta(e resources.Entity) http.HandlerFunc {
 		}
 		if d.err != nil {
 			a.fail(w, r, d.err)
+			return
+		}
+		if err := a.inScope(r.Context(), e, ids...); err != nil {
+			a.fail(w, r, err)
 			return
 		}
 		if err := a.store.AddEntityMeta(r.Context(), e, ids, patch); err != nil {

@@ -47,6 +47,9 @@ type testEnv struct {
 	handler  http.Handler
 	inflight sync.WaitGroup
 	logs     *syncBuffer
+	// listObjects lists the objects of a blob store that is not a
+	// filesystem; nil otherwise.
+	listObjects func(testing.TB) []string
 }
 
 // envOption adjusts what newTestEnv builds.
@@ -78,6 +81,11 @@ func withMaxFileSize(n int64) envOption {
 	return func(c *envConfig) { c.opts.MaxFileSize = n }
 }
 
+// testBlobs, when set, gives newTestEnv the blob store of its library (the
+// S3 runs of s3_test.go), bounded by Options.MaxFileSize, and a function
+// that lists every object of the store, as files lists the filesystem's.
+var testBlobs func(tb testing.TB, maxFileSize int64) (blobstore.Store, func(testing.TB) []string)
+
 // newTestServer starts the API over a fresh library and returns its base
 // URL and the library.
 func newTestServer(tb testing.TB) (string, *stockroom.Library) {
@@ -100,6 +108,11 @@ func newTestEnv(tb testing.TB, options ...envOption) *testEnv {
 	for _, o := range options {
 		o(c)
 	}
+	var listObjects func(testing.TB) []string
+	if testBlobs != nil && c.opts.Blobs == nil {
+		c.opts.Blobs, listObjects = testBlobs(tb, c.opts.MaxFileSize)
+		c.opts.Fs = nil
+	}
 	lib, err := stockroom.Open(context.Background(), c.opts)
 	if err != nil {
 		tb.Fatal(err)
@@ -111,7 +124,7 @@ func newTestEnv(tb testing.TB, options ...envOption) *testEnv {
 	if c.cfg.Previews == nil {
 		c.cfg.Previews = lib.Previews
 	}
-	e := &testEnv{Lib: lib, Fs: c.opts.Fs, logs: logs}
+	e := &testEnv{Lib: lib, Fs: c.opts.Fs, logs: logs, listObjects: listObjects}
 	h := httpapi.NewHandler(c.cfg)
 	e.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.inflight.Add(1)
@@ -397,9 +410,13 @@ func (e *testEnv) blobs(tb testing.TB) []string {
 }
 
 // files lists every regular file of the blob filesystem (blobs and
-// anything else, such as temporary files), when it is in memory.
+// anything else, such as temporary files), when it is in memory, or every
+// object of the bucket.
 func (e *testEnv) files(tb testing.TB) []string {
 	tb.Helper()
+	if e.listObjects != nil {
+		return e.listObjects(tb)
+	}
 	if e.Fs == nil {
 		return nil
 	}

@@ -88,6 +88,13 @@ func (a *api) editResource(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, d.err)
 		return
 	}
+	if err = a.inScope(r.Context(), resources.EntityResource, in.ID); err == nil {
+		in.OwnerID, err = a.ownerInScope(r.Context(), in.OwnerID, false)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	res, err := a.store.Edit(r.Context(), in)
 	if err != nil {
 		a.fail(w, r, err)
@@ -102,11 +109,11 @@ type okBody struct {
 }
 
 func (a *api) editName(w http.ResponseWriter, r *http.Request) {
-	a.editField(w, r, "Name", a.store.EditName)
+	a.editField(w, r, "Name", a.scopedEdit(resources.EntityResource, a.store.EditName))
 }
 
 func (a *api) editDescription(w http.ResponseWriter, r *http.Request) {
-	a.editField(w, r, "Description", a.store.EditDescription)
+	a.editField(w, r, "Description", a.scopedEdit(resources.EntityResource, a.store.EditDescription))
 }
 
 // editField serves the inline editors: the ID in the query, one value in the

@@ -98,10 +98,17 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 			// follows (later values add to it, the query cannot replace
 			// it), so fail before storing the file rather than after.
 			d := &decoder{v: &early}
-			d.createInput()
+			in := d.createInput()
 			if d.err != nil {
 				fail(d.err)
 				return
+			}
+			// Nor store a file for an owner the principal may not write in.
+			if in.OwnerID != nil {
+				if _, err := a.ownerInScope(ctx, in.OwnerID, true); err != nil {
+					fail(err)
+					return
+				}
 			}
 		}
 		if err := checkFileName(part.FormName(), baseName(part.FileName())); err != nil {
@@ -123,6 +130,10 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 	in := d.createInput()
 	if d.err != nil {
 		a.fail(w, r, d.err)
+		return
+	}
+	if in.OwnerID, err = a.ownerInScope(ctx, in.OwnerID, true); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	items := make([]resources.NewResource, len(files))

@@ -86,6 +86,10 @@ func (a *api) uploadVersion(w http.ResponseWriter, r *http.Request) {
 			fail(d.err)
 			return
 		}
+		if err := a.inScope(ctx, resources.EntityResource, id); err != nil {
+			fail(err)
+			return
+		}
 		if up, err = a.versions.Stage(ctx, id, clientReader{part}); err != nil {
 			fail(err)
 			return
@@ -100,6 +104,10 @@ func (a *api) uploadVersion(w http.ResponseWriter, r *http.Request) {
 	comment := d.str("comment")
 	if d.err != nil {
 		a.fail(w, r, d.err)
+		return
+	}
+	if err := a.inScope(ctx, resources.EntityResource, id); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	ver, err := a.versions.Add(ctx, id, up, comment)

@@ -26,7 +26,7 @@ func TestCleanTemp(t *testing.T) {
 			os.Chtimes(p, old, old)
 		}
 	}
-	c, err := sharedGateway(t).client()
+	c, err := sharedGateway(t).Client()
 	if err != nil {
 		t.Fatal(err)
 	}

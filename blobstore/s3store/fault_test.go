@@ -38,7 +38,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGateway(t)
-			cfg := g.config(t)
+			cfg := g.Config(t)
 			cfg.MaxRetries = 1
 			tc.edit(&cfg)
 			var killAt atomic.Int64 // bytes of PUT bodies after which the server dies; 0: never
@@ -50,7 +50,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 				if r.Method == http.MethodPut && r.Body != nil {
 					r.Body = &countingBody{ReadCloser: r.Body, n: &sent, hook: func(total int64) {
 						if at := killAt.Load(); at > 0 && total >= at && killAt.CompareAndSwap(at, 0) {
-							g.kill()
+							g.Kill()
 						}
 					}}
 				}
@@ -70,7 +70,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 			}
 			checkNoTemp(t, cfg.TempDir)
 
-			if err := g.start(); err != nil {
+			if err := g.Restart(); err != nil {
 				t.Fatal(err)
 			}
 			want := hashOf(t, newPatternReader(1, size))
@@ -95,7 +95,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 // TestFaultServerDown checks every operation against a stopped server.
 func TestFaultServerDown(t *testing.T) {
 	g := newGateway(t)
-	cfg := g.config(t)
+	cfg := g.Config(t)
 	cfg.MaxRetries = 1
 	s, err := s3store.New(t.Context(), cfg)
 	if err != nil {
@@ -110,7 +110,7 @@ func TestFaultServerDown(t *testing.T) {
 	if _, err := io.ReadFull(f, make([]byte, 1000)); err != nil {
 		t.Fatal(err)
 	}
-	g.kill()
+	g.Kill()
 
 	checkUnavailable(t, s, stored.Hash)
 	if _, err := io.ReadAll(f); !errors.Is(err, s3store.ErrUnavailable) {
@@ -121,7 +121,7 @@ func TestFaultServerDown(t *testing.T) {
 	}
 	checkNoTemp(t, cfg.TempDir)
 
-	if err := g.start(); err != nil {
+	if err := g.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	if res := mustPut(t, s, []byte("after restart")); !res.Created {
@@ -162,7 +162,7 @@ func checkUnavailable(t *testing.T, s *s3store.Store, stored blobstore.Hash) {
 // ErrUnavailable, and the store works again once they stop.
 func TestFaultServerErrors(t *testing.T) {
 	g := sharedGateway(t)
-	target, _ := url.Parse("http://" + g.addr)
+	target, _ := url.Parse("http://" + g.Addr)
 	var mu sync.Mutex
 	var status int
 	var code string
@@ -192,7 +192,7 @@ func TestFaultServerErrors(t *testing.T) {
 	defer srv.Close()
 	release = make(chan struct{})
 	defer close(release) // before srv.Close, which waits for handlers
-	cfg := g.config(t)
+	cfg := g.Config(t)
 	cfg.MaxRetries = 1
 	cfg.Endpoint = strings.TrimPrefix(srv.URL, "http://")
 	s, err := s3store.New(t.Context(), cfg)
@@ -303,10 +303,10 @@ func hashOf(tb testing.TB, r io.Reader) blobstore.Hash {
 // at its key and succeeds with Created false.
 func TestPutRaceLostToReset(t *testing.T) {
 	g := sharedGateway(t)
-	target, _ := url.Parse("http://" + g.addr)
+	target, _ := url.Parse("http://" + g.Addr)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	data := bytes.Repeat([]byte("raced "), 100_000)
-	raw, err := g.client()
+	raw, err := g.Client()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestPutRaceLostToReset(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	cfg := g.config(t)
+	cfg := g.Config(t)
 	cfg.MaxRetries = 1
 	cfg.Endpoint = strings.TrimPrefix(srv.URL, "http://")
 	s, err := s3store.New(t.Context(), cfg)

@@ -22,6 +22,7 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/blobstoretest"
 	"github.com/stockroomhq/stockroom/blobstore/s3store"
+	"github.com/stockroomhq/stockroom/internal/s3test"
 )
 
 func TestConformance(t *testing.T) {
@@ -59,7 +60,7 @@ func mustPut(tb testing.TB, s blobstore.Store, data []byte) blobstore.PutResult 
 
 func mustPutRaw(tb testing.TB, key string, data []byte) {
 	tb.Helper()
-	c, err := sharedGateway(tb).client()
+	c, err := sharedGateway(tb).Client()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -398,7 +399,7 @@ func TestPresignGet(t *testing.T) {
 
 func TestCredentialsFromEnvironment(t *testing.T) {
 	g := sharedGateway(t)
-	cfg := g.config(t)
+	cfg := g.Config(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", cfg.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", cfg.SecretKey)
 	cfg.AccessKey, cfg.SecretKey = "", ""
@@ -416,14 +417,14 @@ func TestCredentialsFromEnvironment(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	g := sharedGateway(t)
-	cfg := g.config(t)
+	cfg := g.Config(t)
 	cfg.Bucket = "no-such-bucket"
 	if _, err := s3store.New(t.Context(), cfg); !errors.Is(err, s3store.ErrInvalidConfig) {
 		t.Errorf("New with a missing bucket = %v, want ErrInvalidConfig", err)
 	}
 
-	cfg = g.config(t)
-	addr, err := freeAddr() // nothing listens there any more
+	cfg = g.Config(t)
+	addr, err := s3test.FreeAddr() // nothing listens there any more
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +433,7 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("New with nothing at the endpoint = %v, want ErrUnavailable", err)
 	}
 
-	cfg = g.config(t)
+	cfg = g.Config(t)
 	cfg.TempDir = "/nonexistent/stockroom"
 	if _, err := s3store.New(t.Context(), cfg); !errors.Is(err, s3store.ErrInvalidConfig) {
 		t.Errorf("New with a missing TempDir = %v, want ErrInvalidConfig", err)

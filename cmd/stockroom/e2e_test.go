@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 }
 
 // stockroomBinary builds the command once per test run and returns its path.
-func stockroomBinary(t *testing.T) string {
+func stockroomBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test builds and runs the binary; skipped with -short")
@@ -83,7 +83,7 @@ func stockroomBinary(t *testing.T) string {
 // serverEnvVars are the variables the binary reads; the tests clear them
 // from the inherited environment so that the developer's shell cannot change
 // what is tested.
-var serverEnvVars = regexp.MustCompile(`^(BIND_ADDRESS|STOCKROOM_DATA_DIR|DB_TYPE|DB_DSN|FILE_SAVE_PATH|EPHEMERAL|MEMORY_DB|MEMORY_FS|MAX_UPLOAD_SIZE|ALLOW_DUPLICATES|LOG_FORMAT|FILE_ALT_(NAME|PATH)_\d+|ALLOW_PRIVATE_FETCH|FFMPEG_PATH|SHUTDOWN_TIMEOUT|AUTH_ENABLED|INSECURE_NO_AUTH|PUBLIC_URL|ALLOWED_HOSTS|IMAGE_MEMORY|PREVIEW_CACHE_SIZE|TEMP_GRACE|MIN_TRANSFER_RATE|TRANSFER_GRACE|MAX_CONCURRENT_UPLOADS|MAX_CONNS_PER_CLIENT|ALT_FS_ALLOW_HARD_LINKS)=`)
+var serverEnvVars = regexp.MustCompile(`^(BIND_ADDRESS|STOCKROOM_DATA_DIR|DB_TYPE|DB_DSN|FILE_SAVE_PATH|EPHEMERAL|MEMORY_DB|MEMORY_FS|MAX_UPLOAD_SIZE|ALLOW_DUPLICATES|LOG_FORMAT|FILE_ALT_(NAME|PATH)_\d+|ALLOW_PRIVATE_FETCH|FFMPEG_PATH|SHUTDOWN_TIMEOUT|AUTH_ENABLED|INSECURE_NO_AUTH|PUBLIC_URL|ALLOWED_HOSTS|IMAGE_MEMORY|PREVIEW_CACHE_SIZE|TEMP_GRACE|MIN_TRANSFER_RATE|TRANSFER_GRACE|MAX_CONCURRENT_UPLOADS|MAX_CONNS_PER_CLIENT|ALT_FS_ALLOW_HARD_LINKS|BLOB_STORE|S3_PRESIGN|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)=`)
 
 func cleanEnv(extra ...string) []string {
 	var env []string
@@ -138,7 +138,7 @@ func (w *stderrWatcher) String() string {
 
 // proc is a running stockroom process.
 type proc struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr *stderrWatcher
 	base   string        // http://127.0.0.1:port, once listening
@@ -147,7 +147,7 @@ type proc struct {
 }
 
 // startProc starts the binary in dir and returns at once.
-func startProc(t *testing.T, dir string, env []string, args ...string) *proc {
+func startProc(t testing.TB, dir string, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(stockroomBinary(t), args...)
 	cmd.Dir = dir
@@ -180,7 +180,7 @@ func startProc(t *testing.T, dir string, env []string, args ...string) *proc {
 }
 
 // startServer starts the binary and waits for its "listening" line.
-func startServer(t *testing.T, dir string, env []string, args ...string) *proc {
+func startServer(t testing.TB, dir string, env []string, args ...string) *proc {
 	t.Helper()
 	p := startProc(t, dir, env, args...)
 	select {

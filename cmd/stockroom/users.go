@@ -16,6 +16,7 @@ import (
 
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/access"
+	"github.com/stockroomhq/stockroom/errs"
 )
 
 // runAccessCommand runs "stockroom users ..." and "stockroom tokens ...",
@@ -100,7 +101,7 @@ func (c *accessCommand) parseFlags(fs *flag.FlagSet, usage string, args []string
 	return nil
 }
 
-const usersUsage = `stockroom users add [-role admin|editor|user|guest] [-password-file FILE] NAME
+const usersUsage = `stockroom users add [-role admin|editor|user|guest] [-scope-group ID] [-password-file FILE] NAME
        stockroom users passwd [-password-file FILE] NAME
        stockroom users list`
 
@@ -115,6 +116,7 @@ func (c *accessCommand) users(ctx context.Context, args []string, getenv func(st
 	role := fs.String("role", "user", "the user's role: admin, editor, user or guest")
 	passwordFile := fs.String("password-file", "", "read the password from the first line of this file instead of standard input")
 	displayName := fs.String("display-name", "", "the name shown for the user")
+	scopeGroup := fs.Int64("scope-group", 0, "the group a user of role user writes in (with the groups under it); without one it may change nothing")
 	if err := c.parseFlags(fs, usersUsage, args[1:]); err != nil {
 		return err
 	}
@@ -159,11 +161,14 @@ func (c *accessCommand) users(ctx context.Context, args []string, getenv func(st
 		return err
 	}
 	defer lib.Close()
-	u, err := lib.Access.CreateUser(ctx, access.UserInput{Username: fs.Arg(0), DisplayName: *displayName, Password: password, Role: r})
+	u, err := lib.Access.CreateUser(ctx, access.UserInput{Username: fs.Arg(0), DisplayName: *displayName, Password: password, Role: r, ScopeGroupID: scopeGroup})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.errOut(), "added user %q (id %d, role %s)\n", u.Username, u.ID, u.Role)
+	if _, _, err := u.Principal().WriteScope(); err != nil {
+		fmt.Fprintf(c.errOut(), "note: %s\n", errs.Message(err))
+	}
 	return nil
 }
 

@@ -270,9 +270,8 @@ func (v *Values) Int64s(keys ...string) (ns []int64, ok bool, err error) {
 			return nil
 		}
 		if len(ns) >= MaxValues {
-			e := errorf(keys, "more than %d integers", MaxValues)
-			e.TooLarge = true
-			return e
+			// A bound on the field, like its length: 400 naming it.
+			return errorf(keys, "more than %d integers", MaxValues)
 		}
 		seen[n] = true
 		ns = append(ns, n)
@@ -463,9 +462,7 @@ func (v *Values) Object(keys ...string) (obj json.RawMessage, ok bool, err error
 			return nil, false, errorf(keys, "%s", msg)
 		}
 		if n > MaxValues {
-			e := errorf(keys, "more than %d values", MaxValues)
-			e.TooLarge = true
-			return nil, false, e
+			return nil, false, errorf(keys, "more than %d values", MaxValues)
 		}
 		var probe json.RawMessage
 		if err := json.Unmarshal(raw, &probe); err != nil {

@@ -826,8 +826,8 @@ func TestInt64sLimit(t *testing.T) {
 	}
 	v := FromQuery(url.Values{"Tags": {b.String()}})
 	_, _, err := v.Int64s("tags")
-	if e, ok := errors.AsType[*Error](err); !ok || !e.TooLarge || e.Field != "tags" {
-		t.Errorf("error %v, want TooLarge for tags", err)
+	if e, ok := errors.AsType[*Error](err); !ok || e.TooLarge || e.Field != "tags" {
+		t.Errorf("error %v, want an invalid tags (400), not TooLarge", err)
 	}
 }
 
