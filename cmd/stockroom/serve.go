@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/httpapi"
+	"github.com/stockroomhq/stockroom/webui"
 )
 
 // serveCommand runs the HTTP server until its context ends.
@@ -294,8 +295,16 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err
 	}
+	// The JSON API, the files and the compare page are httpapi's; every
+	// other path is the web UI's.
+	api, mux := httpapi.NewHandler(cfg.budget.handler(hcfg)), http.NewServeMux()
+	mux.Handle("/v1/", api)
+	mux.Handle("/files/", api)
+	mux.Handle("/resource/", api)
+	mux.Handle("/", webui.NewHandler(webui.Config{Store: lib.Store, Versions: lib.Versions, Query: lib.Query,
+		Access: hcfg.Access, Principal: hcfg.Principal, LinkTTL: hcfg.LinkTTL, Logger: logger, AllowedHosts: hcfg.AllowedHosts}))
 	srv := &http.Server{
-		Handler:           httpapi.NewHandler(cfg.budget.handler(hcfg)),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
