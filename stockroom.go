@@ -26,6 +26,7 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore/localfs"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/intake"
+	"github.com/stockroomhq/stockroom/internal/pgdb"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/preview"
@@ -113,6 +114,12 @@ type Options struct {
 	// alone. AltFS still wraps it, and previews are cached in it when it is
 	// a blobstore.DerivedStore.
 	Blobs blobstore.Store
+	// PostgresDSN, when set (postgres://...), keeps the library in that
+	// PostgreSQL database instead of a SQLite file (DBPath and MemoryDB
+	// then choose nothing). Open connects, migrates the schema, and
+	// Close disconnects. Several servers may share one database and one
+	// blob store.
+	PostgresDSN string
 	// Password is the cost of new password hashes; zero means
 	// access.DefaultPasswordParams.
 	Password access.PasswordParams
@@ -173,6 +180,7 @@ type Library struct {
 	downloads afero.Fs
 	// stopSweep stops the sweeper and waits for it; nil when none runs.
 	stopSweep func()
+	pg        *bun.DB // the PostgreSQL database Open connected to
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -213,7 +221,16 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		db             *sqlitedb.DB
 		writer, reader = opts.DB, opts.DB
 	)
-	if opts.DB == nil {
+	var pg *bun.DB
+	switch {
+	case opts.DB != nil:
+	case opts.PostgresDSN != "":
+		var err error
+		if pg, err = pgdb.Open(ctx, opts.PostgresDSN); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		writer, reader = pg, pg
+	default:
 		var err error
 		if db, err = sqlitedb.Open(ctx, dbOpts); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
@@ -221,6 +238,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		writer, reader = db.Writer, db.Reader
 	}
 	closeDB := func() error {
+		if pg != nil {
+			return pg.Close()
+		}
 		if db == nil {
 			return nil
 		}
@@ -320,6 +340,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Media:    media,
 		Previews: previews,
 		db:       db,
+		pg:       pg,
 
 		downloads: jcfg.TempFs,
 	}
@@ -339,6 +360,9 @@ func (l *Library) Close() error {
 	}
 	l.Jobs.Close()
 	l.Media.Close()
+	if l.pg != nil {
+		return l.pg.Close()
+	}
 	if l.db == nil {
 		return nil
 	}

@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+
 	"github.com/stockroomhq/stockroom/access"
-	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -42,9 +42,7 @@ func wantErr(tb testing.TB, err, kind error, what string) {
 
 func newService(tb testing.TB, c *clock) *access.Service {
 	tb.Helper()
-	db, err := sqlitedb.Open(ctxb(), sqlitedb.Options{Path: filepath.Join(tb.TempDir(), "a.db")})
-	mustOK(tb, err)
-	tb.Cleanup(func() { db.Close() })
+	db := dbtest.Open(tb)
 	mustOK(tb, resources.Migrate(ctxb(), db.Writer))
 	s, err := access.New(access.Config{DB: db.Writer, ReadDB: db.Reader, Password: cheap(), Now: c.now, MaxFailures: 3, FailureWindow: time.Minute, SessionTTL: time.Hour})
 	mustOK(tb, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
 )
 
@@ -163,7 +164,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	now := s.clock()
 	u := &User{CreatedAt: now, UpdatedAt: now, Username: in.Username, DisplayName: in.DisplayName,
 		PasswordHash: hash, Role: role, ScopeGroupID: nonZero(in.ScopeGroupID), Disabled: in.Disabled}
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		n, err := tx.NewSelect().Model((*User)(nil)).Where("username = ?", in.Username).Count(ctx)
 		if err != nil {
 			return err
@@ -192,7 +193,7 @@ func nonZero(p *int64) *int64 {
 func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User, error) {
 	const op = "access.UpdateUser"
 	var u User
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx); err != nil {
 			return notFound(err, "user", id)
 		}
@@ -275,7 +276,7 @@ func lastAdminCheck(ctx context.Context, tx bun.Tx, id int64) error {
 // ErrNotFound.
 func (s *Service) DeleteUser(ctx context.Context, id int64) error {
 	const op = "access.DeleteUser"
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var u User
 		if err := tx.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx); err != nil {
 			return notFound(err, "user", id)

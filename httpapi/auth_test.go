@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom"
@@ -47,6 +49,7 @@ func newAuthEnv(tb testing.TB, on bool, ac httpapi.AccessConfig) *authEnv {
 	lib, err := stockroom.Open(context.Background(), stockroom.Options{
 		DataDir: dir, DBPath: filepath.Join(dir, "test.db"), Fs: afero.NewMemMapFs(),
 		Logger: logger, Password: cheapPasswords, DisableMediaWorker: true,
+		PostgresDSN: dbtest.LibraryDSN(tb),
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 )
 
 // dbRow is one row of a table, column name to value.
@@ -24,7 +25,7 @@ func (e *testEnv) rows(tb testing.TB) map[string][]dbRow {
 	ctx := context.Background()
 	db := e.Lib.Store.DB()
 	var tables []string
-	if err := db.NewRaw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(ctx, &tables); err != nil {
+	if err := dbtest.Tables(ctx, db, &tables); err != nil {
 		tb.Fatalf("listing tables: %v", err)
 	}
 	out := make(map[string][]dbRow, len(tables))

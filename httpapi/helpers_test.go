@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/afero"
 
@@ -112,6 +114,9 @@ func newTestEnv(tb testing.TB, options ...envOption) *testEnv {
 	if testBlobs != nil && c.opts.Blobs == nil {
 		c.opts.Blobs, listObjects = testBlobs(tb, c.opts.MaxFileSize)
 		c.opts.Fs = nil
+	}
+	if c.opts.DB == nil && c.opts.PostgresDSN == "" {
+		c.opts.PostgresDSN = dbtest.LibraryDSN(tb)
 	}
 	lib, err := stockroom.Open(context.Background(), c.opts)
 	if err != nil {

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom"
@@ -76,6 +78,7 @@ func newIntakeEnv(tb testing.TB, o intakeOptions) *intakeEnv {
 	if !o.diskFS && o.dataDir == "" {
 		opts.Fs = afero.NewMemMapFs()
 	}
+	opts.PostgresDSN = dsnOf(tb, dir)
 	lib, err := stockroom.Open(context.Background(), opts)
 	if err != nil {
 		tb.Fatal(err)
@@ -748,4 +751,17 @@ func TestJobRestartsWithoutRange(t *testing.T) {
 	if res["Hash"] != hex.EncodeToString(sum[:]) {
 		t.Errorf("stored content differs")
 	}
+}
+
+// dsns keeps one PostgreSQL schema per data folder, so that a library
+// opened again on a folder (a restart) finds its database.
+var dsns sync.Map
+
+func dsnOf(tb testing.TB, dir string) string {
+	if v, ok := dsns.Load(dir); ok {
+		return v.(string)
+	}
+	dsn := dbtest.LibraryDSN(tb)
+	dsns.Store(dir, dsn)
+	return dsn
 }

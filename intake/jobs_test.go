@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/fetch"
@@ -15,12 +18,26 @@ import (
 	"github.com/stockroomhq/stockroom/resources"
 )
 
+// dsns keeps one PostgreSQL schema per data folder, so that a library
+// opened again on a folder finds its database.
+var dsns sync.Map
+
+func dsnOf(tb testing.TB, dir string) string {
+	if v, ok := dsns.Load(dir); ok {
+		return v.(string)
+	}
+	dsn := dbtest.LibraryDSN(tb)
+	dsns.Store(dir, dsn)
+	return dsn
+}
+
 func open(tb testing.TB, dir string, cfg intake.Config) *stockroom.Library {
 	tb.Helper()
 	lib, err := stockroom.Open(context.Background(), stockroom.Options{
-		DataDir: dir,
-		Fetcher: &fetch.Fetcher{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
-		Jobs:    cfg,
+		DataDir:     dir,
+		PostgresDSN: dsnOf(tb, dir),
+		Fetcher:     &fetch.Fetcher{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+		Jobs:        cfg,
 	})
 	if err != nil {
 		tb.Fatal(err)

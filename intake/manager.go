@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -66,6 +67,7 @@ type Manager struct {
 	stop    context.CancelFunc
 	wake    chan struct{}
 	wg      sync.WaitGroup
+	claims  claims
 }
 
 // job is the Manager's record of one job; its fields are guarded by
@@ -81,6 +83,10 @@ type job struct {
 	lastSave  time.Time
 
 	persistMu sync.Mutex // serialises this job's database writes
+
+	// elsewhere: another server holds the job's claim (see claim.go);
+	// this one leaves it alone until the claim runs out.
+	elsewhere bool
 }
 
 // The causes a running job is stopped for.
@@ -148,6 +154,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.log = m.log.With("component", "jobs")
 	m.sweepEvery = min(m.retention/4, time.Minute)
+	m.claims = newClaims(m.db)
 	return m, nil
 }
 
@@ -164,8 +171,21 @@ func (m *Manager) Start(ctx context.Context) error {
 	if err := m.db.NewSelect().Model(&rows).Order("id").Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if _, err := m.db.NewUpdate().Table("download_jobs").Set("status = ?", string(Pending)).
-		Where("status IN (?)", bun.In([]string{string(Downloading), string(Processing)})).Exec(ctx); err != nil {
+	reset := m.db.NewUpdate().Table("download_jobs").Set("status = ?", string(Pending)).
+		Where("status IN (?)", bun.In([]string{string(Downloading), string(Processing)}))
+	held := map[int64]bool{}
+	if m.claims.on {
+		// Jobs that another live server runs stay its own.
+		reset.Where("claimed_by = '' OR lease_until IS NULL OR lease_until < now()")
+		var ids []int64
+		if err := m.db.NewRaw(`SELECT id FROM download_jobs WHERE claimed_by <> '' AND lease_until >= now()`).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		for _, id := range ids {
+			held[id] = true
+		}
+	}
+	if _, err := reset.Exec(ctx); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	for _, r := range rows {
@@ -182,9 +202,10 @@ func (m *Manager) Start(ctx context.Context) error {
 			id := r.ResourceID.Int64
 			j.ResourceID = &id
 		}
-		if j.Status == Downloading || j.Status == Processing {
+		if (j.Status == Downloading || j.Status == Processing) && !held[j.ID] {
 			j.Status = Pending
 		}
+		j.elsewhere = held[j.ID] && !j.Status.Terminal()
 		j.setPercent()
 		m.jobs[j.ID] = j
 	}
@@ -196,6 +217,10 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	m.wg.Add(1)
 	go m.sweeper()
+	if m.claims.on {
+		m.wg.Add(1)
+		go m.leaser()
+	}
 	m.signal()
 	return nil
 }
@@ -251,7 +276,7 @@ func (m *Manager) Submit(ctx context.Context, urls []string, in resources.Remote
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	rows := make([]*row, len(urls))
-	err = m.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, m.db, func(ctx context.Context, tx bun.Tx) error {
 		for i, u := range urls {
 			r := &row{URL: u, Status: string(Pending), TotalSize: -1, Source: source, Params: p, CreatedAt: now}
 			if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {

@@ -32,6 +32,11 @@ func (m *Manager) worker() {
 		}
 		// Another pending job may be waiting for another worker.
 		m.signal()
+		// Not ctx: a job cancelled meanwhile still ends through finish.
+		if !m.claim(context.WithoutCancel(ctx), j.ID) {
+			m.leave(j)
+			continue
+		}
 		m.persist(j)
 		resID, err := m.run(ctx, j)
 		m.finish(ctx, j, resID, err)
@@ -47,7 +52,7 @@ func (m *Manager) next() (*job, context.Context) {
 	}
 	var pick *job
 	for _, j := range m.jobs {
-		if j.Status == Pending && (pick == nil || j.ID < pick.ID) {
+		if j.Status == Pending && !j.elsewhere && (pick == nil || j.ID < pick.ID) {
 			pick = j
 		}
 	}
@@ -242,6 +247,17 @@ func (m *Manager) finish(ctx context.Context, j *job, resID int64, err error) {
 	m.emit("updated", j)
 	m.mu.Unlock()
 	m.persist(j)
+	m.unclaim(j.ID)
+}
+
+// leave gives up a job that next picked but another server claimed first.
+func (m *Manager) leave(j *job) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	close(j.done)
+	j.cancel(nil)
+	j.cancel, j.done = nil, nil
+	j.elsewhere = true
 }
 
 // message is the error text a job shows: the client message of an error

@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
+
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
-	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -20,11 +20,7 @@ import (
 func newTestStore(tb testing.TB) (*resources.Store, blobstore.Store) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(tb.TempDir(), "test.db")})
-	if err != nil {
-		tb.Fatalf("sqlitedb.Open: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := dbtest.Open(tb)
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}

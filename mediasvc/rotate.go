@@ -13,6 +13,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/jpegscale"
 	"github.com/stockroomhq/stockroom/media/probe"
@@ -73,7 +74,7 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer s.Release(ctx, up)
-	err = s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.DB(), func(ctx context.Context, tx bun.Tx) error {
 		var current blobstore.Hash
 		if err := tx.NewSelect().Table("resources").Column("hash").Where("id = ?", id).Scan(ctx, &current); err != nil {
 			return err

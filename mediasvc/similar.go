@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/phash"
 )
@@ -66,7 +67,7 @@ func (m *Media) reconcileThreshold(ctx context.Context) error {
 	if err == nil && convErr == nil && old == m.threshold {
 		return nil
 	}
-	return m.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx bun.Tx) error {
 		if err == nil && convErr == nil && old > m.threshold {
 			if _, err := tx.NewRaw(`DELETE FROM resource_similar WHERE distance > ?`, m.threshold).Exec(ctx); err != nil {
 				return err
@@ -212,7 +213,7 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 		pairs[it.resourceID] = ps
 	}
 
-	err = m.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx bun.Tx) error {
 		for _, h := range hashes {
 			if _, err := tx.NewRaw(`INSERT INTO image_hashes (content_hash, dhash, phash, status) VALUES (?, ?, ?, ?)
 				ON CONFLICT (content_hash) DO NOTHING`,

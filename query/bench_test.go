@@ -3,6 +3,7 @@ package query_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+	"github.com/stockroomhq/stockroom/internal/migratedb"
+	"github.com/stockroomhq/stockroom/internal/pgdb"
 	"github.com/stockroomhq/stockroom/internal/seed"
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/query"
@@ -55,6 +59,9 @@ func benchDB(b testing.TB, n int) *query.Query {
 		if err := os.Rename(tmp, path); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if dbtest.OnPostgres() {
+		return benchPostgres(b, path, n)
 	}
 	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: path})
 	if err != nil {
@@ -203,4 +210,61 @@ func commonTerms(words []string, min, k int) []string {
 		}
 	}
 	return out
+}
+
+// benchPostgres opens the PostgreSQL copy of the generated SQLite database
+// at path: a schema bench_n<n> of the server of STOCKROOM_TEST_POSTGRES,
+// filled by migratedb.Copy the first time and kept for later runs.
+func benchPostgres(b testing.TB, path string, n int) *query.Query {
+	ctx := context.Background()
+	base := os.Getenv(dbtest.EnvPostgres)
+	name := fmt.Sprintf("bench_n%d_s%d_f%d", n, seed.DefaultSeed, seed.Format)
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qv := u.Query()
+	qv.Set("search_path", name+",public")
+	u.RawQuery = qv.Encode()
+	pg, err := pgdb.Open(ctx, u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pg.Close() })
+	var exists bool
+	if err := pg.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)`, name).Scan(ctx, &exists); err != nil {
+		b.Fatal(err)
+	}
+	if !exists {
+		b.Logf("copying %s into PostgreSQL schema %s", path, name)
+		start := time.Now()
+		if _, err := pg.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; CREATE SCHEMA `+name); err != nil {
+			b.Fatal(err)
+		}
+		src, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: path})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := resources.Migrate(ctx, src.Writer); err != nil {
+			b.Fatal(err)
+		}
+		_, err = migratedb.Copy(ctx, src.Reader, pg)
+		src.Close()
+		if err != nil {
+			pg.ExecContext(ctx, `DROP SCHEMA `+name+` CASCADE`)
+			b.Fatal(err)
+		}
+		if _, err := pg.ExecContext(ctx, `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("copied in %s", time.Since(start).Round(time.Millisecond))
+	}
+	if err := resources.Migrate(ctx, pg); err != nil {
+		b.Fatal(err)
+	}
+	store, err := resources.New(resources.Config{DB: pg, ReadDB: pg, Blobs: aferostore.New(afero.NewMemMapFs())})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return query.New(store)
 }

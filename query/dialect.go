@@ -82,6 +82,8 @@ func dialectFor(db bun.IDB) (sqlDialect, error) {
 	switch name := db.Dialect().Name(); name {
 	case dialect.SQLite:
 		return sqliteDialect{}, nil
+	case dialect.PG:
+		return postgresDialect{}, nil
 	default:
 		return nil, fmt.Errorf("query: the %s dialect is not supported yet", name)
 	}

@@ -4,12 +4,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 	"github.com/stockroomhq/stockroom/query"
 )
 
 // TestEachMode checks that eachMode runs its test once with the planner and
 // once on the generic path.
 func TestEachMode(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "the planner mode exists on SQLite only")
 	var generic []bool
 	eachMode(t, func(t *testing.T) { generic = append(generic, query.IsGeneric(newEnv(t).q)) })
 	if diff := cmp.Diff([]bool{false, true}, generic); diff != "" {
@@ -22,6 +24,7 @@ func TestEachMode(t *testing.T) {
 // full-text indexes, the triggers that keep them and the indexes it names
 // dropped, every filter lists as the planner did with them.
 func TestGenericWithoutSideTables(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "drops the SQLite schema's side tables")
 	f := newFixture(t)
 	filters := []query.Filter{
 		{},

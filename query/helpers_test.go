@@ -6,16 +6,16 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
-	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
@@ -25,7 +25,7 @@ import (
 // over it.
 type env struct {
 	ctx     context.Context
-	db      *sqlitedb.DB
+	db      dbtest.DB
 	store   *resources.Store
 	q       *query.Query
 	queries *queryCounter
@@ -34,11 +34,7 @@ type env struct {
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(tb.TempDir(), "t.db")})
-	if err != nil {
-		tb.Fatalf("sqlitedb.Open: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := dbtest.Open(tb)
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}

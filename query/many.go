@@ -32,7 +32,7 @@ func allLinked(table, col string, ids []int64) *cond {
 // to the resource or owns it. A group that does both counts once.
 func allGroups(ids []int64) *cond {
 	return &cond{where: fragment{
-		"(SELECT COUNT(*) FROM groups_related_resources WHERE resource_id = r.id AND group_id IN (?) AND group_id IS NOT r.owner_id)" +
+		"(SELECT COUNT(*) FROM groups_related_resources WHERE resource_id = r.id AND group_id IN (?) AND group_id IS DISTINCT FROM r.owner_id)" +
 			" + (CASE WHEN r.owner_id IN (?) THEN 1 ELSE 0 END) = ?",
 		[]any{bun.In(ids), bun.In(ids), len(ids)}}}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -198,7 +199,10 @@ func checkSearchTables(t *testing.T, e *env) {
 // TestSearchTablesInSync edits resources every way the Store and raw SQL
 // can, and checks after each step that the tables derived by triggers are
 // right and that lists see the changes.
-func TestSearchTablesInSync(t *testing.T) { eachMode(t, testSearchTablesInSync) }
+func TestSearchTablesInSync(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "checks the side tables of the SQLite schema")
+	eachMode(t, testSearchTablesInSync)
+}
 
 func testSearchTablesInSync(t *testing.T) {
 	f := newFixture(t)
@@ -311,7 +315,10 @@ func testSearchTablesInSync(t *testing.T) {
 
 // TestMetaKeysFollowEdits checks that MetaKeys, read from the index the
 // triggers maintain, follows creates, edits and deletes.
-func TestMetaKeysFollowEdits(t *testing.T) { eachMode(t, testMetaKeysFollowEdits) }
+func TestMetaKeysFollowEdits(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "checks the side tables of the SQLite schema")
+	eachMode(t, testMetaKeysFollowEdits)
+}
 
 func testMetaKeysFollowEdits(t *testing.T) {
 	f := newFixture(t)

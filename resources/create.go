@@ -10,6 +10,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
@@ -86,7 +87,7 @@ func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resourc
 		return nil, fmt.Errorf("%s: %w", op, invalidf("no file given"))
 	}
 	var ids []int64
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		ids, err = s.createAllTx(ctx, tx, items, "the same content is given twice")
 		return err

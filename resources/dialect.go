@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -27,6 +28,8 @@ func dialectOf(db bun.IDB) (sqlDialect, error) {
 	switch name := db.Dialect().Name(); name {
 	case dialect.SQLite:
 		return sqliteDialect{}, nil
+	case dialect.PG:
+		return postgresDialect{}, nil
 	default:
 		return nil, fmt.Errorf("the %s dialect is not supported yet", name)
 	}
@@ -42,3 +45,24 @@ func (sqliteDialect) contains(col, s string) (string, any) {
 
 // mergePatch: SQLite's json_patch is RFC 7396.
 func (sqliteDialect) mergePatch(col string) string { return "json_patch(" + col + ", ?)" }
+
+// postgresDialect is PostgreSQL's SQL. Meta columns hold JSON text; the
+// merge is done on jsonb by stockroom_merge_patch, a function of the
+// PostgreSQL schema, and its result is jsonb's text, which has spaces
+// after colons and commas (Meta.Scan compacts it).
+type postgresDialect struct{}
+
+// contains ignores the case of ASCII letters only, as SQLite's LIKE does.
+func (postgresDialect) contains(col, s string) (string, any) {
+	return "translate(" + col + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE ? ESCAPE '\\'",
+		"%" + strings.Map(func(r rune) rune {
+			if 'A' <= r && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return r
+		}, escapeLike(s)) + "%"
+}
+
+func (postgresDialect) mergePatch(col string) string {
+	return "stockroom_merge_patch(" + col + "::jsonb, ?::jsonb)::text"
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
 )
 
@@ -37,7 +38,7 @@ func (s *Store) EditMeta(ctx context.Context, e Entity, id int64, path string, v
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		return fmt.Errorf("%s: %w", op, invalidf("value must be JSON (a string needs quotes: %q)", `"text"`))
 	}
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var cur Meta
 		err := tx.NewSelect().TableExpr(info.table).Column("meta").Where("id = ?", id).Scan(ctx, &cur)
 		if errors.Is(err, sql.ErrNoRows) {

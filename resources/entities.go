@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // getEntity loads one row of T by ID with the given relations.
@@ -89,7 +90,7 @@ func (s *Store) SaveTag(ctx context.Context, in TagInput) (*Tag, error) {
 	}
 	in.Meta = meta
 	id := in.ID
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if in.Name != nil || id == 0 {
 			name, err := requireName(in.Name, "tag")
 			if err != nil {
@@ -157,7 +158,7 @@ type CategoryInput struct {
 func (s *Store) SaveCategory(ctx context.Context, in CategoryInput) (*Category, error) {
 	const op = "resources.SaveCategory"
 	id := in.ID
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if id == 0 {
 			name, err := requireName(in.Name, "category")
 			if err != nil {
@@ -227,7 +228,7 @@ func (s *Store) SaveGroup(ctx context.Context, in GroupInput) (*Group, error) {
 	}
 	in.Meta = meta
 	id := in.ID
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "group"); err != nil {
 				return err
@@ -351,7 +352,7 @@ func (s *Store) SaveNote(ctx context.Context, in NoteInput) (*Note, error) {
 	}
 	in.Meta = meta
 	id := in.ID
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "note"); err != nil {
 				return err
@@ -457,7 +458,7 @@ func (s *Store) SaveResourceCategory(ctx context.Context, in ResourceCategoryInp
 		}
 	}
 	id := in.ID
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "resource category"); err != nil {
 				return err
@@ -519,7 +520,7 @@ func (s *Store) SaveSeries(ctx context.Context, in SeriesInput) (*Series, error)
 	}
 	in.Meta = meta
 	id := in.ID
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "series"); err != nil {
 				return err

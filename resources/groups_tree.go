@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
 )
 
@@ -113,7 +114,7 @@ func (s *Store) GroupChildren(ctx context.Context, parent int64, limit int) ([]G
 func (s *Store) CloneGroup(ctx context.Context, id int64) (*Group, error) {
 	const op = "resources.CloneGroup"
 	var clone int64
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		orig, err := getEntity[Group](ctx, tx, "g", "group", id)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // ImportResult is the outcome of one item of ImportMany: either a new
@@ -28,7 +29,7 @@ type ImportResult struct {
 func (s *Store) ImportMany(ctx context.Context, items []NewResource) ([]ImportResult, error) {
 	const op = "resources.ImportMany"
 	out := make([]ImportResult, len(items))
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		clear(out)
 		batch := map[blobstore.Hash]int64{}
 		for i, it := range items {

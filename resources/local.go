@@ -13,6 +13,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/localfs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/uptrace/bun"
 )
@@ -129,7 +130,7 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 		cin.OriginalLocation = rel
 	}
 	var id int64
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		// Added by someone else since the check above?
 		prev, err := s.localResourceID(ctx, tx, key, rel)
 		if err != nil || prev != 0 {

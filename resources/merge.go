@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // Merge folds the losers into the winner and deletes them, in one
@@ -45,7 +46,7 @@ func (s *Store) Merge(ctx context.Context, winner int64, losers []int64) error {
 	}
 	losers = slices.Sorted(slices.Values(distinctIDs(losers)))
 	var hashes []blobstore.Hash
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", append([]int64{winner}, losers...)); err != nil {
 			return err
 		}

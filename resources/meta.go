@@ -76,15 +76,28 @@ func (m Meta) Value() (driver.Value, error) {
 	return string(m), nil
 }
 
+// compactMeta copies b, without the spaces that PostgreSQL's jsonb puts
+// in the text it writes (a merged meta); text without spaces, what Store
+// writes, is copied as is.
+func compactMeta(b []byte) Meta {
+	if bytes.ContainsAny(b, " \t\n\r") {
+		var buf bytes.Buffer
+		if json.Compact(&buf, b) == nil {
+			return Meta(buf.Bytes())
+		}
+	}
+	return append(Meta(nil), b...)
+}
+
 // Scan reads JSON text.
 func (m *Meta) Scan(src any) error {
 	switch v := src.(type) {
 	case nil:
 		*m = nil
 	case string:
-		*m = Meta(v)
+		*m = compactMeta([]byte(v))
 	case []byte:
-		*m = append(Meta(nil), v...)
+		*m = compactMeta(v)
 	default:
 		return fmt.Errorf("resources: cannot scan %T into Meta", src)
 	}

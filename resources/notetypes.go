@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
 )
 
@@ -42,7 +43,7 @@ func (s *Store) SaveNoteType(ctx context.Context, in NoteTypeInput) (*NoteType, 
 		}
 	}
 	id := in.ID
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "note type"); err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // Get returns the resource with its owner, tags, groups, notes, resource
@@ -96,7 +97,7 @@ func (s *Store) Edit(ctx context.Context, in EditInput) (*Resource, error) {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	in.Meta = meta
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", []int64{in.ID}); err != nil {
 			return err
 		}
@@ -186,7 +187,7 @@ func (s *Store) DeleteMany(ctx context.Context, ids []int64) error {
 		return fmt.Errorf("%s: %w", op, invalidf("no resource ID given"))
 	}
 	var hashes []blobstore.Hash
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", ids); err != nil {
 			return err
 		}

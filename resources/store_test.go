@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/afero"
 
@@ -44,11 +46,7 @@ func allowDuplicates(c *resources.Config) { c.AllowDuplicates = true }
 func newTestStore(tb testing.TB, opts ...storeOption) (*resources.Store, blobstore.Store) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(tb.TempDir(), "test.db")})
-	if err != nil {
-		tb.Fatalf("sqlitedb.Open: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := dbtest.Open(tb)
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // Content describes stored bytes as a version records them.
@@ -30,7 +31,7 @@ func (u *Upload) Content() Content {
 func (s *Store) AppendVersion(ctx context.Context, resourceID int64, content Content, comment string) (*Version, error) {
 	const op = "resources.AppendVersion"
 	var v *Version
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		v, err = AppendVersionTx(ctx, tx, resourceID, content, comment)
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -65,7 +66,7 @@ func (v *Versioner) Add(ctx context.Context, resourceID int64, up *resources.Upl
 func (v *Versioner) Restore(ctx context.Context, resourceID, versionID int64, comment string) (*resources.Version, error) {
 	const op = "versions.Restore"
 	var out *resources.Version
-	err := v.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx bun.Tx) error {
 		old, err := versionOf(ctx, tx, resourceID, versionID)
 		if err != nil {
 			return err
@@ -91,7 +92,7 @@ func (v *Versioner) Restore(ctx context.Context, resourceID, versionID int64, co
 func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) error {
 	const op = "versions.Delete"
 	var hash blobstore.Hash
-	err := v.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx bun.Tx) error {
 		old, err := versionOf(ctx, tx, resourceID, versionID)
 		if err != nil {
 			return err

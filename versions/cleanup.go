@@ -9,6 +9,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/uptrace/bun"
 )
@@ -169,7 +170,7 @@ func (v *Versioner) cleanup(ctx context.Context, opts CleanupOptions,
 		}
 		return found, nil
 	}
-	if err := v.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return run(ctx, tx) }); err != nil {
+	if err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx bun.Tx) error { return run(ctx, tx) }); err != nil {
 		return nil, err
 	}
 	hashes := make([]blobstore.Hash, len(found))

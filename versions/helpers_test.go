@@ -10,18 +10,18 @@ import (
 	"image/color"
 	"image/png"
 	"io/fs"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 
 	"github.com/spf13/afero"
 	"github.com/uptrace/bun"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
-	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
 )
@@ -72,17 +72,15 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(tb.TempDir(), "test.db")})
-	if err != nil {
-		tb.Fatalf("sqlitedb.Open: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := dbtest.Open(tb)
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}
 	qc := &queryCounter{}
 	db.Writer.AddQueryHook(qc)
-	db.Reader.AddQueryHook(qc)
+	if db.Reader != db.Writer { // one pool on PostgreSQL
+		db.Reader.AddQueryHook(qc)
+	}
 	blobs := aferostore.New(cfg.fs)
 	s, err := resources.New(resources.Config{DB: db.Writer, ReadDB: db.Reader, Blobs: blobs, AllowDuplicates: true})
 	if err != nil {

@@ -93,6 +93,7 @@ var commands = []struct{ name, args, summary string }{
 	{"gc", "[flags]", "remove files no resource uses any more"},
 	{"backup", "[flags] DEST", "copy the database and the files into a folder, incrementally"},
 	{"restore", "[flags] SRC", "bring a backup back into an empty data folder"},
+	{"migrate-db", "-to postgres://...", "copy a SQLite library into PostgreSQL"},
 	{"version", "", "print the version and the source revision"},
 	{"help", "", "print this list"},
 }
@@ -122,6 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return withHint(runAccessCommand(ctx, args, getenv), "stockroom "+name+" -h")
 	case name == "verify", name == "gc", name == "backup", name == "restore":
 		return withHint((&opsCommand{stdout: stdout, stderr: stderr}).Run(ctx, name, args[1:], getenv), "stockroom "+name+" -h")
+	case name == "migrate-db":
+		return withHint(runMigrateDB(ctx, args[1:], getenv, stderr), "stockroom migrate-db -h")
 	case name == "version":
 		return withHint((&versionCommand{out: stdout}).Run(ctx, args[1:]), "stockroom version -h")
 	case name == "help", name == "-h", name == "-help", name == "--help":

@@ -88,8 +88,8 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	}
 	fs.StringVar(&cfg.bindAddress, "bind-address", env("BIND_ADDRESS", "127.0.0.1:8181"), "address to listen on (BIND_ADDRESS); \":8181\" listens on every interface")
 	fs.StringVar(&cfg.dataDir, "data-dir", env("STOCKROOM_DATA_DIR", stockroom.DefaultDataDir), "folder for the database and the files (STOCKROOM_DATA_DIR)")
-	fs.StringVar(&cfg.dbType, "db-type", env("DB_TYPE", "SQLITE"), "database type: SQLITE (DB_TYPE)")
-	fs.StringVar(&cfg.dbDSN, "db-dsn", env("DB_DSN", ""), "database file for SQLITE; default <data-dir>/stockroom.db (DB_DSN)")
+	fs.StringVar(&cfg.dbType, "db-type", env("DB_TYPE", "SQLITE"), "database type: SQLITE or POSTGRES (DB_TYPE)")
+	fs.StringVar(&cfg.dbDSN, "db-dsn", env("DB_DSN", ""), "database file for SQLITE (default <data-dir>/stockroom.db), postgres://... URL for POSTGRES (DB_DSN)")
 	fs.StringVar(&cfg.fileSavePath, "file-save-path", env("FILE_SAVE_PATH", ""), "folder for the files; default <data-dir>/files (FILE_SAVE_PATH)")
 	fs.BoolVar(&cfg.ephemeral, "ephemeral", envBool("ephemeral", "EPHEMERAL"), "keep database and files in memory; everything is gone on exit (EPHEMERAL)")
 	fs.BoolVar(&cfg.memoryDB, "memory-db", envBool("memory-db", "MEMORY_DB"), "keep the database in memory (MEMORY_DB)")
@@ -179,11 +179,14 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if err := cfg.ops.check(); err != nil {
 		return nil, err
 	}
-	if isMemoryDSN(cfg.dbDSN) {
+	if err := cfg.checkPostgres(); err != nil {
+		return nil, err
+	}
+	if isMemoryDSN(cfg.dbDSN) && !cfg.postgres() {
 		cfg.memoryDB = true
 	}
-	if !strings.EqualFold(cfg.dbType, "SQLITE") {
-		return nil, &usageError{fmt.Sprintf("-db-type %q is not supported yet; use SQLITE", cfg.dbType)}
+	if !strings.EqualFold(cfg.dbType, "SQLITE") && !cfg.postgres() {
+		return nil, &usageError{fmt.Sprintf("-db-type %q is not supported; use SQLITE or POSTGRES", cfg.dbType)}
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return nil, &usageError{fmt.Sprintf("-log-format %q: want text or json", cfg.logFormat)}
@@ -237,7 +240,8 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 
 	opts := stockroom.Options{
 		DataDir:         cfg.dataDir,
-		DBPath:          dsnPath(cfg.dbDSN),
+		DBPath:          cfg.sqlitePath(),
+		PostgresDSN:     cfg.postgresDSN(),
 		FilesDir:        cfg.fileSavePath,
 		MemoryDB:        cfg.memoryDB || cfg.ephemeral,
 		AllowDuplicates: cfg.allowDuplicates,

@@ -17,6 +17,7 @@ import (
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/access"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/pgdb"
 )
 
 // runAccessCommand runs "stockroom users ..." and "stockroom tokens ...",
@@ -66,13 +67,25 @@ func (d *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		return def
 	}
 	fs.StringVar(&d.dataDir, "data-dir", env("STOCKROOM_DATA_DIR", stockroom.DefaultDataDir), "the server's data folder (STOCKROOM_DATA_DIR)")
-	fs.StringVar(&d.dbType, "db-type", env("DB_TYPE", "SQLITE"), "database type: SQLITE (DB_TYPE)")
+	fs.StringVar(&d.dbType, "db-type", env("DB_TYPE", "SQLITE"), "database type: SQLITE or POSTGRES (DB_TYPE)")
 	fs.StringVar(&d.dbDSN, "db-dsn", env("DB_DSN", ""), "database file for SQLITE; default <data-dir>/stockroom.db (DB_DSN)")
 }
 
 func (d *dbFlags) open(ctx context.Context) (*stockroom.Library, error) {
-	if !strings.EqualFold(d.dbType, "SQLITE") {
-		return nil, &usageError{fmt.Sprintf("-db-type %q is not supported yet; use SQLITE", d.dbType)}
+	pg := strings.EqualFold(d.dbType, "POSTGRES")
+	switch {
+	case pg && !pgdb.IsDSN(d.dbDSN):
+		return nil, &usageError{"-db-type POSTGRES needs -db-dsn postgres://user@host:port/database"}
+	case pg:
+		return stockroom.Open(ctx, stockroom.Options{
+			DataDir:            d.dataDir,
+			PostgresDSN:        d.dbDSN,
+			DisableJobs:        true,
+			DisableMediaWorker: true,
+			Logger:             slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		})
+	case !strings.EqualFold(d.dbType, "SQLITE"):
+		return nil, &usageError{fmt.Sprintf("-db-type %q is not supported; use SQLITE or POSTGRES", d.dbType)}
 	}
 	if isMemoryDSN(d.dbDSN) {
 		return nil, &usageError{"-db-dsn: a database in memory holds no users after this command ends"}

@@ -1,0 +1,124 @@
+package query
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// postgresDialect reads meta as jsonb (the columns are json, the text as
+// stored; the schema indexes meta::jsonb with GIN) and leaves lists to
+// PostgreSQL's planner: the generic path, with trigram GIN indexes under
+// the substring searches.
+type postgresDialect struct{}
+
+func (postgresDialect) planner() bool { return false }
+
+// txOptions: a list's statements must see one snapshot.
+func (postgresDialect) txOptions() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
+
+// pgPath is a validated dotted key as a text[] literal: a.b -> {"a","b"}.
+// Key names hold only letters, digits, "_" and "-", so need no escaping
+// inside the quotes; the literal is passed as an argument all the same.
+func pgPath(key string) string {
+	return `{"` + strings.ReplaceAll(key, ".", `","`) + `"}`
+}
+
+// pgValue is the jsonb value at the path of a ? argument in col.
+func pgValue(col string) string { return "((" + col + ")::jsonb #> ?::text[])" }
+
+func (postgresDialect) contains(col, pattern string) fragment {
+	return fragment{pgFold(col) + ` LIKE ? ESCAPE '\'`, []any{asciiLower(pattern)}}
+}
+
+func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
+	p := pgPath(c.Key)
+	v := pgValue(col)
+	typ := "jsonb_typeof(" + v + ")"
+	text := "((" + col + ")::jsonb #>> ?::text[])"
+	switch c.Op {
+	case OpNE:
+		c.Op = OpEQ
+		return not(d.metaCondition(col, c))
+	case OpNL:
+		c.Op = OpLI
+		return not(d.metaCondition(col, c))
+	case OpLI:
+		// #>> gives strings unquoted and everything else as JSON text,
+		// as SQLite's condition reads them.
+		s, _ := c.Value.(string)
+		return fragment{pgFold(text) + ` LIKE ? ESCAPE '\'`, []any{p, asciiLower(containsPattern(s))}}
+	}
+	cmp := compareOps[c.Op]
+	switch val := c.Value.(type) {
+	case nil: // EQ only: absent or null
+		return fragment{text + " IS NULL", []any{p}}
+	case bool: // EQ only
+		if val {
+			return fragment{v + " = 'true'::jsonb", []any{p}}
+		}
+		return fragment{v + " = 'false'::jsonb", []any{p}}
+	case int64, float64:
+		// CASE, not AND: PostgreSQL may cast before it tests the type.
+		return fragment{"(CASE WHEN " + typ + " = 'number' THEN " + text + "::numeric END) " + cmp + " ?", []any{p, p, val}}
+	default: // string, compared by bytes as SQLite does
+		return fragment{"(CASE WHEN " + typ + " = 'string' THEN " + text + " END) COLLATE \"C\" " + cmp + " ?", []any{p, p, val}}
+	}
+}
+
+// metaOrder sorts as SQLite sorts json_extract's values: absent and null
+// first, then numbers (booleans as 1 and 0), then text (objects and
+// arrays as their JSON text). The order is one expression, a jsonb array
+// of the rank and the value, since the caller appends the direction.
+func (postgresDialect) metaOrder(col, key string) fragment {
+	p := pgPath(key)
+	v := pgValue(col)
+	typ := "jsonb_typeof(" + v + ")"
+	sql := "jsonb_build_array(CASE " + typ + " WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 WHEN 'object' THEN 2 WHEN 'array' THEN 2 ELSE 0 END, " +
+		"CASE " + typ + " WHEN 'number' THEN " + v + " WHEN 'boolean' THEN to_jsonb(CASE WHEN " + v + " = 'true'::jsonb THEN 1 ELSE 0 END) " +
+		"WHEN 'string' THEN " + v + " WHEN 'object' THEN to_jsonb(" + v + "::text) WHEN 'array' THEN to_jsonb(" + v + "::text) END)"
+	args := make([]any, strings.Count(sql, "?::text[]"))
+	for i := range args {
+		args[i] = p
+	}
+	return fragment{sql, args}
+}
+
+// metaKeys lists the top-level keys a MetaQuery can name.
+func (postgresDialect) metaKeys() string {
+	return `SELECT DISTINCT k COLLATE "C" AS key FROM resources,
+			jsonb_object_keys(CASE WHEN jsonb_typeof(meta::jsonb) = 'object' THEN meta::jsonb ELSE '{}'::jsonb END) AS k
+		WHERE k ~ '^[A-Za-z0-9_-]+$' ORDER BY 1`
+}
+
+// textSearch is the planner's; the generic path does not ask.
+func (postgresDialect) textSearch(context.Context, bun.IDB, string, string, int) (textSet, bool, error) {
+	return textSet{}, false, nil
+}
+
+func (postgresDialect) useIndex(string) string { return "" }
+
+func (postgresDialect) sortText(col string) string { return col + "::text" }
+
+// pgFold lowers the ASCII letters of the text expression x, and only
+// those: matches ignore case as SQLite's LIKE does (K matches k, but the
+// Kelvin sign does not, nor É é). The schema's trigram indexes are over
+// the same expressions of the searched columns.
+func pgFold(x string) string {
+	return "translate(" + x + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+}
+
+// asciiLower lowers the ASCII letters of s, and only those.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
