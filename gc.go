@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // DefaultGCGrace is how old an unreferenced file must be before GC removes
@@ -182,7 +184,7 @@ func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logge
 				return
 			case <-t.C:
 			}
-			release, ok, err := l.claimSweep(ctx)
+			turn, ok, err := l.claimSweep(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
 					logger.Warn("claiming the sweep", "err", err)
@@ -193,7 +195,7 @@ func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logge
 				continue // another server of the database sweeps now
 			}
 			rep, err := l.GC(ctx, GCOptions{Grace: grace})
-			release()
+			turn.Release()
 			if err != nil && ctx.Err() == nil {
 				logger.Warn("sweeping unreferenced files", "err", err)
 			}
@@ -204,29 +206,13 @@ func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logge
 	}()
 }
 
-// sweepLock is the PostgreSQL advisory lock ("StkG") held during a sweep,
-// so that of several servers on one database only one sweeps at a time;
-// the others skip their turn rather than walk the same files.
-const sweepLock = 0x53746b47
-
-// claimSweep takes this server's turn to sweep. On SQLite the server owns
-// its database and always may; on PostgreSQL the turn is an advisory lock
-// on a connection of its own, held until release. ok is false when
-// another server holds it.
-func (l *Library) claimSweep(ctx context.Context) (release func(), ok bool, err error) {
+// claimSweep takes this server's turn to sweep: of several servers on one
+// PostgreSQL database only one sweeps at a time, and the others skip
+// their turn rather than walk the same files. ok is false when another
+// server holds it.
+func (l *Library) claimSweep(ctx context.Context) (*dbtx.Turn, bool, error) {
 	if l.pg == nil {
-		return func() {}, true, nil
+		return &dbtx.Turn{}, true, nil
 	}
-	conn, err := l.pg.Conn(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, sweepLock).Scan(&ok); err != nil || !ok {
-		conn.Close()
-		return nil, false, err
-	}
-	return func() {
-		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, sweepLock)
-		conn.Close()
-	}, true, nil
+	return dbtx.TryTurn(ctx, l.pg, dbtx.SweepTurn)
 }

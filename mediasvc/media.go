@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/phash"
 	"github.com/stockroomhq/stockroom/resources"
@@ -54,8 +55,11 @@ type Config struct {
 // Database triggers queue every resource whose content changes, whoever
 // changes it; the worker (Start) hashes new images, files them in an
 // in-memory index, and records their similar pairs in resource_similar.
-// Sync does the same work at once. A Media is safe for concurrent use; one
-// process should run the worker of a database.
+// Sync does the same work at once. A Media is safe for concurrent use. Of
+// several servers on one PostgreSQL database, one at a time does this work
+// (its turn is a lock held while it runs; another takes over when it
+// stops or dies), so that the index it keeps is complete and no image is
+// hashed twice.
 type Media struct {
 	store     *resources.Store
 	maxPixels int64
@@ -67,9 +71,10 @@ type Media struct {
 	index *phash.Index
 
 	// workMu serializes the processing of the queue (worker and Sync)
-	// and guards loaded.
+	// and guards loaded and turn.
 	workMu sync.Mutex
 	loaded bool
+	turn   *dbtx.Turn // this server's turn at the work; nil while not held
 
 	wake   chan struct{}
 	cancel context.CancelFunc
@@ -136,11 +141,16 @@ func (m *Media) Start(ctx context.Context) error {
 // Close stops the worker and waits for it. Work in progress is left queued
 // and resumes on the next Start. Close is idempotent.
 func (m *Media) Close() error {
-	if m.cancel == nil {
-		return nil
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
 	}
-	m.cancel()
-	<-m.done
+	m.workMu.Lock()
+	defer m.workMu.Unlock()
+	if m.turn != nil {
+		m.turn.Release()
+		m.turn = nil
+	}
 	return nil
 }
 
@@ -197,10 +207,24 @@ func (m *Media) Sync(ctx context.Context) error {
 }
 
 // step loads the index if needed, then processes one batch of the queue.
-// It reports the number of queue rows handled.
+// It reports the number of queue rows handled: none while another server
+// has the turn.
 func (m *Media) step(ctx context.Context) (int, error) {
 	m.workMu.Lock()
 	defer m.workMu.Unlock()
+	if m.turn != nil && !m.turn.Held(ctx) {
+		m.turn.Release()
+		m.turn = nil
+	}
+	if m.turn == nil {
+		turn, ok, err := dbtx.TryTurn(ctx, m.store.DB(), dbtx.MediaTurn)
+		if err != nil || !ok {
+			return 0, err
+		}
+		// Another server may have filed images since this one last had
+		// the turn: start from what the database holds.
+		m.turn, m.loaded, m.index = turn, false, phash.NewIndex()
+	}
 	if !m.loaded {
 		if err := m.load(ctx); err != nil {
 			return 0, err

@@ -239,6 +239,7 @@ func TestSimilar(t *testing.T) {
 
 	// A restart (new Media over the same database) keeps the pairs and
 	// finds new ones against what was indexed before.
+	m.Close()
 	m2 := mediasvc.New(s, mediasvc.Config{})
 	third := mustCreate(t, s, imagetest.JPEG(t, photo, 60), resources.CreateInput{Name: "third"})
 	if err := m2.Sync(ctx); err != nil {
@@ -272,6 +273,7 @@ func TestSimilar(t *testing.T) {
 	if got := withSimilar(); len(got) != 2 {
 		t.Fatalf("after turning back: %v", got)
 	}
+	m2.Close()
 	strict := mediasvc.New(s, mediasvc.Config{SimilarityThreshold: -1})
 	if err := strict.Sync(ctx); err != nil {
 		t.Fatal(err)
