@@ -29,6 +29,7 @@ var migrations = []migration{
 	{2, migrationSearch},
 	{3, migrationMedia},
 	{4, migrationJobs},
+	{5, migrationDays},
 }
 
 // lockKey is the advisory lock that serialises migrations when several
