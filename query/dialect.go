@@ -33,10 +33,10 @@ type textSet struct {
 // package writes SQL that SQLite and PostgreSQL share.
 //
 // A dialect whose planner reports false takes the generic path: every list
-// is one statement over resources, with the conditions of contains and
-// metaCondition, ordered and paged by the database's own planner, and
-// counted exactly; only those two, metaOrder, metaKeys and txOptions are
-// then used.
+// is one statement over resources, with the conditions of contains,
+// metaCondition and metaContains, ordered and paged by the database's own
+// planner (with walkOrder's hint), its total bounded as lean.go says; only
+// those, metaOrder, metaKeys and txOptions are then used.
 type sqlDialect interface {
 	// planner reports that the schema of the database has what the
 	// cost-based planner reads (the tables resource_tag_order,

@@ -35,9 +35,9 @@ type Query struct {
 	sql sqlDialect
 	err error // set when the database's dialect is not supported
 	lim limits
-	// generic leaves every list to the database's planner, reads meta
-	// from the JSON text and counts exactly: the path of a dialect without
-	// the cost-based planner (sqlDialect.planner), and the reference that
+	// generic leaves every list to the database's planner and reads meta
+	// from the JSON text: the path of a dialect without the cost-based
+	// planner (sqlDialect.planner), and, with exact, the reference that
 	// tests compare the planner with.
 	generic bool
 	// exact makes the generic path count every match (the reference of
