@@ -21,11 +21,11 @@ import (
 //     index over meta serves (see postgresDialect.metaContains);
 //   - the total is exact when the page ends the list, and from
 //     resource_days for lists without conditions but a creation-time
-//     range; otherwise the matches are counted up to limits.count when
-//     indexes hold exactly the matches of every condition, up to
-//     limits.head when some are checked on the rows an index found, and
-//     not at all (the total is the lower bound of the page) when a
-//     condition is checked on every row: counting would read them all.
+//     range; otherwise the matches of a single condition are counted, up
+//     to limits.count when an index holds exactly its matches, up to
+//     limits.head when the rows an index found are checked, and not at all
+//     (the total is the lower bound of the page) when it is checked on
+//     every row or there are several: counting would read them all.
 //
 // The reference of the tests (Generic) counts every match exactly and
 // rewrites nothing.
@@ -89,14 +89,18 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 	if seen > int(p.offset) {
 		bound = seen + btoi(more)
 	}
+	// Only a single condition is counted: the matches of several are
+	// found by joining theirs, which reads them all however few they
+	// share.
+	if len(p.conds) > 1 || len(p.created) > 0 {
+		return bound, true, nil
+	}
 	limit := q.lim.count
-	for _, c := range p.conds {
-		switch c.served {
-		case unserved:
-			return bound, true, nil
-		case rechecked:
-			limit = min(limit, q.lim.head)
-		}
+	switch p.conds[0].served {
+	case unserved:
+		return bound, true, nil
+	case rechecked:
+		limit = q.lim.head
 	}
 	sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM resources AS r WHERE ").and(p.where()).add(" LIMIT ?) AS c", limit)
 	var n int

@@ -30,6 +30,7 @@ var migrations = []migration{
 	{3, migrationMedia},
 	{4, migrationJobs},
 	{5, migrationDays},
+	{6, migrationOrder},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

@@ -31,7 +31,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 5 || steps[0] != 1 || steps[4] != 5 {
+	if len(steps) != 6 || steps[0] != 1 || steps[5] != 6 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
