@@ -17,8 +17,12 @@ import (
 //     types that contain it, found by skipping through the index on
 //     content_type, so that the index serves the page in order and the
 //     planner knows how many rows match;
-//   - an EQ term of MetaQuery also tests containment (@>), which the GIN
-//     index over meta serves (see postgresDialect.metaContains);
+//   - an EQ term of MetaQuery is matched by containment (@>), which the
+//     GIN index over meta serves (see postgresDialect.metaContains);
+//   - a page in the default order whose conditions no index serves walks
+//     resources_order, checking each entry (sqlDialect.walkOrder), rather
+//     than sort every match; a deep page without conditions starts at its
+//     day (deepPage);
 //   - the total is exact when the page ends the list, and from
 //     resource_days for lists without conditions but a creation-time
 //     range; otherwise the matches of a single condition are counted, up
