@@ -87,11 +87,14 @@ func linkCond(table, col string, id int64) *cond {
 	on := func(x string) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM " + table + " WHERE resource_id = " + x + " AND " + col + " = ?)", []any{id}}
 	}
+	ids := &fragment{"SELECT resource_id FROM " + table + " WHERE " + col + " = ?", []any{id}}
 	return &cond{
 		where:  on("r.id"),
 		onID:   on,
-		ids:    &fragment{"SELECT resource_id FROM " + table + " WHERE " + col + " = ?", []any{id}},
+		ids:    ids,
 		served: indexed,
+		// Each link is to an existing resource (a foreign key), once.
+		matches: ids,
 	}
 }
 

@@ -99,14 +99,18 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 	if len(p.conds) > 1 || len(p.created) > 0 {
 		return bound, true, nil
 	}
+	c := p.conds[0]
 	limit := q.lim.count
-	switch p.conds[0].served {
+	switch c.served {
 	case unserved:
 		return bound, true, nil
 	case rechecked:
 		limit = q.lim.head
 	}
 	sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM resources AS r WHERE ").and(p.where()).add(" LIMIT ?) AS c", limit)
+	if c.matches != nil {
+		sq = (&query{}).add("SELECT count(*) FROM (").frag(*c.matches).add(" LIMIT ?) AS c", limit)
+	}
 	var n int
 	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &n); err != nil {
 		return 0, false, err

@@ -125,6 +125,10 @@ type cond struct {
 	lean func(ctx context.Context, db bun.IDB) error
 	// served tells how an index serves where on the generic path.
 	served served
+	// matches, when set, selects exactly the IDs of the matches, each
+	// once, without reading resources: the generic path counts them
+	// there.
+	matches *fragment
 	// list holds every ID of ids once the planner has found them; head,
 	// of a stream, the first IDs in the order of the list when there are
 	// more, and dense whether they are a large share of the IDs they
