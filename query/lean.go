@@ -26,10 +26,9 @@ import (
 //   - the total is exact when the page ends the list, and from
 //     resource_days for lists without conditions but a creation-time
 //     range; otherwise the matches of a single condition are counted, up
-//     to limits.count when an index holds exactly its matches, up to
-//     limits.head when the rows an index found are checked, and not at all
-//     (the total is the lower bound of the page) when it is checked on
-//     every row or there are several: counting would read them all.
+//     to limits.count, when an index holds exactly its matches; the total
+//     is otherwise the lower bound of the page (TotalCapped), since
+//     counting would read every candidate of an index or every row.
 //
 // The reference of the tests (Generic) counts every match exactly and
 // rewrites nothing.
@@ -99,14 +98,14 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 	if len(p.conds) > 1 || len(p.created) > 0 {
 		return bound, true, nil
 	}
+	// Nor one whose rows are checked: a trigram or GIN index finds all
+	// its candidates before the first is checked, and for a common word
+	// or value that costs more than the page.
 	c := p.conds[0]
-	limit := q.lim.count
-	switch c.served {
-	case unserved:
+	if c.served != indexed {
 		return bound, true, nil
-	case rechecked:
-		limit = q.lim.head
 	}
+	limit := q.lim.count
 	sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM resources AS r WHERE ").and(p.where()).add(" LIMIT ?) AS c", limit)
 	if c.matches != nil {
 		sq = (&query{}).add("SELECT count(*) FROM (").frag(*c.matches).add(" LIMIT ?) AS c", limit)
