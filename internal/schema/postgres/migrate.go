@@ -31,6 +31,7 @@ var migrations = []migration{
 	{4, migrationJobs},
 	{5, migrationDays},
 	{6, migrationOrder},
+	{7, migrationTrigramStats},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

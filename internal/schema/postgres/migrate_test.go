@@ -31,7 +31,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 6 || steps[0] != 1 || steps[5] != 6 {
+	if len(steps) != 7 || steps[0] != 1 || steps[6] != 7 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
