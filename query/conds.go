@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"strings"
+	"unicode"
 )
 
 // The conditions of a Filter with the indexes that serve them. The tables
@@ -18,7 +19,10 @@ var orderColumns = map[string]bool{"r.content_type": true, "r.width": true, "r.h
 // original_name or original_location; "" for none) the index gives the
 // candidates; LIKE keeps the exact semantics.
 func (q *Query) substring(field, col, value string) *cond {
-	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col]}
+	if field == "" && q.leanCount() {
+		return q.leanContentType(containsPattern(value))
+	}
+	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col], served: trigramServed(value)}
 	if field == "" || q.generic {
 		return c
 	}
@@ -34,12 +38,29 @@ func (q *Query) substring(field, col, value string) *cond {
 	return c
 }
 
+// trigramServed tells whether a trigram index serves a substring search
+// for s: it does when s has a run of three letters or digits.
+func trigramServed(s string) served {
+	run := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			run++
+			if run == 3 {
+				return rechecked
+			}
+		} else {
+			run = 0
+		}
+	}
+	return unserved
+}
+
 // column is the condition "r.col op" (op holds the ? of args), read in
 // order through index, which starts with (col, created_at, id).
 func (q *Query) column(col, index, op string, args ...any) *cond {
 	w := fragment{"r." + col + " " + op, args}
 	if q.generic {
-		return &cond{where: w}
+		return &cond{where: w, served: indexed}
 	}
 	return &cond{
 		where: w,
@@ -66,10 +87,14 @@ func linkCond(table, col string, id int64) *cond {
 	on := func(x string) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM " + table + " WHERE resource_id = " + x + " AND " + col + " = ?)", []any{id}}
 	}
+	ids := &fragment{"SELECT resource_id FROM " + table + " WHERE " + col + " = ?", []any{id}}
 	return &cond{
-		where: on("r.id"),
-		onID:  on,
-		ids:   &fragment{"SELECT resource_id FROM " + table + " WHERE " + col + " = ?", []any{id}},
+		where:  on("r.id"),
+		onID:   on,
+		ids:    ids,
+		served: indexed,
+		// Each link is to an existing resource (a foreign key), once.
+		matches: ids,
 	}
 }
 
@@ -96,10 +121,19 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 	side := strings.Count(c0.Key, ".") < metaSideDepth && c0.Op != OpLI && c0.Op != OpNL
 	if !side || q.generic {
 		var parts []fragment
+		s := rechecked
 		for _, c := range cs {
-			parts = append(parts, q.sql.metaCondition("r.meta", c))
+			f := q.sql.metaCondition("r.meta", c)
+			if contains, ok := q.sql.metaContains("r.meta", c); ok && q.leanCount() {
+				// The same matches, but the index finds them, and each
+				// row's JSON is read once.
+				f = contains
+			} else {
+				s = unserved
+			}
+			parts = append(parts, f)
 		}
-		return &cond{where: or(parts)}
+		return &cond{where: or(parts), served: s}
 	}
 	exists := func(x, test string, args ...any) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM resource_meta WHERE resource_id = " + x + " AND key = ? AND " + test + ")",

@@ -33,10 +33,10 @@ type textSet struct {
 // package writes SQL that SQLite and PostgreSQL share.
 //
 // A dialect whose planner reports false takes the generic path: every list
-// is one statement over resources, with the conditions of contains and
-// metaCondition, ordered and paged by the database's own planner, and
-// counted exactly; only those two, metaOrder, metaKeys and txOptions are
-// then used.
+// is one statement over resources, with the conditions of contains,
+// metaCondition and metaContains, ordered and paged by the database's own
+// planner (with walkOrder's hint), its total bounded as lean.go says; only
+// those, metaOrder, metaKeys and txOptions are then used.
 type sqlDialect interface {
 	// planner reports that the schema of the database has what the
 	// cost-based planner reads (the tables resource_tag_order,
@@ -53,6 +53,14 @@ type sqlDialect interface {
 	contains(col, pattern string) fragment
 	// metaCondition is the condition c on the JSON object column col.
 	metaCondition(col string, c MetaCondition) fragment
+	// metaContains, when ok, is the EQ condition c on col in a form that
+	// an index serves, matching exactly what metaCondition matches: the
+	// generic path uses it instead.
+	metaContains(col string, c MetaCondition) (f fragment, ok bool)
+	// walkOrder is the statement that makes the planner of the rest of
+	// the transaction read lists through an index in their order (on),
+	// or again as it sees fit (off); used by the generic path.
+	walkOrder(on bool) string
 	// metaOrder is the expression to sort by the value at key in col.
 	metaOrder(col, key string) fragment
 	// metaKeys is a query returning the distinct top-level keys of

@@ -66,7 +66,11 @@
 // small internal interface, implemented for SQLite in sqlite.go; a
 // PostgreSQL implementation can sit beside it. The side tables are plain
 // SQL. The cost-based planner needs the side tables and full-text indexes
-// of the SQLite schema; a dialect without them takes the generic path, one
-// statement per page that the database plans itself, with exact totals.
-// The tests run every list in both modes.
+// of the SQLite schema; a dialect without them (PostgreSQL) takes the
+// generic path, one statement per page that the database plans itself over
+// its own indexes (trigram and jsonb GIN, btree), with totals bounded as
+// above: exact without conditions (from resource_days, which the
+// PostgreSQL schema keeps too) and at the end of a list, otherwise counted
+// only as far as indexes make it cheap. The tests run every list in both
+// modes, and compare both with an exact reference.
 package query

@@ -23,7 +23,7 @@ func Generic(q *Query) {
 	if _, ok := q.sql.(plannerless); !ok {
 		q.sql = plannerless{q.sql}
 	}
-	q.generic = true
+	q.generic, q.exact = true, true
 }
 
 // IsGeneric reports whether q takes the generic path.
@@ -48,3 +48,9 @@ func SetDense(q *Query, dense float64) { q.lim.dense, q.lim.denseRow = dense, de
 
 // OnPlanned makes q run f in List between planning and reading the page.
 func OnPlanned(q *Query, f func()) { q.planned = f }
+
+// Lean makes q take the generic path with bounded totals, as New does for
+// PostgreSQL, whatever its database.
+func Lean(q *Query) {
+	q.generic, q.exact = true, false
+}

@@ -119,6 +119,16 @@ type cond struct {
 	// prepare, when set, is run before planning and may set the fields
 	// above.
 	prepare func(ctx context.Context) error
+	// lean, when set, is run on the generic path with bounded totals
+	// before the page is read, in the list's transaction db, and may
+	// rewrite where (see lean.go).
+	lean func(ctx context.Context, db bun.IDB) error
+	// served tells how an index serves where on the generic path.
+	served served
+	// matches, when set, selects exactly the IDs of the matches, each
+	// once, without reading resources: the generic path counts them
+	// there.
+	matches *fragment
 	// list holds every ID of ids once the planner has found them; head,
 	// of a stream, the first IDs in the order of the list when there are
 	// more, and dense whether they are a large share of the IDs they
@@ -499,11 +509,11 @@ func (q *Query) deepPage(ctx context.Context, p *plan) (bound *fragment, offset 
 			switch {
 			case p.def.desc && found:
 				// Entries of later days are at or above the next day's key.
-				bound = &fragment{"{created} < ?", []any{prev}}
+				bound = &fragment{"{created} < ?", []any{q.dayArg(prev)}}
 			case !p.def.desc && day != "":
 				// Entries of this day and later are at or above its key
 				// ('' holds values that are not text, which sort first).
-				bound = &fragment{"{created} >= ?", []any{day}}
+				bound = &fragment{"{created} >= ?", []any{q.dayArg(day)}}
 			}
 			return bound, p.offset - before, false, rows.Err()
 		}
@@ -512,6 +522,21 @@ func (q *Query) deepPage(ctx context.Context, p *plan) (bound *fragment, offset 
 	}
 	// The offset is past the last resource.
 	return nil, 0, true, rows.Err()
+}
+
+// dayArg is the start of day ('YYYY-MM-DD', UTC) as a bound on creation
+// times: the text itself for SQLite, which compares times as text; a time
+// for the generic path, whose database reads a date alone in its session's
+// time zone.
+func (q *Query) dayArg(day string) any {
+	if !q.generic {
+		return day
+	}
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return t
 }
 
 // timestamp formats t as bun writes times to SQLite, so that it compares
@@ -585,16 +610,21 @@ func (q *Query) countByDays(ctx context.Context, p *plan) (int, error) {
 // follows. capped reports a lower bound.
 func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, seen int, more bool) (n int, capped bool, err error) {
 	switch {
-	case q.generic:
+	case q.generic && q.exact:
 		sq := (&query{}).add("SELECT count(*) FROM resources AS r WHERE ").and(p.where())
 		err = q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &n)
 		return n, false, err
 	case !more && (seen > int(p.offset) || p.offset == 0):
 		// This page ends the list.
 		return seen, false, nil
+	case len(p.conds) == 0 && q.generic:
+		n, err = q.leanCountByDays(ctx, p)
+		return n, false, err
 	case len(p.conds) == 0:
 		n, err = q.countByDays(ctx, p)
 		return n, false, err
+	case q.generic:
+		return q.leanTotal(ctx, p, seen, more)
 	case len(p.conds) == 1 && len(p.created) == 0 && st.size >= 0 && st.size < q.lim.probe &&
 		(st.by != nil || st.gather != nil && !st.gather.loose):
 		// The only condition, and the probe counted its exact set.

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -68,6 +69,36 @@ func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
 	default: // string, compared by bytes as SQLite does
 		return fragment{"(CASE WHEN " + typ + " = 'string' THEN " + text + " END) COLLATE \"C\" " + cmp + " ?", []any{p, p, val}}
 	}
+}
+
+// walkOrder turns off the plans that read every match before sorting
+// them (sequential and bitmap scans) for the rest of the transaction.
+func (postgresDialect) walkOrder(on bool) string {
+	if on {
+		return "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"
+	}
+	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT"
+}
+
+// metaContains is meta @> {"a":{"b":value}} for an EQ term on a.b with a
+// value other than null, which the GIN index over meta::jsonb serves. It
+// holds exactly where metaCondition's EQ does: objects contain objects
+// key by key, an array contains no scalar below the top level, numbers
+// compare as numbers (5 = 5.0) and strings byte by byte.
+func (postgresDialect) metaContains(col string, c MetaCondition) (fragment, bool) {
+	if c.Op != OpEQ || c.Value == nil {
+		return fragment{}, false
+	}
+	var v any = c.Value
+	keys := strings.Split(c.Key, ".")
+	for i := len(keys) - 1; i >= 0; i-- {
+		v = map[string]any{keys[i]: v}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fragment{}, false
+	}
+	return fragment{"(" + col + ")::jsonb @> ?::jsonb", []any{string(b)}}, true
 }
 
 // metaOrder sorts as SQLite sorts json_extract's values: absent and null

@@ -40,6 +40,13 @@ func (sqliteDialect) contains(col, pattern string) fragment {
 	return fragment{col + ` LIKE ? ESCAPE '\'`, []any{pattern}}
 }
 
+// walkOrder: SQLite's generic path (the tests' reference) needs no hint.
+func (sqliteDialect) walkOrder(bool) string { return "SELECT 1" }
+
+// metaContains: SQLite's index on meta values is resource_meta, which
+// the planner reads.
+func (sqliteDialect) metaContains(string, MetaCondition) (fragment, bool) { return fragment{}, false }
+
 func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 	p := sqlitePath(c.Key)
 	typ := "json_type(" + col + ", ?)"

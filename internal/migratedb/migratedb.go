@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/internal/schema"
+	"github.com/stockroomhq/stockroom/internal/schema/postgres"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 )
@@ -71,6 +72,10 @@ func Copy(ctx context.Context, src, dst *bun.DB) (Counts, error) {
 			return nil, fmt.Errorf("migratedb: %s: %w", table, err)
 		}
 		counts[table] = n
+	}
+	// What triggers keep was not kept while they were off.
+	if _, err := tx.ExecContext(ctx, postgres.RebuildDerived); err != nil {
+		return nil, fmt.Errorf("migratedb: rebuilding derived tables: %w", err)
 	}
 	// Identity columns go on after the highest copied ID.
 	rows, err := tx.QueryContext(ctx, `SELECT table_name FROM information_schema.columns

@@ -81,6 +81,11 @@ func TestCopy(t *testing.T) {
 	if _, err := migratedb.Copy(ctx, sdb.Reader, pg); err == nil {
 		t.Error("a second copy into the same database was not refused")
 	}
+	// The triggers were off: the per-day counts were rebuilt.
+	var days int
+	if err := pg.NewRaw(`SELECT coalesce(sum(n), 0) FROM resource_days`).Scan(ctx, &days); err != nil || days != 3 {
+		t.Errorf("resource_days counts %d resources (%v), want 3", days, err)
+	}
 
 	a, err := stockroom.Open(ctx, stockroom.Options{DataDir: dir, Fs: fs, DisableJobs: true, Password: quiet})
 	if err != nil {

@@ -29,6 +29,9 @@ var migrations = []migration{
 	{2, migrationSearch},
 	{3, migrationMedia},
 	{4, migrationJobs},
+	{5, migrationDays},
+	{6, migrationOrder},
+	{7, migrationTrigramStats},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stockroomhq/stockroom/internal/dbtest"
 	"github.com/stockroomhq/stockroom/internal/schema/postgres"
 )
@@ -30,7 +31,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 4 || steps[0] != 1 || steps[3] != 4 {
+	if len(steps) != 7 || steps[0] != 1 || steps[6] != 7 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
@@ -65,5 +66,61 @@ func TestMergePatch(t *testing.T) {
 			db.NewRaw(`SELECT stockroom_merge_patch(?::jsonb, ?::jsonb)::text`, c.target, c.patch).Scan(ctx, &got)
 			t.Errorf("merge %s with %s = %s, want %s", c.target, c.patch, got, c.want)
 		}
+	}
+}
+
+// TestResourceDays checks that the triggers keep resource_days, the
+// resources per UTC day of creation, through inserts, changes of the
+// creation time and deletes, and that RebuildDerived computes the same.
+func TestResourceDays(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Postgres(t)
+	if err := postgres.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	days := func() map[string]int {
+		t.Helper()
+		var rows []struct {
+			Day string `bun:"day"`
+			N   int    `bun:"n"`
+		}
+		if err := db.NewRaw(`SELECT day, n FROM resource_days WHERE n <> 0 ORDER BY day`).Scan(ctx, &rows); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, r := range rows {
+			out[r.Day] = r.N
+		}
+		return out
+	}
+	insert := func(id int, created string) {
+		exec(`INSERT INTO resources (id, created_at, updated_at, hash, hash_type, location) VALUES (?, ?, now(), 'h', 'SHA256', 'l')`, id, created)
+	}
+	// 23:30 at UTC-2 is the next day in UTC.
+	insert(1, "2024-03-01 10:00:00+00")
+	insert(2, "2024-03-01 23:30:00-02")
+	insert(3, "2024-03-02 00:00:00+00")
+	if diff := cmp.Diff(map[string]int{"2024-03-01": 1, "2024-03-02": 2}, days()); diff != "" {
+		t.Errorf("after inserts (-want +got):\n%s", diff)
+	}
+	exec(`UPDATE resources SET created_at = '2024-02-29 12:00:00+00' WHERE id = 3`)
+	exec(`UPDATE resources SET name = 'renamed' WHERE id = 2`)
+	if diff := cmp.Diff(map[string]int{"2024-02-29": 1, "2024-03-01": 1, "2024-03-02": 1}, days()); diff != "" {
+		t.Errorf("after updates (-want +got):\n%s", diff)
+	}
+	exec(`DELETE FROM resources WHERE id = 1`)
+	kept := days()
+	if diff := cmp.Diff(map[string]int{"2024-02-29": 1, "2024-03-02": 1}, kept); diff != "" {
+		t.Errorf("after a delete (-want +got):\n%s", diff)
+	}
+	exec(postgres.RebuildDerived)
+	if diff := cmp.Diff(kept, days()); diff != "" {
+		t.Errorf("rebuilt (-kept +rebuilt):\n%s", diff)
 	}
 }

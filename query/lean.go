@@ -1,0 +1,173 @@
+package query
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// The generic path on a database server (PostgreSQL) leaves each page to
+// the database's planner, but helps it where it cannot help itself, and
+// bounds the total as the cost-based planner does (see Page.Total):
+//
+//   - a ContentType substring is turned into the few distinct content
+//     types that contain it, found by skipping through the index on
+//     content_type, so that the index serves the page in order and the
+//     planner knows how many rows match;
+//   - an EQ term of MetaQuery is matched by containment (@>), which the
+//     GIN index over meta serves (see postgresDialect.metaContains);
+//   - a page in the default order whose conditions no index serves walks
+//     resources_order, checking each entry (sqlDialect.walkOrder), rather
+//     than sort every match; a deep page without conditions starts at its
+//     day (deepPage);
+//   - the total is exact when the page ends the list, and from
+//     resource_days for lists without conditions but a creation-time
+//     range; otherwise the matches of a single condition are counted, up
+//     to limits.count, when an index holds exactly its matches; the total
+//     is otherwise the lower bound of the page (TotalCapped), since
+//     counting would read every candidate of an index or every row.
+//
+// The reference of the tests (Generic) counts every match exactly and
+// rewrites nothing.
+
+// served tells how an index serves a condition on the generic path.
+type served int
+
+const (
+	// unserved: the condition is checked on each row.
+	unserved served = iota
+	// rechecked: an index finds candidates (a trigram or GIN index, a
+	// range), whose rows are read and checked.
+	rechecked
+	// indexed: an index holds exactly the matches, which are counted
+	// without reading rows.
+	indexed
+)
+
+// leanCount reports that q takes the generic path with bounded totals.
+func (q *Query) leanCount() bool { return q.generic && !q.exact }
+
+// contentTypes is the query of the distinct content types, one index seek
+// each, that the pattern matches.
+func (q *Query) contentTypes(pattern string) fragment {
+	m := q.sql.contains("v.ct", pattern)
+	return fragment{`WITH RECURSIVE v(ct) AS (
+			SELECT min(content_type) FROM resources
+			UNION ALL
+			SELECT (SELECT min(content_type) FROM resources WHERE content_type > v.ct) FROM v WHERE v.ct IS NOT NULL
+		) SELECT v.ct FROM v WHERE v.ct IS NOT NULL AND ` + m.sql, m.args}
+}
+
+// leanContentType is the condition that the content type contains the
+// text of pattern, as the list of the types that do.
+func (q *Query) leanContentType(pattern string) *cond {
+	c := &cond{served: indexed}
+	c.lean = func(ctx context.Context, db bun.IDB) error {
+		var types []string
+		f := q.contentTypes(pattern)
+		if err := db.NewRaw(f.sql, f.args...).Scan(ctx, &types); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		switch len(types) {
+		case 0:
+			c.where = fragment{sql: "1 = 0"}
+		case 1:
+			c.where = fragment{"r.content_type = ?", []any{types[0]}}
+		default:
+			c.where = fragment{"r.content_type IN (?)", []any{bun.In(types)}}
+		}
+		return nil
+	}
+	return c
+}
+
+// leanTotal bounds the count of the matches of p; seen is the number of
+// resources up to the end of the page and more tells whether another
+// follows.
+func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (int, bool, error) {
+	bound := 0 // nothing is known of an empty page past the end
+	if seen > int(p.offset) {
+		bound = seen + btoi(more)
+	}
+	// Only a single condition is counted: the matches of several are
+	// found by joining theirs, which reads them all however few they
+	// share.
+	if len(p.conds) > 1 || len(p.created) > 0 {
+		return bound, true, nil
+	}
+	// Nor one whose rows are checked: a trigram or GIN index finds all
+	// its candidates before the first is checked, and for a common word
+	// or value that costs more than the page.
+	c := p.conds[0]
+	if c.served != indexed {
+		return bound, true, nil
+	}
+	limit := q.lim.count
+	sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM resources AS r WHERE ").and(p.where()).add(" LIMIT ?) AS c", limit)
+	if c.matches != nil {
+		sq = (&query{}).add("SELECT count(*) FROM (").frag(*c.matches).add(" LIMIT ?) AS c", limit)
+	}
+	var n int
+	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &n); err != nil {
+		return 0, false, err
+	}
+	if n < limit {
+		return n, false, nil
+	}
+	return max(n, bound), true, nil
+}
+
+// leanCountByDays counts exactly the resources created in p's range, from
+// the per-day counts of the days within it and the rows of the two
+// boundary days, as countByDays does with SQLite's text timestamps.
+func (q *Query) leanCountByDays(ctx context.Context, p *plan) (int, error) {
+	lo, hi := p.after.UTC(), p.before.UTC()
+	dayOf := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	whole := (&query{}).add("SELECT coalesce(sum(n), 0) FROM resource_days WHERE 1 = 1")
+	if !p.after.IsZero() {
+		whole.add(" AND day > ?", lo.Format(time.DateOnly))
+	}
+	if !p.before.IsZero() {
+		whole.add(" AND day < ?", hi.Format(time.DateOnly))
+	}
+	var n int
+	if err := q.db.NewRaw(whole.b.String(), whole.args...).Scan(ctx, &n); err != nil {
+		return 0, err
+	}
+	// The boundary days, [from, to) each.
+	var ranges [][2]time.Time
+	switch {
+	case !p.after.IsZero() && !p.before.IsZero() && dayOf(lo).Equal(dayOf(hi)):
+		ranges = append(ranges, [2]time.Time{lo, hi})
+	default:
+		if !p.after.IsZero() {
+			to := dayOf(lo).AddDate(0, 0, 1)
+			if !p.before.IsZero() && hi.Before(to) {
+				to = hi
+			}
+			ranges = append(ranges, [2]time.Time{lo, to})
+		}
+		if !p.before.IsZero() {
+			from := dayOf(hi)
+			if !p.after.IsZero() && lo.After(from) {
+				from = lo
+			}
+			ranges = append(ranges, [2]time.Time{from, hi})
+		}
+	}
+	for _, r := range ranges {
+		if !r[0].Before(r[1]) {
+			continue
+		}
+		var m int
+		err := q.db.NewRaw("SELECT count(*) FROM resources AS r WHERE r.created_at >= ? AND r.created_at < ?", r[0], r[1]).Scan(ctx, &m)
+		if err != nil {
+			return 0, err
+		}
+		n += m
+	}
+	return n, nil
+}

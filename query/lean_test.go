@@ -1,0 +1,94 @@
+package query_test
+
+import (
+	"fmt"
+	"image/color"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stockroomhq/stockroom/query"
+	"github.com/stockroomhq/stockroom/resources"
+)
+
+// TestLeanPath checks the generic path with bounded totals (PostgreSQL's)
+// against the exact reference, with limits small enough that totals are
+// capped, deep pages are found from the per-day counts and content types
+// are rewritten: the same pages, and totals exact or lower bounds that
+// cover the page.
+func TestLeanPath(t *testing.T) {
+	e := newEnv(t)
+	tagA, tagB := e.tag(t, "a"), e.tag(t, "b")
+	owner := e.group(t, "owner")
+	base := time.Date(2024, 1, 1, 22, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		in := resources.CreateInput{
+			Name: fmt.Sprintf("item %02d", i),
+			Meta: meta(fmt.Sprintf(`{"rating":%d,"status":%q}`, i%5, []string{"draft", "final"}[i%2])),
+		}
+		if i%3 == 0 {
+			in.Tags = append(in.Tags, tagA)
+			in.Name += " xy"
+		}
+		if i%4 == 0 {
+			in.Tags = append(in.Tags, tagB)
+			in.OwnerID = &owner
+		}
+		content := text(fmt.Sprint("lean", i), 100+i)
+		if i%7 == 0 {
+			content = pngBytes(t, 2+i, 2, color.RGBA{G: uint8(i), A: 255})
+		}
+		// Two or three a day, across midnight UTC.
+		e.create(t, content, in, base.Add(time.Duration(i)*9*time.Hour))
+	}
+	lean, ref := query.New(e.store), query.New(e.store)
+	query.Lean(lean)
+	query.SetLimits(lean, 4, 6, 10)
+	query.Generic(ref)
+	after := base.Add(100 * time.Hour)
+	filters := []query.Filter{
+		{}, {Page: 3, MaxResults: 5}, {Page: 9, MaxResults: 5}, {Page: 4, MaxResults: 5, SortBy: []string{"created_at asc"}},
+		{CreatedAfter: after}, {CreatedAfter: after, CreatedBefore: after.Add(50 * time.Hour), MaxResults: 3},
+		{ContentType: "text/plain", MaxResults: 5}, {ContentType: "PNG"}, {ContentType: "image/"}, {ContentType: "e"}, {ContentType: "nothing"},
+		{Tags: []int64{tagA}, MaxResults: 3}, {Tags: []int64{tagA, tagB}, MaxResults: 1}, {OwnerID: owner, MaxResults: 2},
+		{Name: "xy", MaxResults: 3}, {Name: "item", MaxResults: 3}, {Name: "item 3", MaxResults: 3},
+		{MetaQuery: []string{"status:EQ:final"}, MaxResults: 4}, {MetaQuery: []string{"rating:EQ:4", "rating:EQ:0"}, MaxResults: 4},
+		{MetaQuery: []string{"rating:GT:2"}, MaxResults: 4}, {MetaQuery: []string{"rating:GT:2"}, MaxResults: 4, Page: 5},
+		{MinWidth: 3, MaxResults: 2}, {Name: "xy", SortBy: []string{"name desc"}, MaxResults: 4, Page: 2},
+	}
+	for _, f := range filters {
+		want, err := ref.List(e.ctx, f)
+		if err != nil {
+			t.Fatalf("reference List(%+v): %v", f, err)
+		}
+		got, err := lean.List(e.ctx, f)
+		if err != nil {
+			t.Fatalf("List(%+v): %v", f, err)
+		}
+		if diff := cmp.Diff(ids(want.Resources), ids(got.Resources)); diff != "" {
+			t.Errorf("List(%+v) IDs (-want +got):\n%s", f, diff)
+		}
+		seen := 0
+		if len(want.Resources) > 0 {
+			seen = (want.Page-1)*want.PerPage + len(want.Resources)
+		}
+		switch {
+		case !got.TotalCapped && got.Total != want.Total:
+			t.Errorf("List(%+v): Total %d, want %d", f, got.Total, want.Total)
+		case got.TotalCapped && (got.Total > want.Total || got.Total < seen || seen > 0 && got.Total == seen && seen < want.Total):
+			t.Errorf("List(%+v): capped Total %d, want a lower bound of %d at least %d, above %d when more pages follow",
+				f, got.Total, want.Total, seen, seen)
+		}
+	}
+	// Lists without conditions, or with a range of creation times only,
+	// are counted exactly however long they are.
+	for _, f := range []query.Filter{{MaxResults: 2}, {CreatedAfter: after, MaxResults: 2}} {
+		page, err := lean.List(e.ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.TotalCapped {
+			t.Errorf("List(%+v): Total %d capped, want it exact", f, page.Total)
+		}
+	}
+}
