@@ -51,6 +51,8 @@ type Store struct {
 	// once.
 	pinMu sync.Mutex
 	pins  map[blobstore.Hash]int
+
+	load *loader
 }
 
 // New returns a Store over cfg. The schema must already be migrated
@@ -78,6 +80,7 @@ func New(cfg Config) (*Store, error) {
 		swept:           cfg.SweptBlobs,
 		log:             log.With("component", "resources"),
 		pins:            make(map[blobstore.Hash]int),
+		load:            newLoader(cfg.DB, rdb),
 	}, nil
 }
 
