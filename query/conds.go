@@ -23,7 +23,7 @@ func (q *Query) substring(field, col, value string) *cond {
 		return c
 	}
 	c.prepare = func(ctx context.Context) error {
-		ts, ok, err := q.sql.textSearch(ctx, q.db, field, value, q.lim.rare)
+		ts, ok, err := q.sql.textSearch(ctx, q.scanRow, field, value, q.lim.rare)
 		if err != nil || !ok {
 			return err
 		}

@@ -37,6 +37,9 @@ type textSet struct {
 // metaCondition, ordered and paged by the database's own planner, and
 // counted exactly; only those two, metaOrder, metaKeys and txOptions are
 // then used.
+// rowScanner scans the first row of text into dest (Query.scanRow).
+type rowScanner func(ctx context.Context, text string, args []any, dest ...any) error
+
 type sqlDialect interface {
 	// planner reports that the schema of the database has what the
 	// cost-based planner reads (the tables resource_tag_order,
@@ -66,7 +69,7 @@ type sqlDialect interface {
 	// index cannot serve term (SQLite's trigram index needs three
 	// characters). A trigram found in fewer than rare documents is
 	// rare: a few of those find the candidates quickly.
-	textSearch(ctx context.Context, db bun.IDB, field, term string, rare int) (set textSet, ok bool, err error)
+	textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int) (set textSet, ok bool, err error)
 	// useIndex is the clause that follows "table AS alias" to make the
 	// database read the table through index, or through none but the
 	// primary key when index is "".

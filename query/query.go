@@ -3,7 +3,6 @@ package query
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -33,6 +32,10 @@ type Query struct {
 	// db is the read database, or within List a read transaction on it.
 	db    bun.IDB
 	store *resources.Store
+	// tx is, within List on SQLite, the read transaction that db is,
+	// where rows runs the prepared statements of stmts.
+	tx    *sql.Tx
+	stmts *stmtCache
 	sql   sqlDialect
 	err   error // set when the database's dialect is not supported
 	lim   limits
@@ -50,7 +53,7 @@ type Query struct {
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
+	return &Query{db: db, store: store, stmts: newStmtCache(db.DB), sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first
@@ -185,6 +188,9 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	defer tx.Rollback()
 	inTx := *q
 	inTx.db = tx
+	if !q.generic {
+		inTx.tx = tx.Tx
+	}
 	q = &inTx
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
 	var st strategy
@@ -211,24 +217,20 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		past = len(list) == 0
-		ids = fragment{"?", []any{bun.In(list)}}
+		ids = fragment{"?", []any{idsArg(list)}}
 	case p.def.ok && !q.generic && (st.gather != nil || st.read != nil && st.read == st.by.sorted):
 		// The whole set is read and sorted anyway: count it on the way,
 		// and read the rows by ID.
 		pageIDs := q.pageIDs(rd, p, p.offset, true)
-		var found []struct {
-			ID    int64 `bun:"id"`
-			Total int   `bun:"total"`
-		}
-		if err := q.db.NewRaw(pageIDs.sql, pageIDs.args...).Scan(ctx, &found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var list []int64
+		var id int64
+		var total int
+		err := q.scanEach(ctx, pageIDs.sql, pageIDs.args, func() error { list, counted = append(list, id), total; return nil }, &id, &total)
+		if err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
-		list := make([]int64, len(found))
-		for i, f := range found {
-			list[i], counted = f.ID, f.Total
-		}
 		past = len(list) == 0
-		ids = fragment{"?", []any{bun.In(list)}}
+		ids = fragment{"?", []any{idsArg(list)}}
 	case p.def.ok && !q.generic:
 		offset := p.offset
 		var bound *fragment
@@ -272,8 +274,8 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			sq.frag(o)
 		}
 		order := sq.fragment()
-		var pageIDs []int64
-		if err := q.db.NewRaw(order.sql, order.args...).Scan(ctx, &pageIDs); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		pageIDs, err := q.int64s(ctx, order.sql, order.args...)
+		if err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs); err != nil {
@@ -389,9 +391,9 @@ func (q *Query) compile(f Filter) (*plan, error) {
 	}
 	if ids := distinct(f.IDs); len(ids) > 0 {
 		add(&cond{
-			where: fragment{"r.id IN (?)", []any{bun.In(ids)}},
-			onID:  func(id string) fragment { return fragment{id + " IN (?)", []any{bun.In(ids)}} },
-			ids:   &fragment{"SELECT id FROM resources WHERE id IN (?)", []any{bun.In(ids)}},
+			where: fragment{"r.id IN (?)", []any{idsArg(ids)}},
+			onID:  func(id string) fragment { return fragment{id + " IN (?)", []any{idsArg(ids)}} },
+			ids:   &fragment{"SELECT id FROM resources WHERE id IN (?)", []any{idsArg(ids)}},
 			small: true,
 		})
 	}
