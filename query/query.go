@@ -33,12 +33,11 @@ type Query struct {
 	db    bun.IDB
 	store *resources.Store
 	// tx is, within List on SQLite, the read transaction that db is,
-	// where rows runs the prepared statements of stmts.
-	tx    *sql.Tx
-	stmts *stmtCache
-	sql   sqlDialect
-	err   error // set when the database's dialect is not supported
-	lim   limits
+	// where rows runs statements with bound arguments.
+	tx  *sql.Tx
+	sql sqlDialect
+	err error // set when the database's dialect is not supported
+	lim limits
 	// generic leaves every list to the database's planner, reads meta
 	// from the JSON text and counts exactly: the path of a dialect without
 	// the cost-based planner (sqlDialect.planner), and the reference that
@@ -53,7 +52,7 @@ type Query struct {
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, store: store, stmts: newStmtCache(db.DB), sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
+	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/uptrace/bun/schema"
 )
@@ -14,47 +13,8 @@ import (
 // arguments. Through bun, every argument was formatted into the text, so
 // that each statement was new text that SQLite parsed and planned again,
 // a fifth of a list's CPU. Within a list's read transaction on SQLite,
-// rows runs them as they are, with the arguments bound, and keeps the
-// prepared statements of fixed texts.
-
-// maxCachedStmts bounds the statements kept: the templates make far
-// fewer texts, but a filter of many IDs makes one per count.
-const maxCachedStmts = 256
-
-// stmtCache holds the prepared statements of the read database by text.
-type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
-}
-
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
-}
-
-// get returns the statement of text, prepared once; nil when the cache
-// is full (the caller then runs the text unprepared).
-func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	st, ok := c.m[text]
-	full := len(c.m) >= maxCachedStmts
-	c.mu.Unlock()
-	if ok || full {
-		return st, nil
-	}
-	st, err := c.db.PrepareContext(ctx, text)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.m[text]; ok {
-		st.Close()
-		return prev, nil
-	}
-	c.m[text] = st
-	return st, nil
-}
+// rows runs them as they are, with the arguments bound, so that the
+// connection's statement cache (internal/sqlitedb) serves them.
 
 // bindable rewrites text and args for the driver: each idsArg becomes
 // as many ? as it has elements. ok is false when an argument is of a
@@ -125,20 +85,13 @@ func (l idsArg) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// rows runs text with args: prepared and bound within a list's read
-// transaction on SQLite, formatted by bun otherwise.
+// rows runs text with args: bound within a list's read transaction on
+// SQLite (where the connection keeps the prepared statement of a text
+// that recurs, see internal/sqlitedb), formatted by bun otherwise, and
+// for lists of IDs, whose texts vary with the count.
 func (q *Query) rows(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
 	if q.tx != nil {
-		if t, flat, expanded, ok := bindable(text, args); ok {
-			if !expanded {
-				st, err := q.stmts.get(ctx, t)
-				if err != nil {
-					return nil, err
-				}
-				if st != nil {
-					return q.tx.StmtContext(ctx, st).QueryContext(ctx, flat...)
-				}
-			}
+		if t, flat, expanded, ok := bindable(text, args); ok && !expanded {
 			return q.tx.QueryContext(ctx, t, flat...)
 		}
 	}

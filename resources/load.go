@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -117,95 +116,48 @@ func numberPlaceholders(text string) string {
 	return b.String()
 }
 
-// stmtCache holds the prepared statements of one database, by text. The
-// texts are the loader's constants, so it needs no bound. database/sql
-// prepares a statement again on each connection that runs it, once.
-type stmtCache struct {
-	db *sql.DB
-	m  sync.Map // string → *sql.Stmt
-}
-
-func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, error) {
-	if st, ok := c.m.Load(text); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := c.db.PrepareContext(ctx, text)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := c.m.LoadOrStore(text, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
-}
-
-// querier runs the loader's statements on one database, connection or
-// transaction.
-type querier struct {
-	cache *stmtCache // nil: the statements are not cached
-	tx    *sql.Tx    // with cache: run in this transaction of cache.db
-	plain interface {
-		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	}
-}
-
-func (q querier) query(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
-	if q.cache == nil {
-		return q.plain.QueryContext(ctx, text, args...)
-	}
-	st, err := q.cache.get(ctx, text)
-	if err != nil {
-		return nil, err
-	}
-	if q.tx != nil {
-		return q.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	}
-	return st.QueryContext(ctx, args...)
+// querier runs the loader's statements on a database, connection or
+// transaction, with bound arguments: SQLite's connections keep the
+// statements of texts that recur (internal/sqlitedb), and pgx those of
+// PostgreSQL.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // loader reads resources with their relations for a Store.
 type loader struct {
-	sql            *loadSQL
-	writer, reader *stmtCache
-	wdb, rdb       *bun.DB
+	sql *loadSQL
+	// writeSQL serves the writes of create.go.
+	writeSQL *writeSQL
 }
 
-func newLoader(db, rdb *bun.DB) *loader {
-	l := &loader{sql: newLoadSQL(db.Dialect().Name() == dialect.PG), wdb: db, rdb: rdb,
-		writer: &stmtCache{db: db.DB}, reader: &stmtCache{db: rdb.DB}}
-	if rdb == db {
-		l.reader = l.writer
-	}
-	return l
+func newLoader(db *bun.DB) *loader {
+	pg := db.Dialect().Name() == dialect.PG
+	return &loader{sql: newLoadSQL(pg), writeSQL: newWriteSQL(pg)}
 }
 
-// querierFor runs on db: the Store's databases with their statement
-// caches, anything else without.
-func (l *loader) querierFor(db bun.IDB) (querier, error) {
+// querierFor runs on db through database/sql, without bun's formatting.
+func querierFor(db bun.IDB) (querier, error) {
 	switch db := db.(type) {
 	case *bun.DB:
-		switch db {
-		case l.rdb:
-			return querier{cache: l.reader}, nil
-		case l.wdb:
-			return querier{cache: l.writer}, nil
-		}
-		return querier{plain: db.DB}, nil
+		return db.DB, nil
 	case bun.Tx:
-		return querier{plain: db.Tx}, nil
+		return db.Tx, nil
 	case bun.Conn:
-		return querier{plain: db.Conn}, nil
+		return db.Conn, nil
 	}
-	return querier{}, fmt.Errorf("resources: cannot read through %T", db)
+	return nil, fmt.Errorf("resources: cannot read through %T", db)
 }
 
 // ReadMany returns the resources ids with their owner, tags, groups,
 // notes, resource category and series, as Get does, in the order of ids;
 // IDs that do not exist are left out. tx, when not nil, is a read
-// transaction of ReadDB to read in.
+// transaction to read in; else ReadDB serves.
 func (s *Store) ReadMany(ctx context.Context, tx *sql.Tx, ids []int64) ([]*Resource, error) {
-	q := querier{cache: s.load.reader, tx: tx}
+	var q querier = s.rdb.DB
+	if tx != nil {
+		q = tx
+	}
 	out, err := s.load.read(ctx, q, ids)
 	if err != nil {
 		return nil, fmt.Errorf("resources.ReadMany: %w", err)
@@ -221,9 +173,9 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	var rows *sql.Rows
 	var err error
 	if len(ids) == 1 {
-		rows, err = q.query(ctx, l.sql.one, ids[0])
+		rows, err = q.QueryContext(ctx, l.sql.one, ids[0])
 	} else {
-		rows, err = q.query(ctx, l.sql.many, l.sql.idList(ids))
+		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
 	}
 	if err != nil {
 		return nil, err
@@ -309,7 +261,7 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 // any.
 func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
 	if len(withTags) > 0 {
-		rows, err := q.query(ctx, l.sql.tags, l.sql.idList(withTags))
+		rows, err := q.QueryContext(ctx, l.sql.tags, l.sql.idList(withTags))
 		if err != nil {
 			return err
 		}
@@ -330,7 +282,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 		}
 	}
 	if len(withGroups) > 0 {
-		rows, err := q.query(ctx, l.sql.groups, l.sql.idList(withGroups))
+		rows, err := q.QueryContext(ctx, l.sql.groups, l.sql.idList(withGroups))
 		if err != nil {
 			return err
 		}
@@ -348,7 +300,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 		}
 	}
 	if len(withNotes) > 0 {
-		rows, err := q.query(ctx, l.sql.notes, l.sql.idList(withNotes))
+		rows, err := q.QueryContext(ctx, l.sql.notes, l.sql.idList(withNotes))
 		if err != nil {
 			return err
 		}
@@ -384,7 +336,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Resource, owners, categories, series []int64) error {
 	if len(owners) > 0 {
 		found := map[int64]*Group{}
-		rows, err := q.query(ctx, l.sql.owners, l.sql.idList(owners))
+		rows, err := q.QueryContext(ctx, l.sql.owners, l.sql.idList(owners))
 		if err != nil {
 			return err
 		}
@@ -404,7 +356,7 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 	}
 	if len(categories) > 0 {
 		found := map[int64]*ResourceCategory{}
-		rows, err := q.query(ctx, l.sql.categories, l.sql.idList(categories))
+		rows, err := q.QueryContext(ctx, l.sql.categories, l.sql.idList(categories))
 		if err != nil {
 			return err
 		}
@@ -424,7 +376,7 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 	}
 	if len(series) > 0 {
 		found := map[int64]*Series{}
-		rows, err := q.query(ctx, l.sql.seriesByIDs, l.sql.idList(series))
+		rows, err := q.QueryContext(ctx, l.sql.seriesByIDs, l.sql.idList(series))
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func (s *Store) GetTx(ctx context.Context, db bun.IDB, id int64) (*Resource, err
 }
 
 func (s *Store) getWith(ctx context.Context, db bun.IDB, id int64) (*Resource, error) {
-	q, err := s.load.querierFor(db)
+	q, err := querierFor(db)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func New(cfg Config) (*Store, error) {
 		swept:           cfg.SweptBlobs,
 		log:             log.With("component", "resources"),
 		pins:            make(map[blobstore.Hash]int),
-		load:            newLoader(cfg.DB, rdb),
+		load:            newLoader(cfg.DB),
 	}, nil
 }
 
