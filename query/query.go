@@ -204,24 +204,23 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		q.planned()
 	}
 
-	// The page's IDs, perPage+1 of them to learn whether more follow.
+	// The page's IDs in its order, perPage+1 of them to learn whether
+	// more follow: a list, or the query of one.
 	var ids fragment
+	var list []int64
 	past := false
 	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
 	switch {
 	case p.def.ok && !q.generic && st.scan != nil:
-		var list []int64
 		if list, scanned, scanExact, err = q.scan(ctx, &st, p); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		past = len(list) == 0
-		ids = fragment{"?", []any{idsArg(list)}}
 	case p.def.ok && !q.generic && (st.gather != nil || st.read != nil && st.read == st.by.sorted):
 		// The whole set is read and sorted anyway: count it on the way,
 		// and read the rows by ID.
 		pageIDs := q.pageIDs(rd, p, p.offset, true)
-		var list []int64
 		var id int64
 		var total int
 		err := q.scanEach(ctx, pageIDs.sql, pageIDs.args, func() error { list, counted = append(list, id), total; return nil }, &id, &total)
@@ -229,7 +228,6 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		past = len(list) == 0
-		ids = fragment{"?", []any{idsArg(list)}}
 	case p.def.ok && !q.generic:
 		offset := p.offset
 		var bound *fragment
@@ -262,20 +260,13 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	var rows []*resources.Resource
 	if !past {
-		// The page's IDs in its order, then the resources by ID through
-		// the Store's prepared statements (far cheaper than bun's
-		// relations, a query each).
-		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE r.id IN (").frag(ids).add(") ORDER BY ")
-		for i, o := range p.order {
-			if i > 0 {
-				sq.add(", ")
+		// Then the resources by ID, with their relations, in that
+		// order (the queries of the IDs all end in the page's ORDER BY).
+		pageIDs := list
+		if ids.sql != "" {
+			if pageIDs, err = q.int64s(ctx, ids.sql, ids.args...); err != nil {
+				return Page{}, fmt.Errorf("%s: %w", op, err)
 			}
-			sq.frag(o)
-		}
-		order := sq.fragment()
-		pageIDs, err := q.int64s(ctx, order.sql, order.args...)
-		if err != nil {
-			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
