@@ -16,6 +16,7 @@ import (
 // writeSQL holds the upload's statements in one dialect.
 type writeSQL struct {
 	duplicate, insertResource, insertVersion, setCurrent string
+	referenced                                           string
 }
 
 func newWriteSQL(pg bool) *writeSQL {
@@ -30,9 +31,10 @@ func newWriteSQL(pg bool) *writeSQL {
 			content_type, width, height, location, comment, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		setCurrent: "UPDATE resources SET current_version_id = ? WHERE id = ?",
+		referenced: "SELECT EXISTS (SELECT 1 FROM resources WHERE hash = ?) OR EXISTS (SELECT 1 FROM resource_versions WHERE hash = ?)",
 	}
 	if pg {
-		for _, p := range []*string{&w.duplicate, &w.insertResource, &w.insertVersion, &w.setCurrent} {
+		for _, p := range []*string{&w.duplicate, &w.insertResource, &w.insertVersion, &w.setCurrent, &w.referenced} {
 			*p = numberPlaceholders(*p)
 		}
 	}
