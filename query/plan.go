@@ -113,8 +113,11 @@ type cond struct {
 	// the candidates of a scan need not all be found first.
 	stream func(id int64, desc bool) fragment
 	// prepare, when set, is run before planning and may set the fields
-	// above.
-	prepare func(ctx context.Context) error
+	// above. It reads through q, the Query of the list's transaction:
+	// the Query that made the condition reads through the pool, and a
+	// read there while the transaction holds a connection can wait
+	// forever once every connection is held so.
+	prepare func(ctx context.Context, q *Query) error
 	// list holds every ID of ids once the planner has found them; head,
 	// of a stream, the first IDs in the order of the list when there are
 	// more, and dense whether they are a large share of the IDs they
@@ -222,7 +225,7 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 	var options []*option
 	for _, c := range conds {
 		if c.prepare != nil {
-			if err := c.prepare(ctx); err != nil {
+			if err := c.prepare(ctx, q); err != nil {
 				return st, err
 			}
 		}
