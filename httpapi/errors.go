@@ -31,7 +31,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		}
 	}()
 	buf.Reset()
-	err := json.NewEncoder(buf).Encode(v)
+	err := encodeJSON(buf, v)
 	w.Header().Set("Content-Type", "application/json")
 	if err == nil {
 		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
@@ -41,6 +41,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeJSON writes v and a newline to buf as json.Encoder does; the
+// resources of reads, uploads and lists, the answers made most often, by
+// hand (resources.AppendJSON), which is several times cheaper.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	var b []byte
+	ok := false
+	switch v := v.(type) {
+	case *resources.Resource:
+		b, ok = v.AppendJSON(buf.AvailableBuffer())
+	case []*resources.Resource:
+		b, ok = resources.AppendJSON(buf.AvailableBuffer(), v)
+	}
+	if ok {
+		buf.Write(append(b, '\n'))
+		return nil
+	}
+	return json.NewEncoder(buf).Encode(v)
+}
 
 type errorBody struct {
 	Error              string `json:"error"`

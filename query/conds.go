@@ -26,8 +26,8 @@ func (q *Query) substring(field, col, value string) *cond {
 	if field == "" || q.generic {
 		return c
 	}
-	c.prepare = func(ctx context.Context) error {
-		ts, ok, err := q.sql.textSearch(ctx, q.db, field, value, q.lim.rare)
+	c.prepare = func(ctx context.Context, q *Query) error {
+		ts, ok, err := q.sql.textSearch(ctx, q.scanRow, field, value, q.lim.rare)
 		if err != nil || !ok {
 			return err
 		}

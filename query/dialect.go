@@ -27,6 +27,9 @@ type textSet struct {
 	from func(id int64, desc bool) fragment
 }
 
+// rowScanner scans the first row of text into dest (Query.scanRow).
+type rowScanner func(ctx context.Context, text string, args []any, dest ...any) error
+
 // sqlDialect holds the SQL that differs between databases: case-insensitive
 // matching, everything that reads the JSON in resources.meta, and what the
 // cost-based planner (plan.go) needs of the database. The rest of the
@@ -74,7 +77,7 @@ type sqlDialect interface {
 	// index cannot serve term (SQLite's trigram index needs three
 	// characters). A trigram found in fewer than rare documents is
 	// rare: a few of those find the candidates quickly.
-	textSearch(ctx context.Context, db bun.IDB, field, term string, rare int) (set textSet, ok bool, err error)
+	textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int) (set textSet, ok bool, err error)
 	// useIndex is the clause that follows "table AS alias" to make the
 	// database read the table through index, or through none but the
 	// primary key when index is "".

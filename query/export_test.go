@@ -2,8 +2,6 @@ package query
 
 import (
 	"context"
-
-	"github.com/uptrace/bun"
 )
 
 // SetLimits changes the limits of q's planner, so that tests reach every
@@ -38,7 +36,7 @@ func (plannerless) useIndex(string) string { panic("query: the generic path used
 
 func (plannerless) sortText(string) string { panic("query: the generic path used sortText") }
 
-func (plannerless) textSearch(context.Context, bun.IDB, string, string, int) (textSet, bool, error) {
+func (plannerless) textSearch(context.Context, rowScanner, string, string, int) (textSet, bool, error) {
 	panic("query: the generic path used textSearch")
 }
 

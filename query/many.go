@@ -1,7 +1,5 @@
 package query
 
-import "github.com/uptrace/bun"
-
 // maxEachConds is how many IDs of one list filter (Tags, Notes, Groups)
 // become conditions of their own, which the planner can read through an
 // index. The rest are folded into one condition that counts matches, so
@@ -23,7 +21,7 @@ func split(ids []int64) (each, rest []int64) {
 func allLinked(table, col string, ids []int64) *cond {
 	on := func(x string) fragment {
 		return fragment{"(SELECT COUNT(*) FROM " + table + " WHERE resource_id = " + x + " AND " + col + " IN (?)) = ?",
-			[]any{bun.In(ids), len(ids)}}
+			[]any{idsArg(ids), len(ids)}}
 	}
 	return &cond{where: on("r.id"), onID: on}
 }
@@ -34,5 +32,5 @@ func allGroups(ids []int64) *cond {
 	return &cond{where: fragment{
 		"(SELECT COUNT(*) FROM groups_related_resources WHERE resource_id = r.id AND group_id IN (?) AND group_id IS DISTINCT FROM r.owner_id)" +
 			" + (CASE WHEN r.owner_id IN (?) THEN 1 ELSE 0 END) = ?",
-		[]any{bun.In(ids), bun.In(ids), len(ids)}}}
+		[]any{idsArg(ids), idsArg(ids), len(ids)}}}
 }

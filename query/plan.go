@@ -3,8 +3,6 @@ package query
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -117,8 +115,11 @@ type cond struct {
 	// the candidates of a scan need not all be found first.
 	stream func(id int64, desc bool) fragment
 	// prepare, when set, is run before planning and may set the fields
-	// above.
-	prepare func(ctx context.Context) error
+	// above. It reads through q, the Query of the list's transaction:
+	// the Query that made the condition reads through the pool, and a
+	// read there while the transaction holds a connection can wait
+	// forever once every connection is held so.
+	prepare func(ctx context.Context, q *Query) error
 	// lean, when set, is run on the generic path with bounded totals
 	// before the page is read, in the list's transaction db, and may
 	// rewrite where (see lean.go).
@@ -198,18 +199,13 @@ func (st *strategy) smallSet(lim limits) *fragment {
 // probe counts the IDs that f selects, up to limit.
 func (q *Query) probe(ctx context.Context, f fragment, limit int) (int, error) {
 	var n int
-	err := q.db.NewRaw("SELECT count(*) FROM ("+f.sql+" LIMIT ?) AS probe", append(f.args, limit)...).Scan(ctx, &n)
+	err := q.scanRow(ctx, "SELECT count(*) FROM ("+f.sql+" LIMIT ?) AS probe", append(f.args, limit), &n)
 	return n, err
 }
 
 // candidates returns the IDs that f selects, up to limit.
 func (q *Query) candidates(ctx context.Context, f fragment, limit int) ([]int64, error) {
-	var ids []int64
-	err := q.db.NewRaw(f.sql+" LIMIT ?", append(f.args, limit)...).Scan(ctx, &ids)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
-	}
-	return ids, err
+	return q.int64s(ctx, f.sql+" LIMIT ?", append(f.args, limit)...)
 }
 
 // found replaces the candidate query of c with the IDs it found.
@@ -217,7 +213,7 @@ func (c *cond) found(ids []int64) {
 	c.list = ids
 	set := fragment{"SELECT NULL WHERE 1 = 0", nil}
 	if len(ids) > 0 {
-		set = fragment{"?", []any{bun.In(ids)}}
+		set = fragment{"?", []any{idsArg(ids)}}
 	}
 	c.ids = &set
 	c.prefilter = func(id string) fragment { return fragment{id + " IN (" + set.sql + ")", set.args} }
@@ -241,7 +237,7 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 	var options []*option
 	for _, c := range conds {
 		if c.prepare != nil {
-			if err := c.prepare(ctx); err != nil {
+			if err := c.prepare(ctx, q); err != nil {
 				return st, err
 			}
 		}
@@ -566,7 +562,7 @@ func (q *Query) countByDays(ctx context.Context, p *plan) (int, error) {
 		whole.add(" AND day < ?", hi[:10])
 	}
 	var n int
-	if err := q.db.NewRaw(whole.b.String(), whole.args...).Scan(ctx, &n); err != nil {
+	if err := q.scanRow(ctx, whole.b.String(), whole.args, &n); err != nil {
 		return 0, err
 	}
 	// The boundary days, [from, to) each.
@@ -595,8 +591,8 @@ func (q *Query) countByDays(ctx context.Context, p *plan) (int, error) {
 			continue
 		}
 		var m int
-		err := q.db.NewRaw("SELECT count(*) FROM resources AS r"+q.sql.useIndex("resources_order")+
-			" WHERE r.created_at >= ? AND r.created_at < ?", r[0], r[1]).Scan(ctx, &m)
+		err := q.scanRow(ctx, "SELECT count(*) FROM resources AS r"+q.sql.useIndex("resources_order")+
+			" WHERE r.created_at >= ? AND r.created_at < ?", []any{r[0], r[1]}, &m)
 		if err != nil {
 			return 0, err
 		}
@@ -612,7 +608,7 @@ func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, se
 	switch {
 	case q.generic && q.exact:
 		sq := (&query{}).add("SELECT count(*) FROM resources AS r WHERE ").and(p.where())
-		err = q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &n)
+		err = q.scanRow(ctx, sq.b.String(), sq.args, &n)
 		return n, false, err
 	case !more && (seen > int(p.offset) || p.offset == 0):
 		// This page ends the list.
@@ -659,7 +655,7 @@ func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, se
 	}
 	sq.add(" AS ok FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
 	var read int
-	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &read, &n); err != nil {
+	if err := q.scanRow(ctx, sq.b.String(), sq.args, &read, &n); err != nil {
 		return 0, false, err
 	}
 	if read < limit {
@@ -715,9 +711,11 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 	// bound(id) is the latest (newest first) or earliest creation time of
 	// any resource with an ID below (above) id.
 	var blocks []block
-	err = q.db.NewRaw("SELECT block, "+q.sql.sortText("min_created")+" AS min, "+q.sql.sortText("max_created")+
-		" AS max FROM resource_blocks ORDER BY block").Scan(ctx, &blocks)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var b block
+	err = q.scanEach(ctx, "SELECT block, "+q.sql.sortText("min_created")+" AS min, "+q.sql.sortText("max_created")+
+		" AS max FROM resource_blocks ORDER BY block", nil, func() error { blocks = append(blocks, b); return nil },
+		&b.Block, &b.Min, &b.Max)
+	if err != nil {
 		return nil, 0, false, err
 	}
 	for i := range blocks {
@@ -781,20 +779,14 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 		pending = pending[len(ids):]
 		batch = min(2*batch, 1024) // fewer, larger reads once the first did not do
 		sq := (&query{}).add("SELECT r.id AS id, "+q.sql.sortText("r.created_at")+" AS created FROM "+rd.from+
-			" WHERE r.id IN (?)", bun.In(ids))
+			" WHERE r.id IN (?)", idsArg(ids))
 		if len(checks) > 0 {
 			sq.add(" AND ").and(checks)
 		}
-		var found []struct {
-			ID      int64  `bun:"id"`
-			Created string `bun:"created"`
-		}
-		if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var f entry
+		err := q.scanEach(ctx, sq.b.String(), sq.args, func() error { top = append(top, f); seen++; return nil }, &f.id, &f.created)
+		if err != nil {
 			return nil, 0, false, err
-		}
-		seen += len(found)
-		for _, f := range found {
-			top = append(top, entry{f.Created, f.ID})
 		}
 		slices.SortFunc(top, func(a, b entry) int {
 			if before(a, b) {

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
-
-	"github.com/uptrace/bun"
 )
 
 // postgresDialect reads meta as jsonb (the columns are json, the text as
@@ -127,7 +125,7 @@ func (postgresDialect) metaKeys() string {
 }
 
 // textSearch is the planner's; the generic path does not ask.
-func (postgresDialect) textSearch(context.Context, bun.IDB, string, string, int) (textSet, bool, error) {
+func (postgresDialect) textSearch(context.Context, rowScanner, string, string, int) (textSet, bool, error) {
 	return textSet{}, false, nil
 }
 

@@ -3,7 +3,6 @@ package query
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -31,7 +30,11 @@ const (
 // through the Store's read database and is safe for concurrent use.
 type Query struct {
 	// db is the read database, or within List a read transaction on it.
-	db  bun.IDB
+	db    bun.IDB
+	store *resources.Store
+	// tx is, within List on SQLite, the read transaction that db is,
+	// where rows runs statements with bound arguments.
+	tx  *sql.Tx
 	sql sqlDialect
 	err error // set when the database's dialect is not supported
 	lim limits
@@ -53,7 +56,7 @@ type Query struct {
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
+	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first
@@ -188,6 +191,9 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	defer tx.Rollback()
 	inTx := *q
 	inTx.db = tx
+	if !q.generic {
+		inTx.tx = tx.Tx
+	}
 	q = &inTx
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
 	var st strategy
@@ -211,36 +217,30 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		q.planned()
 	}
 
-	// The page's IDs, perPage+1 of them to learn whether more follow.
+	// The page's IDs in its order, perPage+1 of them to learn whether
+	// more follow: a list, or the query of one.
 	var ids fragment
+	var list []int64
 	past := false
 	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
 	switch {
 	case p.def.ok && !q.generic && st.scan != nil:
-		var list []int64
 		if list, scanned, scanExact, err = q.scan(ctx, &st, p); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		past = len(list) == 0
-		ids = fragment{"?", []any{bun.In(list)}}
 	case p.def.ok && !q.generic && (st.gather != nil || st.read != nil && st.read == st.by.sorted):
 		// The whole set is read and sorted anyway: count it on the way,
 		// and read the rows by ID.
 		pageIDs := q.pageIDs(rd, p, p.offset, true)
-		var found []struct {
-			ID    int64 `bun:"id"`
-			Total int   `bun:"total"`
-		}
-		if err := q.db.NewRaw(pageIDs.sql, pageIDs.args...).Scan(ctx, &found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var id int64
+		var total int
+		err := q.scanEach(ctx, pageIDs.sql, pageIDs.args, func() error { list, counted = append(list, id), total; return nil }, &id, &total)
+		if err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
-		list := make([]int64, len(found))
-		for i, f := range found {
-			list[i], counted = f.ID, f.Total
-		}
 		past = len(list) == 0
-		ids = fragment{"?", []any{bun.In(list)}}
 	case p.def.ok && !q.generic:
 		offset := p.offset
 		var bound *fragment
@@ -295,15 +295,15 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		}
 	}
 	if !past {
-		sq := q.db.NewSelect().Model(&rows).
-			Relation("Owner").Relation("ResourceCategory").Relation("Series").
-			Relation("Tags", func(sq *bun.SelectQuery) *bun.SelectQuery { return sq.Order("t.id") }).
-			Relation("Groups").Relation("Notes").
-			Where("r.id IN ("+ids.sql+")", ids.args...)
-		for _, o := range p.order {
-			sq = sq.OrderExpr(o.sql, o.args...)
+		// Then the resources by ID, with their relations, in that
+		// order (the queries of the IDs all end in the page's ORDER BY).
+		pageIDs := list
+		if ids.sql != "" {
+			if pageIDs, err = q.int64s(ctx, ids.sql, ids.args...); err != nil {
+				return Page{}, fmt.Errorf("%s: %w", op, err)
+			}
 		}
-		if err := sq.Scan(ctx); err != nil {
+		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -421,9 +421,9 @@ func (q *Query) compile(f Filter) (*plan, error) {
 	}
 	if ids := distinct(f.IDs); len(ids) > 0 {
 		add(&cond{
-			where: fragment{"r.id IN (?)", []any{bun.In(ids)}},
-			onID:  func(id string) fragment { return fragment{id + " IN (?)", []any{bun.In(ids)}} },
-			ids:   &fragment{"SELECT id FROM resources WHERE id IN (?)", []any{bun.In(ids)}},
+			where: fragment{"r.id IN (?)", []any{idsArg(ids)}},
+			onID:  func(id string) fragment { return fragment{id + " IN (?)", []any{idsArg(ids)}} },
+			ids:   &fragment{"SELECT id FROM resources WHERE id IN (?)", []any{idsArg(ids)}},
 			small: true, served: indexed,
 		})
 	}

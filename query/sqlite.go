@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/uptrace/bun"
 )
 
 // sqliteDialect reads meta with SQLite's JSON functions. json_extract
@@ -130,7 +128,7 @@ const (
 	trigramWindow = 6
 )
 
-func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term string, rare int) (textSet, bool, error) {
+func (sqliteDialect) textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int) (textSet, bool, error) {
 	table := sqliteTextTables[field]
 	runes := []rune(term)
 	if table == "" || len(runes) < 3 {
@@ -177,7 +175,7 @@ func (sqliteDialect) textSearch(ctx context.Context, db bun.IDB, field, term str
 		for i := range found {
 			dest[i] = &found[i]
 		}
-		if err := db.QueryRowContext(ctx, sql.String(), args...).Scan(dest...); err != nil {
+		if err := scanRow(ctx, sql.String(), args, dest...); err != nil {
 			return err
 		}
 		for i, g := range gs {

@@ -159,7 +159,7 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	hash := up.Hash
 	if !s.allowDuplicates {
 		var existing int64
-		err := tx.NewSelect().Table("resources").Column("id").Where("hash = ?", hash).Order("id").Limit(1).Scan(ctx, &existing)
+		err := tx.Tx.QueryRowContext(ctx, s.load.writeSQL.duplicate, hash).Scan(&existing)
 		switch {
 		case err == nil:
 			return 0, &DuplicateError{ExistingID: existing, Hash: hash.String()}
@@ -217,7 +217,7 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 		CreatedBy:          ActorFrom(ctx),
 		UpdatedBy:          ActorFrom(ctx),
 	}
-	if _, err := tx.NewInsert().Model(res).Exec(ctx); err != nil {
+	if err := s.load.insertResource(ctx, tx, res); err != nil {
 		return 0, err
 	}
 	v := &Version{
@@ -232,10 +232,10 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 		Location:      res.Location,
 		CreatedAt:     t,
 	}
-	if _, err := tx.NewInsert().Model(v).Exec(ctx); err != nil {
+	if err := s.load.insertVersion(ctx, tx, v); err != nil {
 		return 0, err
 	}
-	if _, err := tx.NewUpdate().Table("resources").Set("current_version_id = ?", v.ID).Where("id = ?", res.ID).Exec(ctx); err != nil {
+	if _, err := tx.Tx.ExecContext(ctx, s.load.writeSQL.setCurrent, v.ID, res.ID); err != nil {
 		return 0, err
 	}
 	if err := replaceLinks(ctx, tx, resourceLinks, res.ID, in.Tags, in.Groups, in.Notes); err != nil {

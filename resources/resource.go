@@ -30,17 +30,18 @@ func (s *Store) GetTx(ctx context.Context, db bun.IDB, id int64) (*Resource, err
 }
 
 func (s *Store) getWith(ctx context.Context, db bun.IDB, id int64) (*Resource, error) {
-	r := new(Resource)
-	err := db.NewSelect().Model(r).
-		Relation("Owner").Relation("ResourceCategory").Relation("Series").
-		Relation("Tags").Relation("Groups").Relation("Notes").
-		Where("r.id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("resource", id)
-	}
+	q, err := querierFor(db)
 	if err != nil {
 		return nil, err
 	}
+	rs, err := s.load.read(ctx, q, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, notFound("resource", id)
+	}
+	r := rs[0]
 	r.Normalize()
 	return r, nil
 }

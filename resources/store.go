@@ -51,6 +51,8 @@ type Store struct {
 	// once.
 	pinMu sync.Mutex
 	pins  map[blobstore.Hash]int
+
+	load *loader
 }
 
 // New returns a Store over cfg. The schema must already be migrated
@@ -78,6 +80,7 @@ func New(cfg Config) (*Store, error) {
 		swept:           cfg.SweptBlobs,
 		log:             log.With("component", "resources"),
 		pins:            make(map[blobstore.Hash]int),
+		load:            newLoader(cfg.DB),
 	}, nil
 }
 
@@ -168,7 +171,7 @@ func (s *Store) removeIfUnreferenced(ctx context.Context, h blobstore.Hash) {
 	if s.pins[h] > 0 {
 		return
 	}
-	referenced, err := blobReferenced(ctx, s.db, h)
+	referenced, err := s.blobReferenced(ctx, h)
 	if err != nil {
 		s.log.Warn("checking blob references", "hash", h, "err", err)
 		return
@@ -182,8 +185,9 @@ func (s *Store) removeIfUnreferenced(ctx context.Context, h blobstore.Hash) {
 }
 
 // blobReferenced reports whether any resource or version refers to hash.
-func blobReferenced(ctx context.Context, db bun.IDB, hash blobstore.Hash) (bool, error) {
+// It runs after every upload, so its arguments are bound (see write.go).
+func (s *Store) blobReferenced(ctx context.Context, hash blobstore.Hash) (bool, error) {
 	var referenced bool
-	err := db.NewRaw(`SELECT EXISTS (SELECT 1 FROM resources WHERE hash = ?) OR EXISTS (SELECT 1 FROM resource_versions WHERE hash = ?)`, hash, hash).Scan(ctx, &referenced)
+	err := s.db.DB.QueryRowContext(ctx, s.load.writeSQL.referenced, hash, hash).Scan(&referenced)
 	return referenced, err
 }

@@ -10,7 +10,11 @@
 // STOCKROOM_LOADBENCH_N sets the library size (default 2000) and
 // STOCKROOM_LOADBENCH_REQS the requests per row (default 1000).
 // STOCKROOM_LOADBENCH_PPROF=host:port passes through to the server as
-// STOCKROOM_PPROF, for profiling it under this load.
+// STOCKROOM_PPROF, for profiling it under this load; with it,
+// STOCKROOM_LOADBENCH_PROFILES=dir also saves a CPU profile of the first
+// STOCKROOM_LOADBENCH_PROFILE_SECONDS (default 3) of every row in dir, so
+// that each kind of request has a profile of its own (raise
+// STOCKROOM_LOADBENCH_REQS so that the rows last that long).
 
 package main
 
@@ -223,6 +227,34 @@ func TestLoadBench(t *testing.T) {
 	}
 	idle()
 
+	profDir := os.Getenv("STOCKROOM_LOADBENCH_PROFILES")
+	profSecs := loadbenchEnvInt("STOCKROOM_LOADBENCH_PROFILE_SECONDS", 3)
+	pprofAddr := os.Getenv("STOCKROOM_LOADBENCH_PPROF")
+	// profile fetches a CPU profile of the next profSecs seconds into
+	// file; the caller waits on the returned function.
+	profile := func(file string) func() {
+		if profDir == "" || pprofAddr == "" {
+			return func() {}
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, profSecs))
+			if err != nil {
+				t.Errorf("profile %s: %v", file, err)
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(profDir, file), b, 0o644)
+			}
+			if err != nil {
+				t.Errorf("profile %s: %v", file, err)
+			}
+		}()
+		return func() { <-done }
+	}
 	run := func(name string, clients int, mk func(i int) *http.Request) benchRow {
 		// Warm the connections and the caches; mk gets negative
 		// numbers for the warm-up requests.
@@ -231,6 +263,8 @@ func TestLoadBench(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		file := strings.NewReplacer(" ", "_", "/", "_", "?", "", "=", "", "–", "-").Replace(name)
+		defer profile(fmt.Sprintf("%s-c%d.pprof", strings.Trim(file, "_"), clients))()
 		row := benchRow{name: name, clients: clients, n: reqs, lat: make([]time.Duration, reqs)}
 		var next atomic.Int64
 		cpu0 := procCPU(t, pid)

@@ -164,20 +164,14 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 
 	// The writer connects first, so that it is the one that switches a new
 	// database to WAL.
-	w, err := sql.Open(sqliteshim.ShimName, dsn(location, opts, roleWriter))
-	if err != nil {
-		return nil, fmt.Errorf("%s: writer: %w", op, err)
-	}
+	w := sql.OpenDB(connector{dsn(location, opts, roleWriter)})
 	configurePool(w, 1)
 	db.Writer = bun.NewDB(w, sqlitedialect.New())
 	if err := verify(ctx, db.Writer, opts, false); err != nil {
 		return nil, fmt.Errorf("%s: writer: %w", op, err)
 	}
 
-	r, err := sql.Open(sqliteshim.ShimName, dsn(location, opts, roleReader))
-	if err != nil {
-		return nil, fmt.Errorf("%s: reader: %w", op, err)
-	}
+	r := sql.OpenDB(connector{dsn(location, opts, roleReader)})
 	configurePool(r, opts.ReaderConns)
 	db.Reader = bun.NewDB(r, sqlitedialect.New())
 	if err := verify(ctx, db.Reader, opts, true); err != nil {

@@ -1,0 +1,524 @@
+package resources
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/stockroomhq/stockroom/internal/sqltime"
+)
+
+// Reading a resource with its relations is the request made most often
+// (GET /v1/resource, every upload's answer, every list page). Through
+// bun's relations it cost seven statements, each formatted with its
+// arguments into new text that the database prepared again, and SQLite's
+// text timestamps were parsed by trying layout after layout. The loader
+// below reads the same rows with fixed statement texts, prepared once per
+// connection, with ? arguments; the resource's own row says which of its
+// many-to-many relations are not empty, so that empty ones cost nothing;
+// and timestamps are read by sqltime.
+
+// loadSQL holds the loader's statements in one dialect.
+type loadSQL struct {
+	// one and many read resources by one ID and by a list of IDs (the
+	// argument of idList); the others read the relations of a list.
+	one, many                       string
+	tags, groups, notes             string
+	owners, categories, seriesByIDs string
+	idList                          func(ids []int64) any
+	pg                              bool
+}
+
+// timeText is the expression that reads a timestamp column: as text in
+// SQLite, so that the driver does not parse it (sqltime does, faster).
+func timeText(pg bool, col string) string {
+	if pg {
+		return col
+	}
+	return "CAST(" + col + " AS TEXT)"
+}
+
+func newLoadSQL(pg bool) *loadSQL {
+	ts := func(alias string) string {
+		return timeText(pg, alias+".created_at") + ", " + timeText(pg, alias+".updated_at")
+	}
+	in := func(col string) string {
+		if pg {
+			return col + " = ANY(CAST(? AS bigint[]))"
+		}
+		return col + " IN (SELECT value FROM json_each(?))"
+	}
+	res := "SELECT r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
+		r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
+		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id,
+		EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
+		EXISTS (SELECT 1 FROM groups_related_resources AS x WHERE x.resource_id = r.id),
+		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)
+		FROM resources AS r WHERE `
+	group := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
+	l := &loadSQL{
+		one:  res + "r.id = ?",
+		many: res + in("r.id"),
+		tags: "SELECT j.resource_id, t.id, " + ts("t") + ", t.name, t.description, t.meta" +
+			" FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE " + in("j.resource_id") + " ORDER BY t.id",
+		groups: "SELECT j.resource_id, " + group +
+			` FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE ` + in("j.resource_id") + " ORDER BY g.id",
+		notes: "SELECT j.resource_id, n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
+			timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
+			" FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE " + in("j.resource_id") + " ORDER BY n.id",
+		owners:      "SELECT " + group + ` FROM "groups" AS g WHERE ` + in("g.id"),
+		categories:  "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
+		seriesByIDs: "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
+		pg:          pg,
+	}
+	open, closing := "[", "]"
+	if pg {
+		open, closing = "{", "}"
+		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.owners, &l.categories, &l.seriesByIDs} {
+			*p = numberPlaceholders(*p)
+		}
+	}
+	l.idList = func(ids []int64) any {
+		b := make([]byte, 0, 2+8*len(ids))
+		b = append(b, open...)
+		for i, id := range ids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, id, 10)
+		}
+		return string(append(b, closing...))
+	}
+	return l
+}
+
+// numberPlaceholders turns the ? of text (which has no ? in literals) into
+// PostgreSQL's $1, $2...
+func numberPlaceholders(text string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range text {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// querier runs the loader's statements on a database, connection or
+// transaction, with bound arguments: SQLite's connections keep the
+// statements of texts that recur (internal/sqlitedb), and pgx those of
+// PostgreSQL.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loader reads resources with their relations for a Store.
+type loader struct {
+	sql *loadSQL
+	// writeSQL serves the writes of create.go.
+	writeSQL *writeSQL
+}
+
+func newLoader(db *bun.DB) *loader {
+	pg := db.Dialect().Name() == dialect.PG
+	return &loader{sql: newLoadSQL(pg), writeSQL: newWriteSQL(pg)}
+}
+
+// querierFor runs on db through database/sql, without bun's formatting.
+func querierFor(db bun.IDB) (querier, error) {
+	switch db := db.(type) {
+	case *bun.DB:
+		return db.DB, nil
+	case bun.Tx:
+		return db.Tx, nil
+	case bun.Conn:
+		return db.Conn, nil
+	}
+	return nil, fmt.Errorf("resources: cannot read through %T", db)
+}
+
+// ReadMany returns the resources ids with their owner, tags, groups,
+// notes, resource category and series, as Get does, in the order of ids;
+// IDs that do not exist are left out. tx, when not nil, is a read
+// transaction to read in; else ReadDB serves.
+func (s *Store) ReadMany(ctx context.Context, tx *sql.Tx, ids []int64) ([]*Resource, error) {
+	var q querier = s.rdb.DB
+	if tx != nil {
+		q = tx
+	}
+	out, err := s.load.read(ctx, q, ids)
+	if err != nil {
+		return nil, fmt.Errorf("resources.ReadMany: %w", err)
+	}
+	return out, nil
+}
+
+// read loads the resources ids through q, in the order of ids.
+func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows *sql.Rows
+	var err error
+	if len(ids) == 1 {
+		rows, err = q.QueryContext(ctx, l.sql.one, ids[0])
+	} else {
+		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
+	}
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Resource, len(ids))
+	var withTags, withGroups, withNotes, owners, categories, series []int64
+	err = scanAll(rows, 27, func(v []any) error {
+		r := &Resource{
+			ID:                 asInt64(v[0]),
+			Name:               asString(v[3]),
+			Description:        asString(v[4]),
+			OriginalName:       asString(v[5]),
+			OriginalLocation:   asString(v[6]),
+			HashType:           asString(v[8]),
+			Location:           asString(v[9]),
+			StorageLocation:    asOptString(v[10]),
+			Width:              int(asInt64(v[12])),
+			Height:             int(asInt64(v[13])),
+			FileSize:           asInt64(v[14]),
+			Category:           asString(v[15]),
+			ContentType:        asString(v[16]),
+			ContentCategory:    asString(v[17]),
+			CreatedBy:          asString(v[18]),
+			UpdatedBy:          asString(v[19]),
+			OwnerID:            asOptInt64(v[20]),
+			ResourceCategoryID: asOptInt64(v[21]),
+			SeriesID:           asOptInt64(v[22]),
+			CurrentVersionID:   asOptInt64(v[23]),
+		}
+		if err := scanTimes(v[1:3], &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return err
+		}
+		if err := r.Hash.Scan(v[7]); err != nil {
+			return err
+		}
+		if err := r.Meta.Scan(v[11]); err != nil {
+			return err
+		}
+		if asBool(v[24]) {
+			withTags = append(withTags, r.ID)
+		}
+		if asBool(v[25]) {
+			withGroups = append(withGroups, r.ID)
+		}
+		if asBool(v[26]) {
+			withNotes = append(withNotes, r.ID)
+		}
+		if r.OwnerID != nil {
+			owners = append(owners, *r.OwnerID)
+		}
+		if r.ResourceCategoryID != nil {
+			categories = append(categories, *r.ResourceCategoryID)
+		}
+		if r.SeriesID != nil {
+			series = append(series, *r.SeriesID)
+		}
+		byID[r.ID] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(byID) == 0 {
+		return nil, nil
+	}
+	if err := l.relations(ctx, q, byID, withTags, withGroups, withNotes); err != nil {
+		return nil, err
+	}
+	if err := l.references(ctx, q, byID, owners, categories, series); err != nil {
+		return nil, err
+	}
+	out := make([]*Resource, 0, len(byID))
+	for _, id := range ids {
+		if r := byID[id]; r != nil {
+			out = append(out, r)
+			delete(byID, id) // an ID given twice is read once
+		}
+	}
+	return out, nil
+}
+
+// relations loads the tags, groups and notes of the resources that have
+// any.
+func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
+	if len(withTags) > 0 {
+		rows, err := q.QueryContext(ctx, l.sql.tags, l.sql.idList(withTags))
+		if err != nil {
+			return err
+		}
+		err = scanAll(rows, 7, func(v []any) error {
+			t := &Tag{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5])}
+			if err := scanTimes(v[2:4], &t.CreatedAt, &t.UpdatedAt); err != nil {
+				return err
+			}
+			if err := t.Meta.Scan(v[6]); err != nil {
+				return err
+			}
+			r := byID[asInt64(v[0])]
+			r.Tags = append(r.Tags, t)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(withGroups) > 0 {
+		rows, err := q.QueryContext(ctx, l.sql.groups, l.sql.idList(withGroups))
+		if err != nil {
+			return err
+		}
+		err = scanAll(rows, 10, func(v []any) error {
+			g, err := scanGroup(v[1:])
+			if err != nil {
+				return err
+			}
+			r := byID[asInt64(v[0])]
+			r.Groups = append(r.Groups, g)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(withNotes) > 0 {
+		rows, err := q.QueryContext(ctx, l.sql.notes, l.sql.idList(withNotes))
+		if err != nil {
+			return err
+		}
+		err = scanAll(rows, 11, func(v []any) error {
+			n := &Note{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5]),
+				OwnerID: asOptInt64(v[7]), NoteTypeID: asOptInt64(v[10])}
+			if err := scanTimes(v[2:4], &n.CreatedAt, &n.UpdatedAt); err != nil {
+				return err
+			}
+			if err := n.Meta.Scan(v[6]); err != nil {
+				return err
+			}
+			var err error
+			if n.StartDate, err = asOptTime(v[8]); err != nil {
+				return err
+			}
+			if n.EndDate, err = asOptTime(v[9]); err != nil {
+				return err
+			}
+			r := byID[asInt64(v[0])]
+			r.Notes = append(r.Notes, n)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// references loads the owners, resource categories and series that the
+// resources refer to.
+func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Resource, owners, categories, series []int64) error {
+	if len(owners) > 0 {
+		found := map[int64]*Group{}
+		rows, err := q.QueryContext(ctx, l.sql.owners, l.sql.idList(owners))
+		if err != nil {
+			return err
+		}
+		err = scanAll(rows, 9, func(v []any) error {
+			g, err := scanGroup(v)
+			found[g.ID] = g
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range byID {
+			if r.OwnerID != nil {
+				r.Owner = found[*r.OwnerID]
+			}
+		}
+	}
+	if len(categories) > 0 {
+		found := map[int64]*ResourceCategory{}
+		rows, err := q.QueryContext(ctx, l.sql.categories, l.sql.idList(categories))
+		if err != nil {
+			return err
+		}
+		err = scanAll(rows, 6, func(v []any) error {
+			c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
+			found[c.ID] = c
+			return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range byID {
+			if r.ResourceCategoryID != nil {
+				r.ResourceCategory = found[*r.ResourceCategoryID]
+			}
+		}
+	}
+	if len(series) > 0 {
+		found := map[int64]*Series{}
+		rows, err := q.QueryContext(ctx, l.sql.seriesByIDs, l.sql.idList(series))
+		if err != nil {
+			return err
+		}
+		err = scanAll(rows, 6, func(v []any) error {
+			s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
+			found[s.ID] = s
+			if err := s.Meta.Scan(v[5]); err != nil {
+				return err
+			}
+			return scanTimes(v[1:3], &s.CreatedAt, &s.UpdatedAt)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range byID {
+			if r.SeriesID != nil {
+				r.Series = found[*r.SeriesID]
+			}
+		}
+	}
+	return nil
+}
+
+func scanGroup(v []any) (*Group, error) {
+	g := &Group{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), URL: asString(v[5]),
+		OwnerID: asOptInt64(v[7]), CategoryID: asOptInt64(v[8])}
+	if err := scanTimes(v[1:3], &g.CreatedAt, &g.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := g.Meta.Scan(v[6]); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// scanAll calls fn with the n values of each row, then closes rows.
+// Values are scanned into any, which database/sql fills without
+// conversion, and converted by the as* functions below.
+func scanAll(rows *sql.Rows, n int, fn func(v []any) error) error {
+	defer rows.Close()
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func asInt64(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case int32:
+		return int64(v)
+	case bool:
+		if v {
+			return 1
+		}
+	case []byte:
+		n, _ := strconv.ParseInt(string(v), 10, 64)
+		return n
+	case string:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func asOptInt64(v any) *int64 {
+	if v == nil {
+		return nil
+	}
+	n := asInt64(v)
+	return &n
+}
+
+func asBool(v any) bool {
+	if b, ok := v.(bool); ok {
+		return b
+	}
+	return asInt64(v) != 0
+}
+
+func asString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func asOptString(v any) *string {
+	if v == nil {
+		return nil
+	}
+	s := asString(v)
+	return &s
+}
+
+var errNullTime = errors.New("resources: NULL timestamp")
+
+func asTime(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, nil
+	case string:
+		return sqltime.Parse(v)
+	case []byte:
+		return sqltime.Parse(string(v))
+	case nil:
+		return time.Time{}, errNullTime
+	}
+	return time.Time{}, fmt.Errorf("resources: cannot read %T as a time", v)
+}
+
+func asOptTime(v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	t, err := asTime(v)
+	return &t, err
+}
+
+// scanTimes reads the created_at and updated_at values v into the two
+// destinations.
+func scanTimes(v []any, created, updated *time.Time) error {
+	var err error
+	if *created, err = asTime(v[0]); err != nil {
+		return err
+	}
+	*updated, err = asTime(v[1])
+	return err
+}

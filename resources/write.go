@@ -1,0 +1,68 @@
+package resources
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// The statements of a new resource, which every upload runs, are fixed
+// texts with bound ? arguments, so that the writer's connection keeps
+// them prepared (internal/sqlitedb): bun formatted the values into the
+// text, so SQLite compiled each INSERT again, with every trigger of the
+// search tables that it fires.
+
+// writeSQL holds the upload's statements in one dialect.
+type writeSQL struct {
+	duplicate, insertResource, insertVersion, setCurrent string
+	referenced                                           string
+}
+
+func newWriteSQL(pg bool) *writeSQL {
+	w := &writeSQL{
+		duplicate: "SELECT id FROM resources WHERE hash = ? ORDER BY id LIMIT 1",
+		insertResource: `INSERT INTO resources (created_at, updated_at, name, description, original_name,
+			original_location, hash, hash_type, location, storage_location, meta, width, height, file_size,
+			category, content_type, content_category, created_by, updated_by, owner_id, resource_category_id,
+			series_id, current_version_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		insertVersion: `INSERT INTO resource_versions (resource_id, version_number, hash, hash_type, file_size,
+			content_type, width, height, location, comment, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		setCurrent: "UPDATE resources SET current_version_id = ? WHERE id = ?",
+		referenced: "SELECT EXISTS (SELECT 1 FROM resources WHERE hash = ?) OR EXISTS (SELECT 1 FROM resource_versions WHERE hash = ?)",
+	}
+	if pg {
+		for _, p := range []*string{&w.duplicate, &w.insertResource, &w.insertVersion, &w.setCurrent, &w.referenced} {
+			*p = numberPlaceholders(*p)
+		}
+	}
+	return w
+}
+
+// timeArg is t as bun writes it: text in SQLite, so that the stored
+// value and its order are those of every other row; a time for
+// PostgreSQL's timestamptz.
+func (l *loader) timeArg(t time.Time) any {
+	if l.sql.pg {
+		return t
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
+}
+
+func (l *loader) insertResource(ctx context.Context, tx bun.Tx, r *Resource) error {
+	return tx.Tx.QueryRowContext(ctx, l.writeSQL.insertResource,
+		l.timeArg(r.CreatedAt), l.timeArg(r.UpdatedAt), r.Name, r.Description, r.OriginalName,
+		r.OriginalLocation, r.Hash, r.HashType, r.Location, r.StorageLocation, r.Meta, r.Width, r.Height, r.FileSize,
+		r.Category, r.ContentType, r.ContentCategory, r.CreatedBy, r.UpdatedBy, r.OwnerID, r.ResourceCategoryID,
+		r.SeriesID, r.CurrentVersionID,
+	).Scan(&r.ID)
+}
+
+func (l *loader) insertVersion(ctx context.Context, tx bun.Tx, v *Version) error {
+	return tx.Tx.QueryRowContext(ctx, l.writeSQL.insertVersion,
+		v.ResourceID, v.VersionNumber, v.Hash, v.HashType, v.FileSize, v.ContentType, v.Width, v.Height,
+		v.Location, v.Comment, l.timeArg(v.CreatedAt),
+	).Scan(&v.ID)
+}
