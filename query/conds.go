@@ -103,8 +103,13 @@ func linkCond(table, col string, id int64) *cond {
 func groupCond(id int64) *cond {
 	return &cond{
 		where: fragment{"(r.owner_id = ? OR EXISTS (SELECT 1 FROM groups_related_resources WHERE resource_id = r.id AND group_id = ?))", []any{id, id}},
-		ids: &fragment{"SELECT resource_id FROM groups_related_resources WHERE group_id = ? UNION SELECT id FROM resources WHERE owner_id = ?",
-			[]any{id, id}},
+		// Two disjoint parts joined by UNION ALL, which streams: a UNION
+		// would gather every match of a large group to drop duplicates
+		// before the planner's LIMIT stops it.
+		ids: &fragment{"SELECT resource_id FROM groups_related_resources WHERE group_id = ? UNION ALL " +
+			"SELECT id FROM resources WHERE owner_id = ? AND NOT EXISTS " +
+			"(SELECT 1 FROM groups_related_resources WHERE resource_id = resources.id AND group_id = ?)",
+			[]any{id, id, id}},
 	}
 }
 

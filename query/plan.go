@@ -210,7 +210,9 @@ func (q *Query) candidates(ctx context.Context, f fragment, limit int) ([]int64,
 
 // found replaces the candidate query of c with the IDs it found.
 func (c *cond) found(ids []int64) {
-	c.list = ids
+	// Never nil, even when none were found: a nil list reads as "not
+	// known", and the plan would then walk every resource to find none.
+	c.list = append(make([]int64, 0, len(ids)), ids...)
 	set := fragment{"SELECT NULL WHERE 1 = 0", nil}
 	if len(ids) > 0 {
 		set = fragment{"?", []any{idsArg(ids)}}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,28 +74,82 @@ func benchUI(b *testing.B) (http.Handler, *resources.Store, int) {
 	return h, store, n
 }
 
-// BenchmarkPages measures the server time of the grid (first page, a
-// deep keyset page, a tag filter) and of the resource page, reporting the
-// median and 95th percentile per class. For example:
+// BenchmarkPages measures the server time of every grid view the UI
+// offers (the first page, keyset pages near and deep, each filter control,
+// each sort order at page 1 and page 1,000) and of the resource page,
+// reporting the median and 95th percentile per class. For example:
 //
-//	STOCKROOM_BENCH_N=100000 go test -run '^$' -bench BenchmarkPages -benchtime 200x ./webui/
+//	STOCKROOM_BENCH_N=1000000 go test -run '^$' -bench BenchmarkPages -benchtime 100x ./webui/
 func BenchmarkPages(b *testing.B) {
 	h, store, n := benchUI(b)
+	q := query.New(store)
 	ctx := context.Background()
-	mid, err := store.Get(ctx, int64(n/2))
+	// at is the keyset cursor of the grid with filter f, pos resources in.
+	at := func(f query.Filter, pos int) string {
+		f.MaxResults = query.MaxPerPage
+		f.Page = pos / query.MaxPerPage
+		p, err := q.List(ctx, f)
+		if err != nil || len(p.Resources) == 0 {
+			b.Fatalf("no resource %d of %+v: %v", pos, f, err)
+		}
+		r := p.Resources[len(p.Resources)-1]
+		return r.CreatedAt.UTC().Format(time.RFC3339Nano) + "~0"
+	}
+	tagName := func(id int64) string {
+		t, err := store.GetTag(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return t.Name
+	}
+	groupName := func(id int64) string {
+		g, err := store.GetGroup(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return g.Name
+	}
+	// A word of a generated name, common in the vocabulary.
+	first, err := store.Get(ctx, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	tags, err := store.ListTags(ctx, resources.ListOptions{PerPage: 1, SortBy: []string{"id asc"}})
-	if err != nil || len(tags.Items) == 0 {
-		b.Fatal("no tags", err)
+	word, _, _ := strings.Cut(strings.ToLower(first.Name), " ")
+	page1000 := min(999*perPage, n-perPage) // the first resource of page 1,000
+	common, rare := tagName(1), tagName(500)
+	v := func(kv ...string) string {
+		out := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return "/?" + out.Encode()
 	}
-	classes := []struct{ name, path string }{
+	type class struct{ name, path string }
+	classes := []class{
 		{"grid-first", "/"},
-		{"grid-deep", "/?" + url.Values{"after": {mid.CreatedAt.UTC().Format(time.RFC3339Nano) + "~0"}}.Encode()},
-		{"grid-tag", "/?" + url.Values{"tags": {tags.Items[0].Name}}.Encode()},
-		{"resource", "/ui/resource/"},
+		{"grid-p2", v("after", at(query.Filter{}, perPage))},
+		{"grid-p1000", v("after", at(query.Filter{}, page1000))},
+		{"grid-deep-mid", v("after", at(query.Filter{}, n/2))},
+		{"grid-search", v("q", word)},
+		{"grid-search-none", v("q", "zzqx")},
+		{"grid-tag", v("tags", common)},
+		{"grid-tag-p50", v("tags", common, "after", at(query.Filter{Tags: []int64{1}}, 49*perPage))},
+		{"grid-tag-rare", v("tags", rare)},
+		{"grid-tags2", v("tags", common+", "+tagName(2))},
+		{"grid-group", v("groups", groupName(1))},
+		{"grid-owner", v("owner", groupName(1))},
+		{"grid-type-image", v("type", "image/")},
+		{"grid-type-pdf", v("type", "application/pdf")},
+		{"grid-dates", v("from", "2024-03-01", "to", "2024-03-31")},
+		{"grid-dims", v("minw", "4000", "minh", "3000")},
+		{"grid-meta", v("meta", "camera:EQ:Leica Q2")},
+		{"grid-combo", v("q", word, "type", "image/", "tags", common)},
 	}
+	for _, o := range []string{"created_at asc", "name asc", "name desc", "file_size desc", "file_size asc", "updated_at desc"} {
+		short := strings.ReplaceAll(o, " ", "-")
+		classes = append(classes, class{"grid-sort-" + short, v("sort", o)}, class{"grid-sort-" + short + "-p1000", v("sort", o, "page", "1000")})
+	}
+	classes = append(classes, class{"resource", "/ui/resource/"})
 	for _, c := range classes {
 		b.Run(c.name, func(b *testing.B) {
 			var times []time.Duration
@@ -110,6 +165,9 @@ func BenchmarkPages(b *testing.B) {
 				times = append(times, time.Since(start))
 				if rec.Code != http.StatusOK {
 					b.Fatalf("%s: %d %s", path, rec.Code, rec.Body.String())
+				}
+				if i == 0 && c.name != "resource" && c.name != "grid-search-none" && !strings.Contains(rec.Body.String(), `class="tile"`) {
+					b.Fatalf("%s: no tiles", path)
 				}
 				size = rec.Body.Len()
 			}

@@ -181,6 +181,9 @@ func TestBrowserFlow(t *testing.T) {
 		t.Fatalf("the library has %d resources tagged batch, want 3", len(batch))
 	}
 	b.check("grid")
+	if n := b.checkPlaceholders("grid"); n != 1 {
+		t.Errorf("the grid's placeholder check read %d cards, want 1 (older.txt)", n)
+	}
 	b.screens(shots, "grid")
 
 	// Dropping one again shows it as a duplicate linked to the original.
@@ -392,6 +395,64 @@ const a11yScript = `(() => {
   }
   return out;
 })()`
+
+// placeholderScript reads the generated cards of the grid's tiles that are
+// not images, at the size they were made: the label is the lightest colour, and
+// every colour next to it must give it WCAG AA's 4.5:1. It answers the
+// number of cards read and the problems.
+const placeholderScript = `(async () => {
+  const out = [];
+  let n = 0;
+  const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  for (const tile of document.querySelectorAll(".tile")) {
+    const img = tile.querySelector("img"), meta = tile.querySelector(".meta");
+    if (!img || !meta || meta.textContent.startsWith("image/")) continue;
+    // The file the browser chose, at its own size: img.naturalWidth is
+    // scaled by the srcset's density.
+    await img.decode();
+    const bm = await createImageBitmap(await (await fetch(img.currentSrc)).blob());
+    const w = bm.width, h = bm.height;
+    const cv = document.createElement("canvas");
+    cv.width = w; cv.height = h;
+    const cx = cv.getContext("2d");
+    cx.drawImage(bm, 0, 0);
+    const px = cx.getImageData(0, 0, w, h).data;
+    const at = (x, y) => { const i = (y * w + x) * 4; return [px[i], px[i + 1], px[i + 2]]; };
+    let top = -1, label = "";
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) { const c = at(x, y), l = lum(c); if (l > top) { top = l; label = String(c); } }
+    const next = new Map();
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      if (String(at(x, y)) !== label) continue;
+      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const nx = x + dx, ny = y + dy;
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+        const c = at(nx, ny);
+        if (String(c) !== label) next.set(String(c), c);
+      }
+    }
+    n++;
+    if (next.size === 0) out.push(img.alt + ": no label");
+    for (const c of next.values()) {
+      const ratio = (top + 0.05) / (lum(c) + 0.05);
+      if (ratio < 4.5) out.push(img.alt + ": label rgb(" + label + ") on rgb(" + c + "): contrast " + ratio.toFixed(2));
+    }
+  }
+  return {n, out};
+})()`
+
+// checkPlaceholders runs placeholderScript and answers how many cards it read.
+func (b *browser) checkPlaceholders(page string) int {
+	b.t.Helper()
+	var res struct {
+		N   int
+		Out []string
+	}
+	b.eval(placeholderScript, &res)
+	for _, p := range res.Out {
+		b.t.Errorf("accessibility, %s page, placeholder card: %s", page, p)
+	}
+	return res.N
+}
 
 // check runs the accessibility checks in light and dark.
 func (b *browser) check(page string) {

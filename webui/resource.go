@@ -152,20 +152,39 @@ func (u *ui) resource(r *http.Request, v *view) (string, error) {
 // neighbours finds the resources just newer and just older than res in
 // the grid's default order (created_at, then ID). Resources created in the
 // same microsecond as res are skipped: a rare case, and the grid shows them.
+// Each side looks within a day of res first, where a large library has its
+// neighbours, so that the list's total counts a day's resources rather
+// than every one; the two sides run at once.
 func (u *ui) neighbours(ctx context.Context, res *resources.Resource) (newer, older int64, err error) {
-	p, err := u.Query.List(ctx, query.Filter{CreatedBefore: res.CreatedAt, MaxResults: 1})
-	if err != nil {
-		return 0, 0, err
+	at := res.CreatedAt
+	// side lists the first resource of f, first with *window set to
+	// bound, then without it.
+	side := func(f *query.Filter, window *time.Time, bound time.Time) (int64, error) {
+		f.MaxResults = 1
+		for _, w := range []time.Time{bound, {}} {
+			*window = w
+			p, err := u.Query.List(ctx, *f)
+			if err != nil {
+				return 0, err
+			}
+			if len(p.Resources) > 0 {
+				return p.Resources[0].ID, nil
+			}
+		}
+		return 0, nil
 	}
-	if len(p.Resources) > 0 {
-		older = p.Resources[0].ID
+	var olderErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f := query.Filter{CreatedBefore: at}
+		older, olderErr = side(&f, &f.CreatedAfter, at.Add(-24*time.Hour))
+	}()
+	f := query.Filter{CreatedAfter: at.Add(time.Microsecond), SortBy: []string{"created_at asc"}}
+	newer, err = side(&f, &f.CreatedBefore, at.Add(24*time.Hour))
+	<-done
+	if err == nil {
+		err = olderErr
 	}
-	p, err = u.Query.List(ctx, query.Filter{CreatedAfter: res.CreatedAt.Add(time.Microsecond), MaxResults: 1, SortBy: []string{"created_at asc"}})
-	if err != nil {
-		return 0, 0, err
-	}
-	if len(p.Resources) > 0 {
-		newer = p.Resources[0].ID
-	}
-	return newer, older, nil
+	return newer, older, err
 }

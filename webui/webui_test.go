@@ -193,3 +193,70 @@ func TestSignIn(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestFirstViewTransfer sums what a browser fetches for the first grid
+// view before any preview: the page of a full grid (signed in, so with
+// signed preview links and the upload and bulk controls), every
+// stylesheet, script, icon and font it links, and /favicon.ico, which
+// browsers ask for unbidden. The issue's budget is 300 KB.
+func TestFirstViewTransfer(t *testing.T) {
+	e := newEnv(t, true)
+	ctx := context.Background()
+	var tags []int64
+	for _, name := range []string{"landscape", "holiday-2024", "client-review"} {
+		tag, err := e.Lib.Store.SaveTag(ctx, resources.TagInput{Name: ptr(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags = append(tags, tag.ID)
+	}
+	var ids []int64
+	for i := range perPage + 1 {
+		ids = append(ids, e.create(t, pngOf(t, 4, 3, color.RGBA{uint8(i), 0, 0, 255}), fmt.Sprintf("Harbour at dusk, seen from the north pier %03d.png", i)).ID)
+	}
+	if err := e.Lib.Store.AddTags(ctx, ids, tags); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn(t, "ada", access.RoleAdmin)
+	status, _, page := get(t, c, e.URL+"/")
+	if status != 200 || strings.Count(page, `class="tile"`) != perPage {
+		t.Fatalf("grid: %d with %d tiles", status, strings.Count(page, `class="tile"`))
+	}
+	sizes := map[string]int{"/": len(page)}
+	var links []string
+	for _, attr := range []string{`<link rel="stylesheet" href="`, `<link rel="icon" href="`, `<script src="`} {
+		for _, part := range strings.Split(page, attr)[1:] {
+			links = append(links, strings.ReplaceAll(part[:strings.IndexByte(part, '"')], "&amp;", "&"))
+		}
+	}
+	if len(links) < 2 {
+		t.Fatalf("the page links %v, want the stylesheet and the script", links)
+	}
+	links = append(links, "/favicon.ico")
+	for len(links) > 0 {
+		link := links[0]
+		links = links[1:]
+		if _, ok := sizes[link]; ok {
+			continue
+		}
+		_, _, body := get(t, c, e.URL+link)
+		sizes[link] = len(body)
+		// Fonts and images a stylesheet pulls in.
+		for _, part := range strings.Split(body, "url(")[1:] {
+			if u := strings.Trim(part[:strings.IndexByte(part, ')')], `"'`); strings.HasPrefix(u, "/") {
+				links = append(links, u)
+			}
+		}
+	}
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	t.Logf("first grid view: %d bytes in all, %v", total, sizes)
+	if total >= 300_000 {
+		t.Errorf("the first grid view transfers %d bytes, want under 300 KB: %v", total, sizes)
+	}
+}
+
+// perPage is the grid's page size (webui's perPage).
+const perPage = 60

@@ -327,7 +327,7 @@ func (s *Service) placeholder(contentType string, box Box, reason string) *Previ
 	data, key := s.placeholders.get(contentType, box)
 	return &Preview{
 		Data: data, ContentType: "image/png", Placeholder: true, Reason: reason,
-		ETag: fmt.Sprintf(`"placeholder-v%d-%s"`, version, strings.ReplaceAll(key, "/", "-")),
+		ETag: fmt.Sprintf(`"placeholder-v%d.%d-%s"`, version, placeholderDesign, strings.ReplaceAll(key, "/", "-")),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -199,6 +200,71 @@ func TestPlaceholders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlaceholderLabelContrast reads each category's card as a person
+// would: the white label must lie on the card, never on the light
+// background around it, and the card must give it WCAG AA's 4.5:1.
+func TestPlaceholderLabelContrast(t *testing.T) {
+	s, blobs := newService(t)
+	types := []string{"text/plain", "application/pdf", "image/svg+xml", "video/mp4", "audio/mpeg", "application/zip", "application/octet-stream"}
+	for _, ct := range types {
+		for _, side := range []int{80, 256, 512} {
+			p, err := s.Get(context.Background(), put(t, blobs, []byte("not decodable as "+ct)), ct, preview.Box{Width: side, Height: side})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Placeholder {
+				t.Fatalf("%s: not a placeholder", ct)
+			}
+			img := decode(t, p)
+			white := color.RGBA{255, 255, 255, 255}
+			label, under := 0, map[color.RGBA]int{}
+			b := img.Bounds()
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					if color.RGBAModel.Convert(img.At(x, y)) != white {
+						continue
+					}
+					label++
+					for _, d := range []image.Point{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+						if q := image.Pt(x, y).Add(d); q.In(b) {
+							if c := color.RGBAModel.Convert(img.At(q.X, q.Y)).(color.RGBA); c != white {
+								under[c]++
+							}
+						}
+					}
+				}
+			}
+			if label == 0 {
+				t.Errorf("%s at %d: no label", ct, side)
+			}
+			if len(under) != 1 {
+				t.Errorf("%s at %d: the label touches %d colours %v, want only its card's", ct, side, len(under), under)
+			}
+			for c := range under {
+				if r := contrast(white, c); r < 4.5 {
+					t.Errorf("%s at %d: label contrast %.2f on %v, want at least 4.5", ct, side, r, c)
+				}
+			}
+		}
+	}
+}
+
+// contrast is the WCAG 2.1 contrast ratio of two colours.
+func contrast(a, b color.RGBA) float64 {
+	lum := func(c color.RGBA) float64 {
+		ch := func(v uint8) float64 {
+			f := float64(v) / 255
+			if f <= 0.03928 {
+				return f / 12.92
+			}
+			return math.Pow((f+0.055)/1.055, 2.4)
+		}
+		return 0.2126*ch(c.R) + 0.7152*ch(c.G) + 0.0722*ch(c.B)
+	}
+	l1, l2 := lum(a), lum(b)
+	return (max(l1, l2) + 0.05) / (min(l1, l2) + 0.05)
 }
 
 func TestCacheAndSharing(t *testing.T) {

@@ -312,8 +312,10 @@
         if (edited.length === 0) { say("Name at least one " + kind + "."); return; }
         await post("/v1/resources/" + action, { ID: chosen, EditedId: edited });
       }
-      say("Done: " + chosen.length + " resource" + (chosen.length === 1 ? "" : "s"));
+      // Said once the grid shows the outcome, so that the next click
+      // lands on the new tiles and selection.
       await refreshTiles();
+      say("Done: " + chosen.length + " resource" + (chosen.length === 1 ? "" : "s"));
     } catch (e) { say("Failed: " + e.message); }
   });
 
