@@ -121,6 +121,13 @@ type Filter struct {
 	// significant first. Ties are broken by ID in the direction of the
 	// last term. Without SortBy: created_at desc, then ID desc.
 	SortBy []string
+
+	// NoTotal skips counting the matches, for a caller that wants only
+	// the page: Total is then the lower bound of a capped total (the
+	// resources up to the end of this page, plus one when another page
+	// follows), with TotalCapped set when another page follows. (A page
+	// past the end, which says nothing of the total, still counts.)
+	NoTotal bool
 }
 
 // Page is one page of a list.
@@ -332,6 +339,10 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	case scanned >= 0:
 		// The scan stopped early: what it saw is a lower bound.
 		page.Total, page.TotalCapped = max(scanned, int(p.offset)+len(rows)+btoi(more)), true
+		return page, nil
+	}
+	if f.NoTotal && (len(rows) > 0 || p.offset == 0) {
+		page.Total, page.TotalCapped = int(p.offset)+len(rows)+btoi(more), more
 		return page, nil
 	}
 	page.Total, page.TotalCapped, err = q.total(ctx, &st, rd, p, int(p.offset)+len(rows), more)

@@ -357,6 +357,44 @@ func testListPaging(t *testing.T) {
 	}
 }
 
+func TestListNoTotal(t *testing.T) { eachMode(t, testListNoTotal) }
+
+// testListNoTotal: without counting, Total is what the page shows (and
+// one more, capped, when another page follows); a page past the end
+// counts as usual.
+func testListNoTotal(t *testing.T) {
+	f := newFixture(t)
+	type got struct {
+		Labels []string
+		Total  int
+		Capped bool
+	}
+	cases := []struct {
+		filter query.Filter
+		want   got
+	}{
+		{query.Filter{NoTotal: true}, got{l("r5", "r4", "r3", "r2", "r1"), 5, false}},
+		{query.Filter{NoTotal: true, MaxResults: 1}, got{l("r5"), 2, true}},
+		{query.Filter{NoTotal: true, MaxResults: 2, Page: 2}, got{l("r3", "r2"), 5, true}},
+		{query.Filter{NoTotal: true, MaxResults: 2, Page: 3}, got{l("r1"), 5, false}},
+		{query.Filter{NoTotal: true, MaxResults: 2, Page: 4}, got{l(), 5, false}},
+		{query.Filter{NoTotal: true, MaxResults: 1, Tags: []int64{f.t1}}, got{l("r2"), 2, true}},
+		{query.Filter{NoTotal: true, Name: "nothing"}, got{l(), 0, false}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%+v", tc.filter), func(t *testing.T) {
+			page, err := f.q.List(f.ctx, tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := got{f.labels(page.Resources), page.Total, page.TotalCapped}
+			if diff := cmp.Diff(tc.want, g); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestListLoadsRelations(t *testing.T) { eachMode(t, testListLoadsRelations) }
 
 func testListLoadsRelations(t *testing.T) {

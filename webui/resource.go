@@ -153,14 +153,13 @@ func (u *ui) resource(r *http.Request, v *view) (string, error) {
 // the grid's default order (created_at, then ID). Resources created in the
 // same microsecond as res are skipped: a rare case, and the grid shows them.
 // Each side looks within a day of res first, where a large library has its
-// neighbours, so that the list's total counts a day's resources rather
-// than every one; the two sides run at once.
+// neighbours, and counts nothing; the two sides run at once.
 func (u *ui) neighbours(ctx context.Context, res *resources.Resource) (newer, older int64, err error) {
 	at := res.CreatedAt
 	// side lists the first resource of f, first with *window set to
 	// bound, then without it.
 	side := func(f *query.Filter, window *time.Time, bound time.Time) (int64, error) {
-		f.MaxResults = 1
+		f.MaxResults, f.NoTotal = 1, true
 		for _, w := range []time.Time{bound, {}} {
 			*window = w
 			p, err := u.Query.List(ctx, *f)
