@@ -72,6 +72,7 @@ func (q *Query) column(col, index, op string, args ...any) *cond {
 func tagCond(id int64) *cond {
 	c := linkCond("resource_tags", "tag_id", id)
 	c.ids = nil // the sequence is as small and ordered
+	c.tag = id
 	c.seq = &sequence{
 		from:    "resource_tag_order AS tg",
 		where:   fragment{"tg.tag_id = ?", []any{id}},

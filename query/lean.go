@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -19,6 +21,12 @@ import (
 //     planner knows how many rows match;
 //   - an EQ term of MetaQuery is matched by containment (@>), which the
 //     GIN index over meta serves (see postgresDialect.metaContains);
+//   - a page in the default order of resources with some tags (and
+//     nothing else but a creation-time range) is read from
+//     resource_tag_order, each tag's resources in that order, joined on
+//     (created_at, resource_id): the database walks the tag it thinks
+//     rarer and looks each entry up in the others', or merges two (see
+//     tagPage);
 //   - a page in the default order whose conditions no index serves walks
 //     resources_order, checking each entry (sqlDialect.walkOrder), rather
 //     than sort every match; a deep page without conditions starts at its
@@ -170,4 +178,32 @@ func (q *Query) leanCountByDays(ctx context.Context, p *plan) (int, error) {
 		n += m
 	}
 	return n, nil
+}
+
+// tagPage is the query of the IDs of p's page when its conditions are all
+// tags, or nil. Every tag's entries of resource_tag_order are joined on
+// the whole key but the tag, so that the database may drive from any of
+// them and keep the order of its index.
+func (q *Query) tagPage(p *plan, offset int64) *fragment {
+	if !q.leanCount() || !p.def.ok || len(p.conds) == 0 {
+		return nil
+	}
+	for _, c := range p.conds {
+		if c.tag == 0 {
+			return nil
+		}
+	}
+	sq := (&query{}).add("SELECT t0.resource_id FROM resource_tag_order AS t0")
+	for i, c := range p.conds[1:] {
+		t := fmt.Sprintf("t%d", i+1)
+		sq.add(" JOIN resource_tag_order AS "+t+" ON "+t+".tag_id = ? AND "+t+".created_at = t0.created_at AND "+t+".resource_id = t0.resource_id", c.tag)
+	}
+	sq.add(" WHERE t0.tag_id = ?", p.conds[0].tag)
+	for _, c := range p.created {
+		sq.add(" AND ").frag(fragment{strings.ReplaceAll(c.sql, "{created}", "t0.created_at"), c.args})
+	}
+	dir := direction(p.def.desc)
+	sq.add(" ORDER BY t0.created_at"+dir+", t0.resource_id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, offset)
+	f := sq.fragment()
+	return &f
 }

@@ -129,6 +129,9 @@ type cond struct {
 	// once, without reading resources: the generic path counts them
 	// there.
 	matches *fragment
+	// tag, when not 0, is the tag that the condition requires: the
+	// generic path reads lists of tags only from resource_tag_order.
+	tag int64
 	// list holds every ID of ids once the planner has found them; head,
 	// of a stream, the first IDs in the order of the list when there are
 	// more, and dense whether they are a large share of the IDs they

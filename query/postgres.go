@@ -72,12 +72,14 @@ func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
 }
 
 // walkOrder turns off the plans that read every match before sorting
-// them (sequential and bitmap scans) for the rest of the transaction.
+// them (sequential and bitmap scans) for the rest of the transaction, and
+// what the database adds to plans it thinks long (compiling them, workers),
+// which for a walk that stops after a page costs more than the walk.
 func (postgresDialect) walkOrder(on bool) string {
 	if on {
-		return "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"
+		return "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
 	}
-	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT"
+	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
 }
 
 // metaContains is meta @> {"a":{"b":value}} for an EQ term on a.b with a

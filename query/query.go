@@ -216,6 +216,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	past := false
 	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
+	tagged := false // the page is read from resource_tag_order
 	switch {
 	case p.def.ok && !q.generic && st.scan != nil:
 		var list []int64
@@ -258,8 +259,12 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		// Other orders are left to the database's planner, told of the
 		// small set the plan found if any: it would otherwise walk the
 		// sort column's index through every resource.
-		where := p.where()
 		offset := p.offset
+		if tp := q.tagPage(p, offset); tp != nil {
+			ids, tagged = *tp, true
+			break
+		}
+		where := p.where()
 		if q.leanCount() && p.def.ok && len(p.conds) == 0 && len(p.created) == 0 && p.offset >= int64(q.lim.deep) {
 			// Deep in a list without conditions: skip the days before
 			// the page rather than step over every resource.
@@ -288,7 +293,10 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	// in the default order then walks that order's index until it is
 	// full, which the database's planner, misled by its estimates of
 	// substring and JSON tests, may not do by itself.
+	// So are the joins of tagPage, whose estimates the database takes
+	// for a handful of rows, as if the whole join were read.
 	walk := q.leanCount() && p.def.ok && !past && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
+	walk = walk || tagged && len(p.conds) > 1
 	if walk {
 		if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(true)); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)

@@ -32,6 +32,7 @@ var migrations = []migration{
 	{5, migrationDays},
 	{6, migrationOrder},
 	{7, migrationTrigramStats},
+	{8, migrationTagOrder},
 }
 
 // lockKey is the advisory lock that serialises migrations when several
