@@ -23,6 +23,7 @@ func (q *Query) substring(field, col, value string) *cond {
 		return q.leanContentType(containsPattern(value))
 	}
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col], served: trigramServed(value)}
+	c.bitmap = field != "" && c.served == rechecked
 	if field == "" || q.generic {
 		return c
 	}
@@ -134,7 +135,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			}
 			parts = append(parts, f)
 		}
-		return &cond{where: or(parts), served: s}
+		return &cond{where: or(parts), served: s, bitmap: s == rechecked}
 	}
 	exists := func(x, test string, args ...any) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM resource_meta WHERE resource_id = " + x + " AND key = ? AND " + test + ")",

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ import (
 //     (created_at, resource_id): the database walks the tag it thinks
 //     rarer and looks each entry up in the others', or merges two (see
 //     tagPage);
+//   - a page in the default order whose conditions are all served by
+//     bitmap indexes (trigram, GIN) is walked when the database expects
+//     its matches to be dense, read from the index whole when they are
+//     few, and otherwise looked for among the newest resources first
+//     (windowPage);
 //   - a page in the default order whose conditions no index serves walks
 //     resources_order, checking each entry (sqlDialect.walkOrder), rather
 //     than sort every match; a deep page without conditions starts at its
@@ -206,4 +212,114 @@ func (q *Query) tagPage(p *plan, offset int64) *fragment {
 	sq.add(" ORDER BY t0.created_at"+dir+", t0.resource_id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, offset)
 	f := sq.fragment()
 	return &f
+}
+
+// windowPage reads the IDs of p's page when each of its conditions is
+// served by a bitmap index (a substring search, a meta EQ term), or
+// returns ok false, and walk true when walking the default order is the
+// cheaper reading. Walking reads an entry, or a row when a condition is
+// on a column the index does not carry, until the page is full, which for
+// a word in one resource of a few hundred is tens of thousands; reading
+// every candidate of the bitmap index and sorting them reads a row per
+// match. In between, the page is first looked for among the newest
+// (oldest) resources only: the index's bitmap intersected with that of a
+// range of the default order's index, whose entries cost a fraction of a
+// row each, so that only the matches within the range are read. The
+// range is sized from the database's estimate of the matches to hold a
+// few pages of them, and widened fourfold until the page is found in it,
+// or taken whole when reading every candidate is cheaper.
+func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk bool, err error) {
+	if !q.leanCount() || !p.def.ok || len(p.conds) == 0 {
+		return nil, false, false, nil
+	}
+	entry := q.lim.entryCost // a walk checks entries
+	for _, c := range p.conds {
+		if !c.bitmap {
+			return nil, false, false, nil
+		}
+		if !c.index {
+			entry = q.lim.rowCost // a walk reads rows
+		}
+	}
+	where := p.where()
+	est, ok, err := q.sql.estimate(ctx, q.db, (&query{}).add("SELECT 1 FROM resources AS r WHERE ").and(where).fragment())
+	if err != nil || !ok {
+		return nil, false, false, err
+	}
+	var n float64
+	if err := q.db.NewRaw("SELECT coalesce(sum(n), 0) FROM resource_days").Scan(ctx, &n); err != nil {
+		return nil, false, false, err
+	}
+	// The costs of the three readings, in entries of an index range: a
+	// walk checks entries (or rows) until the page is full; the bitmap
+	// index reads its postings, a few entries' worth per match; a window
+	// of k entries reads the rows of the matches it holds, the full
+	// bitmap those of every match.
+	est = max(est, 1)
+	need := float64(p.offset) + float64(p.perPage) + 1
+	k := q.lim.window * need * n / est
+	full := est*q.lim.rowCost + est*q.lim.postingCost
+	windowed := func() float64 { return k + q.lim.window*need*q.lim.rowCost + est*q.lim.postingCost }
+	if need*n/est*entry <= min(full, windowed()) {
+		return nil, false, true, nil // matches are dense: a walk finds them soon
+	}
+	if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
+		return nil, false, false, err
+	}
+	defer func() {
+		if _, rerr := q.db.ExecContext(ctx, q.sql.bitmapsOnly(false)); err == nil {
+			err = rerr
+		}
+	}()
+	dir := direction(p.def.desc)
+	read := func(where []fragment) ([]int64, error) {
+		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(where).
+			add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, p.offset)
+		var ids []int64
+		err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		return ids, err
+	}
+	for k < n/2 && windowed() < full {
+		bound, err := q.window(ctx, p.def.desc, int64(k))
+		if err != nil || bound == nil {
+			return nil, false, false, err
+		}
+		ids, err := read(append(slices.Clip(where), *bound))
+		if err != nil {
+			return nil, false, false, err
+		}
+		if len(ids) > p.perPage {
+			return ids, true, false, nil
+		}
+		k *= 4
+	}
+	ids, err := read(where)
+	return ids, err == nil, false, err
+}
+
+// window is the bound on the creation time of the resources of the days
+// that hold the newest (desc) or oldest k resources, from resource_days;
+// nil when they are all of them.
+func (q *Query) window(ctx context.Context, desc bool, k int64) (*fragment, error) {
+	order := "ASC"
+	if desc {
+		order = "DESC"
+	}
+	var days []string
+	err := q.db.NewRaw(`SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day `+order+`) AS seen FROM resource_days) AS d
+		WHERE seen >= ? ORDER BY day `+order+` LIMIT 1`, k).Scan(ctx, &days)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) || len(days) == 0 {
+		return nil, err
+	}
+	day, err := time.Parse(time.DateOnly, days[0])
+	if err != nil {
+		return nil, nil // not a day: no bound
+	}
+	if desc {
+		return &fragment{"r.created_at >= ?", []any{day}}, nil
+	}
+	return &fragment{"r.created_at < ?", []any{day.AddDate(0, 0, 1)}}, nil
 }

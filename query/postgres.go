@@ -82,6 +82,31 @@ func (postgresDialect) walkOrder(on bool) string {
 	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
 }
 
+// estimate reads the rows of the top node of f's plan.
+func (postgresDialect) estimate(ctx context.Context, db bun.IDB, f fragment) (float64, bool, error) {
+	var text string
+	if err := db.NewRaw("EXPLAIN (FORMAT JSON) "+f.sql, f.args...).Scan(ctx, &text); err != nil {
+		return 0, false, err
+	}
+	var plans []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(text), &plans); err != nil || len(plans) == 0 {
+		return 0, false, err
+	}
+	return plans[0].Plan.Rows, true, nil
+}
+
+// bitmapsOnly leaves bitmap scans as the only way to rows but by key.
+func (postgresDialect) bitmapsOnly(on bool) string {
+	if on {
+		return "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+	}
+	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT; SET LOCAL enable_indexonlyscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
+}
+
 // metaContains is meta @> {"a":{"b":value}} for an EQ term on a.b with a
 // value other than null, which the GIN index over meta::jsonb serves. It
 // holds exactly where metaCondition's EQ does: objects contain objects
@@ -139,10 +164,11 @@ func (postgresDialect) sortText(col string) string { return col + "::text" }
 
 // pgFold lowers the ASCII letters of the text expression x, and only
 // those: matches ignore case as SQLite's LIKE does (K matches k, but the
-// Kelvin sign does not, nor É é). The schema's trigram indexes are over
-// the same expressions of the searched columns.
+// Kelvin sign does not, nor É é). lower() under the "C" collation does
+// exactly that, whatever the database's locale. The schema's trigram
+// indexes are over the same expressions of the searched columns.
 func pgFold(x string) string {
-	return "translate(" + x + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+	return "lower((" + x + `) COLLATE "C")`
 }
 
 // asciiLower lowers the ASCII letters of s, and only those.

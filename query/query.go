@@ -217,6 +217,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
 	tagged := false // the page is read from resource_tag_order
+	walked := false // windowPage found walking the default order cheaper
 	switch {
 	case p.def.ok && !q.generic && st.scan != nil:
 		var list []int64
@@ -264,6 +265,16 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			ids, tagged = *tp, true
 			break
 		}
+		list, ok, walkIt, err := q.windowPage(ctx, p)
+		if err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
+		walked = walkIt
+		if ok {
+			past = len(list) == 0
+			ids = fragment{"?", []any{bun.In(list)}}
+			break
+		}
 		where := p.where()
 		if q.leanCount() && p.def.ok && len(p.conds) == 0 && len(p.created) == 0 && p.offset >= int64(q.lim.deep) {
 			// Deep in a list without conditions: skip the days before
@@ -294,9 +305,10 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	// full, which the database's planner, misled by its estimates of
 	// substring and JSON tests, may not do by itself.
 	// So are the joins of tagPage, whose estimates the database takes
-	// for a handful of rows, as if the whole join were read.
+	// for a handful of rows, as if the whole join were read, and the
+	// pages that windowPage finds cheaper to walk.
 	walk := q.leanCount() && p.def.ok && !past && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
-	walk = walk || tagged && len(p.conds) > 1
+	walk = walk || tagged && len(p.conds) > 1 || walked
 	if walk {
 		if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(true)); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)

@@ -33,6 +33,8 @@ var migrations = []migration{
 	{6, migrationOrder},
 	{7, migrationTrigramStats},
 	{8, migrationTagOrder},
+	{9, migrationOrderDescription},
+	{10, migrationFold},
 }
 
 // lockKey is the advisory lock that serialises migrations when several
