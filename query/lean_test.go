@@ -61,7 +61,7 @@ func TestLeanPath(t *testing.T) {
 		{MetaQuery: []string{"status:EQ:final"}, MaxResults: 4}, {MetaQuery: []string{"rating:EQ:4", "rating:EQ:0"}, MaxResults: 4},
 		{MetaQuery: []string{"rating:GT:2"}, MaxResults: 4}, {MetaQuery: []string{"rating:GT:2"}, MaxResults: 4, Page: 5},
 		{MinWidth: 3, MaxResults: 2},
-		{Name: "item", MaxResults: 1}, {Name: "item", MaxResults: 2, Page: 4}, {Name: "ITEM 1", MaxResults: 1, SortBy: []string{"created_at asc"}},
+		{Name: "item", MaxResults: 1}, {Name: "item", MaxResults: 1, Page: 2}, {Name: "item", MaxResults: 2, Page: 4}, {Name: "ITEM 1", MaxResults: 1, SortBy: []string{"created_at asc"}},
 		{Name: "item", MetaQuery: []string{"status:EQ:final"}, MaxResults: 1, Page: 2}, {MetaQuery: []string{"status:EQ:draft"}, MaxResults: 1},
 		{Name: "item", CreatedAfter: after, MaxResults: 1}, {Name: "xy", MaxResults: 1, Page: 30}, {Name: "xy", SortBy: []string{"name desc"}, MaxResults: 4, Page: 2},
 	}

@@ -22,6 +22,9 @@ func (postgresDialect) txOptions() *sql.TxOptions {
 	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 }
 
+// jsonPathOps are the comparisons of the meta operators in a JSON path.
+var jsonPathOps = map[MetaOp]string{OpEQ: "==", OpGT: ">", OpGE: ">=", OpLT: "<", OpLE: "<="}
+
 // pgPath is a validated dotted key as a text[] literal: a.b -> {"a","b"}.
 // Key names hold only letters, digits, "_" and "-", so need no escaping
 // inside the quotes; the literal is passed as an argument all the same.
@@ -63,6 +66,20 @@ func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
 			return fragment{v + " = 'true'::jsonb", []any{p}}
 		}
 		return fragment{v + " = 'false'::jsonb", []any{p}}
+	case int64, float64:
+		// A JSON path filter, which holds only for a number (in strict
+		// mode, not for one in an array either): the row's JSON is parsed
+		// once, where testing the type and reading the value took two
+		// parses, most of the cost of checking a row. Missing keys give
+		// NULL (silent), as the comparison with NULL does.
+		path := `strict $."` + strings.ReplaceAll(c.Key, ".", `"."`) + `" ? (@ ` + jsonPathOps[c.Op] + ` $v)`
+		vars, err := json.Marshal(map[string]any{"v": val})
+		if err != nil {
+			break
+		}
+		return fragment{"jsonb_path_exists((" + col + ")::jsonb, ?::jsonpath, ?::jsonb, true)", []any{path, string(vars)}}
+	}
+	switch val := c.Value.(type) {
 	case int64, float64:
 		// CASE, not AND: PostgreSQL may cast before it tests the type.
 		return fragment{"(CASE WHEN " + typ + " = 'number' THEN " + text + "::numeric END) " + cmp + " ?", []any{p, p, val}}
