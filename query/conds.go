@@ -24,6 +24,7 @@ func (q *Query) substring(field, col, value string) *cond {
 	}
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col], served: trigramServed(value)}
 	c.bitmap = field != "" && c.served == rechecked
+	c.walkable = leanOrderColumns[col]
 	if field == "" || q.generic {
 		return c
 	}

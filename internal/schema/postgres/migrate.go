@@ -35,6 +35,7 @@ var migrations = []migration{
 	{8, migrationTagOrder},
 	{9, migrationOrderDescription},
 	{10, migrationFold},
+	{11, migrationOrderOriginal},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

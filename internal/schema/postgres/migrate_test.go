@@ -32,7 +32,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 10 || steps[0] != 1 || steps[9] != 10 {
+	if len(steps) != 11 || steps[0] != 1 || steps[10] != 11 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
