@@ -29,9 +29,10 @@ import (
 //     rarer and looks each entry up in the others', or merges two (see
 //     tagPage);
 //   - a page in the default order whose conditions are all served by
-//     bitmap indexes (trigram, GIN) is walked when the database expects
-//     its matches to be dense, read from the index whole when they are
-//     few, and otherwise looked for among the newest resources first
+//     bitmap indexes (trigram, GIN) is walked when its matches are
+//     dense (by their share among the first entries of the walk, or the
+//     database's estimate), read from the index whole when they are few,
+//     and otherwise looked for among the newest resources first
 //     (windowPage);
 //   - a page in the default order whose conditions no index serves walks
 //     resources_order, checking each entry (sqlDialect.walkOrder), rather
@@ -229,9 +230,10 @@ func (q *Query) tagPage(p *plan, offset int64) *fragment {
 // (oldest) resources only: the index's bitmap intersected with that of a
 // range of the default order's index, whose entries cost a fraction of a
 // row each, so that only the matches within the range are read. The
-// range is sized from the database's estimate of the matches to hold a
-// few pages of them, and widened fourfold until the page is found in it,
-// or taken whole when reading every candidate is cheaper.
+// range is sized to hold a few pages of matches, by their share among
+// the first entries of the walk (texts) or by the database's estimate
+// (meta), and widened fourfold until the page is found in it, or taken
+// whole when reading every candidate is cheaper.
 func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk bool, err error) {
 	if !q.leanCount() || !p.def.ok || len(p.conds) == 0 {
 		return nil, false, false, nil
