@@ -136,7 +136,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			}
 			parts = append(parts, f)
 		}
-		return &cond{where: or(parts), served: s, bitmap: s == rechecked}
+		return &cond{where: or(parts), served: s}
 	}
 	exists := func(x, test string, args ...any) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM resource_meta WHERE resource_id = " + x + " AND key = ? AND " + test + ")",

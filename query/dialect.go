@@ -61,10 +61,6 @@ type sqlDialect interface {
 	// the transaction read lists through an index in their order (on),
 	// or again as it sees fit (off); used by the generic path.
 	walkOrder(on bool) string
-	// estimate is the number of rows that the database's planner expects
-	// the query f to return; ok is false when it does not tell. Used by
-	// the generic path.
-	estimate(ctx context.Context, db bun.IDB, f fragment) (rows float64, ok bool, err error)
 	// bitmapsOnly is the statement that makes the planner of the rest of
 	// the transaction find rows through bitmaps of indexes, intersected
 	// where several serve (on), or again as it sees fit (off); used by

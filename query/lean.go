@@ -219,31 +219,31 @@ func (q *Query) tagPage(p *plan, offset int64) *fragment {
 	return &f
 }
 
-// windowPage reads the IDs of p's page when each of its conditions is
-// served by a bitmap index (a substring search, a meta EQ term), or
-// returns ok false, and walk true when walking the default order is the
-// cheaper reading. Walking reads an entry, or a row when a condition is
-// on a column the index does not carry, until the page is full, which for
-// a word in one resource of a few hundred is tens of thousands; reading
+// windowPage reads the IDs of p's page when each of its conditions is a
+// substring search that a trigram index serves, or returns ok false, and
+// walk true when walking the default order is the cheaper reading.
+// Walking reads an entry of resources_order, which carries the searched
+// texts, until the page is full, which for a word in one resource of a
+// few hundred is tens of thousands; reading
 // every candidate of the bitmap index and sorting them reads a row per
 // match. In between, the page is first looked for among the newest
 // (oldest) resources only: the index's bitmap intersected with that of a
 // range of the default order's index, whose entries cost a fraction of a
 // row each, so that only the matches within the range are read. The
 // range is sized to hold a few pages of matches, by their share among
-// the first entries of the walk (texts) or by the database's estimate
-// (meta), and widened fourfold until the page is found in it, or taken
-// whole when reading every candidate is cheaper.
+// the first entries of the walk, and widened fourfold until the page is
+// found in it, or taken whole when reading every candidate is cheaper.
+// (Meta EQ terms, whose GIN index is as much a bitmap index, are left to
+// the database: it estimates containment as a constant share of rows,
+// and their rows cost too much to sample.)
 func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk bool, err error) {
 	if !q.leanCount() || !p.def.ok || len(p.conds) == 0 {
 		return nil, false, false, nil
 	}
-	entries := true // a walk checks entries, not rows
 	for _, c := range p.conds {
-		if !c.bitmap {
+		if !c.bitmap || !c.walkable {
 			return nil, false, false, nil
 		}
-		entries = entries && c.walkable
 	}
 	where := p.where()
 	dir := direction(p.def.desc)
@@ -253,35 +253,23 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		return nil, false, false, err
 	}
 	n := float64(total)
-	var est float64
-	entry := q.lim.rowCost
-	if entries {
-		// The first entries of the walk cost little: they hold the page
-		// of a common word, and tell how common the word is, which the
-		// database's statistics of trigrams do not: measured at 1M, they
-		// were off by factors of five to thirty, either way, and changed
-		// as much from one ANALYZE to the next.
-		entry = q.lim.entryCost
-		sq := (&query{}).add("SELECT r.id FROM (SELECT r.id, r.created_at, r.name, r.description, r.original_name, r.original_location FROM resources AS r ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?) AS r WHERE ", q.lim.probeWalk).
-			and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?", int64(need))
-		var ids []int64
-		if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, false, false, err
-		}
-		if float64(len(ids)) >= need || float64(q.lim.probeWalk) >= n {
-			return ids[min(len(ids), int(p.offset)):], true, false, nil
-		}
-		est = (float64(len(ids)) + 0.5) / float64(q.lim.probeWalk) * n
-	} else {
-		var ok bool
-		var err error
-		est, ok, err = q.sql.estimate(ctx, q.db, (&query{}).add("SELECT 1 FROM resources AS r WHERE ").and(where).fragment())
-		if err != nil || !ok {
-			return nil, false, false, err
-		}
+	// The first entries of the walk cost little: they hold the page of a
+	// common word, and tell how common the word is, which the database's
+	// statistics of trigrams do not: measured at 1M, they were off by
+	// factors of five to thirty, either way, and changed as much from one
+	// ANALYZE to the next.
+	sq := (&query{}).add("SELECT r.id FROM (SELECT r.id, r.created_at, r.name, r.description, r.original_name, r.original_location FROM resources AS r ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?) AS r WHERE ", q.lim.probeWalk).
+		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?", int64(need))
+	var ids []int64
+	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, false, err
 	}
+	if float64(len(ids)) >= need || float64(q.lim.probeWalk) >= n {
+		return ids[min(len(ids), int(p.offset)):], true, false, nil
+	}
+	est := (float64(len(ids)) + 0.5) / float64(q.lim.probeWalk) * n
 	// The costs of the three readings, in entries of an index range: a
-	// walk checks entries (or rows) until the page is full; the bitmap
+	// walk checks entries until the page is full; the bitmap
 	// index reads its postings, a few entries' worth per match; a window
 	// of k entries reads the rows of the matches it holds, the full
 	// bitmap those of every match.
@@ -289,7 +277,7 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	k := q.lim.window * need * n / est
 	full := est*q.lim.rowCost + est*q.lim.postingCost
 	windowed := func() float64 { return k + q.lim.window*need*q.lim.rowCost + est*q.lim.postingCost }
-	if need*n/est*entry <= min(full, windowed()) {
+	if need*n/est*q.lim.entryCost <= min(full, windowed()) {
 		return nil, false, true, nil // matches are dense: a walk finds them soon
 	}
 	if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
@@ -324,7 +312,7 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		}
 		k *= 4
 	}
-	ids, err := read(where)
+	ids, err = read(where)
 	return ids, err == nil, false, err
 }
 
@@ -337,7 +325,7 @@ func (q *Query) window(ctx context.Context, desc bool, k int64) (*fragment, erro
 		order = "DESC"
 	}
 	var days []string
-	err := q.db.NewRaw(`SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day `+order+`) AS seen FROM resource_days) AS d
+	err := q.db.NewRaw(`SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day `+order+`) AS seen FROM resource_days WHERE n > 0) AS d
 		WHERE seen >= ? ORDER BY day `+order+` LIMIT 1`, k).Scan(ctx, &days)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) || len(days) == 0 {
 		return nil, err

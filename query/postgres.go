@@ -99,23 +99,6 @@ func (postgresDialect) walkOrder(on bool) string {
 	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
 }
 
-// estimate reads the rows of the top node of f's plan.
-func (postgresDialect) estimate(ctx context.Context, db bun.IDB, f fragment) (float64, bool, error) {
-	var text string
-	if err := db.NewRaw("EXPLAIN (FORMAT JSON) "+f.sql, f.args...).Scan(ctx, &text); err != nil {
-		return 0, false, err
-	}
-	var plans []struct {
-		Plan struct {
-			Rows float64 `json:"Plan Rows"`
-		} `json:"Plan"`
-	}
-	if err := json.Unmarshal([]byte(text), &plans); err != nil || len(plans) == 0 {
-		return 0, false, err
-	}
-	return plans[0].Plan.Rows, true, nil
-}
-
 // bitmapsOnly leaves bitmap scans as the only way to rows but by key.
 func (postgresDialect) bitmapsOnly(on bool) string {
 	if on {

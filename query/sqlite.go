@@ -43,11 +43,6 @@ func (sqliteDialect) contains(col, pattern string) fragment {
 // walkOrder: SQLite's generic path (the tests' reference) needs no hint.
 func (sqliteDialect) walkOrder(bool) string { return "SELECT 1" }
 
-// estimate: SQLite's planner gives no number of rows.
-func (sqliteDialect) estimate(context.Context, bun.IDB, fragment) (float64, bool, error) {
-	return 0, false, nil
-}
-
 func (sqliteDialect) bitmapsOnly(bool) string { return "SELECT 1" }
 
 // metaContains: SQLite's index on meta values is resource_meta, which
