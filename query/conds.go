@@ -23,6 +23,8 @@ func (q *Query) substring(field, col, value string) *cond {
 		return q.leanContentType(containsPattern(value))
 	}
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col], served: trigramServed(value)}
+	c.bitmap = field != "" && c.served == rechecked
+	c.walkable = leanOrderColumns[col]
 	if field == "" || q.generic {
 		return c
 	}
@@ -72,6 +74,7 @@ func (q *Query) column(col, index, op string, args ...any) *cond {
 func tagCond(id int64) *cond {
 	c := linkCond("resource_tags", "tag_id", id)
 	c.ids = nil // the sequence is as small and ordered
+	c.tag = id
 	c.seq = &sequence{
 		from:    "resource_tag_order AS tg",
 		where:   fragment{"tg.tag_id = ?", []any{id}},

@@ -64,6 +64,11 @@ type sqlDialect interface {
 	// the transaction read lists through an index in their order (on),
 	// or again as it sees fit (off); used by the generic path.
 	walkOrder(on bool) string
+	// bitmapsOnly is the statement that makes the planner of the rest of
+	// the transaction find rows through bitmaps of indexes, intersected
+	// where several serve (on), or again as it sees fit (off); used by
+	// the generic path.
+	bitmapsOnly(on bool) string
 	// metaOrder is the expression to sort by the value at key in col.
 	metaOrder(col, key string) fragment
 	// metaKeys is a query returning the distinct top-level keys of

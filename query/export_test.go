@@ -8,7 +8,7 @@ import (
 // plan and capped totals with small libraries.
 func SetLimits(q *Query, probe, count, deep int) {
 	q.lim = limits{probe: probe, seqProbe: probe, fetch: probe, head: probe, dense: defaultLimits.dense, denseRow: defaultLimits.denseRow,
-		count: count, checkedCount: count, deep: deep, rare: probe}
+		count: count, checkedCount: count, deep: deep, rare: probe, rowCost: 1e9, entryCost: 1e9, postingCost: 2, window: 0.01, probeWalk: 3}
 }
 
 // Generic makes q take the generic path, as New does for a dialect

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -19,6 +22,18 @@ import (
 //     planner knows how many rows match;
 //   - an EQ term of MetaQuery is matched by containment (@>), which the
 //     GIN index over meta serves (see postgresDialect.metaContains);
+//   - a page in the default order of resources with some tags (and
+//     nothing else but a creation-time range) is read from
+//     resource_tag_order, each tag's resources in that order, joined on
+//     (created_at, resource_id): the database walks the tag it thinks
+//     rarer and looks each entry up in the others', or merges two (see
+//     tagPage);
+//   - a page in the default order whose conditions are all served by
+//     bitmap indexes (trigram, GIN) is walked when its matches are
+//     dense (by their share among the first entries of the walk, or the
+//     database's estimate), read from the index whole when they are few,
+//     and otherwise looked for among the newest resources first
+//     (windowPage);
 //   - a page in the default order whose conditions no index serves walks
 //     resources_order, checking each entry (sqlDialect.walkOrder), rather
 //     than sort every match; a deep page without conditions starts at its
@@ -46,6 +61,10 @@ const (
 	// without reading rows.
 	indexed
 )
+
+// leanOrderColumns are the columns of resources that PostgreSQL's
+// resources_order carries.
+var leanOrderColumns = map[string]bool{"r.name": true, "r.description": true, "r.original_name": true, "r.original_location": true}
 
 // leanCount reports that q takes the generic path with bounded totals.
 func (q *Query) leanCount() bool { return q.generic && !q.exact }
@@ -170,4 +189,153 @@ func (q *Query) leanCountByDays(ctx context.Context, p *plan) (int, error) {
 		n += m
 	}
 	return n, nil
+}
+
+// tagPage is the query of the IDs of p's page when its conditions are all
+// tags, or nil. Every tag's entries of resource_tag_order are joined on
+// the whole key but the tag, so that the database may drive from any of
+// them and keep the order of its index.
+func (q *Query) tagPage(p *plan, offset int64) *fragment {
+	if !q.leanCount() || !p.def.ok || len(p.conds) == 0 {
+		return nil
+	}
+	for _, c := range p.conds {
+		if c.tag == 0 {
+			return nil
+		}
+	}
+	sq := (&query{}).add("SELECT t0.resource_id FROM resource_tag_order AS t0")
+	for i, c := range p.conds[1:] {
+		t := fmt.Sprintf("t%d", i+1)
+		sq.add(" JOIN resource_tag_order AS "+t+" ON "+t+".tag_id = ? AND "+t+".created_at = t0.created_at AND "+t+".resource_id = t0.resource_id", c.tag)
+	}
+	sq.add(" WHERE t0.tag_id = ?", p.conds[0].tag)
+	for _, c := range p.created {
+		sq.add(" AND ").frag(fragment{strings.ReplaceAll(c.sql, "{created}", "t0.created_at"), c.args})
+	}
+	dir := direction(p.def.desc)
+	sq.add(" ORDER BY t0.created_at"+dir+", t0.resource_id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, offset)
+	f := sq.fragment()
+	return &f
+}
+
+// windowPage reads the IDs of p's page when each of its conditions is a
+// substring search that a trigram index serves, or returns ok false, and
+// walk true when walking the default order is the cheaper reading.
+// Walking reads an entry of resources_order, which carries the searched
+// texts, until the page is full, which for a word in one resource of a
+// few hundred is tens of thousands; reading
+// every candidate of the bitmap index and sorting them reads a row per
+// match. In between, the page is first looked for among the newest
+// (oldest) resources only: the index's bitmap intersected with that of a
+// range of the default order's index, whose entries cost a fraction of a
+// row each, so that only the matches within the range are read. The
+// range is sized to hold a few pages of matches, by their share among
+// the first entries of the walk, and widened fourfold until the page is
+// found in it, or taken whole when reading every candidate is cheaper.
+// (Meta EQ terms, whose GIN index is as much a bitmap index, are left to
+// the database: it estimates containment as a constant share of rows,
+// and their rows cost too much to sample.)
+func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk bool, err error) {
+	if !q.leanCount() || !p.def.ok || len(p.conds) == 0 {
+		return nil, false, false, nil
+	}
+	for _, c := range p.conds {
+		if !c.bitmap || !c.walkable {
+			return nil, false, false, nil
+		}
+	}
+	where := p.where()
+	dir := direction(p.def.desc)
+	need := float64(p.offset) + float64(p.perPage) + 1
+	var total int64
+	if err := q.db.NewRaw("SELECT coalesce(sum(n), 0) FROM resource_days").Scan(ctx, &total); err != nil {
+		return nil, false, false, err
+	}
+	n := float64(total)
+	// The first entries of the walk cost little: they hold the page of a
+	// common word, and tell how common the word is, which the database's
+	// statistics of trigrams do not: measured at 1M, they were off by
+	// factors of five to thirty, either way, and changed as much from one
+	// ANALYZE to the next.
+	sq := (&query{}).add("SELECT r.id FROM (SELECT r.id, r.created_at, r.name, r.description, r.original_name, r.original_location FROM resources AS r ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?) AS r WHERE ", q.lim.probeWalk).
+		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?", int64(need))
+	var ids []int64
+	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, false, err
+	}
+	if float64(len(ids)) >= need || float64(q.lim.probeWalk) >= n {
+		return ids[min(len(ids), int(p.offset)):], true, false, nil
+	}
+	est := (float64(len(ids)) + 0.5) / float64(q.lim.probeWalk) * n
+	// The costs of the three readings, in entries of an index range: a
+	// walk checks entries until the page is full; the bitmap
+	// index reads its postings, a few entries' worth per match; a window
+	// of k entries reads the rows of the matches it holds, the full
+	// bitmap those of every match.
+	est = max(est, 1)
+	k := q.lim.window * need * n / est
+	full := est*q.lim.rowCost + est*q.lim.postingCost
+	windowed := func() float64 { return k + q.lim.window*need*q.lim.rowCost + est*q.lim.postingCost }
+	if need*n/est*q.lim.entryCost <= min(full, windowed()) {
+		return nil, false, true, nil // matches are dense: a walk finds them soon
+	}
+	if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
+		return nil, false, false, err
+	}
+	defer func() {
+		if _, rerr := q.db.ExecContext(ctx, q.sql.bitmapsOnly(false)); err == nil {
+			err = rerr
+		}
+	}()
+	read := func(where []fragment) ([]int64, error) {
+		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(where).
+			add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, p.offset)
+		var ids []int64
+		err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		return ids, err
+	}
+	for k < n/2 && windowed() < full {
+		bound, err := q.window(ctx, p.def.desc, int64(k))
+		if err != nil || bound == nil {
+			return nil, false, false, err
+		}
+		ids, err := read(append(slices.Clip(where), *bound))
+		if err != nil {
+			return nil, false, false, err
+		}
+		if len(ids) > p.perPage {
+			return ids, true, false, nil
+		}
+		k *= 4
+	}
+	ids, err = read(where)
+	return ids, err == nil, false, err
+}
+
+// window is the bound on the creation time of the resources of the days
+// that hold the newest (desc) or oldest k resources, from resource_days;
+// nil when they are all of them.
+func (q *Query) window(ctx context.Context, desc bool, k int64) (*fragment, error) {
+	order := "ASC"
+	if desc {
+		order = "DESC"
+	}
+	var days []string
+	err := q.db.NewRaw(`SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day `+order+`) AS seen FROM resource_days WHERE n > 0) AS d
+		WHERE seen >= ? ORDER BY day `+order+` LIMIT 1`, k).Scan(ctx, &days)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) || len(days) == 0 {
+		return nil, err
+	}
+	day, err := time.Parse(time.DateOnly, days[0])
+	if err != nil {
+		return nil, nil // not a day: no bound
+	}
+	if desc {
+		return &fragment{"r.created_at >= ?", []any{day}}, nil
+	}
+	return &fragment{"r.created_at < ?", []any{day.AddDate(0, 0, 1)}}, nil
 }

@@ -18,7 +18,7 @@ import (
 // cover the page.
 func TestLeanPath(t *testing.T) {
 	e := newEnv(t)
-	tagA, tagB := e.tag(t, "a"), e.tag(t, "b")
+	tagA, tagB, tagC := e.tag(t, "a"), e.tag(t, "b"), e.tag(t, "c")
 	owner := e.group(t, "owner")
 	base := time.Date(2024, 1, 1, 22, 0, 0, 0, time.UTC)
 	for i := range 40 {
@@ -29,6 +29,9 @@ func TestLeanPath(t *testing.T) {
 		if i%3 == 0 {
 			in.Tags = append(in.Tags, tagA)
 			in.Name += " xy"
+		}
+		if i%2 == 0 {
+			in.Tags = append(in.Tags, tagC)
 		}
 		if i%4 == 0 {
 			in.Tags = append(in.Tags, tagB)
@@ -51,10 +54,16 @@ func TestLeanPath(t *testing.T) {
 		{CreatedAfter: after}, {CreatedAfter: after, CreatedBefore: after.Add(50 * time.Hour), MaxResults: 3},
 		{ContentType: "text/plain", MaxResults: 5}, {ContentType: "PNG"}, {ContentType: "image/"}, {ContentType: "e"}, {ContentType: "nothing"},
 		{Tags: []int64{tagA}, MaxResults: 3}, {Tags: []int64{tagA, tagB}, MaxResults: 1}, {OwnerID: owner, MaxResults: 2},
+		{Tags: []int64{tagA, tagC}, MaxResults: 2, Page: 2}, {Tags: []int64{tagC, tagB, tagA}}, {Tags: []int64{tagB, tagC}, SortBy: []string{"created_at asc"}, MaxResults: 3},
+		{Tags: []int64{tagC, tagA}, CreatedAfter: after, CreatedBefore: after.Add(150 * time.Hour)}, {Tags: []int64{tagA, tagB}, Name: "xy"},
+		{Tags: []int64{tagC}, Page: 3, MaxResults: 4}, {Tags: []int64{tagA, tagC}, SortBy: []string{"name asc"}},
 		{Name: "xy", MaxResults: 3}, {Name: "item", MaxResults: 3}, {Name: "item 3", MaxResults: 3},
 		{MetaQuery: []string{"status:EQ:final"}, MaxResults: 4}, {MetaQuery: []string{"rating:EQ:4", "rating:EQ:0"}, MaxResults: 4},
 		{MetaQuery: []string{"rating:GT:2"}, MaxResults: 4}, {MetaQuery: []string{"rating:GT:2"}, MaxResults: 4, Page: 5},
-		{MinWidth: 3, MaxResults: 2}, {Name: "xy", SortBy: []string{"name desc"}, MaxResults: 4, Page: 2},
+		{MinWidth: 3, MaxResults: 2},
+		{Name: "item", MaxResults: 1}, {Name: "item", MaxResults: 1, Page: 2}, {Name: "item", MaxResults: 2, Page: 4}, {Name: "ITEM 1", MaxResults: 1, SortBy: []string{"created_at asc"}},
+		{Name: "item", MetaQuery: []string{"status:EQ:final"}, MaxResults: 1, Page: 2}, {MetaQuery: []string{"status:EQ:draft"}, MaxResults: 1},
+		{Name: "item", CreatedAfter: after, MaxResults: 1}, {Name: "xy", MaxResults: 1, Page: 30}, {Name: "xy", SortBy: []string{"name desc"}, MaxResults: 4, Page: 2},
 	}
 	for _, f := range filters {
 		want, err := ref.List(e.ctx, f)

@@ -77,12 +77,24 @@ type limits struct {
 	// rare bounds the count of the documents of a trigram in a
 	// full-text search; fewer make it rare.
 	rare int
+	// rowCost is the cost of checking a row found by an index relative
+	// to that of an entry of a range of an index, for windowPage.
+	// entryCost and postingCost are those of checking an entry of
+	// resources_order on a walk and of reading a posting of a bitmap
+	// index (trigram, GIN).
+	rowCost, entryCost, postingCost float64
+	// probeWalk is the number of entries of resources_order that
+	// windowPage checks first when they carry the conditions' columns.
+	probeWalk int
+	// window is the number of pages of matches, by the database's
+	// estimate, that windowPage's first range should hold.
+	window float64
 }
 
 // defaultLimits are tuned on a generated library of a million resources
 // (BenchmarkList), where each bound costs a few milliseconds at most.
 var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, head: 256, dense: 0.01, denseRow: 0.05,
-	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500}
+	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500, rowCost: 50, entryCost: 5, postingCost: 2, window: 3, probeWalk: 4000}
 
 // cond is one condition of a Filter, in the forms the planner can use.
 type cond struct {
@@ -130,6 +142,16 @@ type cond struct {
 	// once, without reading resources: the generic path counts them
 	// there.
 	matches *fragment
+	// tag, when not 0, is the tag that the condition requires: the
+	// generic path reads lists of tags only from resource_tag_order.
+	tag int64
+	// bitmap reports that an index finds every candidate of where at
+	// once, as a bitmap of rows (a trigram or GIN index): the generic
+	// path may intersect it with a range of creation times (windowPage).
+	bitmap bool
+	// walkable reports that where reads only columns that the generic
+	// path's resources_order carries (leanOrderColumns).
+	walkable bool
 	// list holds every ID of ids once the planner has found them; head,
 	// of a stream, the first IDs in the order of the list when there are
 	// more, and dense whether they are a large share of the IDs they

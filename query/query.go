@@ -231,6 +231,8 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	past := false
 	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
+	tagged := false // the page is read from resource_tag_order
+	walked := false // windowPage found walking the default order cheaper
 	switch {
 	case p.def.ok && !q.generic && st.scan != nil:
 		if list, scanned, scanExact, err = q.scan(ctx, &st, p); err != nil {
@@ -265,8 +267,22 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		// Other orders are left to the database's planner, told of the
 		// small set the plan found if any: it would otherwise walk the
 		// sort column's index through every resource.
-		where := p.where()
 		offset := p.offset
+		if tp := q.tagPage(p, offset); tp != nil {
+			ids, tagged = *tp, true
+			break
+		}
+		list, ok, walkIt, err := q.windowPage(ctx, p)
+		if err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
+		walked = walkIt
+		if ok {
+			past = len(list) == 0
+			ids = fragment{"?", []any{bun.In(list)}}
+			break
+		}
+		where := p.where()
 		if q.leanCount() && p.def.ok && len(p.conds) == 0 && len(p.created) == 0 && p.offset >= int64(q.lim.deep) {
 			// Deep in a list without conditions: skip the days before
 			// the page rather than step over every resource.
@@ -295,7 +311,11 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	// in the default order then walks that order's index until it is
 	// full, which the database's planner, misled by its estimates of
 	// substring and JSON tests, may not do by itself.
+	// So are the joins of tagPage, whose estimates the database takes
+	// for a handful of rows, as if the whole join were read, and the
+	// pages that windowPage finds cheaper to walk.
 	walk := q.leanCount() && p.def.ok && !past && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
+	walk = walk || tagged && len(p.conds) > 1 || walked
 	if walk {
 		if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(true)); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)

@@ -241,6 +241,10 @@ func testListMetaQuery(t *testing.T) {
 		{[]string{"rating:LT:-1e3"}, l()},
 		{[]string{"rating:GT:a"}, l("r5")},
 		{[]string{"rating:LT:a"}, l()},
+		{[]string{"public:GT:0"}, l()}, // a boolean is not a number
+		{[]string{"camera:GE:0"}, l()},
+		{[]string{"tags:LT:1e9"}, l()},
+		{[]string{"camera.model:NE:1"}, l("r5", "r4", "r3", "r2", "r1")},
 		{[]string{"camera.iso:GE:200", "camera.iso:LE:200"}, l("r1")},
 		{[]string{"rating:GT:3", "public:EQ:true"}, l("r1")},
 		// LI / NL: substring of the value as text, % and _ literal.

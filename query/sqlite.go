@@ -41,6 +41,8 @@ func (sqliteDialect) contains(col, pattern string) fragment {
 // walkOrder: SQLite's generic path (the tests' reference) needs no hint.
 func (sqliteDialect) walkOrder(bool) string { return "SELECT 1" }
 
+func (sqliteDialect) bitmapsOnly(bool) string { return "SELECT 1" }
+
 // metaContains: SQLite's index on meta values is resource_meta, which
 // the planner reads.
 func (sqliteDialect) metaContains(string, MetaCondition) (fragment, bool) { return fragment{}, false }

@@ -74,7 +74,7 @@ func Copy(ctx context.Context, src, dst *bun.DB) (Counts, error) {
 		counts[table] = n
 	}
 	// What triggers keep was not kept while they were off.
-	if _, err := tx.ExecContext(ctx, postgres.RebuildDerived); err != nil {
+	if _, err := tx.ExecContext(ctx, postgres.Rebuild); err != nil {
 		return nil, fmt.Errorf("migratedb: rebuilding derived tables: %w", err)
 	}
 	// Identity columns go on after the highest copied ID.

@@ -86,6 +86,11 @@ func TestCopy(t *testing.T) {
 	if err := pg.NewRaw(`SELECT coalesce(sum(n), 0) FROM resource_days`).Scan(ctx, &days); err != nil || days != 3 {
 		t.Errorf("resource_days counts %d resources (%v), want 3", days, err)
 	}
+	var ordered int
+	if err := pg.NewRaw(`SELECT count(*) FROM resource_tag_order AS o JOIN resource_tags AS rt
+		ON rt.resource_id = o.resource_id AND rt.tag_id = o.tag_id`).Scan(ctx, &ordered); err != nil || ordered != 3 {
+		t.Errorf("resource_tag_order holds %d of the 3 links (%v)", ordered, err)
+	}
 
 	a, err := stockroom.Open(ctx, stockroom.Options{DataDir: dir, Fs: fs, DisableJobs: true, Password: quiet})
 	if err != nil {

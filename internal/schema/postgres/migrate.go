@@ -32,6 +32,10 @@ var migrations = []migration{
 	{5, migrationDays},
 	{6, migrationOrder},
 	{7, migrationTrigramStats},
+	{8, migrationTagOrder},
+	{9, migrationOrderDescription},
+	{10, migrationFold},
+	{11, migrationOrderOriginal},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

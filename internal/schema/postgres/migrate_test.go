@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 7 || steps[0] != 1 || steps[6] != 7 {
+	if len(steps) != 11 || steps[0] != 1 || steps[10] != 11 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
@@ -123,4 +124,70 @@ func TestResourceDays(t *testing.T) {
 	if diff := cmp.Diff(kept, days()); diff != "" {
 		t.Errorf("rebuilt (-kept +rebuilt):\n%s", diff)
 	}
+}
+
+// TestTagOrder checks that the triggers keep resource_tag_order equal to
+// the links of resource_tags with their resources' creation times through
+// links added, moved and removed, creation times changed, and resources
+// and tags deleted; and that Rebuild computes the same.
+func TestTagOrder(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Postgres(t)
+	if err := postgres.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	type entry struct {
+		Tag      int64  `bun:"tag_id"`
+		Created  string `bun:"created"`
+		Resource int64  `bun:"resource_id"`
+	}
+	read := func(q string) []entry {
+		t.Helper()
+		var out []entry
+		if err := db.NewRaw(q).Scan(ctx, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	check := func(when string) []entry {
+		t.Helper()
+		got := read(`SELECT tag_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created, resource_id
+			FROM resource_tag_order ORDER BY 1, 2, 3`)
+		want := read(`SELECT rt.tag_id, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created, r.id AS resource_id
+			FROM resource_tags AS rt JOIN resources AS r ON r.id = rt.resource_id ORDER BY 1, 2, 3`)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-links +resource_tag_order):\n%s", when, diff)
+		}
+		return got
+	}
+	for i := 1; i <= 3; i++ {
+		exec(`INSERT INTO resources (id, created_at, updated_at, hash, hash_type, location) VALUES (?, ?, now(), 'h', 'SHA256', 'l')`,
+			i, fmt.Sprintf("2024-03-0%d 10:00:00+00", i))
+		exec(`INSERT INTO tags (id, created_at, updated_at, name) VALUES (?, now(), now(), ?)`, i, fmt.Sprint("t", i))
+	}
+	exec(`INSERT INTO resource_tags (resource_id, tag_id) VALUES (1, 1), (1, 2), (2, 1), (3, 3)`)
+	exec(`INSERT INTO resource_tags (resource_id, tag_id) VALUES (1, 1), (2, 2) ON CONFLICT DO NOTHING`)
+	if n := len(check("after inserts")); n != 5 {
+		t.Errorf("%d entries after inserts, want 5", n)
+	}
+	exec(`UPDATE resources SET created_at = '2023-01-01 00:00:00+00' WHERE id = 1`)
+	exec(`UPDATE resources SET name = 'renamed' WHERE id = 2`)
+	check("after updates of resources")
+	exec(`UPDATE resource_tags SET tag_id = 3 WHERE resource_id = 2 AND tag_id = 2`)
+	exec(`DELETE FROM resource_tags WHERE resource_id = 1 AND tag_id = 2`)
+	check("after changed links")
+	exec(`DELETE FROM resources WHERE id = 3`)
+	exec(`DELETE FROM tags WHERE id = 1`)
+	kept := check("after deletes")
+	if len(kept) != 1 {
+		t.Errorf("%d entries after deletes, want 1", len(kept))
+	}
+	exec(postgres.Rebuild)
+	check("rebuilt")
 }
