@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/uptrace/bun"
 )
 
 // Paging defaults and bounds.
@@ -272,14 +273,15 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			ids, tagged = *tp, true
 			break
 		}
-		list, ok, walkIt, err := q.windowPage(ctx, p)
+		// windowPage's IDs are the page's, in its order: they are read
+		// by ID below.
+		window, ok, walkIt, err := q.windowPage(ctx, p)
 		if err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		walked = walkIt
 		if ok {
-			past = len(list) == 0
-			ids = fragment{"?", []any{bun.In(list)}}
+			list, past = window, len(window) == 0
 			break
 		}
 		where := p.where()
