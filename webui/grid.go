@@ -157,8 +157,19 @@ func cloneValues(q url.Values) url.Values {
 // the owner are given by name; a name that matches nothing makes a
 // problem, shown instead of an empty grid with no reason.
 func (u *ui) filter(ctx context.Context, q url.Values) (query.Filter, string, error) {
-	f := query.Filter{MaxResults: perPage, Name: strings.TrimSpace(q.Get("q")), ContentType: strings.TrimSpace(q.Get("type"))}
+	f := query.Filter{MaxResults: perPage, ContentType: strings.TrimSpace(q.Get("type"))}
 	bad := func(field, msg string) error { return errs.E("", errs.Invalid, field+": "+msg) }
+	// The search box looks in names, or in descriptions when "in" says
+	// so: each has its index; a search of either would be an OR that no
+	// index serves.
+	switch text := strings.TrimSpace(q.Get("q")); q.Get("in") {
+	case "", "name":
+		f.Name = text
+	case "description":
+		f.Description = text
+	default:
+		return f, "", bad("in", "search in name or description")
+	}
 	for _, name := range splitNames(q.Get("tags")) {
 		id, err := u.tagID(ctx, name)
 		if err != nil {

@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image/color"
@@ -21,6 +22,9 @@ func TestPages(t *testing.T) {
 	ctx := context.Background()
 	red := e.create(t, pngOf(t, 40, 30, color.RGBA{200, 0, 0, 255}), "red.png")
 	e.create(t, []byte("plain words"), "notes.txt")
+	if _, err := e.Lib.Store.Create(ctx, bytes.NewReader([]byte("a day out")), resources.CreateInput{Name: "trip.txt", Description: "picnic by the lake"}); err != nil {
+		t.Fatal(err)
+	}
 	tag, err := e.Lib.Store.SaveTag(ctx, resources.TagInput{Name: ptr("sunset")})
 	if err != nil {
 		t.Fatal(err)
@@ -35,11 +39,15 @@ func TestPages(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"/", 200, []string{"red.png", "notes.txt", "2 resources", `srcset="/v1/resource/preview?id=`}, nil},
+		{"/", 200, []string{"red.png", "notes.txt", "3 resources", `srcset="/v1/resource/preview?id=`}, nil},
 		{"/?tags=sunset", 200, []string{"red.png", "1 resource"}, []string{"notes.txt"}},
 		{"/?tags=nope", 200, []string{"No tag is named “nope”."}, []string{"red.png"}},
 		{"/?groups=nobody", 200, []string{"No group is named “nobody”."}, []string{"red.png"}},
 		{"/?q=notes", 200, []string{"notes.txt"}, []string{"red.png"}},
+		{"/?q=LAKE", 200, []string{"0 resources"}, []string{"trip.txt"}},
+		{"/?q=LAKE&in=description", 200, []string{"trip.txt", "1 resource", `value="description" selected`}, []string{"notes.txt", "red.png"}},
+		{"/?q=notes&in=description", 200, []string{"0 resources"}, []string{"notes.txt"}},
+		{"/?q=x&in=tags", 400, []string{"search in name or description"}, nil},
 		{"/?minw=41", 200, []string{"0 resources"}, []string{"red.png"}},
 		{"/?sort=name+asc", 200, []string{"red.png", "notes.txt"}, nil},
 		{"/?from=bad", 400, []string{"want a date"}, nil},
