@@ -9,33 +9,28 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
-	"time"
+
+	"github.com/stockroomhq/stockroom/internal/schema/steps"
 
 	"github.com/uptrace/bun"
 )
 
-// migration is one step of the schema, applied once, in its own
-// transaction. Never edit an applied step: add one.
-type migration struct {
-	version int
-	ddl     string
-}
+// migration is one step of the schema (see steps.Step).
+type migration = steps.Step
 
 var migrations = []migration{
-	{1, migrationCore},
-	{2, migrationSearch},
-	{3, migrationMedia},
-	{4, migrationJobs},
-	{5, migrationDays},
-	{6, migrationOrder},
-	{7, migrationTrigramStats},
-	{8, migrationTagOrder},
-	{9, migrationOrderDescription},
-	{10, migrationFold},
-	{11, migrationOrderOriginal},
+	{Version: 1, DDL: migrationCore},
+	{Version: 2, DDL: migrationSearch},
+	{Version: 3, DDL: migrationMedia},
+	{Version: 4, DDL: migrationJobs},
+	{Version: 5, DDL: migrationDays},
+	{Version: 6, DDL: migrationOrder},
+	{Version: 7, DDL: migrationTrigramStats},
+	{Version: 8, DDL: migrationTagOrder},
+	{Version: 9, DDL: migrationOrderDescription},
+	{Version: 10, DDL: migrationFold},
+	{Version: 11, DDL: migrationOrderOriginal},
 }
 
 // lockKey is the advisory lock that serialises migrations when several
@@ -54,39 +49,5 @@ func Migrate(ctx context.Context, db *bun.DB, logger *slog.Logger) error {
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, lockKey)
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS stockroom_migrations (
-		version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
-		return err
-	}
-	for _, step := range migrations {
-		if strings.TrimSpace(step.ddl) == "" {
-			continue
-		}
-		version := step.version
-		err := conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stockroom_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			start := time.Now()
-			if logger != nil {
-				logger.Debug("updating the database schema", "step", version)
-			}
-			if _, err := tx.ExecContext(ctx, step.ddl); err != nil {
-				return err
-			}
-			if logger != nil {
-				logger.Debug("updated the database schema", "step", version, "took", time.Since(start).Round(time.Millisecond))
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO stockroom_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UTC())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("step %d: %w", version, err)
-		}
-	}
-	return nil
+	return steps.Apply(ctx, conn, "TIMESTAMPTZ", migrations, logger)
 }

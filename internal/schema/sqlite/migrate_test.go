@@ -52,7 +52,7 @@ func TestMigrateUpgrades(t *testing.T) {
 	var want strings.Builder
 	var steps []int
 	for _, m := range migrations {
-		steps = append(steps, m.version)
+		steps = append(steps, m.Version)
 	}
 	for _, v := range steps[3:] {
 		fmt.Fprintf(&want, "level=DEBUG msg=\"updating the database schema\" step=%d\n", v)
