@@ -451,11 +451,8 @@ type ResourceCategoryInput struct {
 // SaveResourceCategory creates or updates a resource category.
 func (s *Store) SaveResourceCategory(ctx context.Context, in ResourceCategoryInput) (*ResourceCategory, error) {
 	const op = "resources.SaveResourceCategory"
-	if in.MetaSchema != nil && strings.TrimSpace(*in.MetaSchema) != "" {
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(*in.MetaSchema), &obj); err != nil || obj == nil {
-			return nil, fmt.Errorf("%s: %w", op, invalidf("MetaSchema must be a JSON object"))
-		}
+	if err := checkMetaSchema(in.MetaSchema); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	id := in.ID
 	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -676,3 +673,16 @@ func utc(t *time.Time) *time.Time {
 }
 
 func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// checkMetaSchema refuses a MetaSchema (of a resource category or a note
+// type) that is set but not a JSON object.
+func checkMetaSchema(schema *string) error {
+	if schema == nil || strings.TrimSpace(*schema) == "" {
+		return nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(*schema), &obj); err != nil || obj == nil {
+		return invalidf("MetaSchema must be a JSON object")
+	}
+	return nil
+}

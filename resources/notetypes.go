@@ -2,13 +2,12 @@ package resources
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // NoteType is a kind of note, with an optional JSON schema for the meta of
@@ -36,11 +35,8 @@ type NoteTypeInput struct {
 // SaveNoteType creates or updates a note type.
 func (s *Store) SaveNoteType(ctx context.Context, in NoteTypeInput) (*NoteType, error) {
 	const op = "resources.SaveNoteType"
-	if in.MetaSchema != nil && strings.TrimSpace(*in.MetaSchema) != "" {
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(*in.MetaSchema), &obj); err != nil || obj == nil {
-			return nil, fmt.Errorf("%s: %w", op, invalidf("MetaSchema must be a JSON object"))
-		}
+	if err := checkMetaSchema(in.MetaSchema); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	id := in.ID
 	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
