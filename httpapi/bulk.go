@@ -14,7 +14,7 @@ func (a *api) routeBulk(r *router) {
 	r.handle("POST", "/v1/resources/removeTags", a.bulkLinks(resources.EntityResource, a.store.RemoveTags, false))
 	r.handle("POST", "/v1/resources/replaceTags", a.bulkLinks(resources.EntityResource, a.store.ReplaceTags, true))
 	r.handle("POST", "/v1/resources/addGroups", a.bulkLinks(resources.EntityResource, a.store.AddGroups, false))
-	r.handle("POST", "/v1/resources/addMeta", a.addMeta)
+	r.handle("POST", "/v1/resources/addMeta", a.metaAdder(resources.EntityResource, a.store.AddMeta))
 	r.handle("POST", "/v1/resources/delete", a.deleteResources)
 	r.handle("POST", "/v1/resources/merge", a.mergeResources)
 }
@@ -71,30 +71,34 @@ func (a *api) bulkLinks(e resources.Entity, apply func(ctx context.Context, ids,
 	}
 }
 
-func (a *api) addMeta(w http.ResponseWriter, r *http.Request) {
-	d, err := a.decode(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+// metaAdder answers an addMeta request of entity e: the IDs and a Meta
+// patch, checked against the user's scope, then merged by apply.
+func (a *api) metaAdder(e resources.Entity, apply func(ctx context.Context, ids []int64, patch resources.Meta) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := a.decode(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		ids := d.resourceIDs()
+		patch := d.meta("Meta")
+		if d.err == nil && patch == nil {
+			d.keep(missing("Meta"))
+		}
+		if d.err != nil {
+			a.fail(w, r, d.err)
+			return
+		}
+		if err := a.inScope(r.Context(), e, ids...); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := apply(r.Context(), ids, patch); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, okAnswer)
 	}
-	ids := d.resourceIDs()
-	patch := d.meta("Meta")
-	if d.err == nil && patch == nil {
-		d.keep(missing("Meta"))
-	}
-	if d.err != nil {
-		a.fail(w, r, d.err)
-		return
-	}
-	if err := a.inScope(r.Context(), resources.EntityResource, ids...); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.store.AddMeta(r.Context(), ids, patch); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, okAnswer)
 }
 
 func (a *api) deleteResources(w http.ResponseWriter, r *http.Request) {

@@ -151,31 +151,9 @@ func (a *api) bulkEntityLinks(e resources.Entity, apply func(context.Context, re
 }
 
 func (a *api) bulkEntityMeta(e resources.Entity) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		d, err := a.decode(r)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		ids := d.resourceIDs()
-		patch := d.meta("Meta")
-		if d.err == nil && patch == nil {
-			d.keep(missing("Meta"))
-		}
-		if d.err != nil {
-			a.fail(w, r, d.err)
-			return
-		}
-		if err := a.inScope(r.Context(), e, ids...); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := a.store.AddEntityMeta(r.Context(), e, ids, patch); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, okAnswer)
-	}
+	return a.metaAdder(e, func(ctx context.Context, ids []int64, patch resources.Meta) error {
+		return a.store.AddEntityMeta(ctx, e, ids, patch)
+	})
 }
 
 func (a *api) bulkEntityDelete(e resources.Entity) http.HandlerFunc {
