@@ -354,6 +354,11 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 		st.read, st.by, st.size = best.c.seq, best.c, best.size
 	case best != nil && best.kind == kindSorted && best.size < q.lim.probe:
 		st.read, st.by, st.size = best.c.sorted, best.c, best.size
+	case best != nil && best.kind == kindIDs && best.c.list != nil && best.size < q.lim.head:
+		// A few candidates, all known: one statement checks, sorts and
+		// counts them, where a scan would read the bounds of
+		// resource_blocks and check them in batches.
+		st.gather, st.size = best.c, best.size
 	case best != nil && best.kind == kindIDs && best.c.list != nil:
 		st.scan, st.size = best.c, best.size
 	case sparse != nil:

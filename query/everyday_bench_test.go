@@ -1,0 +1,50 @@
+package query_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stockroomhq/stockroom/query"
+	"github.com/stockroomhq/stockroom/resources"
+)
+
+// BenchmarkEveryday lists a library shaped like the load benchmark's of
+// cmd/stockroom (TestLoadBench): 2,000 resources named "photo <i>", one
+// in ten also "harbour", a tag on 15% of them, then 3,000 uploads; the requests are those of
+// its rows, so that the CPU of their library calls can be profiled apart
+// from HTTP.
+func BenchmarkEveryday(b *testing.B) {
+	e := newEnv(b)
+	tags := []int64{e.tag(b, "t0"), e.tag(b, "t1"), e.tag(b, "t2"), e.tag(b, "t3")}
+	for i := 1; i <= 5000; i++ {
+		name := fmt.Sprintf("photo %d", i)
+		if i > 2000 {
+			name = fmt.Sprintf("upload %d", i)
+		} else if i%10 == 0 {
+			name += " harbour"
+		}
+		in := resources.CreateInput{Name: name, Tags: []int64{tags[1+i%3]}}
+		if i%20 < 3 {
+			in.Tags = append(in.Tags, tags[0])
+		}
+		e.create(b, fmt.Appendf(nil, "content %d", i), in, time.Time{})
+	}
+	for name, f := range map[string]query.Filter{
+		"NoFilter": {},
+		"Name":     {Name: "harbour"},
+		"Tags":     {Tags: []int64{tags[0]}},
+	} {
+		b.Run(name, func(b *testing.B) {
+			c0 := cpuTime()
+			n := 0
+			for b.Loop() {
+				if _, err := e.q.List(e.ctx, f); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(n), "cpu-µs/op")
+		})
+	}
+}
