@@ -9,6 +9,8 @@
 //
 // STOCKROOM_LOADBENCH_N sets the library size (default 2000) and
 // STOCKROOM_LOADBENCH_REQS the requests per row (default 1000).
+// STOCKROOM_LOADBENCH_ONLY, when set, runs only the rows whose request
+// names contain it (say "upload").
 // STOCKROOM_LOADBENCH_PPROF=host:port passes through to the server as
 // STOCKROOM_PPROF, for profiling it under this load; with it,
 // STOCKROOM_LOADBENCH_PROFILES=dir also saves a CPU profile of the first
@@ -255,7 +257,14 @@ func TestLoadBench(t *testing.T) {
 		}()
 		return func() { <-done }
 	}
-	run := func(name string, clients int, mk func(i int) *http.Request) benchRow {
+	only := os.Getenv("STOCKROOM_LOADBENCH_ONLY")
+	var rows []benchRow
+	// run measures one row and appends it to rows, unless only leaves it
+	// out; it reports whether it ran.
+	run := func(name string, clients int, mk func(i int) *http.Request) bool {
+		if !strings.Contains(name, only) {
+			return false
+		}
 		// Warm the connections and the caches; mk gets negative
 		// numbers for the warm-up requests.
 		for i := range 2 * clients {
@@ -293,7 +302,8 @@ func TestLoadBench(t *testing.T) {
 		if t.Failed() {
 			t.FailNow()
 		}
-		return row
+		rows = append(rows, row)
+		return true
 	}
 	get := func(path string) func(int) *http.Request {
 		return func(int) *http.Request {
@@ -301,7 +311,6 @@ func TestLoadBench(t *testing.T) {
 			return req
 		}
 	}
-	var rows []benchRow
 	for _, clients := range []int{1, 4} {
 		// Uploads are prepared before the clock starts: the client's
 		// JPEG encoding is not the server's work.
@@ -312,7 +321,7 @@ func TestLoadBench(t *testing.T) {
 			cts[i], bodies[i] = multipartUpload(t, fmt.Sprintf("u%d.jpg", k), benchJPEG(t, k), url.Values{"Name": {fmt.Sprintf("upload %d", k)}})
 		}
 		cpu0 := procCPU(t, pid)
-		rows = append(rows, run("upload 4–8 KB JPEG", clients, func(i int) *http.Request {
+		if run("upload 4–8 KB JPEG", clients, func(i int) *http.Request {
 			// The warm-up takes the last bodies, the measured requests
 			// the first ones: no upload repeats another.
 			if i < 0 {
@@ -321,18 +330,17 @@ func TestLoadBench(t *testing.T) {
 			req, _ := http.NewRequest("POST", p.url("/v1/resource"), bytes.NewReader(bodies[i]))
 			req.Header.Set("Content-Type", cts[i])
 			return req
-		}))
-		bg := idle() - cpu0 - rows[len(rows)-1].cpu
-		t.Logf("background work after %d uploads (%d clients): %.3f ms CPU per upload", reqs, clients, float64(bg.Microseconds())/1000/float64(reqs))
-		rows = append(rows,
-			run("GET /v1/resource?id=", clients, func(i int) *http.Request {
-				req, _ := http.NewRequest("GET", p.url("/v1/resource?id=%d", ids[(i+len(ids))%len(ids)]), nil)
-				return req
-			}),
-			run("GET /v1/resources", clients, get("/v1/resources")),
-			run("GET /v1/resources?Name=", clients, get("/v1/resources?Name=harbour")),
-			run("GET /v1/resources?Tags=", clients, get(fmt.Sprintf("/v1/resources?Tags=%d", tagIDs[0]))),
-		)
+		}) {
+			bg := idle() - cpu0 - rows[len(rows)-1].cpu
+			t.Logf("background work after %d uploads (%d clients): %.3f ms CPU per upload", reqs, clients, float64(bg.Microseconds())/1000/float64(reqs))
+		}
+		run("GET /v1/resource?id=", clients, func(i int) *http.Request {
+			req, _ := http.NewRequest("GET", p.url("/v1/resource?id=%d", ids[(i+len(ids))%len(ids)]), nil)
+			return req
+		})
+		run("GET /v1/resources", clients, get("/v1/resources"))
+		run("GET /v1/resources?Name=", clients, get("/v1/resources?Name=harbour"))
+		run("GET /v1/resources?Tags=", clients, get(fmt.Sprintf("/v1/resources?Tags=%d", tagIDs[0])))
 	}
 	var out strings.Builder
 	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request\n", size, reqs)
