@@ -20,6 +20,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/afero"
@@ -67,17 +68,30 @@ type Store struct {
 
 	mu       sync.Mutex          // serializes commits (exists check + rename) and removals
 	inflight map[string]struct{} // temp files of running Puts, guarded by mu
+	shards   map[string]bool     // shard directories known to exist, guarded by mu
+	tempMade atomic.Bool         // TempDir was made (or found) once
+
+	// The syncs that make Puts durable, each shared by the Puts that
+	// wait for it: of their files' data, and of their new names.
+	dataSyncs groupSync[int]
+	dirSyncs  groupSync[string]
 }
 
 // New returns a Store whose blobs live at the root of fsys.
 func New(fsys afero.Fs) *Store {
-	return &Store{fs: fsys, inflight: make(map[string]struct{})}
+	return &Store{fs: fsys, inflight: make(map[string]struct{}), shards: make(map[string]bool)}
 }
 
 // Put implements blobstore.Putter. It streams r into a new file in
 // [TempDir] while hashing it, syncs and closes that file, then renames it
 // to its content address, or deletes it when the content is already
-// stored. On any failure the temporary file is removed.
+// stored, and syncs the directories of the new name. On any failure the
+// temporary file is removed.
+//
+// Concurrent Puts share their syncs (group commit): one Put syncs the
+// directories of all the Puts that got there while the previous sync ran,
+// and, for files of the host on Linux, their data likewise; elsewhere each
+// Put syncs its own file. Either way a Put that returns is durable.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, error) {
 	const op = "aferostore.Put"
 	var res blobstore.PutResult
@@ -89,7 +103,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 		src = io.LimitReader(src, s.MaxSize+1) // one byte over tells us it is too large
 	}
 	hasher := sha256.New()
-	tmpName, n, done, err := s.spool(ctx, src, hasher)
+	tmpName, n, done, err := s.spool(ctx, src, hasher, s.groupDataSync)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
@@ -97,11 +111,6 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	defer func() { done(committed) }()
 	if s.MaxSize > 0 && n > s.MaxSize {
 		return res, &errs.Error{Op: op, Msg: fmt.Sprintf("the file is larger than the %d bytes this server stores", s.MaxSize), Err: blobstore.ErrTooLarge}
-	}
-	if fi, err := s.fs.Stat(tmpName); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
-	} else if fi.Size() != n {
-		return res, fmt.Errorf("%s: wrote %d bytes but temporary file has %d", op, n, fi.Size())
 	}
 
 	res.Hash = blobstore.Hash(hasher.Sum(nil))
@@ -118,24 +127,41 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	res.Created = created
 	if created {
 		// Make the new directory entry durable before the caller records
-		// the blob elsewhere. Best effort: not every platform or afero.Fs
-		// can sync a directory.
-		s.syncDir(path.Dir(dst))
-		// A shard directory made for this blob is itself an entry of its
-		// parent, which a crash could lose with the blob inside.
+		// the blob elsewhere. A shard directory made for this blob is
+		// itself an entry of its parent, which a crash could lose with
+		// the blob inside.
+		dirs := []string{path.Dir(dst)}
 		for _, d := range newDirs {
-			s.syncDir(path.Dir(d))
+			dirs = append(dirs, path.Dir(d))
+		}
+		if err := s.dirSyncs.wait(dirs, s.syncDirs); err != nil {
+			return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
 		}
 	}
 	return res, nil
 }
 
-// syncDir flushes the entries of directory dir, where the filesystem can.
-func (s *Store) syncDir(dir string) {
-	if d, err := s.fs.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+// groupDataSync makes the data of f durable, together with that of the
+// other Puts waiting meanwhile when f is a file of the host.
+func (s *Store) groupDataSync(f afero.File) error {
+	fd, ok := fdOf(f)
+	if !ok {
+		return f.Sync()
 	}
+	return s.dataSyncs.wait([]int{fd}, syncData)
+}
+
+// syncDirs flushes the entries of the directories dirs, where the
+// filesystem can. Best effort: not every platform or afero.Fs can sync a
+// directory.
+func (s *Store) syncDirs(dirs map[string]struct{}) error {
+	for dir := range dirs {
+		if d, err := s.fs.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return nil
 }
 
 // commit moves the temporary file tmpName to dst unless dst exists. It
@@ -147,33 +173,42 @@ func (s *Store) commit(tmpName, dst string) (bool, []string, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return false, nil, err
 	}
+	dir := path.Dir(dst)
+	if s.shards[dir] {
+		// The Store never removes shard directories; should something
+		// else have, the rename fails and the directories are made again.
+		err := s.fs.Rename(tmpName, dst)
+		if err == nil {
+			return true, nil, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return false, nil, err
+		}
+		delete(s.shards, dir)
+	}
 	var newDirs []string
-	for d := path.Dir(dst); d != "." && d != "/"; d = path.Dir(d) {
+	for d := dir; d != "." && d != "/"; d = path.Dir(d) {
 		if _, err := s.fs.Stat(d); err == nil {
 			break
 		}
 		newDirs = append(newDirs, d)
 	}
-	if err := s.fs.MkdirAll(path.Dir(dst), dirPerm); err != nil {
+	if err := s.fs.MkdirAll(dir, dirPerm); err != nil {
 		return false, nil, err
 	}
 	if err := s.fs.Rename(tmpName, dst); err != nil {
 		return false, nil, err
 	}
+	s.shards[dir] = true
 	return true, newDirs, nil
 }
 
-// createTemp creates a new empty file in TempDir and registers it as in
-// use before it exists, so CleanTemp never removes it.
 // spool streams r, and a copy to also when not nil, into a new temporary
-// file in TempDir, syncs and closes it, and checks ctx once more. The file
-// is tracked, so that CleanTemp leaves it alone, until done is called;
-// done removes it unless it was kept (renamed away). On error spool leaves
-// nothing behind.
-func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer) (name string, n int64, done func(kept bool), err error) {
-	if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
-		return "", 0, nil, err
-	}
+// file in TempDir, syncs it (with sync, when not nil), closes it, and
+// checks ctx once more. The file is tracked, so that CleanTemp leaves it
+// alone, until done is called; done removes it unless it was kept (renamed
+// away). On error spool leaves nothing behind.
+func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer, sync func(afero.File) error) (name string, n int64, done func(kept bool), err error) {
 	tmp, name, err := s.createTemp()
 	if err != nil {
 		return "", 0, nil, err
@@ -192,7 +227,19 @@ func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer) (name st
 	n, err = io.CopyBuffer(w, ctxReader{ctx, r}, *buf)
 	bufPool.Put(buf)
 	if err == nil {
-		err = tmp.Sync()
+		if sync != nil {
+			err = sync(tmp)
+		} else {
+			err = tmp.Sync()
+		}
+	}
+	if err == nil {
+		// What was written is what the file holds (a short write is an
+		// error of its own, but a misbehaving afero.Fs may not say so).
+		var fi os.FileInfo
+		if fi, err = tmp.Stat(); err == nil && fi.Size() != n {
+			err = fmt.Errorf("wrote %d bytes but the temporary file has %d", n, fi.Size())
+		}
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -207,7 +254,16 @@ func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer) (name st
 	return name, n, done, nil
 }
 
+// createTemp creates a new empty file in TempDir, which it makes the first
+// time (and again should it be gone), and registers it as in use before it
+// exists, so CleanTemp never removes it.
 func (s *Store) createTemp() (afero.File, string, error) {
+	if !s.tempMade.Load() {
+		if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
+			return nil, "", err
+		}
+		s.tempMade.Store(true)
+	}
 	var rnd [8]byte
 	for range 10 {
 		rand.Read(rnd[:])
@@ -218,6 +274,9 @@ func (s *Store) createTemp() (afero.File, string, error) {
 			return f, name, nil
 		}
 		s.track(name, false)
+		if errors.Is(err, fs.ErrNotExist) && s.tempMade.Swap(false) {
+			return s.createTemp() // TempDir was removed: make it again, once
+		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, "", err
 		}

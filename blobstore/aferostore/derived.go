@@ -34,7 +34,7 @@ func (s *Store) PutDerived(ctx context.Context, h blobstore.Hash, name string, r
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	tmpName, _, done, err := s.spool(ctx, r, nil)
+	tmpName, _, done, err := s.spool(ctx, r, nil, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

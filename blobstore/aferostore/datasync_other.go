@@ -1,0 +1,15 @@
+//go:build !linux
+
+package aferostore
+
+import (
+	"errors"
+
+	"github.com/spf13/afero"
+)
+
+// fdOf reports false: elsewhere than on Linux every Put syncs its own
+// file.
+func fdOf(afero.File) (int, bool) { return 0, false }
+
+func syncData(map[int]struct{}) error { return errors.New("aferostore: syncData is Linux only") }
