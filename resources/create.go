@@ -8,22 +8,27 @@ import (
 	"io"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
-	"github.com/uptrace/bun"
 )
 
 // describe fills the content type, the image dimensions (as displayed: EXIF
-// orientation applied) and the EXIF facts of u from its stored bytes.
-func (s *Store) describe(ctx context.Context, u *Upload) error {
-	f, err := s.blobs.Open(ctx, u.Hash)
-	if err != nil {
-		return err
+// orientation applied) and the EXIF facts of u from its bytes: those of
+// content when not nil, else those stored.
+func (s *Store) describe(ctx context.Context, u *Upload, content io.ReadSeeker) error {
+	if content == nil {
+		f, err := s.blobs.Open(ctx, u.Hash)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		content = f
 	}
-	defer f.Close()
-	facts, err := probe.Describe(f)
+	facts, err := probe.Describe(content)
 	if err != nil {
 		return err
 	}
@@ -94,6 +99,9 @@ func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resourc
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for _, it := range items {
+		it.Upload.stored = true
 	}
 	out, err := s.getAll(ctx, ids)
 	if err != nil {
