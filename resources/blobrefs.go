@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // removeUnreferencedSet removes each blob of hashes that no resource or

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"iter"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // BulkInput is one change applied to many resources at once by EditMany and

@@ -12,7 +12,6 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
 )
 
@@ -86,13 +85,15 @@ func (s *Store) Create(ctx context.Context, r io.Reader, in CreateInput) (*Resou
 
 // CreateMany creates one resource per staged upload in a single transaction:
 // either all are created or none. The caller still releases the uploads.
+// Concurrent calls share a transaction (each in a savepoint of its own),
+// so that they share a commit.
 func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resource, error) {
 	const op = "resources.Create"
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%s: %w", op, invalidf("no file given"))
 	}
 	var ids []int64
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := s.creates.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		ids, err = s.createAllTx(ctx, tx, items, "the same content is given twice")
 		return err

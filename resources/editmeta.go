@@ -9,8 +9,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // EditMeta sets one value in the meta of the resource, group or note id:

@@ -8,8 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // bulkKind is what the bulk operations need to know of an entity kind.

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // Entity names a kind of entity for the operations that work on several

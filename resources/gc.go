@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/blobstore"
 )
 
 // Unreferenced returns the hashes of hashes that no resource or version

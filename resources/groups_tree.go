@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // GroupParents returns the group id followed by its ancestors, nearest

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/stockroomhq/stockroom/internal/schema"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/schema"
 )
 
 // Migrate brings the schema of db up to date. It is safe to call on every

@@ -8,8 +8,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // OwnerGroup names a group to own new resources, found by name (and

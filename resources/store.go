@@ -14,6 +14,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // Config holds what a Store needs. DB and Blobs are required.
@@ -55,6 +56,10 @@ type Store struct {
 	pins  map[blobstore.Hash]int
 
 	load *loader
+
+	// creates groups the transactions of concurrent uploads (CreateMany)
+	// into one, so that they share a commit.
+	creates *dbtx.Group
 }
 
 // New returns a Store over cfg. The schema must already be migrated
@@ -83,6 +88,7 @@ func New(cfg Config) (*Store, error) {
 		log:             log.With("component", "resources"),
 		pins:            make(map[blobstore.Hash]int),
 		load:            newLoader(cfg.DB),
+		creates:         dbtx.NewGroup(cfg.DB),
 	}, nil
 }
 
