@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -50,6 +51,23 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestConformanceLocalDir runs the suite on a store that knows its host
+// directory, whose Puts write anonymous temporary files (on Linux) and
+// link them into place.
+func TestConformanceLocalDir(t *testing.T) {
+	blobstoretest.Run(t, func(t *testing.T) blobstore.Store {
+		dir := t.TempDir()
+		s := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+		s.LocalDir = dir
+		t.Cleanup(func() {
+			if left, _ := os.ReadDir(filepath.Join(dir, aferostore.TempDir)); len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+		return s
+	})
 }
 
 func TestPutLayout(t *testing.T) {
@@ -431,8 +449,9 @@ func TestLocalPath(t *testing.T) {
 // BenchmarkPutSmall stores new 6 KB blobs, the size of a small photo
 // upload, on a real directory: the cost is in the syscalls and syncs
 // around the bytes. Parallel4 runs 4 Puts at once, as 4 clients would.
-// OwnSync hides the host files from the store, so that each Put syncs its
-// own file instead of sharing a sync of the data with the others.
+// GroupSync is the store of the server (anonymous temporary files, syncs
+// shared among Puts); OwnSync hides the host files from the store, so that
+// each Put makes a named temporary file and syncs its own data.
 func BenchmarkPutSmall(b *testing.B) {
 	put := func(b *testing.B, s *aferostore.Store, data []byte, i uint64) {
 		binary.LittleEndian.PutUint64(data, i) // new content every time
@@ -446,11 +465,14 @@ func BenchmarkPutSmall(b *testing.B) {
 	}
 	for _, own := range []bool{false, true} {
 		newStore := func(b *testing.B) *aferostore.Store {
-			fsys := afero.NewBasePathFs(afero.NewOsFs(), b.TempDir())
+			dir := b.TempDir()
+			fsys := afero.NewBasePathFs(afero.NewOsFs(), dir)
 			if own {
-				fsys = opaqueFs{fsys}
+				return aferostore.New(opaqueFs{fsys})
 			}
-			return aferostore.New(fsys)
+			s := aferostore.New(fsys)
+			s.LocalDir = dir
+			return s
 		}
 		name := "GroupSync"
 		if own {

@@ -4,6 +4,7 @@ package aferostore
 
 import (
 	"errors"
+	"os"
 
 	"github.com/spf13/afero"
 )
@@ -13,3 +14,8 @@ import (
 func fdOf(afero.File) (int, bool) { return 0, false }
 
 func syncData(map[int]struct{}) error { return errors.New("aferostore: syncData is Linux only") }
+
+// openAnon returns nil: anonymous files are Linux's.
+func (s *Store) openAnon() *os.File { return nil }
+
+func linkAnon(*os.File, string) error { return errors.New("aferostore: linkAnon is Linux only") }
