@@ -69,11 +69,12 @@ type Store struct {
 
 	fs afero.Fs
 
-	mu       sync.Mutex          // serializes commits (exists check + rename) and removals
-	inflight map[string]struct{} // temp files of running Puts, guarded by mu
-	shards   map[string]bool     // shard directories known to exist, guarded by mu
-	tempMade atomic.Bool         // TempDir was made (or found) once
-	noAnon   atomic.Bool         // the host cannot make anonymous files in TempDir
+	mu          sync.Mutex          // serializes commits (exists check + rename) and removals
+	inflight    map[string]struct{} // temp files of running Puts, guarded by mu
+	shards      map[string]bool     // shard directories known to exist, guarded by mu
+	tempMade    atomic.Bool         // TempDir was made (or found) once
+	noAnon      atomic.Bool         // the host cannot make anonymous files in TempDir
+	procChecked atomic.Bool         // /proc names open files (see linkAnon)
 
 	// The syncs that make Puts durable, each shared by the Puts that
 	// wait for it: of their files' data, and of their new names.

@@ -63,10 +63,13 @@ func (s *Store) openAnon() *os.File {
 		s.noAnon.Store(true)
 		return nil
 	}
-	if _, err := os.Stat(procFD(f)); err != nil {
-		f.Close()
-		s.noAnon.Store(true)
-		return nil
+	if !s.procChecked.Load() {
+		if _, err := os.Stat(procFD(f)); err != nil {
+			f.Close()
+			s.noAnon.Store(true)
+			return nil
+		}
+		s.procChecked.Store(true)
 	}
 	return f
 }
