@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"iter"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/uptrace/bun"
 )
 
 // BulkInput is one change applied to many resources at once by EditMany and

@@ -9,9 +9,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/uptrace/bun"
 )
 
 // EditMeta sets one value in the meta of the resource, group or note id:

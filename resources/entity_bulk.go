@@ -8,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/uptrace/bun"
 )
 
 // bulkKind is what the bulk operations need to know of an entity kind.

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/uptrace/bun"
 )
 
 // Entity names a kind of entity for the operations that work on several

@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/uptrace/bun"
 )
 
 // Unreferenced returns the hashes of hashes that no resource or version

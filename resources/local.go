@@ -11,12 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/localfs"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
+	"github.com/uptrace/bun"
 )
 
 // LocalFiles is the localfs.Locator of the local_files table in db (the

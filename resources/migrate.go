@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/internal/schema"
+	"github.com/uptrace/bun"
 )
 
 // Migrate brings the schema of db up to date. It is safe to call on every

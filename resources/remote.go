@@ -8,9 +8,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/uptrace/bun"
 )
 
 // OwnerGroup names a group to own new resources, found by name (and
