@@ -99,6 +99,13 @@ func (m *Metrics) observe(a *api) {
 				}, func() float64 { return float64(p.CacheBytes()) }),
 			)
 		}
+		if a.media != nil {
+			media := a.media
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "stockroom_media_worker_cpu_seconds_total",
+				Help: "CPU time of the background media worker (perceptual hashes, similar pairs); zero where not measured.",
+			}, func() float64 { return media.WorkerCPU().Seconds() }))
+		}
 		if a.media != nil && a.media.Budget() != nil {
 			b := a.media.Budget()
 			m.reg.MustRegister(

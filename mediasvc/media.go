@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stockroomhq/stockroom/internal/dbtx"
@@ -79,6 +81,8 @@ type Media struct {
 	wake   chan struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	cpu atomic.Int64 // CPU time of the worker's steps, in nanoseconds
 }
 
 // New returns the Media of s. It does no work until Start or Sync.
@@ -167,7 +171,7 @@ func (m *Media) run(ctx context.Context) {
 	defer close(m.done)
 	backoff := m.poll
 	for {
-		n, err := m.step(ctx)
+		n, err := m.timedStep(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -191,6 +195,23 @@ func (m *Media) run(ctx context.Context) {
 		}
 	}
 }
+
+// timedStep runs step on a thread of its own and adds the CPU time that
+// thread spent to WorkerCPU.
+func (m *Media) timedStep(ctx context.Context) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := threadCPU()
+	n, err := m.step(ctx)
+	m.cpu.Add(int64(threadCPU() - t0))
+	return n, err
+}
+
+// WorkerCPU is the CPU time the background worker has spent on its work
+// so far (the time of its own thread: not the garbage collection its
+// allocations cause). It is zero where the platform does not tell the CPU
+// time of a thread (only Linux does here).
+func (m *Media) WorkerCPU() time.Duration { return time.Duration(m.cpu.Load()) }
 
 // Sync processes everything queued now and returns when the queue is
 // empty (as far as this process sees) or ctx ends.

@@ -8,22 +8,26 @@ import (
 	"io"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
-	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
-	"github.com/uptrace/bun"
 )
 
 // describe fills the content type, the image dimensions (as displayed: EXIF
-// orientation applied) and the EXIF facts of u from its stored bytes.
-func (s *Store) describe(ctx context.Context, u *Upload) error {
-	f, err := s.blobs.Open(ctx, u.Hash)
-	if err != nil {
-		return err
+// orientation applied) and the EXIF facts of u from its bytes: those of
+// content when not nil, else those stored.
+func (s *Store) describe(ctx context.Context, u *Upload, content io.ReadSeeker) error {
+	if content == nil {
+		f, err := s.blobs.Open(ctx, u.Hash)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		content = f
 	}
-	defer f.Close()
-	facts, err := probe.Describe(f)
+	facts, err := probe.Describe(content)
 	if err != nil {
 		return err
 	}
@@ -81,19 +85,24 @@ func (s *Store) Create(ctx context.Context, r io.Reader, in CreateInput) (*Resou
 
 // CreateMany creates one resource per staged upload in a single transaction:
 // either all are created or none. The caller still releases the uploads.
+// Concurrent calls share a transaction (each in a savepoint of its own),
+// so that they share a commit.
 func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resource, error) {
 	const op = "resources.Create"
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%s: %w", op, invalidf("no file given"))
 	}
 	var ids []int64
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := s.creates.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		ids, err = s.createAllTx(ctx, tx, items, "the same content is given twice")
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for _, it := range items {
+		it.Upload.stored = true
 	}
 	out, err := s.getAll(ctx, ids)
 	if err != nil {

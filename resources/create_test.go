@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -468,5 +470,76 @@ func TestCreateReadErrorLeavesNothing(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{}, storedBlobs(t, bs)); diff != "" {
 		t.Errorf("blobs (-want +got):\n%s", diff)
+	}
+}
+
+// TestCreateConcurrent: concurrent creates share transactions; one that
+// fails (a tag that does not exist, content given twice) fails alone and
+// leaves nothing, the others are created whole.
+func TestCreateConcurrent(t *testing.T) {
+	s, _ := newTestStore(t)
+	tags := newTags(t, s, "concurrent")
+	const n = 24
+	type result struct {
+		res *resources.Resource
+		err error
+	}
+	results := make([]result, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			in := resources.CreateInput{Name: fmt.Sprintf("r%d", i), Tags: tags}
+			data := pngBytes(t, 3, 3, uint8(i))
+			switch i % 4 {
+			case 1:
+				in.Tags = []int64{tags[0], 1 << 40}
+			case 2:
+				data = pngBytes(t, 3, 3, uint8(i-2)) // the same content as i-2
+			}
+			up, err := s.Stage(t.Context(), bytes.NewReader(data))
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			defer s.Release(t.Context(), up)
+			<-start
+			got, err := s.CreateMany(t.Context(), []resources.NewResource{{Upload: up, CreateInput: in}})
+			if err == nil {
+				results[i].res = got[0]
+			}
+			results[i].err = err
+		})
+	}
+	close(start)
+	wg.Wait()
+	created := 0
+	for i, r := range results {
+		switch {
+		case i%4 == 1:
+			wantErr(t, r.err, resources.ErrNotFound)
+		case i%4 == 2 || i%4 == 0:
+			// Of a pair of uploads of one content, one is created.
+			if (r.err == nil) == (results[i^2].err == nil) {
+				t.Errorf("uploads %d and %d of one content: errors %v and %v, want one conflict", i, i^2, r.err, results[i^2].err)
+			}
+			if r.err != nil {
+				wantErr(t, r.err, resources.ErrConflict)
+			}
+		case r.err != nil:
+			t.Errorf("create %d: %v", i, r.err)
+		}
+		if r.err != nil {
+			continue
+		}
+		created++
+		got := mustGet(t, s, r.res.ID)
+		if got.Name != fmt.Sprintf("r%d", i) || len(got.Tags) != 1 {
+			t.Errorf("resource %d: name %q, %d tags; want r%d with 1", i, got.Name, len(got.Tags), i)
+		}
+	}
+	counts := tableCounts(t, s)
+	if counts["resources"] != created || counts["resource_versions"] != created || counts["resource_tags"] != created {
+		t.Errorf("rows %v, want %d resources, versions and tag links", counts, created)
 	}
 }

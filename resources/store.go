@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
-	"github.com/uptrace/bun"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // Config holds what a Store needs. DB and Blobs are required.
@@ -53,6 +56,10 @@ type Store struct {
 	pins  map[blobstore.Hash]int
 
 	load *loader
+
+	// creates groups the transactions of concurrent uploads (CreateMany)
+	// into one, so that they share a commit.
+	creates *dbtx.Group
 }
 
 // New returns a Store over cfg. The schema must already be migrated
@@ -81,6 +88,7 @@ func New(cfg Config) (*Store, error) {
 		log:             log.With("component", "resources"),
 		pins:            make(map[blobstore.Hash]int),
 		load:            newLoader(cfg.DB),
+		creates:         dbtx.NewGroup(cfg.DB),
 	}, nil
 }
 
@@ -113,6 +121,9 @@ type Upload struct {
 	// a new resource's Meta under probe.MetaKey; nil when none.
 	EXIF     map[string]any
 	released bool
+	// stored is set once committed rows refer to the blob, so that
+	// Release need not ask whether any does.
+	stored bool
 }
 
 // Stage streams r into the blob store, detects its content type and image
@@ -120,7 +131,12 @@ type Upload struct {
 // once the rows that use it have been committed (or not).
 func (s *Store) Stage(ctx context.Context, r io.Reader) (*Upload, error) {
 	const op = "resources.Stage"
-	res, err := s.blobs.Put(ctx, r)
+	// A small file is described from the copy kept while storing it
+	// rather than read back from the store.
+	kept := keepPool.Get().(*keeper)
+	kept.b, kept.over = kept.b[:0], false
+	defer keepPool.Put(kept)
+	res, err := s.blobs.Put(ctx, io.TeeReader(r, kept))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -138,15 +154,43 @@ func (s *Store) Stage(ctx context.Context, r io.Reader) (*Upload, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", op, statErr)
 	}
-	if err := s.describe(ctx, up); err != nil {
+	var small io.ReadSeeker
+	if !kept.over && int64(len(kept.b)) == res.Size {
+		small = bytes.NewReader(kept.b)
+	}
+	if err := s.describe(ctx, up, small); err != nil {
 		s.Release(ctx, up)
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return up, nil
 }
 
+// keepSize is the size up to which Stage keeps a copy of a file.
+const keepSize = 64 << 10
+
+var keepPool = sync.Pool{New: func() any { return &keeper{b: make([]byte, 0, keepSize)} }}
+
+// keeper is an io.Writer that keeps what is written to it while that fits
+// in keepSize bytes, and nothing once it does not.
+type keeper struct {
+	b    []byte
+	over bool
+}
+
+func (k *keeper) Write(p []byte) (int, error) {
+	switch {
+	case k.over:
+	case len(k.b)+len(p) <= keepSize:
+		k.b = append(k.b, p...)
+	default:
+		k.b, k.over = k.b[:0], true
+	}
+	return len(p), nil
+}
+
 // Release unpins u and removes its blob when no row refers to it. It is
-// idempotent.
+// idempotent. After CreateMany has committed rows for u it only unpins:
+// should those rows be deleted meanwhile, the blob is left to gc.
 func (s *Store) Release(ctx context.Context, u *Upload) {
 	if u == nil || u.released {
 		return
@@ -157,6 +201,9 @@ func (s *Store) Release(ctx context.Context, u *Upload) {
 		delete(s.pins, u.Hash)
 	}
 	s.pinMu.Unlock()
+	if u.stored {
+		return
+	}
 	// The request may be gone; the clean-up must still run.
 	s.removeIfUnreferenced(context.WithoutCancel(ctx), u.Hash)
 }

@@ -1,7 +1,9 @@
 // Package aferostore implements blobstore.Store on an afero.Fs.
 //
 // The root of the filesystem is the root of the store. Blob h lives at
-// h.Path() ("ab/cd/abcd…"); uploads in progress live in [TempDir]; [DerivedDir]
+// h.Path() ("ab/cd/abcd…"); uploads in progress live in [TempDir] (on
+// Linux, when LocalDir is set, as anonymous files that a crash cannot
+// leave behind); [DerivedDir]
 // is reserved for files computed from blobs (previews and the like), which
 // are not blobs. Use afero.NewBasePathFs(afero.NewOsFs(), dir) to keep a
 // store in a directory of the host filesystem and afero.NewMemMapFs() in
@@ -19,7 +21,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/afero"
@@ -65,19 +69,35 @@ type Store struct {
 
 	fs afero.Fs
 
-	mu       sync.Mutex          // serializes commits (exists check + rename) and removals
-	inflight map[string]struct{} // temp files of running Puts, guarded by mu
+	mu          sync.Mutex          // serializes commits (exists check + rename) and removals
+	inflight    map[string]struct{} // temp files of running Puts, guarded by mu
+	shards      map[string]bool     // shard directories known to exist, guarded by mu
+	tempMade    atomic.Bool         // TempDir was made (or found) once
+	noAnon      atomic.Bool         // the host cannot make anonymous files in TempDir
+	procChecked atomic.Bool         // /proc names open files (see linkAnon)
+
+	// The syncs that make Puts durable, each shared by the Puts that
+	// wait for it: of their files' data, and of their new names.
+	dataSyncs groupSync[int]
+	dirSyncs  groupSync[string]
 }
 
 // New returns a Store whose blobs live at the root of fsys.
 func New(fsys afero.Fs) *Store {
-	return &Store{fs: fsys, inflight: make(map[string]struct{})}
+	return &Store{fs: fsys, inflight: make(map[string]struct{}), shards: make(map[string]bool)}
 }
 
 // Put implements blobstore.Putter. It streams r into a new file in
-// [TempDir] while hashing it, syncs and closes that file, then renames it
-// to its content address, or deletes it when the content is already
-// stored. On any failure the temporary file is removed.
+// [TempDir] while hashing it, syncs that file, then gives it its content
+// address (a rename; a link of the anonymous file on Linux with
+// LocalDir), or deletes it when the content is already stored, and syncs
+// the directories of the new name. On any failure the temporary file is
+// removed.
+//
+// Concurrent Puts share their syncs (group commit): one Put syncs the
+// directories of all the Puts that got there while the previous sync ran,
+// and, for files of the host on Linux, their data likewise; elsewhere each
+// Put syncs its own file. Either way a Put that returns is durable.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, error) {
 	const op = "aferostore.Put"
 	var res blobstore.PutResult
@@ -89,19 +109,14 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 		src = io.LimitReader(src, s.MaxSize+1) // one byte over tells us it is too large
 	}
 	hasher := sha256.New()
-	tmpName, n, done, err := s.spool(ctx, src, hasher)
+	tmp, n, err := s.spool(ctx, src, hasher, s.groupDataSync, true)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	committed := false
-	defer func() { done(committed) }()
+	defer func() { tmp.done(committed) }()
 	if s.MaxSize > 0 && n > s.MaxSize {
 		return res, &errs.Error{Op: op, Msg: fmt.Sprintf("the file is larger than the %d bytes this server stores", s.MaxSize), Err: blobstore.ErrTooLarge}
-	}
-	if fi, err := s.fs.Stat(tmpName); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
-	} else if fi.Size() != n {
-		return res, fmt.Errorf("%s: wrote %d bytes but temporary file has %d", op, n, fi.Size())
 	}
 
 	res.Hash = blobstore.Hash(hasher.Sum(nil))
@@ -109,7 +124,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	dst := res.Hash.Path()
 
 	s.mu.Lock()
-	created, newDirs, err := s.commit(tmpName, dst)
+	created, newDirs, err := s.commit(tmp, dst)
 	s.mu.Unlock()
 	if err != nil {
 		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
@@ -118,96 +133,182 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	res.Created = created
 	if created {
 		// Make the new directory entry durable before the caller records
-		// the blob elsewhere. Best effort: not every platform or afero.Fs
-		// can sync a directory.
-		s.syncDir(path.Dir(dst))
-		// A shard directory made for this blob is itself an entry of its
-		// parent, which a crash could lose with the blob inside.
+		// the blob elsewhere. A shard directory made for this blob is
+		// itself an entry of its parent, which a crash could lose with
+		// the blob inside.
+		dirs := []string{path.Dir(dst)}
 		for _, d := range newDirs {
-			s.syncDir(path.Dir(d))
+			dirs = append(dirs, path.Dir(d))
+		}
+		if err := s.dirSyncs.wait(dirs, s.syncDirs); err != nil {
+			return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
 		}
 	}
 	return res, nil
 }
 
-// syncDir flushes the entries of directory dir, where the filesystem can.
-func (s *Store) syncDir(dir string) {
-	if d, err := s.fs.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+// groupDataSync makes the data of f durable, together with that of the
+// other Puts waiting meanwhile when f is a file of the host.
+func (s *Store) groupDataSync(f afero.File) error {
+	fd, ok := fdOf(f)
+	if !ok {
+		return f.Sync()
 	}
+	return s.dataSyncs.wait([]int{fd}, syncData)
 }
 
-// commit moves the temporary file tmpName to dst unless dst exists. It
+// syncDirs flushes the entries of the directories dirs, where the
+// filesystem can. Best effort: not every platform or afero.Fs can sync a
+// directory.
+func (s *Store) syncDirs(dirs map[string]struct{}) error {
+	for dir := range dirs {
+		if d, err := s.fs.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return nil
+}
+
+// commit gives the temporary file tmp the name dst unless dst exists. It
 // reports whether it did, and the shard directories it made for dst,
 // deepest first. The caller holds s.mu.
-func (s *Store) commit(tmpName, dst string) (bool, []string, error) {
-	if _, err := s.fs.Stat(dst); err == nil {
-		return false, nil, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return false, nil, err
+func (s *Store) commit(tmp *spooled, dst string) (bool, []string, error) {
+	dir := path.Dir(dst)
+	if s.shards[dir] {
+		// The Store never removes shard directories; should something
+		// else have, placing fails and the directories are made again.
+		switch err := s.place(tmp, dst); {
+		case err == nil:
+			return true, nil, nil
+		case errors.Is(err, fs.ErrExist):
+			return false, nil, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return false, nil, err
+		}
+		delete(s.shards, dir)
 	}
 	var newDirs []string
-	for d := path.Dir(dst); d != "." && d != "/"; d = path.Dir(d) {
+	for d := dir; d != "." && d != "/"; d = path.Dir(d) {
 		if _, err := s.fs.Stat(d); err == nil {
 			break
 		}
 		newDirs = append(newDirs, d)
 	}
-	if err := s.fs.MkdirAll(path.Dir(dst), dirPerm); err != nil {
+	if err := s.fs.MkdirAll(dir, dirPerm); err != nil {
 		return false, nil, err
 	}
-	if err := s.fs.Rename(tmpName, dst); err != nil {
+	switch err := s.place(tmp, dst); {
+	case errors.Is(err, fs.ErrExist):
+		return false, nil, nil
+	case err != nil:
 		return false, nil, err
 	}
+	s.shards[dir] = true
 	return true, newDirs, nil
 }
 
-// createTemp creates a new empty file in TempDir and registers it as in
-// use before it exists, so CleanTemp never removes it.
+// place names tmp dst, unless dst exists (fs.ErrExist) or its directory
+// does not (fs.ErrNotExist).
+func (s *Store) place(tmp *spooled, dst string) error {
+	if tmp.anon != nil {
+		return linkAnon(tmp.anon, filepath.Join(s.LocalDir, filepath.FromSlash(dst)))
+	}
+	if _, err := s.fs.Stat(dst); err == nil {
+		return fs.ErrExist
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return s.fs.Rename(tmp.name, dst)
+}
+
+// spooled is the temporary file of a Put: a named file in TempDir, or an
+// anonymous one that is still open.
+type spooled struct {
+	name string   // in TempDir, when not anonymous
+	anon *os.File // the anonymous file (Linux's O_TMPFILE), or nil
+	// done removes the file unless it was kept (given its name), and
+	// forgets it.
+	done func(kept bool)
+}
+
 // spool streams r, and a copy to also when not nil, into a new temporary
-// file in TempDir, syncs and closes it, and checks ctx once more. The file
-// is tracked, so that CleanTemp leaves it alone, until done is called;
-// done removes it unless it was kept (renamed away). On error spool leaves
-// nothing behind.
-func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer) (name string, n int64, done func(kept bool), err error) {
-	if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
-		return "", 0, nil, err
+// file, syncs it (with sync, when not nil), and checks ctx once more. With
+// anon, and where the host allows, the file is anonymous (it has no name
+// until placed, vanishes when closed or on a crash, and stays open until
+// done); otherwise it is a file in TempDir, closed, and tracked, so that
+// CleanTemp leaves it alone, until done. On error spool leaves nothing
+// behind.
+func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer, sync func(afero.File) error, anon bool) (*spooled, int64, error) {
+	var (
+		sp  = &spooled{}
+		tmp afero.File
+		err error
+	)
+	if anon {
+		sp.anon = s.openAnon()
 	}
-	tmp, name, err := s.createTemp()
-	if err != nil {
-		return "", 0, nil, err
-	}
-	done = func(kept bool) {
-		if !kept {
-			s.fs.Remove(name)
+	if sp.anon != nil {
+		tmp = sp.anon
+		sp.done = func(bool) { sp.anon.Close() }
+	} else {
+		if tmp, sp.name, err = s.createTemp(); err != nil {
+			return nil, 0, err
 		}
-		s.track(name, false)
+		sp.done = func(kept bool) {
+			if !kept {
+				s.fs.Remove(sp.name)
+			}
+			s.track(sp.name, false)
+		}
 	}
 	w := io.Writer(tmp)
 	if also != nil {
 		w = io.MultiWriter(tmp, also)
 	}
 	buf := bufPool.Get().(*[]byte)
-	n, err = io.CopyBuffer(w, ctxReader{ctx, r}, *buf)
+	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, *buf)
 	bufPool.Put(buf)
 	if err == nil {
-		err = tmp.Sync()
+		if sync != nil {
+			err = sync(tmp)
+		} else {
+			err = tmp.Sync()
+		}
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		// What was written is what the file holds (a short write is an
+		// error of its own, but a misbehaving afero.Fs may not say so).
+		var fi os.FileInfo
+		if fi, err = tmp.Stat(); err == nil && fi.Size() != n {
+			err = fmt.Errorf("wrote %d bytes but the temporary file has %d", n, fi.Size())
+		}
+	}
+	if sp.anon == nil {
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		done(false)
-		return "", 0, nil, err
+		sp.done(false)
+		return nil, 0, err
 	}
-	return name, n, done, nil
+	return sp, n, nil
 }
 
+// createTemp creates a new empty file in TempDir, which it makes the first
+// time (and again should it be gone), and registers it as in use before it
+// exists, so CleanTemp never removes it.
 func (s *Store) createTemp() (afero.File, string, error) {
+	if !s.tempMade.Load() {
+		if err := s.fs.MkdirAll(TempDir, dirPerm); err != nil {
+			return nil, "", err
+		}
+		s.tempMade.Store(true)
+	}
 	var rnd [8]byte
 	for range 10 {
 		rand.Read(rnd[:])
@@ -218,6 +319,9 @@ func (s *Store) createTemp() (afero.File, string, error) {
 			return f, name, nil
 		}
 		s.track(name, false)
+		if errors.Is(err, fs.ErrNotExist) && s.tempMade.Swap(false) {
+			return s.createTemp() // TempDir was removed: make it again, once
+		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, "", err
 		}

@@ -34,19 +34,19 @@ func (s *Store) PutDerived(ctx context.Context, h blobstore.Hash, name string, r
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	tmpName, _, done, err := s.spool(ctx, r, nil)
+	tmp, _, err := s.spool(ctx, r, nil, nil, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	committed := false
-	defer func() { done(committed) }()
+	defer func() { tmp.done(committed) }()
 	dir := derivedDir(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fs.MkdirAll(dir, dirPerm); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := s.fs.Rename(tmpName, path.Join(dir, name)); err != nil {
+	if err := s.fs.Rename(tmp.name, path.Join(dir, name)); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	committed = true

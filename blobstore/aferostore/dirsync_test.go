@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
@@ -54,8 +55,10 @@ func TestPutSyncsNewShardDirectories(t *testing.T) {
 	}
 	dir := path.Dir(res.Hash.Path())  // ab/cd
 	shard := path.Dir(dir)            // ab
-	want := []string{dir, shard, "."} // its directory, then the parents of ab/cd and ab
-	if diff := cmp.Diff(want, rec.synced); diff != "" {
+	want := []string{dir, shard, "."} // its directory, and the parents of ab/cd and ab
+	// All are synced before Put returns, in one sync shared with other
+	// Puts, in no particular order.
+	if diff := cmp.Diff(want, rec.synced, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("directories synced (-want +got):\n%s", diff)
 	}
 }

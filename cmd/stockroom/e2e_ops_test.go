@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +26,22 @@ func TestE2EOps(t *testing.T) {
 		r := upload(t, p, fmt.Sprintf("f%d.txt", i), []byte(fmt.Sprintf("file number %d\n", i)), nil)
 		ids = append(ids, r.ID)
 		hashes[r.ID] = r.Hash
+	}
+	// The health and metrics endpoints are served beside the API.
+	for path, want := range map[string]string{
+		"/healthz": `"ok"`,
+		"/readyz":  `"ready"`,
+		"/metrics": "stockroom_media_worker_cpu_seconds_total",
+	} {
+		resp, err := http.Get(p.url("%s", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %d, want 200 with %q:\n%.300s", path, resp.StatusCode, want, b)
+		}
 	}
 	data := []string{"-data-dir", dataDir}
 	if code, out := runProc(t, nil, append([]string{"verify"}, data...)...); code != 0 || !strings.Contains(out, "checked 5 blobs") {

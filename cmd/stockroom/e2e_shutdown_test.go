@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -42,8 +41,7 @@ func TestE2EGracefulUpload(t *testing.T) {
 	io.WriteString(pw, "--XYZ\r\nContent-Disposition: form-data; name=\"resource\"; filename=\"g.txt\"\r\n\r\n")
 	pw.Write(content[:len(content)/2])
 	waitFor(t, 10*time.Second, "the upload to reach the blob store", func() bool {
-		entries, _ := os.ReadDir(filepath.Join(dataDir, "files", "tmp"))
-		return len(entries) > 0
+		return spooling(p.cmd.Process.Pid, dataDir)
 	})
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -571,8 +571,7 @@ func startStuckUpload(t *testing.T, p *proc, dataDir string) {
 		pw.Write(bytes.Repeat([]byte("s"), 64<<10))
 	}()
 	waitFor(t, 10*time.Second, "the upload to reach the blob store", func() bool {
-		entries, _ := os.ReadDir(filepath.Join(dataDir, "files", "tmp"))
-		return len(entries) > 0
+		return spooling(p.cmd.Process.Pid, dataDir)
 	})
 }
 

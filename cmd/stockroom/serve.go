@@ -299,10 +299,13 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err
 	}
-	// The JSON API, the files and the compare page are httpapi's; every
-	// other path is the web UI's.
+	// The JSON API, the files, the compare page and the health and
+	// metrics endpoints are httpapi's; every other path is the web UI's.
 	api, mux := httpapi.NewHandler(cfg.budget.handler(hcfg)), http.NewServeMux()
 	mux.Handle("/v1/", api)
+	mux.Handle("/healthz", api)
+	mux.Handle("/readyz", api)
+	mux.Handle("/metrics", api)
 	mux.Handle("/files/", api)
 	mux.Handle("/resource/", api)
 	mux.Handle("/", webui.NewHandler(webui.Config{Store: lib.Store, Versions: lib.Versions, Query: lib.Query,

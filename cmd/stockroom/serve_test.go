@@ -588,12 +588,10 @@ func TestRunFinishesInFlightUpload(t *testing.T) {
 	if _, err := fw.Write(first); err != nil {
 		t.Fatal(err)
 	}
-	// The blob store streams the part into files/tmp: once a file is there,
-	// the handler is running.
-	tmpDir := filepath.Join(dataDir, "files", "tmp")
+	// The blob store streams the part into a file in files/tmp: once it
+	// is there, the handler is running.
 	waitFor(t, 10*time.Second, "the upload to reach the blob store", func() bool {
-		entries, _ := os.ReadDir(tmpDir)
-		return len(entries) > 0
+		return spooling(os.Getpid(), dataDir)
 	})
 
 	p.cancel()
@@ -701,6 +699,25 @@ func TestRunListenError(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Run on a taken port did not return")
 	}
+}
+
+// spooling reports whether the server process pid is writing an upload
+// into the blob store of dataDir: a temporary file is in its TempDir, or,
+// on Linux, the process holds one open there without a name (O_TMPFILE,
+// which /proc shows as "tmp/#<inode> (deleted)").
+func spooling(pid int, dataDir string) bool {
+	tmpDir := filepath.Join(dataDir, "files", "tmp")
+	if entries, _ := os.ReadDir(tmpDir); len(entries) > 0 {
+		return true
+	}
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, _ := os.ReadDir(fdDir)
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join(fdDir, fd.Name())); err == nil && strings.HasPrefix(target, tmpDir+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // waitFor polls cond until it holds or the timeout passes.
