@@ -107,6 +107,7 @@ var (
 	_ blobstore.Store        = (*Store)(nil)
 	_ blobstore.DerivedStore = (*Store)(nil)
 	_ blobstore.Presigner    = (*Store)(nil)
+	_ blobstore.Receiver     = (*Store)(nil)
 )
 
 // Store is a blobstore.Store in an S3 bucket. Create it with [New]; it is
@@ -218,11 +219,27 @@ func (s *Store) blobKey(h blobstore.Hash) string {
 }
 
 // Put implements blobstore.Putter; see the package documentation for how.
+// It is Receive, Store and Close.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, error) {
 	const op = "s3store.Put"
-	var res blobstore.PutResult
+	st, err := s.receive(ctx, op, r)
+	if err != nil {
+		return blobstore.PutResult{}, err
+	}
+	defer st.Close()
+	return st.store(ctx, op)
+}
+
+// Receive implements blobstore.Receiver: it stages r in a local temporary
+// file while hashing it, as Put does, and makes no request. The
+// [blobstore.Received] reads that file; its Store makes Put's requests.
+func (s *Store) Receive(ctx context.Context, r io.Reader) (blobstore.Received, error) {
+	return s.receive(ctx, "s3store.Receive", r)
+}
+
+func (s *Store) receive(ctx context.Context, op string, r io.Reader) (*staged, error) {
 	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	src := r
 	if s.MaxSize > 0 && s.MaxSize < 1<<62 {
@@ -230,13 +247,29 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	}
 	st, err := s.stage(ctx, src)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	defer st.remove()
 	if s.MaxSize > 0 && st.size > s.MaxSize {
-		return res, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
+		st.Close()
+		return nil, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
 	}
-	res.Hash, res.Size = st.sum, st.size
+	return st, nil
+}
+
+// store lands the staged content at its key unless an object is there
+// already: one HEAD, then one conditional PUT when the key is free.
+func (st *staged) store(ctx context.Context, op string) (blobstore.PutResult, error) {
+	if st.stored != nil {
+		return *st.stored, nil
+	}
+	if st.closed {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, st.sum, os.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, st.sum, err)
+	}
+	s := st.s
+	res := blobstore.PutResult{Hash: st.sum, Size: st.size}
 	key := s.blobKey(st.sum)
 
 	unlock, err := s.locks.lock(ctx, st.sum)
@@ -245,6 +278,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	}
 	defer unlock()
 	if _, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); err == nil {
+		st.stored = &res
 		return res, nil
 	} else if err := s.fail(ctx, op, key, err); !errors.Is(err, blobstore.ErrNotFound) {
 		return blobstore.PutResult{}, err
@@ -258,28 +292,54 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 		// instead of the 412. Whatever is at the key has the same bytes.
 		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil {
 			if info, herr := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); herr == nil && info.Size == st.size {
+				st.stored = &res
 				return res, nil
 			}
 		}
 		return blobstore.PutResult{}, err
 	}
 	res.Created = created
+	st.stored = &res
 	return res, nil
 }
 
 // staged is content copied to a local temporary file, with its length and
-// SHA-256.
+// SHA-256. It is the store's blobstore.Received.
 type staged struct {
-	s    *Store
-	f    *os.File
-	size int64
-	sum  blobstore.Hash
+	s      *Store
+	f      *os.File
+	size   int64
+	sum    blobstore.Hash
+	stored *blobstore.PutResult // the result of the first successful store
+	closed bool
 }
 
-func (st *staged) remove() {
+var _ blobstore.Received = (*staged)(nil)
+
+// Hash implements blobstore.Received.
+func (st *staged) Hash() blobstore.Hash { return st.sum }
+
+// Size implements blobstore.Received.
+func (st *staged) Size() int64 { return st.size }
+
+// NewReader implements blobstore.Received: it reads the temporary file.
+func (st *staged) NewReader() *io.SectionReader { return io.NewSectionReader(st.f, 0, st.size) }
+
+// Store implements blobstore.Received; see Put.
+func (st *staged) Store(ctx context.Context) (blobstore.PutResult, error) {
+	return st.store(ctx, "s3store.Received.Store")
+}
+
+// Close implements blobstore.Received: it removes the temporary file.
+func (st *staged) Close() error {
+	if st.closed {
+		return nil
+	}
+	st.closed = true
 	st.f.Close()
 	os.Remove(st.f.Name())
 	st.s.track(st.f.Name(), false)
+	return nil
 }
 
 // stage copies r into a new temporary file in TempDir while hashing it. On
@@ -300,7 +360,7 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 		err = ctx.Err()
 	}
 	if err != nil {
-		st.remove()
+		st.Close()
 		return nil, err
 	}
 	st.sum = blobstore.Hash(hasher.Sum(nil))
