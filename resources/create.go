@@ -23,7 +23,12 @@ func (s *Store) describe(ctx context.Context, u *Upload) error {
 		return err
 	}
 	defer f.Close()
-	facts, err := probe.Describe(f)
+	return describeContent(f, u)
+}
+
+// describeContent fills what describe does from r, the content of u.
+func describeContent(r io.ReadSeeker, u *Upload) error {
+	facts, err := probe.Describe(r)
 	if err != nil {
 		return err
 	}
