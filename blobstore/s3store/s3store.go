@@ -20,7 +20,9 @@
 // no upload. Concurrent Puts of the same content in one process wait for
 // each other; across processes the condition makes one of them the
 // creator (on services that ignore it, the loser overwrites the key with
-// the same bytes, which is harmless).
+// the same bytes, which is harmless). [Store.Receive] stops after the
+// staging, so that a caller can read the staged copy (to sniff its type,
+// say) without asking the service for the object it is about to store.
 //
 // For a 2 GB file this costs: 2 GB of free space in TempDir while it
 // uploads (TempDir should be on disk, not a tmpfs); 2 requests, a HEAD and
