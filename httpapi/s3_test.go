@@ -3,9 +3,11 @@ package httpapi_test
 import (
 	"bytes"
 	"io"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,5 +120,44 @@ func TestUploadS3Outage(t *testing.T) {
 	loc := do(t, "GET", e.URL+"/v1/resource/view"+qs("id", itoa(id)), nil).wantStatus(t, http.StatusFound).Header.Get("Location")
 	if got := do(t, "GET", e.URL+loc, nil).wantStatus(t, http.StatusOK).Body; !bytes.Equal(got, content) {
 		t.Errorf("download after the restart: %d bytes, want the %d uploaded", len(got), len(content))
+	}
+}
+
+// countingTransport counts the requests to the S3 service by method.
+type countingTransport struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n[req.Method]++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestUploadRequestsOnS3: an upload of new content costs the S3 service
+// two requests, a HEAD for content already stored and the PUT; the type
+// and dimensions are read from the server's staged copy, not the bucket.
+func TestUploadRequestsOnS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an S3 server; skipped with -short")
+	}
+	g := s3test.New(t)
+	ct := &countingTransport{n: map[string]int{}}
+	testBlobs = func(tb testing.TB, maxFileSize int64) (blobstore.Store, func(testing.TB) []string) {
+		s, _ := g.Store(tb, func(c *s3store.Config) { c.Transport = ct })
+		return s, nil
+	}
+	e := newTestEnv(t)
+	testBlobs = nil
+	ct.mu.Lock()
+	clear(ct.n)
+	ct.mu.Unlock()
+	e.uploadOK(t, filePart("resource", "new.bin", bytes.Repeat([]byte("counted "), 100_000)))
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	if want := map[string]int{"HEAD": 1, "PUT": 1}; !maps.Equal(ct.n, want) {
+		t.Errorf("requests to S3 for one upload: %v, want %v", ct.n, want)
 	}
 }

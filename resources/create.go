@@ -27,7 +27,12 @@ func (s *Store) describe(ctx context.Context, u *Upload, content io.ReadSeeker) 
 		defer f.Close()
 		content = f
 	}
-	facts, err := probe.Describe(content)
+	return describeContent(content, u)
+}
+
+// describeContent fills what describe does from r, the content of u.
+func describeContent(r io.ReadSeeker, u *Upload) error {
+	facts, err := probe.Describe(r)
 	if err != nil {
 		return err
 	}

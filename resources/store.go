@@ -131,6 +131,13 @@ type Upload struct {
 // once the rows that use it have been committed (or not).
 func (s *Store) Stage(ctx context.Context, r io.Reader) (*Upload, error) {
 	const op = "resources.Stage"
+	if rv, ok := s.blobs.(blobstore.Receiver); ok {
+		up, err := s.stageReceived(ctx, rv, r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		return up, nil
+	}
 	// A small file is described from the copy kept while storing it
 	// rather than read back from the store.
 	kept := keepPool.Get().(*keeper)
@@ -186,6 +193,40 @@ func (k *keeper) Write(p []byte) (int, error) {
 		k.b, k.over = k.b[:0], true
 	}
 	return len(p), nil
+}
+
+// stageReceived is Stage on a store that keeps a local copy of the content
+// before storing it (object storage). The content is described from that
+// copy and pinned before the store looks for it, so Stage needs neither
+// the Stat nor the reads of the stored blob: two requests to the service
+// (HEAD, PUT) instead of five.
+func (s *Store) stageReceived(ctx context.Context, rv blobstore.Receiver, r io.Reader) (*Upload, error) {
+	rc, err := rv.Receive(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	up := &Upload{Hash: rc.Hash(), Size: rc.Size()}
+	if err := describeContent(rc.NewReader(), up); err != nil {
+		return nil, err
+	}
+	// A removal of the same content runs under pinMu: it either ended
+	// before the pin, and Store finds nothing and stores the content
+	// again, or waits until the Upload is released.
+	s.pinMu.Lock()
+	s.pins[up.Hash]++
+	s.pinMu.Unlock()
+	if _, err := rc.Store(ctx); err != nil {
+		// Nothing was stored, so unpin without looking for a blob to
+		// remove (the service may be down).
+		s.pinMu.Lock()
+		if s.pins[up.Hash]--; s.pins[up.Hash] <= 0 {
+			delete(s.pins, up.Hash)
+		}
+		s.pinMu.Unlock()
+		return nil, err
+	}
+	return up, nil
 }
 
 // Release unpins u and removes its blob when no row refers to it. It is

@@ -441,8 +441,14 @@ func TestStageCreateManyRelease(t *testing.T) {
 // TestConcurrentCreateSameContent races several Creates of the same bytes:
 // exactly one wins, the others see a conflict, and one blob is stored.
 func TestConcurrentCreateSameContent(t *testing.T) {
+	t.Run("Put", func(t *testing.T) { testConcurrentCreateSameContent(t) })
+	var rv *receiving
+	t.Run("Receiver", func(t *testing.T) { testConcurrentCreateSameContent(t, withReceiver(&rv)) })
+}
+
+func testConcurrentCreateSameContent(t *testing.T, opts ...storeOption) {
 	ctx := context.Background()
-	s, bs := newTestStore(t)
+	s, bs := newTestStore(t, opts...)
 	data := pngBytes(t, 8, 8, 42)
 	const n = 6
 	var (
@@ -488,8 +494,14 @@ func TestConcurrentCreateSameContent(t *testing.T) {
 // of the same content while one resource of it is kept: the blob must
 // survive for the kept one, and go once nothing refers to it.
 func TestConcurrentCreateAndDelete(t *testing.T) {
+	t.Run("Put", func(t *testing.T) { testConcurrentCreateAndDelete(t) })
+	var rv *receiving
+	t.Run("Receiver", func(t *testing.T) { testConcurrentCreateAndDelete(t, withReceiver(&rv)) })
+}
+
+func testConcurrentCreateAndDelete(t *testing.T, opts ...storeOption) {
 	ctx := context.Background()
-	s, bs := newTestStore(t, allowDuplicates)
+	s, bs := newTestStore(t, append([]storeOption{allowDuplicates}, opts...)...)
 	data := []byte("shared content")
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)

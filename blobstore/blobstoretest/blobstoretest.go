@@ -51,6 +51,9 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
 		{"ReaderError", testReaderError},
 		{"ConcurrentSame", testConcurrentSame},
 		{"ConcurrentDistinct", testConcurrentDistinct},
+		{"Receive", testReceive},
+		{"ReceiveDiscard", testReceiveDiscard},
+		{"ReceiveFailures", testReceiveFailures},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func (s *Store) PutDerived(ctx context.Context, h blobstore.Hash, name string, r
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer st.remove()
+	defer st.Close()
 	key := s.derivedPrefix(h) + name
 	if _, err := s.upload(ctx, key, st, false); err != nil {
 		return s.fail(ctx, op, key, err)

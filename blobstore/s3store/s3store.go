@@ -20,7 +20,9 @@
 // no upload. Concurrent Puts of the same content in one process wait for
 // each other; across processes the condition makes one of them the
 // creator (on services that ignore it, the loser overwrites the key with
-// the same bytes, which is harmless).
+// the same bytes, which is harmless). [Store.Receive] stops after the
+// staging, so that a caller can read the staged copy (to sniff its type,
+// say) without asking the service for the object it is about to store.
 //
 // For a 2 GB file this costs: 2 GB of free space in TempDir while it
 // uploads (TempDir should be on disk, not a tmpfs); 2 requests, a HEAD and
@@ -66,9 +68,12 @@ package s3store
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/url"
@@ -80,6 +85,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 )
@@ -103,10 +109,13 @@ const (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 var (
 	_ blobstore.Store        = (*Store)(nil)
 	_ blobstore.DerivedStore = (*Store)(nil)
 	_ blobstore.Presigner    = (*Store)(nil)
+	_ blobstore.Receiver     = (*Store)(nil)
 )
 
 // Store is a blobstore.Store in an S3 bucket. Create it with [New]; it is
@@ -123,6 +132,7 @@ type Store struct {
 	tempDir      string
 	maxSinglePut int64
 	partSize     int64
+	sendCRC32C   bool
 	locks        hashLocks
 
 	inflightMu sync.Mutex
@@ -189,6 +199,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		tempDir:      cfg.TempDir,
 		maxSinglePut: cfg.MaxSinglePut,
 		partSize:     cfg.PartSize,
+		// Google's XML API takes x-goog-hash instead; minio-go sends no
+		// checksum there either.
+		sendCRC32C: !s3utils.IsGoogleEndpoint(*client.EndpointURL()),
 	}
 	if s.tempDir == "" {
 		s.tempDir = os.TempDir()
@@ -218,11 +231,27 @@ func (s *Store) blobKey(h blobstore.Hash) string {
 }
 
 // Put implements blobstore.Putter; see the package documentation for how.
+// It is Receive, Store and Close.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, error) {
 	const op = "s3store.Put"
-	var res blobstore.PutResult
+	st, err := s.receive(ctx, op, r)
+	if err != nil {
+		return blobstore.PutResult{}, err
+	}
+	defer st.Close()
+	return st.store(ctx, op)
+}
+
+// Receive implements blobstore.Receiver: it stages r in a local temporary
+// file while hashing it, as Put does, and makes no request. The
+// [blobstore.Received] reads that file; its Store makes Put's requests.
+func (s *Store) Receive(ctx context.Context, r io.Reader) (blobstore.Received, error) {
+	return s.receive(ctx, "s3store.Receive", r)
+}
+
+func (s *Store) receive(ctx context.Context, op string, r io.Reader) (*staged, error) {
 	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	src := r
 	if s.MaxSize > 0 && s.MaxSize < 1<<62 {
@@ -230,13 +259,29 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	}
 	st, err := s.stage(ctx, src)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	defer st.remove()
 	if s.MaxSize > 0 && st.size > s.MaxSize {
-		return res, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
+		st.Close()
+		return nil, fmt.Errorf("%s: %w: content exceeds %d bytes", op, blobstore.ErrTooLarge, s.MaxSize)
 	}
-	res.Hash, res.Size = st.sum, st.size
+	return st, nil
+}
+
+// store lands the staged content at its key unless an object is there
+// already: one HEAD, then one conditional PUT when the key is free.
+func (st *staged) store(ctx context.Context, op string) (blobstore.PutResult, error) {
+	if st.stored != nil {
+		return *st.stored, nil
+	}
+	if st.closed {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, st.sum, os.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, st.sum, err)
+	}
+	s := st.s
+	res := blobstore.PutResult{Hash: st.sum, Size: st.size}
 	key := s.blobKey(st.sum)
 
 	unlock, err := s.locks.lock(ctx, st.sum)
@@ -245,6 +290,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	}
 	defer unlock()
 	if _, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); err == nil {
+		st.stored = &res
 		return res, nil
 	} else if err := s.fail(ctx, op, key, err); !errors.Is(err, blobstore.ErrNotFound) {
 		return blobstore.PutResult{}, err
@@ -258,28 +304,55 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 		// instead of the 412. Whatever is at the key has the same bytes.
 		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil {
 			if info, herr := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); herr == nil && info.Size == st.size {
+				st.stored = &res
 				return res, nil
 			}
 		}
 		return blobstore.PutResult{}, err
 	}
 	res.Created = created
+	st.stored = &res
 	return res, nil
 }
 
 // staged is content copied to a local temporary file, with its length and
-// SHA-256.
+// SHA-256. It is the store's blobstore.Received.
 type staged struct {
-	s    *Store
-	f    *os.File
-	size int64
-	sum  blobstore.Hash
+	s      *Store
+	f      *os.File
+	size   int64
+	sum    blobstore.Hash
+	crc    uint32               // CRC32C of the content
+	stored *blobstore.PutResult // the result of the first successful store
+	closed bool
 }
 
-func (st *staged) remove() {
+var _ blobstore.Received = (*staged)(nil)
+
+// Hash implements blobstore.Received.
+func (st *staged) Hash() blobstore.Hash { return st.sum }
+
+// Size implements blobstore.Received.
+func (st *staged) Size() int64 { return st.size }
+
+// NewReader implements blobstore.Received: it reads the temporary file.
+func (st *staged) NewReader() *io.SectionReader { return io.NewSectionReader(st.f, 0, st.size) }
+
+// Store implements blobstore.Received; see Put.
+func (st *staged) Store(ctx context.Context) (blobstore.PutResult, error) {
+	return st.store(ctx, "s3store.Received.Store")
+}
+
+// Close implements blobstore.Received: it removes the temporary file.
+func (st *staged) Close() error {
+	if st.closed {
+		return nil
+	}
+	st.closed = true
 	st.f.Close()
 	os.Remove(st.f.Name())
 	st.s.track(st.f.Name(), false)
+	return nil
 }
 
 // stage copies r into a new temporary file in TempDir while hashing it. On
@@ -292,18 +365,19 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	}
 	s.track(f.Name(), true)
 	st := &staged{s: s, f: f}
-	hasher := sha256.New()
+	hasher, crc := sha256.New(), crc32.New(castagnoli)
 	buf := bufPool.Get().(*[]byte)
-	st.size, err = io.CopyBuffer(io.MultiWriter(f, hasher), ctxReader{ctx, r}, *buf)
+	st.size, err = io.CopyBuffer(io.MultiWriter(f, hasher, crc), ctxReader{ctx, r}, *buf)
 	bufPool.Put(buf)
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		st.remove()
+		st.Close()
 		return nil, err
 	}
 	st.sum = blobstore.Hash(hasher.Sum(nil))
+	st.crc = crc.Sum32()
 	return st, nil
 }
 
@@ -311,6 +385,13 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 // replace an existing object and reports false when there was one. The
 // service checks the content against its SHA-256, which the requests
 // carry instead of a streaming signature.
+//
+// A single PUT also names the content's CRC32C, which the service checks
+// too and keeps as the object's checksum. That is for speed, not
+// integrity: AWS and versitygw compute a CRC64NVME of every upload that
+// names no checksum, in software, while CRC32C runs in hardware on both
+// sides (on a 2-core machine versitygw spent as much CPU on the CRC64 as
+// on the SHA-256). Services that know no checksums ignore the header.
 func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent bool) (bool, error) {
 	opts := minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true}
 	if ifAbsent {
@@ -319,6 +400,11 @@ func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent boo
 	var err error
 	if st.size <= s.maxSinglePut {
 		body := io.NewSectionReader(st.f, 0, st.size)
+		if s.sendCRC32C {
+			var crc [4]byte
+			binary.BigEndian.PutUint32(crc[:], st.crc)
+			opts.UserMetadata = map[string]string{"x-amz-checksum-crc32c": base64.StdEncoding.EncodeToString(crc[:])}
+		}
 		_, err = s.core.PutObject(ctx, s.bucket, key, body, st.size, "", hex.EncodeToString(st.sum[:]), opts)
 	} else {
 		err = s.uploadMultipart(ctx, key, st, opts)

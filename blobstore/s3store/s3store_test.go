@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -86,6 +89,27 @@ func TestLayout(t *testing.T) {
 		t.Errorf("keys mismatch (-want +got):\n%s", diff)
 	}
 	checkNoTemp(t, cfg.TempDir)
+}
+
+// TestChecksumCRC32C: a Put names the content's CRC32C, which the service
+// keeps as the object's checksum.
+func TestChecksumCRC32C(t *testing.T) {
+	s, cfg := newStore(t, nil)
+	data := []byte("checked twice")
+	res := mustPut(t, s, data)
+	c, err := sharedGateway(t).Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.StatObject(t.Context(), testBucket, cfg.Prefix+res.Hash.Path(), minio.StatObjectOptions{Checksum: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [4]byte
+	binary.BigEndian.PutUint32(want[:], crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)))
+	if got := info.ChecksumCRC32C; got != base64.StdEncoding.EncodeToString(want[:]) {
+		t.Errorf("stored CRC32C = %q, want %q", got, base64.StdEncoding.EncodeToString(want[:]))
+	}
 }
 
 // TestPrefixesIsolate checks that two stores in one bucket see only their
