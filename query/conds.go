@@ -141,7 +141,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			}
 			parts = append(parts, f)
 		}
-		return &cond{where: or(parts), served: s}
+		return &cond{where: or(parts), served: s, metaTerms: cs}
 	}
 	exists := func(x, test string, args ...any) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM resource_meta WHERE resource_id = " + x + " AND key = ? AND " + test + ")",

@@ -149,6 +149,9 @@ type cond struct {
 	// once, as a bitmap of rows (a trigram or GIN index): the generic
 	// path may intersect it with a range of creation times (windowPage).
 	bitmap bool
+	// metaTerms, on the generic path, are the MetaQuery terms of where,
+	// on one key: metaPage may read them from a side table.
+	metaTerms []MetaCondition
 	// walkable reports that where reads only columns that the generic
 	// path's resources_order carries (leanOrderColumns).
 	walkable bool

@@ -47,6 +47,13 @@ func (sqliteDialect) bitmapsOnly(bool) string { return "SELECT 1" }
 // the planner reads.
 func (sqliteDialect) metaContains(string, MetaCondition) (fragment, bool) { return fragment{}, false }
 
+// metaEntries: SQLite's resource_meta is the planner's (see conds.go).
+func (sqliteDialect) metaEntries([]MetaCondition) (fragment, *fragment, bool) {
+	return fragment{}, nil, false
+}
+
+func (sqliteDialect) keepOrder(bool) string { return "SELECT 1" }
+
 func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 	p := sqlitePath(c.Key)
 	typ := "json_type(" + col + ", ?)"
