@@ -25,6 +25,7 @@ func (q *Query) substring(field, col, value string) *cond {
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col], served: trigramServed(value)}
 	c.bitmap = field != "" && c.served == rechecked
 	c.walkable = leanOrderColumns[col]
+	c.textCol, c.text = col, value
 	if field == "" || q.generic {
 		return c
 	}

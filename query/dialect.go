@@ -54,6 +54,10 @@ type sqlDialect interface {
 	// contains matches the trusted column expression col against the LIKE
 	// pattern pattern (escaped with \), ignoring case.
 	contains(col, pattern string) fragment
+	// containsVia matches as contains does with the pattern of text,
+	// but gives a trigram index only the pattern of part, a word of
+	// text, and checks the whole text on the rows it finds.
+	containsVia(col, part, text string) fragment
 	// metaCondition is the condition c on the JSON object column col.
 	metaCondition(col string, c MetaCondition) fragment
 	// metaContains, when ok, is the EQ condition c on col in a form that

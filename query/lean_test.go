@@ -28,7 +28,7 @@ func TestLeanPath(t *testing.T) {
 		}
 		if i%3 == 0 {
 			in.Tags = append(in.Tags, tagA)
-			in.Name += " xy"
+			in.Name += " xyz"
 		}
 		if i%2 == 0 {
 			in.Tags = append(in.Tags, tagC)
@@ -58,6 +58,8 @@ func TestLeanPath(t *testing.T) {
 		{Tags: []int64{tagC, tagA}, CreatedAfter: after, CreatedBefore: after.Add(150 * time.Hour)}, {Tags: []int64{tagA, tagB}, Name: "xy"},
 		{Tags: []int64{tagC}, Page: 3, MaxResults: 4}, {Tags: []int64{tagA, tagC}, SortBy: []string{"name asc"}},
 		{Name: "xy", MaxResults: 3}, {Name: "item", MaxResults: 3}, {Name: "item 3", MaxResults: 3},
+		{Name: "item 21 xyz"}, {Name: "ITEM 1", MaxResults: 2, Page: 2}, {Name: "tem 12 xyz", MaxResults: 2}, {Name: "tem 1 xyz"},
+		{Name: "item 0", CreatedAfter: after, MaxResults: 2}, {Name: "xyz", MaxResults: 2, Page: 3},
 		{MetaQuery: []string{"status:EQ:final"}, MaxResults: 4}, {MetaQuery: []string{"rating:EQ:4", "rating:EQ:0"}, MaxResults: 4},
 		{MetaQuery: []string{"rating:GT:2"}, MaxResults: 4}, {MetaQuery: []string{"rating:GT:2"}, MaxResults: 4, Page: 5},
 		{MetaQuery: []string{"rating:GE:3"}, CreatedAfter: after, CreatedBefore: after.Add(60 * time.Hour)},

@@ -38,6 +38,14 @@ func (postgresDialect) contains(col, pattern string) fragment {
 	return fragment{pgFold(col) + ` LIKE ? ESCAPE '\'`, []any{asciiLower(pattern)}}
 }
 
+// containsVia: strpos, which no index serves, checks the text, so that
+// the database gives the trigram index the part alone; the text is
+// literal, as the escaped pattern of contains is.
+func (postgresDialect) containsVia(col, part, text string) fragment {
+	return fragment{pgFold(col) + ` LIKE ? ESCAPE '\' AND strpos(` + pgFold(col) + `, ?) > 0`,
+		[]any{asciiLower(containsPattern(part)), asciiLower(text)}}
+}
+
 func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
 	p := pgPath(c.Key)
 	v := pgValue(col)

@@ -38,6 +38,11 @@ func (sqliteDialect) contains(col, pattern string) fragment {
 	return fragment{col + ` LIKE ? ESCAPE '\'`, []any{pattern}}
 }
 
+// containsVia: SQLite's full-text indexes are the planner's.
+func (d sqliteDialect) containsVia(col, _, text string) fragment {
+	return d.contains(col, containsPattern(text))
+}
+
 // walkOrder: SQLite's generic path (the tests' reference) needs no hint.
 func (sqliteDialect) walkOrder(bool) string { return "SELECT 1" }
 

@@ -552,3 +552,19 @@ const migrationMeta = `CREATE FUNCTION stockroom_meta_entries(meta TEXT)
 const rebuildMeta = `DELETE FROM resource_meta;
 	INSERT INTO resource_meta (key, created_at, resource_id, kind, num, txt)
 		SELECT e.key, r.created_at, r.id, e.kind, e.num, e.txt FROM resources AS r, stockroom_meta_entries(r.meta) AS e;`
+
+// migrationCreatedRange adds a block range index on the creation time.
+// windowPage looks for the page of a text search among the newest
+// resources first, as the bitmap of the trigram index intersected with
+// that of a range of creation times; resources_order gave that range
+// from its leaf pages, which carry the searched texts: some 1,800 pages
+// for the newest 58,000 resources, 8 of the 10 ms of a search of a word
+// in one description of 400 at a million (warm). Rows are stored
+// roughly in the order they were created, so that a range of a few
+// hundred pages holds the newest resources and the index gives them from
+// a few pages, as a lossy bitmap (whole pages) whose rows are checked
+// (2.7 ms). Resources backdated on import widen the ranges they sit in:
+// the oldest resources are spread over all pages, so a range of the
+// oldest is no help, though still right.
+const migrationCreatedRange = `CREATE INDEX resources_created_brin ON resources
+		USING brin (created_at) WITH (pages_per_range = 32, autosummarize = on);`

@@ -32,6 +32,7 @@ var migrations = []migration{
 	{Version: 10, DDL: migrationFold},
 	{Version: 11, DDL: migrationOrderOriginal},
 	{Version: 12, DDL: migrationMeta},
+	{Version: 13, DDL: migrationCreatedRange},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

@@ -33,7 +33,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 12 || steps[0] != 1 || steps[11] != 12 {
+	if len(steps) != 13 || steps[0] != 1 || steps[12] != 13 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
