@@ -256,11 +256,6 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	where := p.where()
 	dir := direction(p.def.desc)
 	need := float64(p.offset) + float64(p.perPage) + 1
-	var total int64
-	if err := q.db.NewRaw("SELECT coalesce(sum(n), 0) FROM resource_days").Scan(ctx, &total); err != nil {
-		return nil, false, false, err
-	}
-	n := float64(total)
 	// The first entries of the walk cost little: they hold the page of a
 	// common word, and tell how common the word is, which the database's
 	// statistics of trigrams do not: measured at 1M, they were off by
@@ -272,7 +267,15 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, false, err
 	}
-	if float64(len(ids)) >= need || float64(q.lim.probeWalk) >= n {
+	if float64(len(ids)) >= need {
+		return ids[min(len(ids), int(p.offset)):], true, false, nil
+	}
+	var total int64
+	if err := q.db.NewRaw("SELECT coalesce(sum(n), 0) FROM resource_days").Scan(ctx, &total); err != nil {
+		return nil, false, false, err
+	}
+	n := float64(total)
+	if float64(q.lim.probeWalk) >= n {
 		return ids[min(len(ids), int(p.offset)):], true, false, nil
 	}
 	est := (float64(len(ids)) + 0.5) / float64(q.lim.probeWalk) * n
