@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+	"github.com/uptrace/bun"
+
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/internal/dbtest"
 	"github.com/stockroomhq/stockroom/internal/migratedb"
@@ -21,7 +23,6 @@ import (
 	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
-	"github.com/uptrace/bun"
 )
 
 // benchSizeEnv names the environment variable that sets the number of
