@@ -568,3 +568,17 @@ const rebuildMeta = `DELETE FROM resource_meta;
 // oldest is no help, though still right.
 const migrationCreatedRange = `CREATE INDEX resources_created_brin ON resources
 		USING brin (created_at) WITH (pages_per_range = 32, autosummarize = on);`
+
+// migrationTagKey turns the key of resource_tags around, to (tag_id,
+// resource_id), with an index by resource beside it. A list sorted by
+// another column with a tag walks that column's index and looks each
+// resource up among the tag's links: the two indexes over both columns
+// cost the planner the same, and it took the key by resource, whose
+// lookups land anywhere in the index. By tag, they land among that tag's
+// links, a few pages that stay hot: at a million, the first page of name
+// asc with a tag on 28,000 resources checked 1,500 resources in 5 to 9 ms
+// by resource, 2.3 to 5 ms by tag.
+const migrationTagKey = `ALTER TABLE resource_tags DROP CONSTRAINT resource_tags_pkey;
+	DROP INDEX resource_tags_tag;
+	ALTER TABLE resource_tags ADD CONSTRAINT resource_tags_pkey PRIMARY KEY (tag_id, resource_id);
+	CREATE INDEX resource_tags_resource ON resource_tags (resource_id);`
