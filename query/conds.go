@@ -25,6 +25,7 @@ func (q *Query) substring(field, col, value string) *cond {
 	c := &cond{where: q.sql.contains(col, containsPattern(value)), index: orderColumns[col], served: trigramServed(value)}
 	c.bitmap = field != "" && c.served == rechecked
 	c.walkable = leanOrderColumns[col]
+	c.textCol, c.text = col, value
 	if field == "" || q.generic {
 		return c
 	}
@@ -141,7 +142,7 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			}
 			parts = append(parts, f)
 		}
-		return &cond{where: or(parts), served: s}
+		return &cond{where: or(parts), served: s, metaTerms: cs}
 	}
 	exists := func(x, test string, args ...any) fragment {
 		return fragment{"EXISTS (SELECT 1 FROM resource_meta WHERE resource_id = " + x + " AND key = ? AND " + test + ")",

@@ -54,6 +54,10 @@ type sqlDialect interface {
 	// contains matches the trusted column expression col against the LIKE
 	// pattern pattern (escaped with \), ignoring case.
 	contains(col, pattern string) fragment
+	// containsVia matches as contains does with the pattern of text,
+	// but gives a trigram index only the pattern of part, a word of
+	// text, and checks the whole text on the rows it finds.
+	containsVia(col, part, text string) fragment
 	// metaCondition is the condition c on the JSON object column col.
 	metaCondition(col string, c MetaCondition) fragment
 	// metaContains, when ok, is the EQ condition c on col in a form that
@@ -69,6 +73,19 @@ type sqlDialect interface {
 	// where several serve (on), or again as it sees fit (off); used by
 	// the generic path.
 	bitmapsOnly(on bool) string
+	// metaEntries, when ok, is the condition on the entries of
+	// PostgreSQL's side table resource_meta AS m that match the terms cs
+	// of one key (several EQ terms, OR'ed, or a single term of another
+	// operator); used by the generic path (metaPage) for a list whose
+	// only condition they are. long, when not nil, is a query that finds
+	// entries of the key whose values the table does not hold: while it
+	// finds any, the terms are read from the JSON instead.
+	metaEntries(cs []MetaCondition) (f fragment, long *fragment, ok bool)
+	// keepOrder is the statement that makes the planner of the rest of
+	// the transaction read a list through an index in its order rather
+	// than sort it (on), or again as it sees fit (off); used by metaPage
+	// with walkOrder's.
+	keepOrder(on bool) string
 	// metaOrder is the expression to sort by the value at key in col.
 	metaOrder(col, key string) fragment
 	// metaKeys is a query returning the distinct top-level keys of

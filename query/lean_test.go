@@ -28,7 +28,7 @@ func TestLeanPath(t *testing.T) {
 		}
 		if i%3 == 0 {
 			in.Tags = append(in.Tags, tagA)
-			in.Name += " xy"
+			in.Name += " xyz"
 		}
 		if i%2 == 0 {
 			in.Tags = append(in.Tags, tagC)
@@ -58,8 +58,15 @@ func TestLeanPath(t *testing.T) {
 		{Tags: []int64{tagC, tagA}, CreatedAfter: after, CreatedBefore: after.Add(150 * time.Hour)}, {Tags: []int64{tagA, tagB}, Name: "xy"},
 		{Tags: []int64{tagC}, Page: 3, MaxResults: 4}, {Tags: []int64{tagA, tagC}, SortBy: []string{"name asc"}},
 		{Name: "xy", MaxResults: 3}, {Name: "item", MaxResults: 3}, {Name: "item 3", MaxResults: 3},
+		{Name: "item 21 xyz"}, {Name: "ITEM 1", MaxResults: 2, Page: 2}, {Name: "tem 12 xyz", MaxResults: 2}, {Name: "tem 1 xyz"},
+		{Name: "item 0", CreatedAfter: after, MaxResults: 2}, {Name: "xyz", MaxResults: 2, Page: 3},
 		{MetaQuery: []string{"status:EQ:final"}, MaxResults: 4}, {MetaQuery: []string{"rating:EQ:4", "rating:EQ:0"}, MaxResults: 4},
 		{MetaQuery: []string{"rating:GT:2"}, MaxResults: 4}, {MetaQuery: []string{"rating:GT:2"}, MaxResults: 4, Page: 5},
+		{MetaQuery: []string{"rating:GE:3"}, CreatedAfter: after, CreatedBefore: after.Add(60 * time.Hour)},
+		{MetaQuery: []string{"status:EQ:final"}, CreatedAfter: after.Add(200 * time.Hour), MaxResults: 2, Page: 2},
+		{MetaQuery: []string{"rating:LT:1.5"}, MaxResults: 2, Page: 2, SortBy: []string{"created_at asc"}},
+		{MetaQuery: []string{"rating:EQ:9"}}, {MetaQuery: []string{"rating:LE:0"}, Page: 9},
+		{MetaQuery: []string{"status:EQ:final", "status:EQ:draft"}, MaxResults: 3, Page: 2},
 		{MinWidth: 3, MaxResults: 2},
 		{Name: "item", MaxResults: 1}, {Name: "item", MaxResults: 1, Page: 2}, {Name: "item", MaxResults: 2, Page: 4}, {Name: "ITEM 1", MaxResults: 1, SortBy: []string{"created_at asc"}},
 		{Name: "item", MetaQuery: []string{"status:EQ:final"}, MaxResults: 1, Page: 2}, {MetaQuery: []string{"status:EQ:draft"}, MaxResults: 1},

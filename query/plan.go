@@ -149,6 +149,12 @@ type cond struct {
 	// once, as a bitmap of rows (a trigram or GIN index): the generic
 	// path may intersect it with a range of creation times (windowPage).
 	bitmap bool
+	// textCol and text, of a substring search, are the column and the
+	// text searched: windowPage may give the index a part of the text.
+	textCol, text string
+	// metaTerms, on the generic path, are the MetaQuery terms of where,
+	// on one key: metaPage may read them from a side table.
+	metaTerms []MetaCondition
 	// walkable reports that where reads only columns that the generic
 	// path's resources_order carries (leanOrderColumns).
 	walkable bool

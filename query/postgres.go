@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -35,6 +36,14 @@ func pgValue(col string) string { return "((" + col + ")::jsonb #> ?::text[])" }
 
 func (postgresDialect) contains(col, pattern string) fragment {
 	return fragment{pgFold(col) + ` LIKE ? ESCAPE '\'`, []any{asciiLower(pattern)}}
+}
+
+// containsVia: strpos, which no index serves, checks the text, so that
+// the database gives the trigram index the part alone; the text is
+// literal, as the escaped pattern of contains is.
+func (postgresDialect) containsVia(col, part, text string) fragment {
+	return fragment{pgFold(col) + ` LIKE ? ESCAPE '\' AND strpos(` + pgFold(col) + `, ?) > 0`,
+		[]any{asciiLower(containsPattern(part)), asciiLower(text)}}
 }
 
 func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
@@ -124,6 +133,66 @@ func (postgresDialect) metaContains(col string, c MetaCondition) (fragment, bool
 		return fragment{}, false
 	}
 	return fragment{"(" + col + ")::jsonb @> ?::jsonb", []any{string(b)}}, true
+}
+
+// pgMetaDepth is the number of dots in the keys that resource_meta
+// holds: top-level keys and the keys of objects one level down.
+const pgMetaDepth = 1
+
+// pgMetaText is the length in bytes of the longest string that
+// resource_meta holds.
+const pgMetaText = 1000
+
+// metaEntries matches the entries of resource_meta (the schema's step 12)
+// as metaCondition matches the JSON: numbers numerically (the table's num
+// is numeric, as jsonb's numbers are), strings byte by byte, booleans
+// only as booleans (kind b, num 1 or 0). Null (EQ: absent or null) and
+// the negated and substring operators are left to the JSON, as are
+// strings too long for the table, which then holds none equal to them.
+func (postgresDialect) metaEntries(cs []MetaCondition) (fragment, *fragment, bool) {
+	key := cs[0].Key
+	if strings.Count(key, ".") > pgMetaDepth {
+		return fragment{}, nil, false
+	}
+	var parts []fragment
+	numbers := false
+	for _, c := range cs {
+		if c.Op != OpEQ && !c.Op.ordered() {
+			return fragment{}, nil, false
+		}
+		switch v := c.Value.(type) {
+		case int64:
+			parts = append(parts, fragment{"m.kind = 'n' AND m.num " + compareOps[c.Op] + " ?::numeric", []any{strconv.FormatInt(v, 10)}})
+			numbers = true
+		case float64:
+			parts = append(parts, fragment{"m.kind = 'n' AND m.num " + compareOps[c.Op] + " ?::numeric", []any{strconv.FormatFloat(v, 'g', -1, 64)}})
+			numbers = true
+		case bool: // EQ only
+			parts = append(parts, fragment{"m.kind = 'b' AND m.num = ?", []any{btoi(v)}})
+		case string:
+			if c.Op != OpEQ || len(v) > pgMetaText {
+				return fragment{}, nil, false
+			}
+			parts = append(parts, fragment{"m.txt = ?", []any{v}})
+		default:
+			return fragment{}, nil, false
+		}
+	}
+	f := or(parts)
+	f = fragment{"m.key = ? AND (" + f.sql + ")", append([]any{key}, f.args...)}
+	if !numbers {
+		return f, nil, true
+	}
+	// Numbers too long for the table (resource_meta_long).
+	return f, &fragment{"SELECT 1 FROM resource_meta WHERE key = ? AND kind = 'N'", []any{key}}, true
+}
+
+// keepOrder turns off sorting for the rest of the transaction.
+func (postgresDialect) keepOrder(on bool) string {
+	if on {
+		return "SET LOCAL enable_sort = off"
+	}
+	return "SET LOCAL enable_sort TO DEFAULT"
 }
 
 // metaOrder sorts as SQLite sorts json_extract's values: absent and null

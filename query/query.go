@@ -232,8 +232,10 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	past := false
 	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
-	tagged := false // the page is read from resource_tag_order
-	walked := false // windowPage found walking the default order cheaper
+	tagged := false   // the page is read from resource_tag_order
+	walked := false   // windowPage found walking the default order cheaper
+	metaRead := false // metaPage read the page and counted the matches
+	metaCapped := false
 	switch {
 	case p.def.ok && !q.generic && st.scan != nil:
 		if list, scanned, scanExact, err = q.scan(ctx, &st, p); err != nil {
@@ -271,6 +273,15 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		offset := p.offset
 		if tp := q.tagPage(p, offset); tp != nil {
 			ids, tagged = *tp, true
+			break
+		}
+		metaIDs, n, capped, ok, err := q.metaPage(ctx, p)
+		if err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
+		if ok {
+			list, past = metaIDs, len(metaIDs) == 0
+			counted, metaRead, metaCapped = n, true, capped
 			break
 		}
 		// windowPage's IDs are the page's, in its order: they are read
@@ -316,7 +327,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	// So are the joins of tagPage, whose estimates the database takes
 	// for a handful of rows, as if the whole join were read, and the
 	// pages that windowPage finds cheaper to walk.
-	walk := q.leanCount() && p.def.ok && !past && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
+	walk := q.leanCount() && p.def.ok && !past && !metaRead && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
 	walk = walk || tagged && len(p.conds) > 1 || walked
 	if walk {
 		if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(true)); err != nil {
@@ -352,6 +363,14 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		page.Resources = rows
 	}
 	switch {
+	case counted >= 0 && metaCapped:
+		// metaPage counted up to its bound; an empty page past the end
+		// tells nothing more.
+		page.Total, page.TotalCapped = counted, true
+		if len(rows) > 0 {
+			page.Total = max(counted, int(p.offset)+len(rows)+btoi(more))
+		}
+		return page, nil
 	case counted >= 0:
 		page.Total = counted
 		return page, nil

@@ -38,6 +38,11 @@ func (sqliteDialect) contains(col, pattern string) fragment {
 	return fragment{col + ` LIKE ? ESCAPE '\'`, []any{pattern}}
 }
 
+// containsVia: SQLite's full-text indexes are the planner's.
+func (d sqliteDialect) containsVia(col, _, text string) fragment {
+	return d.contains(col, containsPattern(text))
+}
+
 // walkOrder: SQLite's generic path (the tests' reference) needs no hint.
 func (sqliteDialect) walkOrder(bool) string { return "SELECT 1" }
 
@@ -46,6 +51,13 @@ func (sqliteDialect) bitmapsOnly(bool) string { return "SELECT 1" }
 // metaContains: SQLite's index on meta values is resource_meta, which
 // the planner reads.
 func (sqliteDialect) metaContains(string, MetaCondition) (fragment, bool) { return fragment{}, false }
+
+// metaEntries: SQLite's resource_meta is the planner's (see conds.go).
+func (sqliteDialect) metaEntries([]MetaCondition) (fragment, *fragment, bool) {
+	return fragment{}, nil, false
+}
+
+func (sqliteDialect) keepOrder(bool) string { return "SELECT 1" }
 
 func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 	p := sqlitePath(c.Key)

@@ -52,9 +52,12 @@ func (sqliteDialect) mergePatch(col string) string { return "json_patch(" + col 
 // after colons and commas (Meta.Scan compacts it).
 type postgresDialect struct{}
 
-// contains ignores the case of ASCII letters only, as SQLite's LIKE does.
+// contains ignores the case of ASCII letters only, as SQLite's LIKE does:
+// lower() under the "C" collation lowers those and nothing else, at a
+// fraction of the cost of translate, which looks each character up in its
+// list of letters (as query's searches of resources do).
 func (postgresDialect) contains(col, s string) (string, any) {
-	return "translate(" + col + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE ? ESCAPE '\\'",
+	return "lower((" + col + ") COLLATE \"C\") LIKE ? ESCAPE '\\'",
 		"%" + strings.Map(func(r rune) rune {
 			if 'A' <= r && r <= 'Z' {
 				return r + 'a' - 'A'

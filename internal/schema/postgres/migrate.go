@@ -31,6 +31,9 @@ var migrations = []migration{
 	{Version: 9, DDL: migrationOrderDescription},
 	{Version: 10, DDL: migrationFold},
 	{Version: 11, DDL: migrationOrderOriginal},
+	{Version: 12, DDL: migrationMeta},
+	{Version: 13, DDL: migrationCreatedRange},
+	{Version: 14, DDL: migrationTagKey},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 11 || steps[0] != 1 || steps[10] != 11 {
+	if len(steps) != 14 || steps[0] != 1 || steps[13] != 14 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
@@ -187,6 +188,84 @@ func TestTagOrder(t *testing.T) {
 	kept := check("after deletes")
 	if len(kept) != 1 {
 		t.Errorf("%d entries after deletes, want 1", len(kept))
+	}
+	exec(postgres.Rebuild)
+	check("rebuilt")
+}
+
+// TestResourceMeta checks that the triggers keep resource_meta equal to
+// the entries of the resources' meta with their creation times through
+// inserts, changes of meta and of the creation time, and deletes, and
+// that Rebuild computes the same; and which values it holds.
+func TestResourceMeta(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Postgres(t)
+	if err := postgres.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	type entry struct {
+		Resource int64   `bun:"resource_id"`
+		Key      string  `bun:"key"`
+		Created  string  `bun:"created"`
+		Kind     string  `bun:"kind"`
+		Num      *string `bun:"num"`
+		Txt      *string `bun:"txt"`
+	}
+	read := func(q string) []entry {
+		t.Helper()
+		var out []entry
+		if err := db.NewRaw(q).Scan(ctx, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	check := func(when string) []entry {
+		t.Helper()
+		got := read(`SELECT resource_id, key, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created, kind, num::text AS num, txt
+			FROM resource_meta ORDER BY 1, 2`)
+		want := read(`SELECT r.id AS resource_id, e.key, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created, e.kind, e.num::text AS num, e.txt
+			FROM resources AS r, stockroom_meta_entries(r.meta) AS e ORDER BY 1, 2`)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-meta +resource_meta):\n%s", when, diff)
+		}
+		return got
+	}
+	insert := func(id int, created, meta string) {
+		exec(`INSERT INTO resources (id, created_at, updated_at, hash, hash_type, location, meta) VALUES (?, ?, now(), 'h', 'SHA256', 'l', ?)`, id, created, meta)
+	}
+	long := strings.Repeat("x", 1001)
+	insert(1, "2024-03-01 10:00:00+00", `{"a":1,"b":"x","c":true,"d":false,"e":null,"f":[1],"g":{"h":2.50,"i":{"j":1},"k":"s"},"bad key":1,"a.b":2,"n":1e2000,"m":"`+long+`"}`)
+	insert(2, "2024-03-02 10:00:00+00", `[1, 2]`)
+	insert(3, "2024-03-03 10:00:00+00", `{"a":1,"a":"last"}`)
+	s := func(v string) *string { return &v }
+	want := []entry{
+		{1, "a", "2024-03-01 10:00", "n", s("1"), nil},
+		{1, "b", "2024-03-01 10:00", "t", nil, s("x")},
+		{1, "c", "2024-03-01 10:00", "b", s("1"), nil},
+		{1, "d", "2024-03-01 10:00", "b", s("0"), nil},
+		{1, "g.h", "2024-03-01 10:00", "n", s("2.50"), nil},
+		{1, "g.k", "2024-03-01 10:00", "t", nil, s("s")},
+		{1, "n", "2024-03-01 10:00", "N", nil, nil},
+		{3, "a", "2024-03-03 10:00", "t", nil, s("last")},
+	}
+	if diff := cmp.Diff(want, check("after inserts")); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	exec(`UPDATE resources SET meta = '{"a":2,"z":"new"}' WHERE id = 1`)
+	exec(`UPDATE resources SET created_at = '2023-01-01 00:00:00+00' WHERE id = 3`)
+	exec(`UPDATE resources SET meta = '{"q":{"r":"s"}}', created_at = '2022-01-01 00:00:00+00' WHERE id = 2`)
+	exec(`UPDATE resources SET name = 'renamed' WHERE id = 3`)
+	check("after updates")
+	exec(`DELETE FROM resources WHERE id = 1`)
+	kept := check("after a delete")
+	if len(kept) != 2 {
+		t.Errorf("%d entries after a delete, want 2: %v", len(kept), kept)
 	}
 	exec(postgres.Rebuild)
 	check("rebuilt")
