@@ -21,3 +21,22 @@ func TestActiveContent(t *testing.T) {
 		}
 	}
 }
+
+func TestMounted(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/v1/resources":     true,
+		"/files/ab/cd":      true,
+		"/resource/compare": true,
+		"/healthz":          true,
+		"/metrics":          true,
+		"/metrics/x":        false,
+		"/healthzz":         false,
+		"/v1":               false,
+		"/":                 false,
+		"/resources":        false,
+	} {
+		if got := mounted(path); got != want {
+			t.Errorf("mounted(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

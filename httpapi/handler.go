@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -143,6 +144,23 @@ func NewHandler(cfg Config) http.Handler {
 	return a.instrument(r, a.logRequests(a.recoverPanics(netbudget.ReadBodies(a.guard(a.authenticate(r)), a.budget.rate))))
 }
 
+// paths are the paths, and the subtrees (ending in /), that the API
+// answers; see Paths.
+var paths = []string{"/v1/", "/files/", "/resource/", "/healthz", "/readyz", "/metrics"}
+
+// Paths returns the paths, and the subtrees (ending in /), that the API
+// answers. A server that mounts the API beside other handlers (the web
+// UI) routes these to it. Registering a route outside them panics, so
+// that a new route cannot be shadowed unnoticed by what is mounted beside.
+func Paths() []string { return slices.Clone(paths) }
+
+// mounted tells whether path is among paths or in one of their subtrees.
+func mounted(path string) bool {
+	return slices.ContainsFunc(paths, func(p string) bool {
+		return path == p || strings.HasSuffix(p, "/") && strings.HasPrefix(path, p)
+	})
+}
+
 // router dispatches by path, then by method, so that a known path with the
 // wrong method gets a JSON 405 and an unknown path a JSON 404.
 type router struct {
@@ -160,6 +178,9 @@ func newRouter() *router {
 
 // handle registers h for method on path. GET also answers HEAD.
 func (r *router) handle(method, path string, h http.HandlerFunc) {
+	if !mounted(path) {
+		panic("httpapi: route " + path + " is outside Paths")
+	}
 	methods, ok := r.routes[path]
 	if !ok {
 		methods = map[string]http.HandlerFunc{}

@@ -299,15 +299,11 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err := cfg.access.apply(ctx, &hcfg, lib, cfg.bindAddress, logger); err != nil {
 		return err
 	}
-	// The JSON API, the files, the compare page and the health and
-	// metrics endpoints are httpapi's; every other path is the web UI's.
+	// The paths httpapi answers are its; every other path is the web UI's.
 	api, mux := httpapi.NewHandler(cfg.budget.handler(hcfg)), http.NewServeMux()
-	mux.Handle("/v1/", api)
-	mux.Handle("/healthz", api)
-	mux.Handle("/readyz", api)
-	mux.Handle("/metrics", api)
-	mux.Handle("/files/", api)
-	mux.Handle("/resource/", api)
+	for _, p := range httpapi.Paths() {
+		mux.Handle(p, api)
+	}
 	mux.Handle("/", webui.NewHandler(webui.Config{Store: lib.Store, Versions: lib.Versions, Query: lib.Query,
 		Access: hcfg.Access, Principal: hcfg.Principal, LinkTTL: hcfg.LinkTTL, Logger: logger, AllowedHosts: hcfg.AllowedHosts}))
 	srv := &http.Server{
