@@ -59,16 +59,23 @@ func (a *api) bulkLinks(e resources.Entity, apply func(ctx context.Context, ids,
 			a.fail(w, r, d.err)
 			return
 		}
-		if err := a.inScope(r.Context(), e, ids...); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := apply(r.Context(), ids, edited); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, okAnswer)
+		a.applyInScope(w, r, e, ids, func(ctx context.Context) error { return apply(ctx, ids, edited) })
 	}
+}
+
+// applyInScope answers a bulk edit of the entities ids, of kind e: an
+// error unless every one is within the principal's scope, else apply's
+// outcome.
+func (a *api) applyInScope(w http.ResponseWriter, r *http.Request, e resources.Entity, ids []int64, apply func(ctx context.Context) error) {
+	if err := a.inScope(r.Context(), e, ids...); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := apply(r.Context()); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okAnswer)
 }
 
 // metaAdder answers an addMeta request of entity e: the IDs and a Meta
@@ -89,15 +96,7 @@ func (a *api) metaAdder(e resources.Entity, apply func(ctx context.Context, ids 
 			a.fail(w, r, d.err)
 			return
 		}
-		if err := a.inScope(r.Context(), e, ids...); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if err := apply(r.Context(), ids, patch); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, okAnswer)
+		a.applyInScope(w, r, e, ids, func(ctx context.Context) error { return apply(ctx, ids, patch) })
 	}
 }
 
