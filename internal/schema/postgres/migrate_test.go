@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/uptrace/bun"
+
 	"github.com/stockroomhq/stockroom/internal/dbtest"
 	"github.com/stockroomhq/stockroom/internal/schema/postgres"
 )
@@ -41,10 +43,7 @@ func TestMigrateConcurrently(t *testing.T) {
 // TestMergePatch checks stockroom_merge_patch against RFC 7396's examples.
 func TestMergePatch(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.Postgres(t)
-	if err := postgres.Migrate(ctx, db, nil); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := migrated(t)
 	cases := []struct{ target, patch, want string }{
 		{`{"a":"b"}`, `{"a":"c"}`, `{"a":"c"}`},
 		{`{"a":"b"}`, `{"b":"c"}`, `{"a":"b","b":"c"}`},
@@ -76,16 +75,7 @@ func TestMergePatch(t *testing.T) {
 // creation time and deletes, and that RebuildDerived computes the same.
 func TestResourceDays(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.Postgres(t)
-	if err := postgres.Migrate(ctx, db, nil); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	db, exec := migrated(t)
 	days := func() map[string]int {
 		t.Helper()
 		var rows []struct {
@@ -132,30 +122,13 @@ func TestResourceDays(t *testing.T) {
 // links added, moved and removed, creation times changed, and resources
 // and tags deleted; and that Rebuild computes the same.
 func TestTagOrder(t *testing.T) {
-	ctx := context.Background()
-	db := dbtest.Postgres(t)
-	if err := postgres.Migrate(ctx, db, nil); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	db, exec := migrated(t)
 	type entry struct {
 		Tag      int64  `bun:"tag_id"`
 		Created  string `bun:"created"`
 		Resource int64  `bun:"resource_id"`
 	}
-	read := func(q string) []entry {
-		t.Helper()
-		var out []entry
-		if err := db.NewRaw(q).Scan(ctx, &out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	read := func(q string) []entry { t.Helper(); return rows[entry](t, db, q) }
 	check := func(when string) []entry {
 		t.Helper()
 		got := read(`SELECT tag_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created, resource_id
@@ -198,17 +171,7 @@ func TestTagOrder(t *testing.T) {
 // inserts, changes of meta and of the creation time, and deletes, and
 // that Rebuild computes the same; and which values it holds.
 func TestResourceMeta(t *testing.T) {
-	ctx := context.Background()
-	db := dbtest.Postgres(t)
-	if err := postgres.Migrate(ctx, db, nil); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	db, exec := migrated(t)
 	type entry struct {
 		Resource int64   `bun:"resource_id"`
 		Key      string  `bun:"key"`
@@ -217,14 +180,7 @@ func TestResourceMeta(t *testing.T) {
 		Num      *string `bun:"num"`
 		Txt      *string `bun:"txt"`
 	}
-	read := func(q string) []entry {
-		t.Helper()
-		var out []entry
-		if err := db.NewRaw(q).Scan(ctx, &out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	read := func(q string) []entry { t.Helper(); return rows[entry](t, db, q) }
 	check := func(when string) []entry {
 		t.Helper()
 		got := read(`SELECT resource_id, key, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created, kind, num::text AS num, txt
@@ -269,4 +225,31 @@ func TestResourceMeta(t *testing.T) {
 	}
 	exec(postgres.Rebuild)
 	check("rebuilt")
+}
+
+// migrated returns a PostgreSQL database of the test's own, migrated, and
+// a function that runs a statement on it, failing the test if it fails.
+func migrated(t *testing.T) (*bun.DB, func(q string, args ...any)) {
+	t.Helper()
+	ctx := context.Background()
+	db := dbtest.Postgres(t)
+	if err := postgres.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db, func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// rows scans the rows of q into values of T.
+func rows[T any](t *testing.T, db *bun.DB, q string) []T {
+	t.Helper()
+	var out []T
+	if err := db.NewRaw(q).Scan(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
