@@ -2,8 +2,10 @@ package query
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The conditions of a Filter with the indexes that serve them. The tables
@@ -42,20 +44,25 @@ func (q *Query) substring(field, col, value string) *cond {
 }
 
 // trigramServed tells whether a trigram index serves a substring search
-// for s: it does when s has a run of three letters or digits.
+// for s: it does when s has a word a trigram index reads (textWords).
 func trigramServed(s string) served {
-	run := 0
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			run++
-			if run == 3 {
-				return rechecked
-			}
-		} else {
-			run = 0
-		}
+	if len(textWords(s)) > 0 {
+		return rechecked
 	}
 	return unserved
+}
+
+// textWords returns the distinct runs of three letters or digits or more
+// in s, which a trigram index reads apart.
+func textWords(s string) []string {
+	var out []string
+	word := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !word(r) }) {
+		if utf8.RuneCountInString(w) >= 3 && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // column is the condition "r.col op" (op holds the ? of args), read in

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -463,21 +461,21 @@ func (q *Query) rarePart(ctx context.Context, p *plan, dir string) (f fragment, 
 		sq.add("sum(CASE WHEN ").frag(q.sql.contains(c.textCol, containsPattern(w))).add(" THEN 1 ELSE 0 END)")
 	}
 	sq.add(" FROM ").frag(firstEntries(dir, sample))
-	counts := make([]any, len(words))
+	counts := make([]int64, len(words))
+	dest := make([]any, len(words))
 	for i := range counts {
-		counts[i] = new(int64)
+		dest[i] = &counts[i]
 	}
-	if err := q.db.QueryRowContext(ctx, sq.b.String(), sq.args...).Scan(counts...); err != nil {
+	if err := q.db.QueryRowContext(ctx, sq.b.String(), sq.args...).Scan(dest...); err != nil {
 		return fragment{}, 0, false, err
 	}
 	best := 0
 	for i := range words {
-		ni, nb := *counts[i].(*int64), *counts[best].(*int64)
-		if ni < nb || ni == nb && len(words[i]) > len(words[best]) {
+		if counts[i] < counts[best] || counts[i] == counts[best] && len(words[i]) > len(words[best]) {
 			best = i
 		}
 	}
-	share = (float64(*counts[best].(*int64)) + 0.5) / float64(sample)
+	share = (float64(counts[best]) + 0.5) / float64(sample)
 	return q.sql.containsVia(c.textCol, words[best], c.text), share, true, nil
 }
 
@@ -487,17 +485,4 @@ func (q *Query) rarePart(ctx context.Context, p *plan, dir string) (f fragment, 
 func firstEntries(dir string, limit int) fragment {
 	return fragment{"(SELECT r.id, r.created_at, r.name, r.description, r.original_name, r.original_location FROM resources AS r ORDER BY r.created_at" +
 		dir + ", r.id" + dir + " LIMIT ?) AS r", []any{limit}}
-}
-
-// textWords returns the distinct runs of three letters or digits or more
-// in s, which a trigram index reads apart.
-func textWords(s string) []string {
-	var out []string
-	word := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !word(r) }) {
-		if utf8.RuneCountInString(w) >= 3 && !slices.Contains(out, w) {
-			out = append(out, w)
-		}
-	}
-	return out
 }
