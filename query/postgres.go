@@ -160,13 +160,15 @@ func (postgresDialect) metaEntries(cs []MetaCondition) (fragment, *fragment, boo
 		if c.Op != OpEQ && !c.Op.ordered() {
 			return fragment{}, nil, false
 		}
+		number := func(text string) {
+			parts = append(parts, fragment{"m.kind = 'n' AND m.num " + compareOps[c.Op] + " ?::numeric", []any{text}})
+			numbers = true
+		}
 		switch v := c.Value.(type) {
 		case int64:
-			parts = append(parts, fragment{"m.kind = 'n' AND m.num " + compareOps[c.Op] + " ?::numeric", []any{strconv.FormatInt(v, 10)}})
-			numbers = true
+			number(strconv.FormatInt(v, 10))
 		case float64:
-			parts = append(parts, fragment{"m.kind = 'n' AND m.num " + compareOps[c.Op] + " ?::numeric", []any{strconv.FormatFloat(v, 'g', -1, 64)}})
-			numbers = true
+			number(strconv.FormatFloat(v, 'g', -1, 64))
 		case bool: // EQ only
 			parts = append(parts, fragment{"m.kind = 'b' AND m.num = ?", []any{btoi(v)}})
 		case string:
