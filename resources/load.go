@@ -261,11 +261,7 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 // any.
 func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
 	if len(withTags) > 0 {
-		rows, err := q.QueryContext(ctx, l.sql.tags, l.sql.idList(withTags))
-		if err != nil {
-			return err
-		}
-		err = scanAll(rows, 7, func(v []any) error {
+		err := l.each(ctx, q, l.sql.tags, withTags, 7, func(v []any) error {
 			t := &Tag{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5])}
 			if err := scanTimes(v[2:4], &t.CreatedAt, &t.UpdatedAt); err != nil {
 				return err
@@ -282,11 +278,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 		}
 	}
 	if len(withGroups) > 0 {
-		rows, err := q.QueryContext(ctx, l.sql.groups, l.sql.idList(withGroups))
-		if err != nil {
-			return err
-		}
-		err = scanAll(rows, 10, func(v []any) error {
+		err := l.each(ctx, q, l.sql.groups, withGroups, 10, func(v []any) error {
 			g, err := scanGroup(v[1:])
 			if err != nil {
 				return err
@@ -300,11 +292,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 		}
 	}
 	if len(withNotes) > 0 {
-		rows, err := q.QueryContext(ctx, l.sql.notes, l.sql.idList(withNotes))
-		if err != nil {
-			return err
-		}
-		err = scanAll(rows, 11, func(v []any) error {
+		err := l.each(ctx, q, l.sql.notes, withNotes, 11, func(v []any) error {
 			n := &Note{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5]),
 				OwnerID: asOptInt64(v[7]), NoteTypeID: asOptInt64(v[10])}
 			if err := scanTimes(v[2:4], &n.CreatedAt, &n.UpdatedAt); err != nil {
@@ -336,11 +324,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Resource, owners, categories, series []int64) error {
 	if len(owners) > 0 {
 		found := map[int64]*Group{}
-		rows, err := q.QueryContext(ctx, l.sql.owners, l.sql.idList(owners))
-		if err != nil {
-			return err
-		}
-		err = scanAll(rows, 9, func(v []any) error {
+		err := l.each(ctx, q, l.sql.owners, owners, 9, func(v []any) error {
 			g, err := scanGroup(v)
 			found[g.ID] = g
 			return err
@@ -356,11 +340,7 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 	}
 	if len(categories) > 0 {
 		found := map[int64]*ResourceCategory{}
-		rows, err := q.QueryContext(ctx, l.sql.categories, l.sql.idList(categories))
-		if err != nil {
-			return err
-		}
-		err = scanAll(rows, 6, func(v []any) error {
+		err := l.each(ctx, q, l.sql.categories, categories, 6, func(v []any) error {
 			c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
 			found[c.ID] = c
 			return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
@@ -376,11 +356,7 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 	}
 	if len(series) > 0 {
 		found := map[int64]*Series{}
-		rows, err := q.QueryContext(ctx, l.sql.seriesByIDs, l.sql.idList(series))
-		if err != nil {
-			return err
-		}
-		err = scanAll(rows, 6, func(v []any) error {
+		err := l.each(ctx, q, l.sql.seriesByIDs, series, 6, func(v []any) error {
 			s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
 			found[s.ID] = s
 			if err := s.Meta.Scan(v[5]); err != nil {
@@ -410,6 +386,16 @@ func scanGroup(v []any) (*Group, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// each runs text on ids (a list of IDs as its one argument) through q
+// and calls fn with the n values of each row.
+func (l *loader) each(ctx context.Context, q querier, text string, ids []int64, n int, fn func(v []any) error) error {
+	rows, err := q.QueryContext(ctx, text, l.sql.idList(ids))
+	if err != nil {
+		return err
+	}
+	return scanAll(rows, n, fn)
 }
 
 // scanAll calls fn with the n values of each row, then closes rows.
