@@ -682,16 +682,20 @@ func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, se
 	if len(rd.checks) > 0 {
 		limit = q.lim.checkedCount
 	}
-	sq := (&query{}).add("SELECT count(*), coalesce(sum(ok), 0) FROM (SELECT ")
-	if len(rd.checks) == 0 {
-		sq.add("1")
-	} else {
-		sq.add("CASE WHEN ").and(rd.checks).add(" THEN 1 ELSE 0 END")
-	}
-	sq.add(" AS ok FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
 	var read int
-	if err := q.scanRow(ctx, sq.b.String(), sq.args, &read, &n); err != nil {
-		return 0, false, err
+	if len(rd.checks) == 0 {
+		// Every entry read matches.
+		sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
+		if err := q.scanRow(ctx, sq.b.String(), sq.args, &read); err != nil {
+			return 0, false, err
+		}
+		n = read
+	} else {
+		sq := (&query{}).add("SELECT count(*), coalesce(sum(ok), 0) FROM (SELECT CASE WHEN ").and(rd.checks).add(" THEN 1 ELSE 0 END")
+		sq.add(" AS ok FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
+		if err := q.scanRow(ctx, sq.b.String(), sq.args, &read, &n); err != nil {
+			return 0, false, err
+		}
 	}
 	if read < limit {
 		return n, false, nil
