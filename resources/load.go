@@ -22,9 +22,10 @@ import (
 // arguments into new text that the database prepared again, and SQLite's
 // text timestamps were parsed by trying layout after layout. The loader
 // below reads the same rows with fixed statement texts, prepared once per
-// connection, with ? arguments; the resource's own row says which of its
-// many-to-many relations are not empty, so that empty ones cost nothing;
-// and timestamps are read by sqltime.
+// connection, with ? arguments; the resource's own row lists the IDs of
+// its tags, groups and notes, so that empty relations cost no statement
+// and the entities a page's resources share are read once; and
+// timestamps are read by sqltime.
 
 // loadSQL holds the loader's statements in one dialect.
 type loadSQL struct {
