@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,19 +22,21 @@ import (
 // arguments into new text that the database prepared again, and SQLite's
 // text timestamps were parsed by trying layout after layout. The loader
 // below reads the same rows with fixed statement texts, prepared once per
-// connection, with ? arguments; the resource's own row says which of its
-// many-to-many relations are not empty, so that empty ones cost nothing;
-// and timestamps are read by sqltime.
+// connection, with ? arguments; the resource's own row lists the IDs of
+// its tags, groups and notes, so that empty relations cost no statement
+// and the entities a page's resources share are read once; and
+// timestamps are read by sqltime.
 
 // loadSQL holds the loader's statements in one dialect.
 type loadSQL struct {
 	// one and many read resources by one ID and by a list of IDs (the
-	// argument of idList); the others read the relations of a list.
-	one, many                       string
-	tags, groups, notes             string
-	owners, categories, seriesByIDs string
-	idList                          func(ids []int64) any
-	pg                              bool
+	// argument of idList), each with the IDs of its tags, groups and
+	// notes as text (linkIDs); the others read the entities of a list of
+	// IDs.
+	one, many                               string
+	tags, groups, notes, categories, series string
+	idList                                  func(ids []int64) any
+	pg                                      bool
 }
 
 // timeText is the expression that reads a timestamp column: as text in
@@ -55,34 +58,40 @@ func newLoadSQL(pg bool) *loadSQL {
 		}
 		return col + " IN (SELECT value FROM json_each(?))"
 	}
+	// links lists the IDs of col in table linked to the resource, as text
+	// separated by commas (NULL for none): a page's resources mostly
+	// share a few tags, groups and notes, which are then read once each
+	// by ID, where a join read them again for every resource.
+	links := func(table, col string) string {
+		list := "group_concat(x." + col + ")"
+		if pg {
+			list = "string_agg(CAST(x." + col + " AS text), ',')"
+		}
+		return "(SELECT " + list + " FROM " + table + " AS x WHERE x.resource_id = r.id)"
+	}
 	res := "SELECT r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
 		r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
 		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
-		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id,
-		EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
-		EXISTS (SELECT 1 FROM groups_related_resources AS x WHERE x.resource_id = r.id),
-		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)
-		FROM resources AS r WHERE `
-	group := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id, ` +
+		links("resource_tags", "tag_id") + ", " + links("groups_related_resources", "group_id") + ", " +
+		links("resource_notes", "note_id") + " FROM resources AS r WHERE "
 	l := &loadSQL{
 		one:  res + "r.id = ?",
 		many: res + in("r.id"),
-		tags: "SELECT j.resource_id, t.id, " + ts("t") + ", t.name, t.description, t.meta" +
-			" FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE " + in("j.resource_id") + " ORDER BY t.id",
-		groups: "SELECT j.resource_id, " + group +
-			` FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE ` + in("j.resource_id") + " ORDER BY g.id",
-		notes: "SELECT j.resource_id, n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
+		tags: "SELECT t.id, " + ts("t") + ", t.name, t.description, t.meta FROM tags AS t WHERE " + in("t.id"),
+		groups: "SELECT g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id" +
+			` FROM "groups" AS g WHERE ` + in("g.id"),
+		notes: "SELECT n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
 			timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
-			" FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE " + in("j.resource_id") + " ORDER BY n.id",
-		owners:      "SELECT " + group + ` FROM "groups" AS g WHERE ` + in("g.id"),
-		categories:  "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
-		seriesByIDs: "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
-		pg:          pg,
+			" FROM notes AS n WHERE " + in("n.id"),
+		categories: "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
+		series:     "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
+		pg:         pg,
 	}
 	open, closing := "[", "]"
 	if pg {
 		open, closing = "{", "}"
-		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.owners, &l.categories, &l.seriesByIDs} {
+		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.categories, &l.series} {
 			*p = numberPlaceholders(*p)
 		}
 	}
@@ -181,7 +190,9 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 		return nil, err
 	}
 	byID := make(map[int64]*Resource, len(ids))
-	var withTags, withGroups, withNotes, owners, categories, series []int64
+	// The IDs each resource links to, and every ID once per kind.
+	links := make(map[*Resource]*linkedIDs, len(ids))
+	var tags, groups, notes, categories, series idSet
 	err = scanAll(rows, 27, func(v []any) error {
 		r := &Resource{
 			ID:                 asInt64(v[0]),
@@ -214,23 +225,28 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 		if err := r.Meta.Scan(v[11]); err != nil {
 			return err
 		}
-		if asBool(v[24]) {
-			withTags = append(withTags, r.ID)
+		var rl linkedIDs
+		var err error
+		if rl.tags, err = tags.addList(v[24]); err != nil {
+			return err
 		}
-		if asBool(v[25]) {
-			withGroups = append(withGroups, r.ID)
+		if rl.groups, err = groups.addList(v[25]); err != nil {
+			return err
 		}
-		if asBool(v[26]) {
-			withNotes = append(withNotes, r.ID)
+		if rl.notes, err = notes.addList(v[26]); err != nil {
+			return err
+		}
+		if rl.tags != nil || rl.groups != nil || rl.notes != nil {
+			links[r] = &rl
 		}
 		if r.OwnerID != nil {
-			owners = append(owners, *r.OwnerID)
+			groups.add(*r.OwnerID)
 		}
 		if r.ResourceCategoryID != nil {
-			categories = append(categories, *r.ResourceCategoryID)
+			categories.add(*r.ResourceCategoryID)
 		}
 		if r.SeriesID != nil {
-			series = append(series, *r.SeriesID)
+			series.add(*r.SeriesID)
 		}
 		byID[r.ID] = r
 		return nil
@@ -241,10 +257,7 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	if len(byID) == 0 {
 		return nil, nil
 	}
-	if err := l.relations(ctx, q, byID, withTags, withGroups, withNotes); err != nil {
-		return nil, err
-	}
-	if err := l.references(ctx, q, byID, owners, categories, series); err != nil {
+	if err := l.relations(ctx, q, byID, links, tags, groups, notes, categories, series); err != nil {
 		return nil, err
 	}
 	out := make([]*Resource, 0, len(byID))
@@ -257,108 +270,125 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	return out, nil
 }
 
-// relations loads the tags, groups and notes of the resources that have
-// any.
-func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
-	if len(withTags) > 0 {
-		err := l.each(ctx, q, l.sql.tags, withTags, 7, func(v []any) error {
-			t := &Tag{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5])}
-			if err := scanTimes(v[2:4], &t.CreatedAt, &t.UpdatedAt); err != nil {
+// linkedIDs are the IDs of the tags, groups and notes of a resource,
+// sorted.
+type linkedIDs struct {
+	tags, groups, notes []int64
+}
+
+// idSet collects IDs, each once, in the order first added.
+type idSet struct {
+	ids  []int64
+	seen map[int64]bool
+}
+
+func (s *idSet) add(id int64) {
+	if s.seen == nil {
+		s.seen = map[int64]bool{}
+	}
+	if !s.seen[id] {
+		s.seen[id] = true
+		s.ids = append(s.ids, id)
+	}
+}
+
+// addList adds the IDs of v, a list of IDs separated by commas (or NULL
+// for none), and returns them sorted.
+func (s *idSet) addList(v any) ([]int64, error) {
+	text := asString(v)
+	if text == "" {
+		return nil, nil
+	}
+	out := make([]int64, 0, strings.Count(text, ",")+1)
+	for part := range strings.SplitSeq(text, ",") {
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("resources: reading linked IDs %q: %w", text, err)
+		}
+		out = append(out, id)
+		s.add(id)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// relations reads the tags, groups (related or owners), notes, resource
+// categories and series that the resources of byID refer to, each once,
+// and sets them on the resources: each resource gets its own copy of a
+// tag, group or note, in the order of their IDs.
+func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, links map[*Resource]*linkedIDs,
+	tags, groups, notes, categories, series idSet) error {
+	foundTags := make(map[int64]*Tag, len(tags.ids))
+	if len(tags.ids) > 0 {
+		err := l.each(ctx, q, l.sql.tags, tags.ids, 6, func(v []any) error {
+			t := &Tag{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4])}
+			foundTags[t.ID] = t
+			if err := t.Meta.Scan(v[5]); err != nil {
 				return err
 			}
-			if err := t.Meta.Scan(v[6]); err != nil {
-				return err
-			}
-			r := byID[asInt64(v[0])]
-			r.Tags = append(r.Tags, t)
-			return nil
+			return scanTimes(v[1:3], &t.CreatedAt, &t.UpdatedAt)
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if len(withGroups) > 0 {
-		err := l.each(ctx, q, l.sql.groups, withGroups, 10, func(v []any) error {
-			g, err := scanGroup(v[1:])
-			if err != nil {
-				return err
+	foundGroups := make(map[int64]*Group, len(groups.ids))
+	if len(groups.ids) > 0 {
+		err := l.each(ctx, q, l.sql.groups, groups.ids, 9, func(v []any) error {
+			g, err := scanGroup(v)
+			if g != nil {
+				foundGroups[g.ID] = g
 			}
-			r := byID[asInt64(v[0])]
-			r.Groups = append(r.Groups, g)
-			return nil
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if len(withNotes) > 0 {
-		err := l.each(ctx, q, l.sql.notes, withNotes, 11, func(v []any) error {
-			n := &Note{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5]),
-				OwnerID: asOptInt64(v[7]), NoteTypeID: asOptInt64(v[10])}
-			if err := scanTimes(v[2:4], &n.CreatedAt, &n.UpdatedAt); err != nil {
+	foundNotes := make(map[int64]*Note, len(notes.ids))
+	if len(notes.ids) > 0 {
+		err := l.each(ctx, q, l.sql.notes, notes.ids, 10, func(v []any) error {
+			n := &Note{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]),
+				OwnerID: asOptInt64(v[6]), NoteTypeID: asOptInt64(v[9])}
+			foundNotes[n.ID] = n
+			if err := scanTimes(v[1:3], &n.CreatedAt, &n.UpdatedAt); err != nil {
 				return err
 			}
-			if err := n.Meta.Scan(v[6]); err != nil {
+			if err := n.Meta.Scan(v[5]); err != nil {
 				return err
 			}
 			var err error
-			if n.StartDate, err = asOptTime(v[8]); err != nil {
+			if n.StartDate, err = asOptTime(v[7]); err != nil {
 				return err
 			}
-			if n.EndDate, err = asOptTime(v[9]); err != nil {
-				return err
-			}
-			r := byID[asInt64(v[0])]
-			r.Notes = append(r.Notes, n)
-			return nil
+			n.EndDate, err = asOptTime(v[8])
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// references loads the owners, resource categories and series that the
-// resources refer to.
-func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Resource, owners, categories, series []int64) error {
-	if len(owners) > 0 {
-		found := map[int64]*Group{}
-		err := l.each(ctx, q, l.sql.owners, owners, 9, func(v []any) error {
-			g, err := scanGroup(v)
-			found[g.ID] = g
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range byID {
-			if r.OwnerID != nil {
-				r.Owner = found[*r.OwnerID]
-			}
-		}
+	for r, rl := range links {
+		r.Tags = copies(r.Tags, rl.tags, foundTags)
+		r.Groups = copies(r.Groups, rl.groups, foundGroups)
+		r.Notes = copies(r.Notes, rl.notes, foundNotes)
 	}
-	if len(categories) > 0 {
-		found := map[int64]*ResourceCategory{}
-		err := l.each(ctx, q, l.sql.categories, categories, 6, func(v []any) error {
+	foundCategories := map[int64]*ResourceCategory{}
+	if len(categories.ids) > 0 {
+		err := l.each(ctx, q, l.sql.categories, categories.ids, 6, func(v []any) error {
 			c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
-			found[c.ID] = c
+			foundCategories[c.ID] = c
 			return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
 		})
 		if err != nil {
 			return err
 		}
-		for _, r := range byID {
-			if r.ResourceCategoryID != nil {
-				r.ResourceCategory = found[*r.ResourceCategoryID]
-			}
-		}
 	}
-	if len(series) > 0 {
-		found := map[int64]*Series{}
-		err := l.each(ctx, q, l.sql.seriesByIDs, series, 6, func(v []any) error {
+	foundSeries := map[int64]*Series{}
+	if len(series.ids) > 0 {
+		err := l.each(ctx, q, l.sql.series, series.ids, 6, func(v []any) error {
 			s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
-			found[s.ID] = s
+			foundSeries[s.ID] = s
 			if err := s.Meta.Scan(v[5]); err != nil {
 				return err
 			}
@@ -367,13 +397,41 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 		if err != nil {
 			return err
 		}
-		for _, r := range byID {
-			if r.SeriesID != nil {
-				r.Series = found[*r.SeriesID]
-			}
+	}
+	for _, r := range byID {
+		if r.OwnerID != nil {
+			r.Owner = copyOf(foundGroups[*r.OwnerID])
+		}
+		if r.ResourceCategoryID != nil {
+			r.ResourceCategory = copyOf(foundCategories[*r.ResourceCategoryID])
+		}
+		if r.SeriesID != nil {
+			r.Series = copyOf(foundSeries[*r.SeriesID])
 		}
 	}
 	return nil
+}
+
+// copies appends to dst a copy of found[id] for each of ids that was
+// found.
+func copies[T any](dst []*T, ids []int64, found map[int64]*T) []*T {
+	for _, id := range ids {
+		if e := found[id]; e != nil {
+			dst = append(dst, copyOf(e))
+		}
+	}
+	return dst
+}
+
+// copyOf returns a new copy of *e, or nil for nil: the resources of a
+// page share few entities, but each gets its own, so that a caller may
+// change one without changing another resource's.
+func copyOf[T any](e *T) *T {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
 }
 
 func scanGroup(v []any) (*Group, error) {
