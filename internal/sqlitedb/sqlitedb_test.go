@@ -55,8 +55,8 @@ func count(tb testing.TB, db bun.IDB, table string) int {
 
 type pragmas struct {
 	ForeignKeys, QueryOnly, Synchronous, TempStore int
-	JournalMode                         string
-	BusyTimeout                         int64
+	JournalMode                                    string
+	BusyTimeout                                    int64
 }
 
 // pragmasOf reads the pragmas of n distinct connections of a pool, held at
