@@ -13,9 +13,10 @@
 //
 // Put stages the content in a local temporary file (Config.TempDir) while
 // hashing it, then uploads that file to its final key with one PUT that is
-// conditional on the key not existing (If-None-Match: *) and signed with
-// the content's SHA-256, so the service itself refuses bytes that do not
-// hash to the key. An object appears at its key whole or not at all; there
+// conditional on the key not existing (If-None-Match: *) and names the
+// content's CRC32C, computed along with the SHA-256 from the same bytes,
+// so the service itself refuses bytes damaged in the staged file or on the
+// way. An object appears at its key whole or not at all; there
 // is no staging key to clean up. Content already stored costs one HEAD and
 // no upload. Concurrent Puts of the same content in one process wait for
 // each other; across processes the condition makes one of them the
@@ -382,16 +383,25 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 }
 
 // upload sends the staged content to key. With ifAbsent it does not
-// replace an existing object and reports false when there was one. The
-// service checks the content against its SHA-256, which the requests
-// carry instead of a streaming signature.
+// replace an existing object and reports false when there was one.
 //
-// A single PUT also names the content's CRC32C, which the service checks
-// too and keeps as the object's checksum. That is for speed, not
-// integrity: AWS and versitygw compute a CRC64NVME of every upload that
-// names no checksum, in software, while CRC32C runs in hardware on both
-// sides (on a 2-core machine versitygw spent as much CPU on the CRC64 as
-// on the SHA-256). Services that know no checksums ignore the header.
+// The service checks every byte against one digest the request carries. A
+// single PUT names the content's CRC32C, which the service also keeps as
+// the object's checksum, and leaves the payload unsigned
+// (UNSIGNED-PAYLOAD), as AWS's SDKs do over TLS. CRC32C runs in hardware on
+// both sides; a signed payload would make the service compute a SHA-256
+// of the upload too, and naming no checksum a CRC64NVME, both in software
+// on versitygw, whose work on the PUT is the time an upload spends after
+// the receipt (on a 2-core machine, MD5 for the ETag, SHA-256 and CRC64
+// cost about as much CPU each). Over plain HTTP (Config.DisableTLS, a
+// trusted network) that leaves an attacker on the path able to swap the
+// bytes for others with the same CRC32C, where a signature would stop
+// him; he could as well alter what downloads read. Where the header is not
+// understood (Google's XML API), the PUT is signed with the SHA-256
+// instead. Multipart parts are signed with their own SHA-256.
+//
+// The staged file goes to the service with sendfile(2) where the
+// connection allows (see fileBodyTransport).
 func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent bool) (bool, error) {
 	opts := minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true}
 	if ifAbsent {
@@ -400,12 +410,16 @@ func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent boo
 	var err error
 	if st.size <= s.maxSinglePut {
 		body := io.NewSectionReader(st.f, 0, st.size)
+		sha256Hex := ""
 		if s.sendCRC32C {
 			var crc [4]byte
 			binary.BigEndian.PutUint32(crc[:], st.crc)
 			opts.UserMetadata = map[string]string{"x-amz-checksum-crc32c": base64.StdEncoding.EncodeToString(crc[:])}
+		} else {
+			sha256Hex = hex.EncodeToString(st.sum[:])
 		}
-		_, err = s.core.PutObject(ctx, s.bucket, key, body, st.size, "", hex.EncodeToString(st.sum[:]), opts)
+		pctx := withStagedBody(ctx, st.f.Name(), st.size)
+		_, err = s.core.PutObject(pctx, s.bucket, key, body, st.size, "", sha256Hex, opts)
 	} else {
 		err = s.uploadMultipart(ctx, key, st, opts)
 	}
