@@ -44,7 +44,12 @@
 // the service (a full 2 GB rewrite on most self-hosted services, tens of
 // seconds on AWS; above 5 GiB the copy must itself be multipart), the
 // whole upload even when the content is already stored, and staging
-// objects left behind when the process dies.
+// objects left behind when the process dies. Nor would it shorten the wait
+// after the receipt on versitygw's posix backend, whose work on a PUT
+// (mostly the MD5 of the ETag) is that wait: its CopyObject and
+// UploadPartCopy read the object back through the same MD5 and checksum
+// as a PUT; only CompleteMultipartUpload is cheap (copy_file_range of the
+// parts), and it lands on the key the upload was started with.
 //
 // # Backups
 //
@@ -388,20 +393,19 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 // The service checks every byte against one digest the request carries. A
 // single PUT names the content's CRC32C, which the service also keeps as
 // the object's checksum, and leaves the payload unsigned
-// (UNSIGNED-PAYLOAD), as AWS's SDKs do over TLS. CRC32C runs in hardware on
-// both sides; a signed payload would make the service compute a SHA-256
-// of the upload too, and naming no checksum a CRC64NVME, both in software
-// on versitygw, whose work on the PUT is the time an upload spends after
-// the receipt (on a 2-core machine, MD5 for the ETag, SHA-256 and CRC64
-// cost about as much CPU each). Over plain HTTP (Config.DisableTLS, a
-// trusted network) that leaves an attacker on the path able to swap the
-// bytes for others with the same CRC32C, where a signature would stop
-// him; he could as well alter what downloads read. Where the header is not
-// understood (Google's XML API), the PUT is signed with the SHA-256
-// instead. Multipart parts are signed with their own SHA-256.
+// (UNSIGNED-PAYLOAD), as AWS's SDKs do over TLS. The service's work on the
+// PUT is most of the time an upload takes after its receipt. CRC32C runs
+// in hardware; a signed payload makes the service hash the upload with
+// SHA-256 as well (on versitygw, half as much CPU again as the MD5 of its
+// ETag), and naming no checksum makes it compute a CRC64NVME in software.
+// Over plain HTTP (Config.DisableTLS, a trusted network) an attacker on
+// the path could swap the bytes for others with the same CRC32C, which a
+// signature would prevent; he could as well alter what downloads read.
+// Where the header is not understood (Google's XML API) the PUT is signed
+// with the SHA-256 instead. Multipart parts are signed with their own.
 //
-// The staged file goes to the service with sendfile(2) where the
-// connection allows (see fileBodyTransport).
+// The staged file goes out with sendfile(2) where the connection allows
+// (see fileBodyTransport).
 func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent bool) (bool, error) {
 	opts := minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true}
 	if ifAbsent {
