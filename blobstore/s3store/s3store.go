@@ -32,7 +32,8 @@
 // 2 GB sent once, or not at all when the content is already stored; and
 // the time to receive the file plus the time to upload it, since the
 // upload can only start once the hash, hence the key, is known. Memory
-// stays constant: a 256 KiB copy buffer and the HTTP buffers.
+// stays constant: three 256 KiB buffers while staging, and the HTTP
+// buffers.
 //
 // The alternative, a multipart upload to a staging key while hashing, then
 // a server-side CopyObject to the final key and a delete of the staging
@@ -372,9 +373,7 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	s.track(f.Name(), true)
 	st := &staged{s: s, f: f}
 	hasher, crc := sha256.New(), crc32.New(castagnoli)
-	buf := bufPool.Get().(*[]byte)
-	st.size, err = io.CopyBuffer(io.MultiWriter(f, hasher, crc), ctxReader{ctx, r}, *buf)
-	bufPool.Put(buf)
+	st.size, err = copyHashing(f, ctxReader{ctx, r}, io.MultiWriter(hasher, crc))
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -385,6 +384,62 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	st.sum = blobstore.Hash(hasher.Sum(nil))
 	st.crc = crc.Sum32()
 	return st, nil
+}
+
+// stageBufs is how many buffers of bufSize a staging copy uses: one being
+// filled and written to the file while the others wait to be hashed.
+const stageBufs = 3
+
+// copyHashing copies r to f, and to h in a goroutine of its own, so that
+// hashing a chunk (SHA-256 and CRC32C, most of the CPU of staging)
+// overlaps receiving and writing the next ones. Each buffer is filled
+// before it is written: a multipart part, which uploads are, reads at
+// most 4 KiB at a time, and a system call per 4 KiB costs more CPU than
+// the hashing. It returns once h has seen everything written to f.
+func copyHashing(f io.Writer, r io.Reader, h io.Writer) (n int64, err error) {
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	free := make(chan *[]byte, stageBufs)
+	full := make(chan chunk, stageBufs)
+	for range stageBufs {
+		free <- bufPool.Get().(*[]byte)
+	}
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for c := range full {
+			h.Write((*c.buf)[:c.n]) // hashes do not fail
+			free <- c.buf
+		}
+	}()
+	for err == nil {
+		buf := <-free
+		m, rerr := io.ReadFull(r, *buf)
+		if m > 0 {
+			if _, err = f.Write((*buf)[:m]); err == nil {
+				n += int64(m)
+				full <- chunk{buf, m}
+				buf = nil
+			}
+		}
+		if buf != nil {
+			free <- buf
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if err == nil {
+			err = rerr
+		}
+	}
+	close(full)
+	<-hashed
+	for range stageBufs {
+		bufPool.Put(<-free)
+	}
+	return n, err
 }
 
 // upload sends the staged content to key. With ifAbsent it does not
