@@ -378,7 +378,7 @@ func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer, sync fun
 		w = io.MultiWriter(tmp, also)
 	}
 	buf := bufPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, *buf)
+	n, err := io.CopyBuffer(w, fillReader{ctxReader{ctx, r}}, *buf)
 	bufPool.Put(buf)
 	if err == nil {
 		if sync != nil {
@@ -626,6 +626,20 @@ func isHexPair(name string) bool {
 
 func isLowerHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f'
+}
+
+// fillReader fills the buffer of each Read, short only at the end of r or
+// on an error: a multipart part, which uploads are, reads at most 4 KiB at
+// a time, and a write to the file per 4 KiB costs more CPU than copying
+// the bytes.
+type fillReader struct{ r io.Reader }
+
+func (f fillReader) Read(p []byte) (int, error) {
+	n, err := io.ReadFull(f.r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // ctxReader fails its Reads once ctx is done, so a copy stops between

@@ -13,9 +13,10 @@
 //
 // Put stages the content in a local temporary file (Config.TempDir) while
 // hashing it, then uploads that file to its final key with one PUT that is
-// conditional on the key not existing (If-None-Match: *) and signed with
-// the content's SHA-256, so the service itself refuses bytes that do not
-// hash to the key. An object appears at its key whole or not at all; there
+// conditional on the key not existing (If-None-Match: *) and names the
+// content's CRC32C, computed along with the SHA-256 from the same bytes,
+// so the service itself refuses bytes damaged in the staged file or on the
+// way. An object appears at its key whole or not at all; there
 // is no staging key to clean up. Content already stored costs one HEAD and
 // no upload. Concurrent Puts of the same content in one process wait for
 // each other; across processes the condition makes one of them the
@@ -31,7 +32,8 @@
 // 2 GB sent once, or not at all when the content is already stored; and
 // the time to receive the file plus the time to upload it, since the
 // upload can only start once the hash, hence the key, is known. Memory
-// stays constant: a 256 KiB copy buffer and the HTTP buffers.
+// stays constant: three 256 KiB buffers while staging, and the HTTP
+// buffers.
 //
 // The alternative, a multipart upload to a staging key while hashing, then
 // a server-side CopyObject to the final key and a delete of the staging
@@ -43,7 +45,12 @@
 // the service (a full 2 GB rewrite on most self-hosted services, tens of
 // seconds on AWS; above 5 GiB the copy must itself be multipart), the
 // whole upload even when the content is already stored, and staging
-// objects left behind when the process dies.
+// objects left behind when the process dies. Nor would it shorten the wait
+// after the receipt on versitygw's posix backend, whose work on a PUT
+// (mostly the MD5 of the ETag) is that wait: its CopyObject and
+// UploadPartCopy read the object back through the same MD5 and checksum
+// as a PUT; only CompleteMultipartUpload is cheap (copy_file_range of the
+// parts), and it lands on the key the upload was started with.
 //
 // # Backups
 //
@@ -366,9 +373,7 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	s.track(f.Name(), true)
 	st := &staged{s: s, f: f}
 	hasher, crc := sha256.New(), crc32.New(castagnoli)
-	buf := bufPool.Get().(*[]byte)
-	st.size, err = io.CopyBuffer(io.MultiWriter(f, hasher, crc), ctxReader{ctx, r}, *buf)
-	bufPool.Put(buf)
+	st.size, err = copyHashing(f, ctxReader{ctx, r}, io.MultiWriter(hasher, crc))
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -381,17 +386,81 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	return st, nil
 }
 
+// stageBufs is how many buffers of bufSize a staging copy uses: one being
+// filled and written to the file while the others wait to be hashed.
+const stageBufs = 3
+
+// copyHashing copies r to f, and to h in a goroutine of its own, so that
+// hashing a chunk (SHA-256 and CRC32C, most of the CPU of staging)
+// overlaps receiving and writing the next ones. Each buffer is filled
+// before it is written: a multipart part, which uploads are, reads at
+// most 4 KiB at a time, and a system call per 4 KiB costs more CPU than
+// the hashing. It returns once h has seen everything written to f.
+func copyHashing(f io.Writer, r io.Reader, h io.Writer) (n int64, err error) {
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	free := make(chan *[]byte, stageBufs)
+	full := make(chan chunk, stageBufs)
+	for range stageBufs {
+		free <- bufPool.Get().(*[]byte)
+	}
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for c := range full {
+			h.Write((*c.buf)[:c.n]) // hashes do not fail
+			free <- c.buf
+		}
+	}()
+	for err == nil {
+		buf := <-free
+		m, rerr := io.ReadFull(r, *buf)
+		if m > 0 {
+			if _, err = f.Write((*buf)[:m]); err == nil {
+				n += int64(m)
+				full <- chunk{buf, m}
+				buf = nil
+			}
+		}
+		if buf != nil {
+			free <- buf
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if err == nil {
+			err = rerr
+		}
+	}
+	close(full)
+	<-hashed
+	for range stageBufs {
+		bufPool.Put(<-free)
+	}
+	return n, err
+}
+
 // upload sends the staged content to key. With ifAbsent it does not
-// replace an existing object and reports false when there was one. The
-// service checks the content against its SHA-256, which the requests
-// carry instead of a streaming signature.
+// replace an existing object and reports false when there was one.
 //
-// A single PUT also names the content's CRC32C, which the service checks
-// too and keeps as the object's checksum. That is for speed, not
-// integrity: AWS and versitygw compute a CRC64NVME of every upload that
-// names no checksum, in software, while CRC32C runs in hardware on both
-// sides (on a 2-core machine versitygw spent as much CPU on the CRC64 as
-// on the SHA-256). Services that know no checksums ignore the header.
+// The service checks every byte against one digest the request carries. A
+// single PUT names the content's CRC32C, which the service also keeps as
+// the object's checksum, and leaves the payload unsigned
+// (UNSIGNED-PAYLOAD), as AWS's SDKs do over TLS. The service's work on the
+// PUT is most of the time an upload takes after its receipt. CRC32C runs
+// in hardware; a signed payload makes the service hash the upload with
+// SHA-256 as well (on versitygw, half as much CPU again as the MD5 of its
+// ETag), and naming no checksum makes it compute a CRC64NVME in software.
+// Over plain HTTP (Config.DisableTLS, a trusted network) an attacker on
+// the path could swap the bytes for others with the same CRC32C, which a
+// signature would prevent; he could as well alter what downloads read.
+// Where the header is not understood (Google's XML API) the PUT is signed
+// with the SHA-256 instead. Multipart parts are signed with their own.
+//
+// The staged file goes out with sendfile(2) where the connection allows
+// (see fileBodyTransport).
 func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent bool) (bool, error) {
 	opts := minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true}
 	if ifAbsent {
@@ -400,12 +469,16 @@ func (s *Store) upload(ctx context.Context, key string, st *staged, ifAbsent boo
 	var err error
 	if st.size <= s.maxSinglePut {
 		body := io.NewSectionReader(st.f, 0, st.size)
+		sha256Hex := ""
 		if s.sendCRC32C {
 			var crc [4]byte
 			binary.BigEndian.PutUint32(crc[:], st.crc)
 			opts.UserMetadata = map[string]string{"x-amz-checksum-crc32c": base64.StdEncoding.EncodeToString(crc[:])}
+		} else {
+			sha256Hex = hex.EncodeToString(st.sum[:])
 		}
-		_, err = s.core.PutObject(ctx, s.bucket, key, body, st.size, "", hex.EncodeToString(st.sum[:]), opts)
+		pctx := withStagedBody(ctx, st.f.Name(), st.size)
+		_, err = s.core.PutObject(pctx, s.bucket, key, body, st.size, "", sha256Hex, opts)
 	} else {
 		err = s.uploadMultipart(ctx, key, st, opts)
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -110,6 +111,66 @@ func TestChecksumCRC32C(t *testing.T) {
 	if got := info.ChecksumCRC32C; got != base64.StdEncoding.EncodeToString(want[:]) {
 		t.Errorf("stored CRC32C = %q, want %q", got, base64.StdEncoding.EncodeToString(want[:]))
 	}
+}
+
+// TestDamagedUploadRefused: the service checks a PUT against the CRC32C it
+// names, so bytes changed on the way are refused and nothing appears at
+// the key. The body the transport gets is the staged file itself, which
+// net/http can send with sendfile.
+func TestDamagedUploadRefused(t *testing.T) {
+	var damage atomic.Bool
+	var fileBodies atomic.Int32
+	s, cfg := newStore(t, func(c *s3store.Config) {
+		c.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPut && r.Body != nil {
+				if _, ok := r.Body.(*os.File); ok {
+					fileBodies.Add(1)
+				}
+				if damage.Load() {
+					r.Body = struct {
+						io.Reader
+						io.Closer
+					}{&flipByte{r: r.Body, at: 1000}, r.Body}
+				}
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})
+	})
+	data := bytes.Repeat([]byte("intact "), 10_000)
+	damage.Store(true)
+	if res, err := s.Put(t.Context(), bytes.NewReader(data)); err == nil {
+		t.Fatalf("Put of bytes damaged on the way = %+v, want an error", res)
+	}
+	if _, err := s.Stat(t.Context(), sha256.Sum256(data)); !errors.Is(err, blobstore.ErrNotFound) {
+		t.Errorf("Stat after the refused Put = %v, want ErrNotFound", err)
+	}
+	checkNoTemp(t, cfg.TempDir)
+	damage.Store(false)
+	if res := mustPut(t, s, data); !res.Created {
+		t.Errorf("Put of intact bytes = %+v, want Created", res)
+	}
+	if err := s.Verify(t.Context(), sha256.Sum256(data)); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	if n := fileBodies.Load(); n != 2 {
+		t.Errorf("%d PUT bodies were the staged file, want 2", n)
+	}
+}
+
+// flipByte flips the lowest bit of byte at of what r reads.
+type flipByte struct {
+	r   io.Reader
+	at  int64
+	off int64
+}
+
+func (f *flipByte) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if i := f.at - f.off; i >= 0 && i < int64(n) {
+		p[i] ^= 1
+	}
+	f.off += int64(n)
+	return n, err
 }
 
 // TestPrefixesIsolate checks that two stores in one bucket see only their
