@@ -1,8 +1,10 @@
 package resources
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -23,18 +25,38 @@ import (
 // below reads the same rows with fixed statement texts, prepared once per
 // connection, with ? arguments; the resource's own row says which of its
 // many-to-many relations are not empty, so that empty ones cost nothing;
-// and timestamps are read by sqltime.
+// and timestamps are read by sqltime. On PostgreSQL, where each statement
+// is a round trip to the server (a tenth of a millisecond, several on a
+// busy machine), the resources' rows carry their relations as JSON
+// instead, so that a page is read in one statement.
+
+// The relations of a resource, in the order of loadSQL.relations.
+const (
+	partTags = iota
+	partGroups
+	partNotes
+	partOwner
+	partCategory
+	partSeries
+	partCount
+)
 
 // loadSQL holds the loader's statements in one dialect.
 type loadSQL struct {
 	// one and many read resources by one ID and by a list of IDs (the
-	// argument of idList); the others read the relations of a list.
-	one, many                       string
-	tags, groups, notes             string
-	owners, categories, seriesByIDs string
-	idList                          func(ids []int64) any
-	pg                              bool
+	// argument of idList); relations read the relations of a list, by
+	// part (on SQLite; PostgreSQL's one and many read them too, see
+	// pgRelations).
+	one, many string
+	relations [partCount]string
+	idList    func(ids []int64) any
+	pg        bool
 }
+
+// resourceColumns is the number of columns of loadSQL.one and many before
+// the relations: the resource's own, then (SQLite) whether it has tags,
+// groups and notes, or (PostgreSQL) its relations as JSON.
+const resourceColumns = 24
 
 // timeText is the expression that reads a timestamp column: as text in
 // SQLite, so that the driver does not parse it (sqltime does, faster).
@@ -58,31 +80,37 @@ func newLoadSQL(pg bool) *loadSQL {
 	res := "SELECT r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
 		r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
 		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
-		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id,
-		EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id, `
+	if pg {
+		res += strings.Join(pgRelations[:], ", ")
+	} else {
+		res += `EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
 		EXISTS (SELECT 1 FROM groups_related_resources AS x WHERE x.resource_id = r.id),
-		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)
-		FROM resources AS r WHERE `
+		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)`
+	}
+	res += " FROM resources AS r WHERE "
 	group := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
 	l := &loadSQL{
 		one:  res + "r.id = ?",
 		many: res + in("r.id"),
-		tags: "SELECT j.resource_id, t.id, " + ts("t") + ", t.name, t.description, t.meta" +
-			" FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE " + in("j.resource_id") + " ORDER BY t.id",
-		groups: "SELECT j.resource_id, " + group +
-			` FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE ` + in("j.resource_id") + " ORDER BY g.id",
-		notes: "SELECT j.resource_id, n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
-			timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
-			" FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE " + in("j.resource_id") + " ORDER BY n.id",
-		owners:      "SELECT " + group + ` FROM "groups" AS g WHERE ` + in("g.id"),
-		categories:  "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
-		seriesByIDs: "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
-		pg:          pg,
+		relations: [partCount]string{
+			partTags: "SELECT j.resource_id, t.id, " + ts("t") + ", t.name, t.description, t.meta" +
+				" FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE " + in("j.resource_id") + " ORDER BY t.id",
+			partGroups: "SELECT j.resource_id, " + group +
+				` FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE ` + in("j.resource_id") + " ORDER BY g.id",
+			partNotes: "SELECT j.resource_id, n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
+				timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
+				" FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE " + in("j.resource_id") + " ORDER BY n.id",
+			partOwner:    "SELECT " + group + ` FROM "groups" AS g WHERE ` + in("g.id"),
+			partCategory: "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
+			partSeries:   "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
+		},
+		pg: pg,
 	}
 	open, closing := "[", "]"
 	if pg {
 		open, closing = "{", "}"
-		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.owners, &l.categories, &l.seriesByIDs} {
+		for _, p := range []*string{&l.one, &l.many} {
 			*p = numberPlaceholders(*p)
 		}
 	}
@@ -99,6 +127,28 @@ func newLoadSQL(pg bool) *loadSQL {
 	}
 	return l
 }
+
+// pgRelations are the relations of resources AS r on PostgreSQL, by part,
+// each as one JSON value: an array of the rows of a relation (NULL when
+// empty), or the row of a reference (NULL when none), each row an array of
+// the columns that the part's statement on SQLite returns after the
+// resource's ID, in that order. Times are JSON text, which sqltime reads.
+var pgRelations = [partCount]string{
+	partTags: `(SELECT json_agg(json_build_array(t.id, t.created_at, t.updated_at, t.name, t.description, t.meta) ORDER BY t.id)
+		FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE j.resource_id = r.id)`,
+	partGroups: `(SELECT json_agg(json_build_array(` + pgGroup + `) ORDER BY g.id)
+		FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE j.resource_id = r.id)`,
+	partNotes: `(SELECT json_agg(json_build_array(n.id, n.created_at, n.updated_at, n.name, n.description, n.meta, n.owner_id,
+		n.start_date, n.end_date, n.note_type_id) ORDER BY n.id)
+		FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE j.resource_id = r.id)`,
+	partOwner: `(SELECT json_build_array(` + pgGroup + `) FROM "groups" AS g WHERE g.id = r.owner_id)`,
+	partCategory: `(SELECT json_build_array(rc.id, rc.created_at, rc.updated_at, rc.name, rc.description, rc.meta_schema)
+		FROM resource_categories AS rc WHERE rc.id = r.resource_category_id)`,
+	partSeries: `(SELECT json_build_array(s.id, s.created_at, s.updated_at, s.name, s.slug, s.meta)
+		FROM series AS s WHERE s.id = r.series_id)`,
+}
+
+const pgGroup = "g.id, g.created_at, g.updated_at, g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
 
 // numberPlaceholders turns the ? of text (which has no ? in literals) into
 // PostgreSQL's $1, $2...
@@ -182,7 +232,14 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	}
 	byID := make(map[int64]*Resource, len(ids))
 	var withTags, withGroups, withNotes, owners, categories, series []int64
-	err = scanAll(rows, 27, func(v []any) error {
+	// On PostgreSQL, the rows of each relation part, as each's statement
+	// on SQLite returns them.
+	var parts [partCount][][]any
+	columns := resourceColumns + 3
+	if l.sql.pg {
+		columns = resourceColumns + partCount
+	}
+	err = scanAll(rows, columns, func(v []any) error {
 		r := &Resource{
 			ID:                 asInt64(v[0]),
 			Name:               asString(v[3]),
@@ -214,15 +271,6 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 		if err := r.Meta.Scan(v[11]); err != nil {
 			return err
 		}
-		if asBool(v[24]) {
-			withTags = append(withTags, r.ID)
-		}
-		if asBool(v[25]) {
-			withGroups = append(withGroups, r.ID)
-		}
-		if asBool(v[26]) {
-			withNotes = append(withNotes, r.ID)
-		}
 		if r.OwnerID != nil {
 			owners = append(owners, *r.OwnerID)
 		}
@@ -233,6 +281,37 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 			series = append(series, *r.SeriesID)
 		}
 		byID[r.ID] = r
+		if !l.sql.pg {
+			if asBool(v[24]) {
+				withTags = append(withTags, r.ID)
+			}
+			if asBool(v[25]) {
+				withGroups = append(withGroups, r.ID)
+			}
+			if asBool(v[26]) {
+				withNotes = append(withNotes, r.ID)
+			}
+			return nil
+		}
+		// Tags, groups and notes are lists, their rows led by the
+		// resource's ID; the others are one row.
+		lists := [...]*[]int64{partTags: &withTags, partGroups: &withGroups, partNotes: &withNotes}
+		for part := range partCount {
+			src := v[resourceColumns+part]
+			if src == nil {
+				continue
+			}
+			var prefix []any
+			if part < len(lists) {
+				*lists[part] = append(*lists[part], r.ID)
+				prefix = []any{r.ID}
+			}
+			found, err := jsonRows(src, part < len(lists), prefix...)
+			if err != nil {
+				return err
+			}
+			parts[part] = append(parts[part], found...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -241,10 +320,26 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	if len(byID) == 0 {
 		return nil, nil
 	}
-	if err := l.relations(ctx, q, byID, withTags, withGroups, withNotes); err != nil {
+	rowsOf := func(part int, ids []int64, n int, fn func(v []any) error) error {
+		return l.each(ctx, q, l.sql.relations[part], ids, n, fn)
+	}
+	if l.sql.pg {
+		rowsOf = func(part int, _ []int64, n int, fn func(v []any) error) error {
+			for _, v := range parts[part] {
+				if len(v) != n {
+					return fmt.Errorf("resources: %d values in a row of relation %d, want %d", len(v), part, n)
+				}
+				if err := fn(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if err := relations(rowsOf, byID, withTags, withGroups, withNotes); err != nil {
 		return nil, err
 	}
-	if err := l.references(ctx, q, byID, owners, categories, series); err != nil {
+	if err := references(rowsOf, byID, owners, categories, series); err != nil {
 		return nil, err
 	}
 	out := make([]*Resource, 0, len(byID))
@@ -257,11 +352,15 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	return out, nil
 }
 
+// rowSource calls fn with the n values of each row of relation part (one
+// of the part constants) of the resources or references ids.
+type rowSource func(part int, ids []int64, n int, fn func(v []any) error) error
+
 // relations loads the tags, groups and notes of the resources that have
 // any.
-func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
+func relations(rowsOf rowSource, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
 	if len(withTags) > 0 {
-		err := l.each(ctx, q, l.sql.tags, withTags, 7, func(v []any) error {
+		err := rowsOf(partTags, withTags, 7, func(v []any) error {
 			t := &Tag{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5])}
 			if err := scanTimes(v[2:4], &t.CreatedAt, &t.UpdatedAt); err != nil {
 				return err
@@ -278,7 +377,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 		}
 	}
 	if len(withGroups) > 0 {
-		err := l.each(ctx, q, l.sql.groups, withGroups, 10, func(v []any) error {
+		err := rowsOf(partGroups, withGroups, 10, func(v []any) error {
 			g, err := scanGroup(v[1:])
 			if err != nil {
 				return err
@@ -292,7 +391,7 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 		}
 	}
 	if len(withNotes) > 0 {
-		err := l.each(ctx, q, l.sql.notes, withNotes, 11, func(v []any) error {
+		err := rowsOf(partNotes, withNotes, 11, func(v []any) error {
 			n := &Note{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5]),
 				OwnerID: asOptInt64(v[7]), NoteTypeID: asOptInt64(v[10])}
 			if err := scanTimes(v[2:4], &n.CreatedAt, &n.UpdatedAt); err != nil {
@@ -321,10 +420,10 @@ func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resou
 
 // references loads the owners, resource categories and series that the
 // resources refer to.
-func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Resource, owners, categories, series []int64) error {
+func references(rowsOf rowSource, byID map[int64]*Resource, owners, categories, series []int64) error {
 	if len(owners) > 0 {
 		found := map[int64]*Group{}
-		err := l.each(ctx, q, l.sql.owners, owners, 9, func(v []any) error {
+		err := rowsOf(partOwner, owners, 9, func(v []any) error {
 			g, err := scanGroup(v)
 			found[g.ID] = g
 			return err
@@ -340,7 +439,7 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 	}
 	if len(categories) > 0 {
 		found := map[int64]*ResourceCategory{}
-		err := l.each(ctx, q, l.sql.categories, categories, 6, func(v []any) error {
+		err := rowsOf(partCategory, categories, 6, func(v []any) error {
 			c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
 			found[c.ID] = c
 			return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
@@ -356,7 +455,7 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 	}
 	if len(series) > 0 {
 		found := map[int64]*Series{}
-		err := l.each(ctx, q, l.sql.seriesByIDs, series, 6, func(v []any) error {
+		err := rowsOf(partSeries, series, 6, func(v []any) error {
 			s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
 			found[s.ID] = s
 			if err := s.Meta.Scan(v[5]); err != nil {
@@ -374,6 +473,56 @@ func (l *loader) references(ctx context.Context, q querier, byID map[int64]*Reso
 		}
 	}
 	return nil
+}
+
+// jsonRows reads a relation of pgRelations: a JSON array of rows (many)
+// or a single row, each an array of integers, strings and nulls, into the
+// values that scanAll gives for the same columns read as columns (int64,
+// string or nil), each row after the values of prefix.
+func jsonRows(src any, many bool, prefix ...any) ([][]any, error) {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return nil, fmt.Errorf("resources: cannot read %T as JSON", src)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var rows [][]any
+	var err error
+	if many {
+		err = d.Decode(&rows)
+	} else {
+		rows = make([][]any, 1)
+		err = d.Decode(&rows[0])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resources: reading relations: %w", err)
+	}
+	out := make([][]any, len(rows))
+	for i, row := range rows {
+		v := make([]any, 0, len(prefix)+len(row))
+		v = append(v, prefix...)
+		for _, x := range row {
+			switch x := x.(type) {
+			case json.Number:
+				n, err := x.Int64()
+				if err != nil {
+					return nil, fmt.Errorf("resources: reading relations: %w", err)
+				}
+				v = append(v, n)
+			case string, nil:
+				v = append(v, x)
+			default:
+				return nil, fmt.Errorf("resources: reading relations: unexpected %T", x)
+			}
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 func scanGroup(v []any) (*Group, error) {
