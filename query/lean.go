@@ -129,6 +129,9 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 	if c.served != indexed {
 		return bound, true, nil
 	}
+	if err := q.settle(ctx); err != nil {
+		return 0, false, err
+	}
 	limit := q.lim.count
 	sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM resources AS r WHERE ").and(p.where()).add(" LIMIT ?) AS c", limit)
 	if c.matches != nil {
@@ -148,6 +151,9 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 // the per-day counts of the days within it and the rows of the two
 // boundary days, as countByDays does with SQLite's text timestamps.
 func (q *Query) leanCountByDays(ctx context.Context, p *plan) (int, error) {
+	if err := q.settle(ctx); err != nil {
+		return 0, err
+	}
 	lo, hi := p.after.UTC(), p.before.UTC()
 	dayOf := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
 	whole := (&query{}).add("SELECT coalesce(sum(n), 0) FROM resource_days WHERE 1 = 1")

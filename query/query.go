@@ -425,9 +425,6 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		page.Total, page.TotalCapped = int(p.offset)+len(rows)+btoi(more), more
 		return page, nil
 	}
-	if err := q.settle(ctx); err != nil {
-		return Page{}, fmt.Errorf("%s: %w", op, err)
-	}
 	page.Total, page.TotalCapped, err = q.total(ctx, &st, rd, p, int(p.offset)+len(rows), more)
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: counting: %w", op, err)
