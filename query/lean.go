@@ -300,11 +300,11 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		where = slices.Clone(where)
 		where[0], cand = f, max(est, share*n)
 	}
-	// The settings stay until a statement needs the defaults (settle):
-	// the page's rows, read by key, do not.
-	if err := q.changeSettings(ctx, q.sql.bitmapsOnly(true), q.sql.bitmapsOnly(false)); err != nil {
-		return nil, false, false, err
-	}
+	// The settings ride on the first window's statement (or are set
+	// before the whole bitmap is read), and stay until a statement needs
+	// the defaults (settle): the page's rows, read by key, do not.
+	q.unsettle = joinStatements(q.unsettle, q.sql.bitmapsOnly(false))
+	configured := false
 	read := func(where []fragment) ([]int64, error) {
 		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(where).
 			add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, p.offset)
@@ -316,10 +316,11 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		return ids, err
 	}
 	for k < n/2 && windowed() < full() {
-		bound, err := q.window(ctx, p.def.desc, int64(k))
+		bound, err := q.window(ctx, p.def.desc, int64(k), !configured)
 		if err != nil || bound == nil {
 			return nil, false, false, err
 		}
+		configured = true
 		ids, err := read(append(slices.Clip(where), *bound))
 		if err != nil {
 			return nil, false, false, err
@@ -329,25 +330,38 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		}
 		k *= 4
 	}
+	if !configured {
+		if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
+			return nil, false, false, err
+		}
+	}
 	ids, err = read(where)
 	return ids, err == nil, false, err
 }
 
 // window is the bound on the creation time of the resources of the days
 // that hold the newest (desc) or oldest k resources, from resource_days;
-// nil when they are all of them.
-func (q *Query) window(ctx context.Context, desc bool, k int64) (*fragment, error) {
+// nil when they are all of them. With configure, the statement also does
+// as bitmapsOnly(true).
+func (q *Query) window(ctx context.Context, desc bool, k int64, configure bool) (*fragment, error) {
 	order := "ASC"
 	if desc {
 		order = "DESC"
 	}
-	var days []string
-	err := q.db.NewRaw(`SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day `+order+`) AS seen FROM resource_days WHERE n > 0) AS d
-		WHERE seen >= ? ORDER BY day `+order+` LIMIT 1`, k).Scan(ctx, &days)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) || len(days) == 0 {
+	text := `SELECT (SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day ` + order + `) AS seen FROM resource_days WHERE n > 0) AS d
+		WHERE seen >= ? ORDER BY day ` + order + ` LIMIT 1)`
+	var found sql.NullString
+	dest := []any{&found}
+	if configure {
+		for _, e := range q.sql.bitmapsOnlyExprs() {
+			text += ", " + e
+			dest = append(dest, new(any))
+		}
+	}
+	if err := q.db.QueryRowContext(ctx, text, k).Scan(dest...); err != nil || !found.Valid {
 		return nil, err
 	}
-	day, err := time.Parse(time.DateOnly, days[0])
+	day, err := time.Parse(time.DateOnly, found.String)
 	if err != nil {
 		return nil, nil // not a day: no bound
 	}

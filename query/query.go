@@ -67,11 +67,16 @@ func (q *Query) changeSettings(ctx context.Context, set, unset string) error {
 	if _, err := q.db.ExecContext(ctx, set); err != nil {
 		return err
 	}
-	if q.unsettle != "" {
-		unset = q.unsettle + "; " + unset
-	}
-	q.unsettle = unset
+	q.unsettle = joinStatements(q.unsettle, unset)
 	return nil
+}
+
+// joinStatements joins the statements a and b, either of which may be "".
+func joinStatements(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
 
 // settle returns the planner's settings to their defaults if a reading
