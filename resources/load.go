@@ -1,10 +1,8 @@
 package resources
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,8 +25,8 @@ import (
 // many-to-many relations are not empty, so that empty ones cost nothing;
 // and timestamps are read by sqltime. On PostgreSQL, where each statement
 // is a round trip to the server (a tenth of a millisecond, several on a
-// busy machine), the resources' rows carry their relations as JSON
-// instead, so that a page is read in one statement.
+// busy machine), one statement reads the resources and every relation,
+// as the parts of a UNION ALL (pgLoad).
 
 // The relations of a resource, in the order of loadSQL.relations.
 const (
@@ -45,17 +43,17 @@ const (
 type loadSQL struct {
 	// one and many read resources by one ID and by a list of IDs (the
 	// argument of idList); relations read the relations of a list, by
-	// part (on SQLite; PostgreSQL's one and many read them too, see
-	// pgRelations).
+	// part. On PostgreSQL, many reads the relations too (pgLoad), and
+	// serves one.
 	one, many string
 	relations [partCount]string
 	idList    func(ids []int64) any
 	pg        bool
 }
 
-// resourceColumns is the number of columns of loadSQL.one and many before
-// the relations: the resource's own, then (SQLite) whether it has tags,
-// groups and notes, or (PostgreSQL) its relations as JSON.
+// resourceColumns is the number of the resource's own columns in
+// loadSQL.one and many, which then tell (SQLite) whether it has tags,
+// groups and notes.
 const resourceColumns = 24
 
 // timeText is the expression that reads a timestamp column: as text in
@@ -80,15 +78,11 @@ func newLoadSQL(pg bool) *loadSQL {
 	res := "SELECT r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
 		r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
 		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
-		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id, `
-	if pg {
-		res += strings.Join(pgRelations[:], ", ")
-	} else {
-		res += `EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id,
+		EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
 		EXISTS (SELECT 1 FROM groups_related_resources AS x WHERE x.resource_id = r.id),
-		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)`
-	}
-	res += " FROM resources AS r WHERE "
+		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)
+		FROM resources AS r WHERE `
 	group := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
 	l := &loadSQL{
 		one:  res + "r.id = ?",
@@ -110,9 +104,7 @@ func newLoadSQL(pg bool) *loadSQL {
 	open, closing := "[", "]"
 	if pg {
 		open, closing = "{", "}"
-		for _, p := range []*string{&l.one, &l.many} {
-			*p = numberPlaceholders(*p)
-		}
+		l.one, l.many = "", pgLoad()
 	}
 	l.idList = func(ids []int64) any {
 		b := make([]byte, 0, 2+8*len(ids))
@@ -128,27 +120,98 @@ func newLoadSQL(pg bool) *loadSQL {
 	return l
 }
 
-// pgRelations are the relations of resources AS r on PostgreSQL, by part,
-// each as one JSON value: an array of the rows of a relation (NULL when
-// empty), or the row of a reference (NULL when none), each row an array of
-// the columns that the part's statement on SQLite returns after the
-// resource's ID, in that order. Times are JSON text, which sqltime reads.
-var pgRelations = [partCount]string{
-	partTags: `(SELECT json_agg(json_build_array(t.id, t.created_at, t.updated_at, t.name, t.description, t.meta) ORDER BY t.id)
-		FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE j.resource_id = r.id)`,
-	partGroups: `(SELECT json_agg(json_build_array(` + pgGroup + `) ORDER BY g.id)
-		FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE j.resource_id = r.id)`,
-	partNotes: `(SELECT json_agg(json_build_array(n.id, n.created_at, n.updated_at, n.name, n.description, n.meta, n.owner_id,
-		n.start_date, n.end_date, n.note_type_id) ORDER BY n.id)
-		FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE j.resource_id = r.id)`,
-	partOwner: `(SELECT json_build_array(` + pgGroup + `) FROM "groups" AS g WHERE g.id = r.owner_id)`,
-	partCategory: `(SELECT json_build_array(rc.id, rc.created_at, rc.updated_at, rc.name, rc.description, rc.meta_schema)
-		FROM resource_categories AS rc WHERE rc.id = r.resource_category_id)`,
-	partSeries: `(SELECT json_build_array(s.id, s.created_at, s.updated_at, s.name, s.slug, s.meta)
-		FROM series AS s WHERE s.id = r.series_id)`,
+// pgColumns is the number of columns of pgLoad's rows: the resource's
+// own (resourceColumns), the part (0 for the resource), the ID of the
+// relation's row and two more times (a note's dates).
+const pgColumns = resourceColumns + 4
+
+// pgPart is a part of pgLoad's statement: the relation's rows FROM from,
+// each column of the part's statement on SQLite (relations) in a column
+// of the resource's row (slot) of its type.
+type pgPart struct {
+	from string
+	cols []pgColumn
 }
 
-const pgGroup = "g.id, g.created_at, g.updated_at, g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
+type pgColumn struct {
+	slot int
+	expr string
+}
+
+// Slots of pgLoad's rows beyond the resource's columns, and those of the
+// resource's columns that the relations use.
+const (
+	slotID, slotCreated, slotUpdated, slotName, slotDescription, slotText, slotMeta = 0, 1, 2, 3, 4, 5, 11
+	slotRef1, slotRef2                                                              = 20, 21
+	slotPart, slotRowID, slotTime1, slotTime2                                       = resourceColumns, resourceColumns + 1, resourceColumns + 2, resourceColumns + 3
+)
+
+// pgParts are the parts of pgLoad. Each relation is read for each
+// resource, or each referenced row for its ID, by key (LATERAL, and
+// OFFSET 0 so that the planner keeps it so): estimating a relation of a
+// few dozen resources, the planner would otherwise hash every row of the
+// related table.
+var pgParts = func() [partCount]pgPart {
+	each := func(from string) string {
+		return "r CROSS JOIN LATERAL (SELECT * FROM " + from + " OFFSET 0) AS x"
+	}
+	distinct := func(col, from string) string {
+		return "(SELECT DISTINCT " + col + " AS id FROM r WHERE " + col + " IS NOT NULL) AS ref CROSS JOIN LATERAL (SELECT * FROM " + from + " OFFSET 0) AS x"
+	}
+	group := func(rid string) []pgColumn {
+		var cols []pgColumn
+		if rid != "" {
+			cols = append(cols, pgColumn{slotID, rid})
+		}
+		return append(cols, pgColumn{slotRowID, "x.id"}, pgColumn{slotCreated, "x.created_at"}, pgColumn{slotUpdated, "x.updated_at"},
+			pgColumn{slotName, "x.name"}, pgColumn{slotDescription, "x.description"}, pgColumn{slotText, "x.url"},
+			pgColumn{slotMeta, "x.meta"}, pgColumn{slotRef1, "x.owner_id"}, pgColumn{slotRef2, "x.category_id"})
+	}
+	return [partCount]pgPart{
+		partTags: {each("tags AS t WHERE t.id IN (SELECT j.tag_id FROM resource_tags AS j WHERE j.resource_id = r.id)"), []pgColumn{
+			{slotID, "r.id"}, {slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
+			{slotName, "x.name"}, {slotDescription, "x.description"}, {slotMeta, "x.meta"}}},
+		partGroups: {each(`"groups" AS g WHERE g.id IN (SELECT j.group_id FROM groups_related_resources AS j WHERE j.resource_id = r.id)`), group("r.id")},
+		partNotes: {each("notes AS n WHERE n.id IN (SELECT j.note_id FROM resource_notes AS j WHERE j.resource_id = r.id)"), []pgColumn{
+			{slotID, "r.id"}, {slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
+			{slotName, "x.name"}, {slotDescription, "x.description"}, {slotMeta, "x.meta"}, {slotRef1, "x.owner_id"},
+			{slotTime1, "x.start_date"}, {slotTime2, "x.end_date"}, {slotRef2, "x.note_type_id"}}},
+		partOwner: {distinct("owner_id", `"groups" AS g WHERE g.id = ref.id`), group("")},
+		partCategory: {distinct("resource_category_id", "resource_categories AS rc WHERE rc.id = ref.id"), []pgColumn{
+			{slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
+			{slotName, "x.name"}, {slotDescription, "x.description"}, {slotText, "x.meta_schema"}}},
+		partSeries: {distinct("series_id", "series AS s WHERE s.id = ref.id"), []pgColumn{
+			{slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
+			{slotName, "x.name"}, {slotText, "x.slug"}, {slotMeta, "x.meta"}}},
+	}
+}()
+
+// pgLoad is PostgreSQL's statement of the resources of a list of IDs ($1)
+// with their relations: the resources' rows (part 0), then those of each
+// relation (part 1 + partTags...) in the columns of the resources' rows,
+// by part and then by the relation's ID.
+func pgLoad() string {
+	var b strings.Builder
+	b.WriteString(`WITH r AS MATERIALIZED (SELECT r.id, r.created_at, r.updated_at, r.name, r.description, r.original_name,
+		r.original_location, r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
+		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id
+		FROM resources AS r WHERE r.id = ANY(CAST($1 AS bigint[])))
+		SELECT r.*, 0 AS part, CAST(NULL AS BIGINT) AS row_id, CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ) FROM r`)
+	for part, p := range pgParts {
+		exprs := make([]string, pgColumns)
+		for i := range exprs {
+			exprs[i] = "NULL"
+		}
+		exprs[slotPart] = strconv.Itoa(1 + part)
+		for _, c := range p.cols {
+			exprs[c.slot] = c.expr
+		}
+		b.WriteString(" UNION ALL SELECT " + strings.Join(exprs, ", ") + " FROM " + p.from)
+	}
+	b.WriteString(" ORDER BY part, row_id")
+	return b.String()
+}
 
 // numberPlaceholders turns the ? of text (which has no ? in literals) into
 // PostgreSQL's $1, $2...
@@ -222,9 +285,12 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	}
 	var rows *sql.Rows
 	var err error
-	if len(ids) == 1 {
+	switch {
+	case l.sql.pg:
+		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
+	case len(ids) == 1:
 		rows, err = q.QueryContext(ctx, l.sql.one, ids[0])
-	} else {
+	default:
 		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
 	}
 	if err != nil {
@@ -237,9 +303,21 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	var parts [partCount][][]any
 	columns := resourceColumns + 3
 	if l.sql.pg {
-		columns = resourceColumns + partCount
+		columns = pgColumns
 	}
 	err = scanAll(rows, columns, func(v []any) error {
+		if l.sql.pg && asInt64(v[slotPart]) > 0 {
+			part := int(asInt64(v[slotPart])) - 1
+			if part >= partCount {
+				return fmt.Errorf("resources: unknown part %d", part)
+			}
+			row := make([]any, len(pgParts[part].cols))
+			for i, c := range pgParts[part].cols {
+				row[i] = v[c.slot]
+			}
+			parts[part] = append(parts[part], row)
+			return nil
+		}
 		r := &Resource{
 			ID:                 asInt64(v[0]),
 			Name:               asString(v[3]),
@@ -291,31 +369,19 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 			if asBool(v[26]) {
 				withNotes = append(withNotes, r.ID)
 			}
-			return nil
-		}
-		// Tags, groups and notes are lists, their rows led by the
-		// resource's ID; the others are one row.
-		lists := [...]*[]int64{partTags: &withTags, partGroups: &withGroups, partNotes: &withNotes}
-		for part := range partCount {
-			src := v[resourceColumns+part]
-			if src == nil {
-				continue
-			}
-			var prefix []any
-			if part < len(lists) {
-				*lists[part] = append(*lists[part], r.ID)
-				prefix = []any{r.ID}
-			}
-			found, err := jsonRows(src, part < len(lists), prefix...)
-			if err != nil {
-				return err
-			}
-			parts[part] = append(parts[part], found...)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if l.sql.pg {
+		// The relations' rows say which resources have any.
+		for part, with := range [...]*[]int64{partTags: &withTags, partGroups: &withGroups, partNotes: &withNotes} {
+			for _, row := range parts[part] {
+				*with = append(*with, asInt64(row[0]))
+			}
+		}
 	}
 	if len(byID) == 0 {
 		return nil, nil
@@ -473,147 +539,6 @@ func references(rowsOf rowSource, byID map[int64]*Resource, owners, categories, 
 		}
 	}
 	return nil
-}
-
-// jsonRows reads a relation of pgRelations: a JSON array of rows (many)
-// or a single row, each an array of integers, strings and nulls, into the
-// values that scanAll gives for the same columns read as columns (int64,
-// string or nil), each row after the values of prefix. It reads only
-// that shape, by hand: encoding/json, through reflection, cost a third
-// of the CPU time of reading a page.
-func jsonRows(src any, many bool, prefix ...any) ([][]any, error) {
-	var r jsonReader
-	switch v := src.(type) {
-	case []byte:
-		r.b = v
-	case string:
-		r.b = []byte(v)
-	default:
-		return nil, fmt.Errorf("resources: cannot read %T as JSON", src)
-	}
-	var rows [][]any
-	if !many {
-		row, err := r.row(prefix)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	} else if !r.next('[') {
-		return nil, r.fail()
-	} else if !r.next(']') {
-		for {
-			row, err := r.row(prefix)
-			if err != nil {
-				return nil, err
-			}
-			rows = append(rows, row)
-			if r.next(',') {
-				continue
-			}
-			if r.next(']') {
-				break
-			}
-			return nil, r.fail()
-		}
-	}
-	if r.space(); r.i != len(r.b) {
-		return nil, r.fail()
-	}
-	return rows, nil
-}
-
-// jsonReader reads the JSON of jsonRows from b, at i.
-type jsonReader struct {
-	b []byte
-	i int
-}
-
-func (r *jsonReader) fail() error {
-	return fmt.Errorf("resources: reading relations: unexpected JSON at offset %d of %q", r.i, r.b)
-}
-
-func (r *jsonReader) space() {
-	for r.i < len(r.b) && (r.b[r.i] == ' ' || r.b[r.i] == '\n' || r.b[r.i] == '\t' || r.b[r.i] == '\r') {
-		r.i++
-	}
-}
-
-// next skips c, after any space, and reports whether it was there.
-func (r *jsonReader) next(c byte) bool {
-	r.space()
-	if r.i < len(r.b) && r.b[r.i] == c {
-		r.i++
-		return true
-	}
-	return false
-}
-
-// row reads an array of scalars, after the values of prefix.
-func (r *jsonReader) row(prefix []any) ([]any, error) {
-	if !r.next('[') {
-		return nil, r.fail()
-	}
-	v := append(make([]any, 0, len(prefix)+10), prefix...)
-	if r.next(']') {
-		return v, nil
-	}
-	for {
-		x, err := r.scalar()
-		if err != nil {
-			return nil, err
-		}
-		v = append(v, x)
-		if r.next(',') {
-			continue
-		}
-		if r.next(']') {
-			return v, nil
-		}
-		return nil, r.fail()
-	}
-}
-
-// scalar reads null, a string or an integer.
-func (r *jsonReader) scalar() (any, error) {
-	r.space()
-	if r.i == len(r.b) {
-		return nil, r.fail()
-	}
-	start := r.i
-	switch c := r.b[r.i]; {
-	case c == 'n' && bytes.HasPrefix(r.b[r.i:], []byte("null")):
-		r.i += 4
-		return nil, nil
-	case c == '"':
-		escaped := false
-		for r.i++; r.i < len(r.b) && r.b[r.i] != '"'; r.i++ {
-			if r.b[r.i] == '\\' {
-				escaped = true
-				r.i++
-			}
-		}
-		if r.i >= len(r.b) {
-			return nil, r.fail()
-		}
-		r.i++
-		if !escaped {
-			return string(r.b[start+1 : r.i-1]), nil
-		}
-		var s string
-		if err := json.Unmarshal(r.b[start:r.i], &s); err != nil {
-			return nil, fmt.Errorf("resources: reading relations: %w", err)
-		}
-		return s, nil
-	case c == '-' || '0' <= c && c <= '9':
-		for r.i++; r.i < len(r.b) && '0' <= r.b[r.i] && r.b[r.i] <= '9'; r.i++ {
-		}
-		n, err := strconv.ParseInt(string(r.b[start:r.i]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("resources: reading relations: %w", err)
-		}
-		return n, nil
-	}
-	return nil, r.fail()
 }
 
 func scanGroup(v []any) (*Group, error) {
