@@ -1,13 +1,19 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stockroomhq/stockroom/internal/imagetest"
 )
 
 // BenchmarkEverydayRequests serves the reads of cmd/stockroom's load
@@ -55,4 +61,60 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkUpload serves the load benchmark's upload (one 4–8 KB JPEG,
+// POST /v1/resource, blobs on disk) in process, one client or four:
+// what an upload costs the handler, the library, SQLite and the
+// filesystem, without the network. cpu-µs/op is the process's CPU per
+// upload less that of the media worker, which bg-µs/op reports. Each
+// upload is another picture (the same one would make every upload
+// similar to every other, which the media worker pays for).
+func BenchmarkUpload(b *testing.B) {
+	for _, clients := range []int{1, 4} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			e := newTestEnv(b, withDiskBlobs())
+			type upload struct {
+				body []byte
+				ct   string
+			}
+			const warm = 20
+			uploads := make([]upload, warm+b.N)
+			for i := range uploads {
+				var buf bytes.Buffer
+				if err := jpeg.Encode(&buf, imagetest.Photo(200, 150, uint64(1_000_000+i)), &jpeg.Options{Quality: 90}); err != nil {
+					b.Fatal(err)
+				}
+				uploads[i].body, uploads[i].ct = multipartBody(b, fieldPart("Name", fmt.Sprintf("upload %d", i)), filePart("resource", "u.jpg", buf.Bytes()))
+			}
+			serve := func(i int) {
+				r := httptest.NewRequest("POST", "/v1/resource", bytes.NewReader(uploads[i].body))
+				r.Header.Set("Content-Type", uploads[i].ct)
+				w := httptest.NewRecorder()
+				e.handler.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("upload: %d %s", w.Code, w.Body)
+				}
+			}
+			for i := range warm { // warm the pools and caches
+				serve(b.N + i)
+			}
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			c0, bg0 := cpuTime(), e.Lib.Media.WorkerCPU()
+			b.ResetTimer()
+			for range clients {
+				wg.Go(func() {
+					for i := int(next.Add(1)) - 1; i < b.N; i = int(next.Add(1)) - 1 {
+						serve(i)
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			bg := e.Lib.Media.WorkerCPU() - bg0
+			b.ReportMetric(float64((cpuTime()-c0-bg).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64(bg.Microseconds())/float64(b.N), "bg-µs/op")
+		})
+	}
 }

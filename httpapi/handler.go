@@ -41,8 +41,12 @@ type Config struct {
 	MaxUploadSize int64
 	// MaxBodySize bounds other request bodies; 0 means DefaultMaxBodySize.
 	MaxBodySize int64
-	// Logger receives one line per request; nil means slog.Default().
+	// Logger receives errors and, unless AccessLogger is set, one line
+	// per request; nil means slog.Default().
 	Logger *slog.Logger
+	// AccessLogger, when set, receives the request lines instead (those
+	// of 5xx answers stay with Logger), so that a server can batch them.
+	AccessLogger *slog.Logger
 	// Fetcher and Jobs serve remote URLs and background downloads
 	// (intake.go); nil Fetcher means fetch's defaults, nil Jobs answers
 	// 503 to the job endpoints.
@@ -85,6 +89,7 @@ type api struct {
 	maxUp    int64
 	maxBody  int64
 	log      *slog.Logger
+	access   *slog.Logger
 	fetcher  *fetch.Fetcher
 	jobs     *intake.Manager
 	media    *mediasvc.Media
@@ -105,6 +110,7 @@ func NewHandler(cfg Config) http.Handler {
 		maxUp:    cfg.MaxUploadSize,
 		maxBody:  cfg.MaxBodySize,
 		log:      cfg.Logger,
+		access:   cfg.AccessLogger,
 		fetcher:  cfg.Fetcher,
 		jobs:     cfg.Jobs,
 		media:    cfg.Media,
@@ -123,6 +129,9 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	if a.access == nil {
+		a.access = a.log
 	}
 	if a.versions == nil {
 		a.versions = versions.New(a.store)
@@ -245,11 +254,11 @@ func (a *api) logRequests(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		level := slog.LevelInfo
+		level, log := slog.LevelInfo, a.access
 		if sw.status >= 500 {
-			level = slog.LevelError
+			level, log = slog.LevelError, a.log
 		}
-		a.log.LogAttrs(r.Context(), level, "request",
+		log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status),

@@ -682,16 +682,20 @@ func (q *Query) total(ctx context.Context, st *strategy, rd reading, p *plan, se
 	if len(rd.checks) > 0 {
 		limit = q.lim.checkedCount
 	}
-	sq := (&query{}).add("SELECT count(*), coalesce(sum(ok), 0) FROM (SELECT ")
-	if len(rd.checks) == 0 {
-		sq.add("1")
-	} else {
-		sq.add("CASE WHEN ").and(rd.checks).add(" THEN 1 ELSE 0 END")
-	}
-	sq.add(" AS ok FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
 	var read int
-	if err := q.scanRow(ctx, sq.b.String(), sq.args, &read, &n); err != nil {
-		return 0, false, err
+	if len(rd.checks) == 0 {
+		// Every entry read matches.
+		sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
+		if err := q.scanRow(ctx, sq.b.String(), sq.args, &read); err != nil {
+			return 0, false, err
+		}
+		n = read
+	} else {
+		sq := (&query{}).add("SELECT count(*), coalesce(sum(ok), 0) FROM (SELECT CASE WHEN ").and(rd.checks).add(" THEN 1 ELSE 0 END")
+		sq.add(" AS ok FROM "+rd.from+" WHERE ").and(rd.driver).add(" LIMIT ?) AS c", limit)
+		if err := q.scanRow(ctx, sq.b.String(), sq.args, &read, &n); err != nil {
+			return 0, false, err
+		}
 	}
 	if read < limit {
 		return n, false, nil
@@ -713,6 +717,36 @@ type block struct {
 type entry struct {
 	created string
 	id      int64
+}
+
+// sortEntries sorts es in the default order in direction desc.
+func sortEntries(es []entry, desc bool) {
+	slices.SortFunc(es, func(a, b entry) int {
+		c := cmp.Or(cmp.Compare(a.created, b.created), cmp.Compare(a.id, b.id))
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
+// gather reads the page of st.gather's matches, read as rd, and counts
+// them: every match with its creation time, sorted here. A window count
+// and ORDER BY in SQL cost SQLite more than the reads of the rows.
+func (q *Query) gather(ctx context.Context, rd reading, p *plan) (page []int64, total int, err error) {
+	sq := (&query{}).add("SELECT " + rd.id + ", " + q.sql.sortText(rd.created) + " FROM " + rd.from + " WHERE ")
+	sq.and(append(rd.driver, rd.checks...))
+	var all []entry
+	var e entry
+	if err := q.scanEach(ctx, sq.b.String(), sq.args, func() error { all = append(all, e); return nil }, &e.id, &e.created); err != nil {
+		return nil, 0, err
+	}
+	sortEntries(all, p.def.desc)
+	from := int(min(p.offset, int64(len(all))))
+	for _, e := range all[from:min(len(all), from+p.perPage+1)] {
+		page = append(page, e.id)
+	}
+	return page, len(all), nil
 }
 
 // scan reads the page of st.scan's candidates in the default order
@@ -779,12 +813,6 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 		}
 		return blocks[i].Min, true
 	}
-	before := func(a, b entry) bool { // a comes before b in the list
-		if a.created != b.created {
-			return a.created > b.created == desc
-		}
-		return a.id > b.id == desc
-	}
 
 	// The checks of every condition but the one scanned, if it is exact.
 	rd := q.read(&strategy{scan: st.scan, prefilter: map[*cond]bool{}}, p)
@@ -823,12 +851,7 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 		if err != nil {
 			return nil, 0, false, err
 		}
-		slices.SortFunc(top, func(a, b entry) int {
-			if before(a, b) {
-				return -1
-			}
-			return 1
-		})
+		sortEntries(top, desc)
 		top = top[:min(len(top), k)]
 		if len(top) < k || len(pending) == 0 && done {
 			continue

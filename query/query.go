@@ -281,7 +281,12 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		past = len(list) == 0
-	case p.def.ok && !q.generic && (st.gather != nil || st.read != nil && st.read == st.by.sorted):
+	case p.def.ok && !q.generic && st.gather != nil:
+		if list, counted, err = q.gather(ctx, rd, p); err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
+		past = len(list) == 0
+	case p.def.ok && !q.generic && st.read != nil && st.read == st.by.sorted:
 		// The whole set is read and sorted anyway: count it on the way,
 		// and read the rows by ID.
 		pageIDs := q.pageIDs(rd, p, p.offset, true)
@@ -365,6 +370,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		ids = sq.add(" LIMIT ? OFFSET ?", p.perPage+1, offset).fragment()
 	}
 	var rows []*resources.Resource
+	more := false
 	// Conditions that no index serves are checked on each row: a page
 	// in the default order then walks that order's index until it is
 	// full, which the database's planner, misled by its estimates of
@@ -392,13 +398,11 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 				return Page{}, fmt.Errorf("%s: %w", op, err)
 			}
 		}
-		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs); err != nil {
+		// The one past the page only tells that another follows.
+		more = len(pageIDs) > p.perPage
+		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
-	}
-	more := len(rows) > p.perPage
-	if more {
-		rows = rows[:p.perPage]
 	}
 	for _, r := range rows {
 		r.Normalize()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,40 +22,22 @@ import (
 // arguments into new text that the database prepared again, and SQLite's
 // text timestamps were parsed by trying layout after layout. The loader
 // below reads the same rows with fixed statement texts, prepared once per
-// connection, with ? arguments; the resource's own row says which of its
-// many-to-many relations are not empty, so that empty ones cost nothing;
-// and timestamps are read by sqltime. On PostgreSQL, where each statement
-// is a round trip to the server (a tenth of a millisecond, several on a
-// busy machine), one statement reads the resources and every relation,
-// as the parts of a UNION ALL (pgLoad).
-
-// The relations of a resource, in the order of loadSQL.relations.
-const (
-	partTags = iota
-	partGroups
-	partNotes
-	partOwner
-	partCategory
-	partSeries
-	partCount
-)
+// connection, with ? arguments; the resource's own row lists the IDs of
+// its tags, groups and notes, so that empty relations cost no statement
+// and the entities a page's resources share are read once; and
+// timestamps are read by sqltime.
 
 // loadSQL holds the loader's statements in one dialect.
 type loadSQL struct {
 	// one and many read resources by one ID and by a list of IDs (the
-	// argument of idList); relations read the relations of a list, by
-	// part. On PostgreSQL, many reads the relations too (pgLoad), and
-	// serves one.
-	one, many string
-	relations [partCount]string
-	idList    func(ids []int64) any
-	pg        bool
+	// argument of idList), each with the IDs of its tags, groups and
+	// notes as text (linkIDs); the others read the entities of a list of
+	// IDs.
+	one, many                               string
+	tags, groups, notes, categories, series string
+	idList                                  func(ids []int64) any
+	pg                                      bool
 }
-
-// resourceColumns is the number of the resource's own columns in
-// loadSQL.one and many, which then tell (SQLite) whether it has tags,
-// groups and notes.
-const resourceColumns = 24
 
 // timeText is the expression that reads a timestamp column: as text in
 // SQLite, so that the driver does not parse it (sqltime does, faster).
@@ -75,36 +58,42 @@ func newLoadSQL(pg bool) *loadSQL {
 		}
 		return col + " IN (SELECT value FROM json_each(?))"
 	}
+	// links lists the IDs of col in table linked to the resource, as text
+	// separated by commas (NULL for none): a page's resources mostly
+	// share a few tags, groups and notes, which are then read once each
+	// by ID, where a join read them again for every resource.
+	links := func(table, col string) string {
+		list := "group_concat(x." + col + ")"
+		if pg {
+			list = "string_agg(CAST(x." + col + " AS text), ',')"
+		}
+		return "(SELECT " + list + " FROM " + table + " AS x WHERE x.resource_id = r.id)"
+	}
 	res := "SELECT r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
 		r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
 		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
-		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id,
-		EXISTS (SELECT 1 FROM resource_tags AS x WHERE x.resource_id = r.id),
-		EXISTS (SELECT 1 FROM groups_related_resources AS x WHERE x.resource_id = r.id),
-		EXISTS (SELECT 1 FROM resource_notes AS x WHERE x.resource_id = r.id)
-		FROM resources AS r WHERE `
-	group := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id, ` +
+		links("resource_tags", "tag_id") + ", " + links("groups_related_resources", "group_id") + ", " +
+		links("resource_notes", "note_id") + " FROM resources AS r WHERE "
 	l := &loadSQL{
 		one:  res + "r.id = ?",
 		many: res + in("r.id"),
-		relations: [partCount]string{
-			partTags: "SELECT j.resource_id, t.id, " + ts("t") + ", t.name, t.description, t.meta" +
-				" FROM resource_tags AS j JOIN tags AS t ON t.id = j.tag_id WHERE " + in("j.resource_id") + " ORDER BY t.id",
-			partGroups: "SELECT j.resource_id, " + group +
-				` FROM groups_related_resources AS j JOIN "groups" AS g ON g.id = j.group_id WHERE ` + in("j.resource_id") + " ORDER BY g.id",
-			partNotes: "SELECT j.resource_id, n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
-				timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
-				" FROM resource_notes AS j JOIN notes AS n ON n.id = j.note_id WHERE " + in("j.resource_id") + " ORDER BY n.id",
-			partOwner:    "SELECT " + group + ` FROM "groups" AS g WHERE ` + in("g.id"),
-			partCategory: "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
-			partSeries:   "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
-		},
-		pg: pg,
+		tags: "SELECT t.id, " + ts("t") + ", t.name, t.description, t.meta FROM tags AS t WHERE " + in("t.id"),
+		groups: "SELECT g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id" +
+			` FROM "groups" AS g WHERE ` + in("g.id"),
+		notes: "SELECT n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
+			timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
+			" FROM notes AS n WHERE " + in("n.id"),
+		categories: "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
+		series:     "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
+		pg:         pg,
 	}
 	open, closing := "[", "]"
 	if pg {
 		open, closing = "{", "}"
-		l.one, l.many = "", pgLoad()
+		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.categories, &l.series} {
+			*p = numberPlaceholders(*p)
+		}
 	}
 	l.idList = func(ids []int64) any {
 		b := make([]byte, 0, 2+8*len(ids))
@@ -118,99 +107,6 @@ func newLoadSQL(pg bool) *loadSQL {
 		return string(append(b, closing...))
 	}
 	return l
-}
-
-// pgColumns is the number of columns of pgLoad's rows: the resource's
-// own (resourceColumns), the part (0 for the resource), the ID of the
-// relation's row and two more times (a note's dates).
-const pgColumns = resourceColumns + 4
-
-// pgPart is a part of pgLoad's statement: the relation's rows FROM from,
-// each column of the part's statement on SQLite (relations) in a column
-// of the resource's row (slot) of its type.
-type pgPart struct {
-	from string
-	cols []pgColumn
-}
-
-type pgColumn struct {
-	slot int
-	expr string
-}
-
-// Slots of pgLoad's rows beyond the resource's columns, and those of the
-// resource's columns that the relations use.
-const (
-	slotID, slotCreated, slotUpdated, slotName, slotDescription, slotText, slotMeta = 0, 1, 2, 3, 4, 5, 11
-	slotRef1, slotRef2                                                              = 20, 21
-	slotPart, slotRowID, slotTime1, slotTime2                                       = resourceColumns, resourceColumns + 1, resourceColumns + 2, resourceColumns + 3
-)
-
-// pgParts are the parts of pgLoad. Each relation is read for each
-// resource, or each referenced row for its ID, by key (LATERAL, and
-// OFFSET 0 so that the planner keeps it so): estimating a relation of a
-// few dozen resources, the planner would otherwise hash every row of the
-// related table.
-var pgParts = func() [partCount]pgPart {
-	each := func(from string) string {
-		return "r CROSS JOIN LATERAL (SELECT * FROM " + from + " OFFSET 0) AS x"
-	}
-	distinct := func(col, from string) string {
-		return "(SELECT DISTINCT " + col + " AS id FROM r WHERE " + col + " IS NOT NULL) AS ref CROSS JOIN LATERAL (SELECT * FROM " + from + " OFFSET 0) AS x"
-	}
-	group := func(rid string) []pgColumn {
-		var cols []pgColumn
-		if rid != "" {
-			cols = append(cols, pgColumn{slotID, rid})
-		}
-		return append(cols, pgColumn{slotRowID, "x.id"}, pgColumn{slotCreated, "x.created_at"}, pgColumn{slotUpdated, "x.updated_at"},
-			pgColumn{slotName, "x.name"}, pgColumn{slotDescription, "x.description"}, pgColumn{slotText, "x.url"},
-			pgColumn{slotMeta, "x.meta"}, pgColumn{slotRef1, "x.owner_id"}, pgColumn{slotRef2, "x.category_id"})
-	}
-	return [partCount]pgPart{
-		partTags: {each("tags AS t WHERE t.id IN (SELECT j.tag_id FROM resource_tags AS j WHERE j.resource_id = r.id)"), []pgColumn{
-			{slotID, "r.id"}, {slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
-			{slotName, "x.name"}, {slotDescription, "x.description"}, {slotMeta, "x.meta"}}},
-		partGroups: {each(`"groups" AS g WHERE g.id IN (SELECT j.group_id FROM groups_related_resources AS j WHERE j.resource_id = r.id)`), group("r.id")},
-		partNotes: {each("notes AS n WHERE n.id IN (SELECT j.note_id FROM resource_notes AS j WHERE j.resource_id = r.id)"), []pgColumn{
-			{slotID, "r.id"}, {slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
-			{slotName, "x.name"}, {slotDescription, "x.description"}, {slotMeta, "x.meta"}, {slotRef1, "x.owner_id"},
-			{slotTime1, "x.start_date"}, {slotTime2, "x.end_date"}, {slotRef2, "x.note_type_id"}}},
-		partOwner: {distinct("owner_id", `"groups" AS g WHERE g.id = ref.id`), group("")},
-		partCategory: {distinct("resource_category_id", "resource_categories AS rc WHERE rc.id = ref.id"), []pgColumn{
-			{slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
-			{slotName, "x.name"}, {slotDescription, "x.description"}, {slotText, "x.meta_schema"}}},
-		partSeries: {distinct("series_id", "series AS s WHERE s.id = ref.id"), []pgColumn{
-			{slotRowID, "x.id"}, {slotCreated, "x.created_at"}, {slotUpdated, "x.updated_at"},
-			{slotName, "x.name"}, {slotText, "x.slug"}, {slotMeta, "x.meta"}}},
-	}
-}()
-
-// pgLoad is PostgreSQL's statement of the resources of a list of IDs ($1)
-// with their relations: the resources' rows (part 0), then those of each
-// relation (part 1 + partTags...) in the columns of the resources' rows,
-// by part and then by the relation's ID.
-func pgLoad() string {
-	var b strings.Builder
-	b.WriteString(`WITH r AS MATERIALIZED (SELECT r.id, r.created_at, r.updated_at, r.name, r.description, r.original_name,
-		r.original_location, r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
-		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
-		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id
-		FROM resources AS r WHERE r.id = ANY(CAST($1 AS bigint[])))
-		SELECT r.*, 0 AS part, CAST(NULL AS BIGINT) AS row_id, CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ) FROM r`)
-	for part, p := range pgParts {
-		exprs := make([]string, pgColumns)
-		for i := range exprs {
-			exprs[i] = "NULL"
-		}
-		exprs[slotPart] = strconv.Itoa(1 + part)
-		for _, c := range p.cols {
-			exprs[c.slot] = c.expr
-		}
-		b.WriteString(" UNION ALL SELECT " + strings.Join(exprs, ", ") + " FROM " + p.from)
-	}
-	b.WriteString(" ORDER BY part, row_id")
-	return b.String()
 }
 
 // numberPlaceholders turns the ? of text (which has no ? in literals) into
@@ -285,39 +181,19 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	}
 	var rows *sql.Rows
 	var err error
-	switch {
-	case l.sql.pg:
-		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
-	case len(ids) == 1:
+	if len(ids) == 1 {
 		rows, err = q.QueryContext(ctx, l.sql.one, ids[0])
-	default:
+	} else {
 		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
 	}
 	if err != nil {
 		return nil, err
 	}
 	byID := make(map[int64]*Resource, len(ids))
-	var withTags, withGroups, withNotes, owners, categories, series []int64
-	// On PostgreSQL, the rows of each relation part, as each's statement
-	// on SQLite returns them.
-	var parts [partCount][][]any
-	columns := resourceColumns + 3
-	if l.sql.pg {
-		columns = pgColumns
-	}
-	err = scanAll(rows, columns, func(v []any) error {
-		if l.sql.pg && asInt64(v[slotPart]) > 0 {
-			part := int(asInt64(v[slotPart])) - 1
-			if part >= partCount {
-				return fmt.Errorf("resources: unknown part %d", part)
-			}
-			row := make([]any, len(pgParts[part].cols))
-			for i, c := range pgParts[part].cols {
-				row[i] = v[c.slot]
-			}
-			parts[part] = append(parts[part], row)
-			return nil
-		}
+	// The IDs each resource links to, and every ID once per kind.
+	links := make(map[*Resource]*linkedIDs, len(ids))
+	var tags, groups, notes, categories, series idSet
+	err = scanAll(rows, 27, func(v []any) error {
 		r := &Resource{
 			ID:                 asInt64(v[0]),
 			Name:               asString(v[3]),
@@ -349,63 +225,39 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 		if err := r.Meta.Scan(v[11]); err != nil {
 			return err
 		}
+		var rl linkedIDs
+		var err error
+		if rl.tags, err = tags.addList(v[24]); err != nil {
+			return err
+		}
+		if rl.groups, err = groups.addList(v[25]); err != nil {
+			return err
+		}
+		if rl.notes, err = notes.addList(v[26]); err != nil {
+			return err
+		}
+		if rl.tags != nil || rl.groups != nil || rl.notes != nil {
+			links[r] = &rl
+		}
 		if r.OwnerID != nil {
-			owners = append(owners, *r.OwnerID)
+			groups.add(*r.OwnerID)
 		}
 		if r.ResourceCategoryID != nil {
-			categories = append(categories, *r.ResourceCategoryID)
+			categories.add(*r.ResourceCategoryID)
 		}
 		if r.SeriesID != nil {
-			series = append(series, *r.SeriesID)
+			series.add(*r.SeriesID)
 		}
 		byID[r.ID] = r
-		if !l.sql.pg {
-			if asBool(v[24]) {
-				withTags = append(withTags, r.ID)
-			}
-			if asBool(v[25]) {
-				withGroups = append(withGroups, r.ID)
-			}
-			if asBool(v[26]) {
-				withNotes = append(withNotes, r.ID)
-			}
-		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if l.sql.pg {
-		// The relations' rows say which resources have any.
-		for part, with := range [...]*[]int64{partTags: &withTags, partGroups: &withGroups, partNotes: &withNotes} {
-			for _, row := range parts[part] {
-				*with = append(*with, asInt64(row[0]))
-			}
-		}
-	}
 	if len(byID) == 0 {
 		return nil, nil
 	}
-	rowsOf := func(part int, ids []int64, n int, fn func(v []any) error) error {
-		return l.each(ctx, q, l.sql.relations[part], ids, n, fn)
-	}
-	if l.sql.pg {
-		rowsOf = func(part int, _ []int64, n int, fn func(v []any) error) error {
-			for _, v := range parts[part] {
-				if len(v) != n {
-					return fmt.Errorf("resources: %d values in a row of relation %d, want %d", len(v), part, n)
-				}
-				if err := fn(v); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}
-	if err := relations(rowsOf, byID, withTags, withGroups, withNotes); err != nil {
-		return nil, err
-	}
-	if err := references(rowsOf, byID, owners, categories, series); err != nil {
+	if err := l.relations(ctx, q, byID, links, tags, groups, notes, categories, series); err != nil {
 		return nil, err
 	}
 	out := make([]*Resource, 0, len(byID))
@@ -418,112 +270,125 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 	return out, nil
 }
 
-// rowSource calls fn with the n values of each row of relation part (one
-// of the part constants) of the resources or references ids.
-type rowSource func(part int, ids []int64, n int, fn func(v []any) error) error
+// linkedIDs are the IDs of the tags, groups and notes of a resource,
+// sorted.
+type linkedIDs struct {
+	tags, groups, notes []int64
+}
 
-// relations loads the tags, groups and notes of the resources that have
-// any.
-func relations(rowsOf rowSource, byID map[int64]*Resource, withTags, withGroups, withNotes []int64) error {
-	if len(withTags) > 0 {
-		err := rowsOf(partTags, withTags, 7, func(v []any) error {
-			t := &Tag{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5])}
-			if err := scanTimes(v[2:4], &t.CreatedAt, &t.UpdatedAt); err != nil {
+// idSet collects IDs, each once, in the order first added.
+type idSet struct {
+	ids  []int64
+	seen map[int64]bool
+}
+
+func (s *idSet) add(id int64) {
+	if s.seen == nil {
+		s.seen = map[int64]bool{}
+	}
+	if !s.seen[id] {
+		s.seen[id] = true
+		s.ids = append(s.ids, id)
+	}
+}
+
+// addList adds the IDs of v, a list of IDs separated by commas (or NULL
+// for none), and returns them sorted.
+func (s *idSet) addList(v any) ([]int64, error) {
+	text := asString(v)
+	if text == "" {
+		return nil, nil
+	}
+	out := make([]int64, 0, strings.Count(text, ",")+1)
+	for part := range strings.SplitSeq(text, ",") {
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("resources: reading linked IDs %q: %w", text, err)
+		}
+		out = append(out, id)
+		s.add(id)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// relations reads the tags, groups (related or owners), notes, resource
+// categories and series that the resources of byID refer to, each once,
+// and sets them on the resources: each resource gets its own copy of a
+// tag, group or note, in the order of their IDs.
+func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, links map[*Resource]*linkedIDs,
+	tags, groups, notes, categories, series idSet) error {
+	foundTags := make(map[int64]*Tag, len(tags.ids))
+	if len(tags.ids) > 0 {
+		err := l.each(ctx, q, l.sql.tags, tags.ids, 6, func(v []any) error {
+			t := &Tag{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4])}
+			foundTags[t.ID] = t
+			if err := t.Meta.Scan(v[5]); err != nil {
 				return err
 			}
-			if err := t.Meta.Scan(v[6]); err != nil {
-				return err
-			}
-			r := byID[asInt64(v[0])]
-			r.Tags = append(r.Tags, t)
-			return nil
+			return scanTimes(v[1:3], &t.CreatedAt, &t.UpdatedAt)
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if len(withGroups) > 0 {
-		err := rowsOf(partGroups, withGroups, 10, func(v []any) error {
-			g, err := scanGroup(v[1:])
-			if err != nil {
-				return err
+	foundGroups := make(map[int64]*Group, len(groups.ids))
+	if len(groups.ids) > 0 {
+		err := l.each(ctx, q, l.sql.groups, groups.ids, 9, func(v []any) error {
+			g, err := scanGroup(v)
+			if g != nil {
+				foundGroups[g.ID] = g
 			}
-			r := byID[asInt64(v[0])]
-			r.Groups = append(r.Groups, g)
-			return nil
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if len(withNotes) > 0 {
-		err := rowsOf(partNotes, withNotes, 11, func(v []any) error {
-			n := &Note{ID: asInt64(v[1]), Name: asString(v[4]), Description: asString(v[5]),
-				OwnerID: asOptInt64(v[7]), NoteTypeID: asOptInt64(v[10])}
-			if err := scanTimes(v[2:4], &n.CreatedAt, &n.UpdatedAt); err != nil {
+	foundNotes := make(map[int64]*Note, len(notes.ids))
+	if len(notes.ids) > 0 {
+		err := l.each(ctx, q, l.sql.notes, notes.ids, 10, func(v []any) error {
+			n := &Note{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]),
+				OwnerID: asOptInt64(v[6]), NoteTypeID: asOptInt64(v[9])}
+			foundNotes[n.ID] = n
+			if err := scanTimes(v[1:3], &n.CreatedAt, &n.UpdatedAt); err != nil {
 				return err
 			}
-			if err := n.Meta.Scan(v[6]); err != nil {
+			if err := n.Meta.Scan(v[5]); err != nil {
 				return err
 			}
 			var err error
-			if n.StartDate, err = asOptTime(v[8]); err != nil {
+			if n.StartDate, err = asOptTime(v[7]); err != nil {
 				return err
 			}
-			if n.EndDate, err = asOptTime(v[9]); err != nil {
-				return err
-			}
-			r := byID[asInt64(v[0])]
-			r.Notes = append(r.Notes, n)
-			return nil
+			n.EndDate, err = asOptTime(v[8])
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// references loads the owners, resource categories and series that the
-// resources refer to.
-func references(rowsOf rowSource, byID map[int64]*Resource, owners, categories, series []int64) error {
-	if len(owners) > 0 {
-		found := map[int64]*Group{}
-		err := rowsOf(partOwner, owners, 9, func(v []any) error {
-			g, err := scanGroup(v)
-			found[g.ID] = g
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range byID {
-			if r.OwnerID != nil {
-				r.Owner = found[*r.OwnerID]
-			}
-		}
+	for r, rl := range links {
+		r.Tags = copies(r.Tags, rl.tags, foundTags)
+		r.Groups = copies(r.Groups, rl.groups, foundGroups)
+		r.Notes = copies(r.Notes, rl.notes, foundNotes)
 	}
-	if len(categories) > 0 {
-		found := map[int64]*ResourceCategory{}
-		err := rowsOf(partCategory, categories, 6, func(v []any) error {
+	foundCategories := map[int64]*ResourceCategory{}
+	if len(categories.ids) > 0 {
+		err := l.each(ctx, q, l.sql.categories, categories.ids, 6, func(v []any) error {
 			c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
-			found[c.ID] = c
+			foundCategories[c.ID] = c
 			return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
 		})
 		if err != nil {
 			return err
 		}
-		for _, r := range byID {
-			if r.ResourceCategoryID != nil {
-				r.ResourceCategory = found[*r.ResourceCategoryID]
-			}
-		}
 	}
-	if len(series) > 0 {
-		found := map[int64]*Series{}
-		err := rowsOf(partSeries, series, 6, func(v []any) error {
+	foundSeries := map[int64]*Series{}
+	if len(series.ids) > 0 {
+		err := l.each(ctx, q, l.sql.series, series.ids, 6, func(v []any) error {
 			s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
-			found[s.ID] = s
+			foundSeries[s.ID] = s
 			if err := s.Meta.Scan(v[5]); err != nil {
 				return err
 			}
@@ -532,13 +397,41 @@ func references(rowsOf rowSource, byID map[int64]*Resource, owners, categories, 
 		if err != nil {
 			return err
 		}
-		for _, r := range byID {
-			if r.SeriesID != nil {
-				r.Series = found[*r.SeriesID]
-			}
+	}
+	for _, r := range byID {
+		if r.OwnerID != nil {
+			r.Owner = copyOf(foundGroups[*r.OwnerID])
+		}
+		if r.ResourceCategoryID != nil {
+			r.ResourceCategory = copyOf(foundCategories[*r.ResourceCategoryID])
+		}
+		if r.SeriesID != nil {
+			r.Series = copyOf(foundSeries[*r.SeriesID])
 		}
 	}
 	return nil
+}
+
+// copies appends to dst a copy of found[id] for each of ids that was
+// found.
+func copies[T any](dst []*T, ids []int64, found map[int64]*T) []*T {
+	for _, id := range ids {
+		if e := found[id]; e != nil {
+			dst = append(dst, copyOf(e))
+		}
+	}
+	return dst
+}
+
+// copyOf returns a new copy of *e, or nil for nil: the resources of a
+// page share few entities, but each gets its own, so that a caller may
+// change one without changing another resource's.
+func copyOf[T any](e *T) *T {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
 }
 
 func scanGroup(v []any) (*Group, error) {

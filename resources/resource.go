@@ -16,7 +16,10 @@ import (
 // Get returns the resource with its owner, tags, groups, notes, resource
 // category and series.
 func (s *Store) Get(ctx context.Context, id int64) (*Resource, error) {
-	r, err := s.getWith(ctx, s.rdb, id)
+	// A read of one resource is a few indexed lookups, done before a
+	// cancel could help; a cancellable context costs two goroutines per
+	// statement (database/sql's and the SQLite driver's watchers).
+	r, err := s.getWith(context.WithoutCancel(ctx), s.rdb, id)
 	if err != nil {
 		return nil, fmt.Errorf("resources.Get: %w", err)
 	}

@@ -11,6 +11,7 @@
 package aferostore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -92,7 +93,9 @@ func New(fsys afero.Fs) *Store {
 // address (a rename; a link of the anonymous file on Linux with
 // LocalDir), or deletes it when the content is already stored, and syncs
 // the directories of the new name. On any failure the temporary file is
-// removed.
+// removed. On Linux with LocalDir, content of up to 64 KiB is read whole
+// first: its anonymous file is then made in the directory of its address,
+// and none at all when the content is already stored.
 //
 // Concurrent Puts share their syncs (group commit): one Put syncs the
 // directories of all the Puts that got there while the previous sync ran,
@@ -108,6 +111,96 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	if s.MaxSize > 0 && s.MaxSize < 1<<62 {
 		src = io.LimitReader(src, s.MaxSize+1) // one byte over tells us it is too large
 	}
+	if s.LocalDir != "" && !s.noAnon.Load() {
+		buf := smallPool.Get().(*[]byte)
+		defer smallPool.Put(buf)
+		n, err := io.ReadFull(ctxReader{ctx, src}, (*buf)[:smallSize+1])
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			return s.putSmall(ctx, (*buf)[:n])
+		case err != nil:
+			return res, fmt.Errorf("%s: %w", op, err)
+		}
+		src = io.MultiReader(bytes.NewReader((*buf)[:n]), src)
+	}
+	return s.putStream(ctx, src)
+}
+
+// smallSize is the size up to which Put reads content whole before it
+// makes a file (see putSmall).
+const smallSize = 64 << 10
+
+var smallPool = sync.Pool{New: func() any { b := make([]byte, smallSize+1); return &b }}
+
+// putSmall is Put of content read whole, on the host with anonymous
+// files. Knowing the content's address before making a file, it makes
+// none for content already stored, and makes the anonymous file in the
+// directory the content goes to rather than in TempDir: the filesystem
+// then takes its inode near that directory's, where a shard directory
+// made by the filesystem's spreading of directories finds free inodes
+// cheaply, instead of every upload's from the one group of TempDir.
+func (s *Store) putSmall(ctx context.Context, content []byte) (blobstore.PutResult, error) {
+	const op = "aferostore.Put"
+	res := blobstore.PutResult{Hash: blobstore.Hash(sha256.Sum256(content)), Size: int64(len(content))}
+	if s.MaxSize > 0 && res.Size > s.MaxSize {
+		return blobstore.PutResult{}, &errs.Error{Op: op, Msg: fmt.Sprintf("the file is larger than the %d bytes this server stores", s.MaxSize), Err: blobstore.ErrTooLarge}
+	}
+	dst := res.Hash.Path()
+	dir := path.Dir(dst)
+	s.mu.Lock()
+	newDirs, err := s.makeShard(dir)
+	stored := false
+	if err == nil {
+		_, serr := s.fs.Stat(dst)
+		stored = serr == nil
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
+	}
+	if stored {
+		return res, nil
+	}
+	f, err := s.openAnonIn(dir)
+	if f == nil {
+		// No anonymous file here after all, or the shard directory was
+		// removed meanwhile: the general way copes with both.
+		if err != nil {
+			s.mu.Lock()
+			delete(s.shards, dir)
+			s.mu.Unlock()
+		}
+		return s.putStream(ctx, bytes.NewReader(content))
+	}
+	defer f.Close()
+	if _, err = f.Write(content); err == nil {
+		if err = s.groupDataSync(f); err == nil {
+			err = ctx.Err()
+		}
+	}
+	if err == nil {
+		s.mu.Lock()
+		err = linkAnon(f, filepath.Join(s.LocalDir, filepath.FromSlash(dst)))
+		s.mu.Unlock()
+		if errors.Is(err, fs.ErrExist) {
+			return res, nil
+		}
+	}
+	if err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
+	}
+	res.Created = true
+	if err := s.syncNewEntry(dst, newDirs); err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
+	}
+	return res, nil
+}
+
+// putStream is Put of content of any size: it streams src into a
+// temporary file while hashing it.
+func (s *Store) putStream(ctx context.Context, src io.Reader) (blobstore.PutResult, error) {
+	const op = "aferostore.Put"
+	var res blobstore.PutResult
 	hasher := sha256.New()
 	tmp, n, err := s.spool(ctx, src, hasher, s.groupDataSync, true)
 	if err != nil {
@@ -132,19 +225,23 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	committed = created
 	res.Created = created
 	if created {
-		// Make the new directory entry durable before the caller records
-		// the blob elsewhere. A shard directory made for this blob is
-		// itself an entry of its parent, which a crash could lose with
-		// the blob inside.
-		dirs := []string{path.Dir(dst)}
-		for _, d := range newDirs {
-			dirs = append(dirs, path.Dir(d))
-		}
-		if err := s.dirSyncs.wait(dirs, s.syncDirs); err != nil {
+		if err := s.syncNewEntry(dst, newDirs); err != nil {
 			return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
 		}
 	}
 	return res, nil
+}
+
+// syncNewEntry makes the new directory entry dst durable before the
+// caller records the blob elsewhere, with the shard directories newDirs
+// made for it: each is itself an entry of its parent, which a crash could
+// lose with the blob inside.
+func (s *Store) syncNewEntry(dst string, newDirs []string) error {
+	dirs := []string{path.Dir(dst)}
+	for _, d := range newDirs {
+		dirs = append(dirs, path.Dir(d))
+	}
+	return s.dirSyncs.wait(dirs, s.syncDirs)
 }
 
 // groupDataSync makes the data of f durable, together with that of the
@@ -188,6 +285,26 @@ func (s *Store) commit(tmp *spooled, dst string) (bool, []string, error) {
 		}
 		delete(s.shards, dir)
 	}
+	newDirs, err := s.makeShard(dir)
+	if err != nil {
+		return false, nil, err
+	}
+	switch err := s.place(tmp, dst); {
+	case errors.Is(err, fs.ErrExist):
+		return false, nil, nil
+	case err != nil:
+		delete(s.shards, dir)
+		return false, nil, err
+	}
+	return true, newDirs, nil
+}
+
+// makeShard makes the shard directory dir, unless known to exist, and
+// returns the directories it made, deepest first. The caller holds s.mu.
+func (s *Store) makeShard(dir string) ([]string, error) {
+	if s.shards[dir] {
+		return nil, nil
+	}
 	var newDirs []string
 	for d := dir; d != "." && d != "/"; d = path.Dir(d) {
 		if _, err := s.fs.Stat(d); err == nil {
@@ -196,16 +313,10 @@ func (s *Store) commit(tmp *spooled, dst string) (bool, []string, error) {
 		newDirs = append(newDirs, d)
 	}
 	if err := s.fs.MkdirAll(dir, dirPerm); err != nil {
-		return false, nil, err
-	}
-	switch err := s.place(tmp, dst); {
-	case errors.Is(err, fs.ErrExist):
-		return false, nil, nil
-	case err != nil:
-		return false, nil, err
+		return nil, err
 	}
 	s.shards[dir] = true
-	return true, newDirs, nil
+	return newDirs, nil
 }
 
 // place names tmp dst, unless dst exists (fs.ErrExist) or its directory

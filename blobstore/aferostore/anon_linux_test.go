@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 
 // TestPutAnonymousTemp: with LocalDir, a Put in progress has no name in
 // TempDir (a crash leaves nothing to clean), and the blob gets its name
-// when done.
+// when done. The content is larger than what Put reads whole before
+// making a file.
 func TestPutAnonymousTemp(t *testing.T) {
 	dir := t.TempDir()
 	s := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
@@ -27,7 +29,8 @@ func TestPutAnonymousTemp(t *testing.T) {
 		name = res.Hash.Path()
 		done <- err
 	}()
-	if _, err := pw.Write([]byte("half of it, ")); err != nil {
+	half := strings.Repeat("half of it, ", 6<<10)
+	if _, err := pw.Write([]byte(half)); err != nil {
 		t.Fatal(err)
 	}
 	// The temporary file exists once the first bytes are written.
@@ -47,7 +50,7 @@ func TestPutAnonymousTemp(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
-	if err != nil || string(got) != "half of it, the other half" {
-		t.Errorf("blob %s = %q, %v", name, got, err)
+	if err != nil || string(got) != half+"the other half" {
+		t.Errorf("blob %s holds %d bytes, %v; want %d", name, len(got), err, len(half)+len("the other half"))
 	}
 }

@@ -53,25 +53,38 @@ func (s *Store) openAnon() *os.File {
 		}
 		s.tempMade.Store(true)
 	}
-	f, err := os.OpenFile(filepath.Join(s.LocalDir, TempDir), os.O_RDWR|unix.O_TMPFILE, 0o600)
+	f, err := s.openAnonIn(TempDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.tempMade.Store(false) // TempDir was removed; the named file path makes it again
+	}
+	return f
+}
+
+// openAnonIn opens a new anonymous file in dir, a directory of the store,
+// which must exist (fs.ErrNotExist otherwise). It returns nil and no
+// error where the host makes no anonymous files there (see openAnon).
+func (s *Store) openAnonIn(dir string) (*os.File, error) {
+	if s.LocalDir == "" || s.noAnon.Load() {
+		return nil, nil
+	}
+	f, err := os.OpenFile(filepath.Join(s.LocalDir, filepath.FromSlash(dir)), os.O_RDWR|unix.O_TMPFILE, 0o600)
 	switch {
 	case err == nil:
 	case errors.Is(err, fs.ErrNotExist):
-		s.tempMade.Store(false) // TempDir was removed; the named file path makes it again
-		return nil
+		return nil, err
 	default: // EOPNOTSUPP, EISDIR (no O_TMPFILE), EINVAL...
 		s.noAnon.Store(true)
-		return nil
+		return nil, nil
 	}
 	if !s.procChecked.Load() {
 		if _, err := os.Stat(procFD(f)); err != nil {
 			f.Close()
 			s.noAnon.Store(true)
-			return nil
+			return nil, nil
 		}
 		s.procChecked.Store(true)
 	}
-	return f
+	return f, nil
 }
 
 // procFD is the name of f in /proc.

@@ -18,4 +18,6 @@ func syncData(map[int]struct{}) error { return errors.New("aferostore: syncData 
 // openAnon returns nil: anonymous files are Linux's.
 func (s *Store) openAnon() *os.File { return nil }
 
+func (s *Store) openAnonIn(string) (*os.File, error) { return nil, nil }
+
 func linkAnon(*os.File, string) error { return errors.New("aferostore: linkAnon is Linux only") }

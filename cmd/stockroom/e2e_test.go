@@ -568,7 +568,7 @@ func startStuckUpload(t *testing.T, p *proc, dataDir string) {
 	}()
 	go func() {
 		io.WriteString(pw, "--XYZ\r\nContent-Disposition: form-data; name=\"resource\"; filename=\"stuck.bin\"\r\n\r\n")
-		pw.Write(bytes.Repeat([]byte("s"), 64<<10))
+		pw.Write(bytes.Repeat([]byte("s"), 128<<10)) // more than the blob store reads whole before making a file
 	}()
 	waitFor(t, 10*time.Second, "the upload to reach the blob store", func() bool {
 		return spooling(p.cmd.Process.Pid, dataDir)

@@ -219,12 +219,16 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}
 	// The library logs routine events at Debug; operatorHandler picks
 	// what to print.
-	var handler slog.Handler = slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})
-	if cfg.logFormat == "json" {
-		handler = slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})
+	format := func(w io.Writer) slog.Handler {
+		if cfg.logFormat == "json" {
+			return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})
+		}
+		return slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
+	lines := newLogBuffer(out, accessLogDelay)
+	defer lines.Flush()
 	// schemaSteps shows the schema steps at Info without their marker.
-	handler = newOperatorHandler(schemaSteps{Handler: handler}, cfg.logLevel)
+	var handler slog.Handler = newOperatorHandler(schemaSteps{Handler: format(lines.Now())}, cfg.logLevel)
 	logger := slog.New(handler)
 	// Bind first: the first line says where the server listens and what
 	// it stores where, before any schema step.
@@ -288,6 +292,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		Query:         lib.Query,
 		MaxUploadSize: maxUpload,
 		Logger:        logger,
+		AccessLogger:  slog.New(newOperatorHandler(format(lines), cfg.logLevel)),
 		Fetcher:       lib.Fetcher,
 		Jobs:          lib.Jobs,
 		Media:         lib.Media,

@@ -584,7 +584,7 @@ func TestRunFinishesInFlightUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := bytes.Repeat([]byte("a"), 64<<10)
+	first := bytes.Repeat([]byte("a"), 128<<10) // more than the blob store reads whole before making a file
 	if _, err := fw.Write(first); err != nil {
 		t.Fatal(err)
 	}

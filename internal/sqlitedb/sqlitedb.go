@@ -356,7 +356,17 @@ func dsn(location string, o Options, r role) string {
 	}
 	switch r {
 	case roleWriter:
-		q = append(q, "_txlock=immediate")
+		// Journals of statements and savepoints stay in memory: a write
+		// of one resource changes some fifty pages, whose journal outgrew
+		// SQLite's 64 KiB and moved to a temporary file, created and
+		// deleted at every upload (on a filesystem that looks for a free
+		// inode by walking the recently deleted ones, the creation cost
+		// more CPU than the rest of the transaction). Such a journal
+		// holds the pages one statement changes, at most a few MB for a
+		// statement of the API (its ID lists are bounded); the schema's
+		// steps, which may rewrite every row, keep theirs on disk (see
+		// internal/schema/sqlite).
+		q = append(q, "_txlock=immediate", "_pragma=temp_store(2)")
 	case roleReader, roleKeeper:
 		// Readers map the file and keep a larger page cache: list scans
 		// that read rows run about twice as fast warm.
@@ -405,6 +415,14 @@ func verify(ctx context.Context, db *bun.DB, o Options, reader bool) error {
 	}
 	if busy != o.BusyTimeout.Milliseconds() {
 		return fmt.Errorf("PRAGMA busy_timeout = %d, want %d", busy, o.BusyTimeout.Milliseconds())
+	}
+
+	var tempStore int
+	if err := conn.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&tempStore); err != nil {
+		return err
+	}
+	if wantTempStore := 2; !reader && tempStore != wantTempStore {
+		return fmt.Errorf("PRAGMA temp_store = %d, want %d", tempStore, wantTempStore)
 	}
 
 	var queryOnly int

@@ -54,9 +54,9 @@ func count(tb testing.TB, db bun.IDB, table string) int {
 }
 
 type pragmas struct {
-	ForeignKeys, QueryOnly, Synchronous int
-	JournalMode                         string
-	BusyTimeout                         int64
+	ForeignKeys, QueryOnly, Synchronous, TempStore int
+	JournalMode                                    string
+	BusyTimeout                                    int64
 }
 
 // pragmasOf reads the pragmas of n distinct connections of a pool, held at
@@ -84,6 +84,7 @@ func pragmasOf(tb testing.TB, db *bun.DB, n int) []pragmas {
 			"PRAGMA synchronous":  &p.Synchronous,
 			"PRAGMA journal_mode": &p.JournalMode,
 			"PRAGMA busy_timeout": &p.BusyTimeout,
+			"PRAGMA temp_store":   &p.TempStore,
 		} {
 			if err := c.QueryRowContext(ctx, q).Scan(dst); err != nil {
 				tb.Fatalf("%s: %v", q, err)
@@ -104,8 +105,8 @@ func repeat[T any](v T, n int) []T {
 
 func TestPragmas(t *testing.T) {
 	db := openTest(t, Options{ReaderConns: 3, BusyTimeout: 2500 * time.Millisecond})
-	// synchronous: 1 is NORMAL.
-	if diff := cmp.Diff(repeat(pragmas{ForeignKeys: 1, Synchronous: 1, JournalMode: "wal", BusyTimeout: 2500}, 1), pragmasOf(t, db.Writer, 1)); diff != "" {
+	// synchronous: 1 is NORMAL; temp_store: 2 is MEMORY, 0 the default.
+	if diff := cmp.Diff(repeat(pragmas{ForeignKeys: 1, Synchronous: 1, TempStore: 2, JournalMode: "wal", BusyTimeout: 2500}, 1), pragmasOf(t, db.Writer, 1)); diff != "" {
 		t.Errorf("writer pragmas (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(repeat(pragmas{ForeignKeys: 1, QueryOnly: 1, Synchronous: 1, JournalMode: "wal", BusyTimeout: 2500}, 3), pragmasOf(t, db.Reader, 3)); diff != "" {
@@ -133,7 +134,7 @@ func TestDefaults(t *testing.T) {
 func TestDSN(t *testing.T) {
 	o := withDefaults(Options{})
 	w := dsn("file:///x.db", o, roleWriter)
-	if want := "file:///x.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"; w != want {
+	if want := "file:///x.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_pragma=temp_store(2)"; w != want {
 		t.Errorf("writer DSN = %q, want %q", w, want)
 	}
 	if r := dsn("file:///x.db", o, roleReader); !strings.HasSuffix(r, "&_pragma=query_only(1)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-65536)") || strings.Contains(r, "_txlock") {
@@ -374,7 +375,7 @@ func TestTwoWritersOnOneFile(t *testing.T) {
 func TestMemory(t *testing.T) {
 	a := openTest(t, Options{Memory: true})
 	b := openTest(t, Options{Memory: true})
-	if diff := cmp.Diff(repeat(pragmas{ForeignKeys: 1, Synchronous: 2, JournalMode: "memory", BusyTimeout: 10000}, 1), pragmasOf(t, a.Writer, 1)); diff != "" {
+	if diff := cmp.Diff(repeat(pragmas{ForeignKeys: 1, Synchronous: 2, TempStore: 2, JournalMode: "memory", BusyTimeout: 10000}, 1), pragmasOf(t, a.Writer, 1)); diff != "" {
 		t.Errorf("writer pragmas (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(repeat(pragmas{ForeignKeys: 1, QueryOnly: 1, Synchronous: 2, JournalMode: "memory", BusyTimeout: 10000}, 2), pragmasOf(t, a.Reader, 2)); diff != "" {

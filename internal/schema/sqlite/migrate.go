@@ -5,7 +5,9 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strconv"
 
 	"github.com/stockroomhq/stockroom/internal/schema/steps"
 
@@ -31,6 +33,25 @@ var migrations = []migration{
 // tells logger (when not nil), at debug level, of each step it applies: on
 // a large library a step that builds an index can take a minute, and the
 // server may want to say why it is busy.
+//
+// The steps keep the temporary files of their statements (journals,
+// sorts) on disk, whatever the connection's temp_store, which Migrate
+// restores: a step may rewrite or sort every row of a large library,
+// which would not fit in memory.
 func Migrate(ctx context.Context, db *bun.DB, logger *slog.Logger) error {
-	return steps.Apply(ctx, db, "TIMESTAMP", migrations, logger)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var tempStore int
+	if err := conn.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&tempStore); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return err
+	}
+	err = steps.Apply(ctx, conn, "TIMESTAMP", migrations, logger)
+	_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = "+strconv.Itoa(tempStore))
+	return errors.Join(err, rerr)
 }

@@ -77,3 +77,35 @@ func TestMigrateUpgrades(t *testing.T) {
 		t.Errorf("%d rows of the original-name index match the existing row, want 1", n)
 	}
 }
+
+// TestMigrateKeepsTemporaryFilesOnDisk checks that the steps run with
+// temp_store FILE, where a step that rewrites every row of a large
+// library keeps its journal, and that the writer gets back its
+// temp_store MEMORY afterwards.
+func TestMigrateKeepsTemporaryFilesOnDisk(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(t.TempDir(), "t.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	all := migrations
+	migrations = append(all[:len(all):len(all)], migration{Version: 1000,
+		DDL: `CREATE TABLE temp_store_seen AS SELECT temp_store FROM pragma_temp_store`})
+	err = Migrate(ctx, db.Writer, nil)
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+	var during, after int
+	if err := db.Writer.QueryRowContext(ctx, `SELECT temp_store FROM temp_store_seen`).Scan(&during); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Writer.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	// 1 is FILE, 2 MEMORY.
+	if during != 1 || after != 2 {
+		t.Errorf("temp_store %d during the steps and %d after them, want 1 and 2", during, after)
+	}
+}
