@@ -73,6 +73,11 @@ type sqlDialect interface {
 	// where several serve (on), or again as it sees fit (off); used by
 	// the generic path.
 	bitmapsOnly(on bool) string
+	// bitmapsOnlyExprs are the expressions that, in the list of a
+	// SELECT, do as bitmapsOnly(true) when the statement runs, for the
+	// statements that follow it: the settings then ride on a statement
+	// that is run anyway. None when bitmapsOnly changes nothing.
+	bitmapsOnlyExprs() []string
 	// metaEntries, when ok, is the condition on the entries of
 	// PostgreSQL's side table resource_meta AS m that match the terms cs
 	// of one key (several EQ terms, OR'ed, or a single term of another

@@ -129,6 +129,9 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 	if c.served != indexed {
 		return bound, true, nil
 	}
+	if err := q.settle(ctx); err != nil {
+		return 0, false, err
+	}
 	limit := q.lim.count
 	sq := (&query{}).add("SELECT count(*) FROM (SELECT 1 FROM resources AS r WHERE ").and(p.where()).add(" LIMIT ?) AS c", limit)
 	if c.matches != nil {
@@ -148,6 +151,9 @@ func (q *Query) leanTotal(ctx context.Context, p *plan, seen int, more bool) (in
 // the per-day counts of the days within it and the rows of the two
 // boundary days, as countByDays does with SQLite's text timestamps.
 func (q *Query) leanCountByDays(ctx context.Context, p *plan) (int, error) {
+	if err := q.settle(ctx); err != nil {
+		return 0, err
+	}
 	lo, hi := p.after.UTC(), p.before.UTC()
 	dayOf := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
 	whole := (&query{}).add("SELECT coalesce(sum(n), 0) FROM resource_days WHERE 1 = 1")
@@ -258,19 +264,16 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	// common word, and tell how common the word is, which the database's
 	// statistics of trigrams do not: measured at 1M, they were off by
 	// factors of five to thirty, either way, and changed as much from one
-	// ANALYZE to the next.
-	sq := (&query{}).add("SELECT r.id FROM ").frag(firstEntries(dir, q.lim.probeWalk)).add(" WHERE ").
-		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?", int64(need))
-	var ids []int64
-	if err := q.db.NewRaw(sq.b.String(), sq.args...).Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// ANALYZE to the next. When the page is not among them, the same
+	// statement counts the resources and takes rarePart's sample, which
+	// would each cost a round trip to the database.
+	rare := rareWords(p)
+	ids, total, counts, err := q.firstWalk(ctx, where, dir, int64(need), rare)
+	if err != nil {
 		return nil, false, false, err
 	}
 	if float64(len(ids)) >= need {
 		return ids[min(len(ids), int(p.offset)):], true, false, nil
-	}
-	var total int64
-	if err := q.db.NewRaw("SELECT coalesce(sum(n), 0) FROM resource_days").Scan(ctx, &total); err != nil {
-		return nil, false, false, err
 	}
 	n := float64(total)
 	if float64(q.lim.probeWalk) >= n {
@@ -292,20 +295,16 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	if need*n/est*q.lim.entryCost <= min(full(), windowed()) {
 		return nil, false, true, nil // matches are dense: a walk finds them soon
 	}
-	if f, share, ok, err := q.rarePart(ctx, p, dir); err != nil {
-		return nil, false, false, err
-	} else if ok {
+	if rare != nil {
+		f, share := q.rarePart(rare, counts)
 		where = slices.Clone(where)
 		where[0], cand = f, max(est, share*n)
 	}
-	if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
-		return nil, false, false, err
-	}
-	defer func() {
-		if _, rerr := q.db.ExecContext(ctx, q.sql.bitmapsOnly(false)); err == nil {
-			err = rerr
-		}
-	}()
+	// The settings ride on the first window's statement (or are set
+	// before the whole bitmap is read), and stay until a statement needs
+	// the defaults (settle): the page's rows, read by key, do not.
+	q.unsettle = joinStatements(q.unsettle, q.sql.bitmapsOnly(false))
+	configured := false
 	read := func(where []fragment) ([]int64, error) {
 		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(where).
 			add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, p.offset)
@@ -317,10 +316,11 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		return ids, err
 	}
 	for k < n/2 && windowed() < full() {
-		bound, err := q.window(ctx, p.def.desc, int64(k))
+		bound, err := q.window(ctx, p.def.desc, int64(k), !configured)
 		if err != nil || bound == nil {
 			return nil, false, false, err
 		}
+		configured = true
 		ids, err := read(append(slices.Clip(where), *bound))
 		if err != nil {
 			return nil, false, false, err
@@ -330,25 +330,38 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		}
 		k *= 4
 	}
+	if !configured {
+		if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
+			return nil, false, false, err
+		}
+	}
 	ids, err = read(where)
 	return ids, err == nil, false, err
 }
 
 // window is the bound on the creation time of the resources of the days
 // that hold the newest (desc) or oldest k resources, from resource_days;
-// nil when they are all of them.
-func (q *Query) window(ctx context.Context, desc bool, k int64) (*fragment, error) {
+// nil when they are all of them. With configure, the statement also does
+// as bitmapsOnly(true).
+func (q *Query) window(ctx context.Context, desc bool, k int64, configure bool) (*fragment, error) {
 	order := "ASC"
 	if desc {
 		order = "DESC"
 	}
-	var days []string
-	err := q.db.NewRaw(`SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day `+order+`) AS seen FROM resource_days WHERE n > 0) AS d
-		WHERE seen >= ? ORDER BY day `+order+` LIMIT 1`, k).Scan(ctx, &days)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) || len(days) == 0 {
+	text := `SELECT (SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day ` + order + `) AS seen FROM resource_days WHERE n > 0) AS d
+		WHERE seen >= ? ORDER BY day ` + order + ` LIMIT 1)`
+	var found sql.NullString
+	dest := []any{&found}
+	if configure {
+		for _, e := range q.sql.bitmapsOnlyExprs() {
+			text += ", " + e
+			dest = append(dest, new(any))
+		}
+	}
+	if err := q.db.QueryRowContext(ctx, text, k).Scan(dest...); err != nil || !found.Valid {
 		return nil, err
 	}
-	day, err := time.Parse(time.DateOnly, days[0])
+	day, err := time.Parse(time.DateOnly, found.String)
 	if err != nil {
 		return nil, nil // not a day: no bound
 	}
@@ -392,15 +405,10 @@ func (q *Query) metaPage(ctx context.Context, p *plan) (page []int64, n int, cap
 	// match multiply those of the key and the value, as if unrelated,
 	// and fall short by factors of three to six (measured at 100k), for
 	// which it would read the table's rows through a bitmap.
-	if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(true)); err != nil {
+	// The settings stay until a statement needs the defaults (settle).
+	if err := q.changeSettings(ctx, q.sql.walkOrder(true), q.sql.walkOrder(false)); err != nil {
 		return nil, 0, false, false, err
 	}
-	settings := q.sql.walkOrder(false)
-	defer func() {
-		if _, rerr := q.db.ExecContext(ctx, settings); err == nil {
-			err = rerr
-		}
-	}()
 	var spilled bool
 	if err := q.db.QueryRowContext(ctx, count.b.String(), count.args...).Scan(&n, &spilled); err != nil {
 		return nil, 0, false, false, err
@@ -417,10 +425,9 @@ func (q *Query) metaPage(ctx context.Context, p *plan) (page []int64, n int, cap
 	} else {
 		// Many: walked in order, which the database, unaware of how
 		// many, might not.
-		if _, err := q.db.ExecContext(ctx, q.sql.keepOrder(true)); err != nil {
+		if err := q.changeSettings(ctx, q.sql.keepOrder(true), q.sql.keepOrder(false)); err != nil {
 			return nil, 0, false, false, err
 		}
-		settings += "; " + q.sql.keepOrder(false)
 		sq.add("SELECT m.resource_id FROM resource_meta AS m WHERE ").and(where)
 	}
 	dir := direction(p.def.desc)
@@ -431,52 +438,112 @@ func (q *Query) metaPage(ctx context.Context, p *plan) (page []int64, n int, cap
 	return page, n, capped, true, nil
 }
 
-// rarePart, when p's only condition is a substring search for a text of
-// several words (runs of three letters or digits or more, which the
-// trigram index reads apart), is that condition with the index given
-// only the word found in the fewest of the first resources of the walk
-// (in direction dir), and the text checked on the rows it finds; share
-// is the estimated share of the resources that hold the word. Every
-// trigram of the text is otherwise read from the index: for
-// "assets.example.com/<word>", whose other words are in a fifth of the
-// original locations, the postings of a fifth of the library, 24 ms at a
-// million where the word alone took 2 ms. A quarter of windowPage's first
-// entries tells a common word from a rare one well enough, at a quarter
-// of the cost (each word is a LIKE on each entry).
-func (q *Query) rarePart(ctx context.Context, p *plan, dir string) (f fragment, share float64, ok bool, err error) {
+// firstWalk reads the IDs of the first limit matches of where among the
+// first limit.probeWalk entries of the default order (in direction dir)
+// and, when there are fewer, the number of resources (from
+// resource_days) and the number of resources among the first
+// rareSample(limit.probeWalk) that contain each word of rare.words.
+func (q *Query) firstWalk(ctx context.Context, where []fragment, dir string, limit int64, rare *rareText) (ids []int64, total int64, counts []int64, err error) {
+	var words []string
+	if rare != nil {
+		words = rare.words
+	}
+	short := fragment{"(SELECT count(*) FROM w) < ?", []any{limit}}
+	pad := strings.Repeat(", CAST(NULL AS BIGINT)", len(words))
+	sq := (&query{}).add("WITH w AS (SELECT r.id, r.created_at FROM ").frag(firstEntries(dir, q.lim.probeWalk)).add(" WHERE ").
+		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?)", limit).
+		add(" SELECT 0 AS part, w.id AS v, w.created_at AS created" + pad + " FROM w").
+		add(" UNION ALL SELECT 1, (SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM resource_days), NULL" + pad + " WHERE ").frag(short)
+	if len(words) > 0 {
+		sq.add(" UNION ALL SELECT 2, NULL, NULL")
+		for i := range words {
+			sq.add(fmt.Sprintf(", s.c%d", i))
+		}
+		sq.add(" FROM (SELECT ")
+		for i, w := range words {
+			if i > 0 {
+				sq.add(", ")
+			}
+			sq.add("sum(CASE WHEN ").frag(q.sql.contains(rare.col, containsPattern(w))).add(fmt.Sprintf(" THEN 1 ELSE 0 END) AS c%d", i))
+		}
+		sq.add(" FROM ").frag(firstEntries(dir, rareSample(q.lim.probeWalk))).add(") AS s WHERE ").frag(short)
+	}
+	sq.add(" ORDER BY part, created" + dir + ", v" + dir)
+	rows, err := q.db.QueryContext(ctx, sq.b.String(), sq.args...)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	defer rows.Close()
+	var part int
+	var v sql.NullInt64
+	var created any
+	counted := make([]sql.NullInt64, len(words))
+	dest := []any{&part, &v, &created}
+	for i := range counted {
+		dest = append(dest, &counted[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, nil, err
+		}
+		switch part {
+		case 0:
+			ids = append(ids, v.Int64)
+		case 1:
+			total = v.Int64
+		case 2:
+			for _, c := range counted {
+				counts = append(counts, c.Int64)
+			}
+		}
+	}
+	return ids, total, counts, rows.Err()
+}
+
+// rareText is the text of a substring search, the only condition of a
+// list, that has several words (runs of three letters or digits or more,
+// which a trigram index reads apart), and the column it is searched in.
+type rareText struct {
+	col, text string
+	words     []string
+}
+
+// rareWords is p's rareText, or nil.
+func rareWords(p *plan) *rareText {
 	if len(p.conds) != 1 || p.conds[0].text == "" {
-		return fragment{}, 0, false, nil
+		return nil
 	}
 	c := p.conds[0]
 	words := textWords(c.text)
 	if len(words) < 2 {
-		return fragment{}, 0, false, nil
+		return nil
 	}
-	sample := max(1, q.lim.probeWalk/4)
-	sq := (&query{}).add("SELECT ")
-	for i, w := range words {
-		if i > 0 {
-			sq.add(", ")
-		}
-		sq.add("sum(CASE WHEN ").frag(q.sql.contains(c.textCol, containsPattern(w))).add(" THEN 1 ELSE 0 END)")
-	}
-	sq.add(" FROM ").frag(firstEntries(dir, sample))
-	counts := make([]int64, len(words))
-	dest := make([]any, len(words))
-	for i := range counts {
-		dest[i] = &counts[i]
-	}
-	if err := q.db.QueryRowContext(ctx, sq.b.String(), sq.args...).Scan(dest...); err != nil {
-		return fragment{}, 0, false, err
-	}
+	return &rareText{col: c.textCol, text: c.text, words: words}
+}
+
+// rareSample is the number of the first entries of a walk of probeWalk
+// entries whose words rarePart counts. A quarter of the walk tells a
+// common word from a rare one well enough, at a quarter of the cost
+// (each word is a LIKE on each entry).
+func rareSample(probeWalk int) int { return max(1, probeWalk/4) }
+
+// rarePart is the condition of t with the index given only the word found
+// in the fewest of the first resources of the walk (counts, by word, from
+// firstWalk), and the text checked on the rows it finds; share is the
+// estimated share of the resources that hold the word. Every trigram of
+// the text is otherwise read from the index: for
+// "assets.example.com/<word>", whose other words are in a fifth of the
+// original locations, the postings of a fifth of the library, 24 ms at a
+// million where the word alone took 2 ms.
+func (q *Query) rarePart(t *rareText, counts []int64) (f fragment, share float64) {
 	best := 0
-	for i := range words {
-		if counts[i] < counts[best] || counts[i] == counts[best] && len(words[i]) > len(words[best]) {
+	for i := range t.words {
+		if counts[i] < counts[best] || counts[i] == counts[best] && len(t.words[i]) > len(t.words[best]) {
 			best = i
 		}
 	}
-	share = (float64(counts[best]) + 0.5) / float64(sample)
-	return q.sql.containsVia(c.textCol, words[best], c.text), share, true, nil
+	share = (float64(counts[best]) + 0.5) / float64(rareSample(q.lim.probeWalk))
+	return q.sql.containsVia(t.col, t.words[best], t.text), share
 }
 
 // firstEntries is the first limit resources in the default order in

@@ -114,6 +114,13 @@ func (postgresDialect) bitmapsOnly(on bool) string {
 	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT; SET LOCAL enable_indexonlyscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
 }
 
+// bitmapsOnlyExprs: set_config with is_local true is SET LOCAL.
+func (postgresDialect) bitmapsOnlyExprs() []string {
+	return []string{"set_config('enable_seqscan', 'off', true)", "set_config('enable_indexscan', 'off', true)",
+		"set_config('enable_indexonlyscan', 'off', true)", "set_config('jit', 'off', true)",
+		"set_config('max_parallel_workers_per_gather', '0', true)"}
+}
+
 // metaContains is meta @> {"a":{"b":value}} for an EQ term on a.b with a
 // value other than null, which the GIN index over meta::jsonb serves. It
 // holds exactly where metaCondition's EQ does: objects contain objects

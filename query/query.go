@@ -51,6 +51,45 @@ type Query struct {
 	// planned, when set, runs in List between planning and reading the
 	// page: tests write there to check that List sees one snapshot.
 	planned func()
+	// unsettle, within List on the generic path, is the statement that
+	// returns the planner's settings to their defaults after a reading
+	// changed them (walkOrder, bitmapsOnly, keepOrder), or "". settle
+	// runs it before a statement that needs the defaults; most lists end
+	// with the page's rows, which do not, and each statement is a round
+	// trip to a database server.
+	unsettle string
+}
+
+// changeSettings runs set, a statement that changes the planner's
+// settings for the rest of the list's transaction, and notes unset, the
+// statement that undoes it, for settle.
+func (q *Query) changeSettings(ctx context.Context, set, unset string) error {
+	if _, err := q.db.ExecContext(ctx, set); err != nil {
+		return err
+	}
+	q.unsettle = joinStatements(q.unsettle, unset)
+	return nil
+}
+
+// joinStatements joins the statements a and b, either of which may be "".
+func joinStatements(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
+}
+
+// settle returns the planner's settings to their defaults if a reading
+// changed them.
+func (q *Query) settle(ctx context.Context) error {
+	if q.unsettle == "" {
+		return nil
+	}
+	if _, err := q.db.ExecContext(ctx, q.unsettle); err != nil {
+		return err
+	}
+	q.unsettle = ""
+	return nil
 }
 
 // New returns a Query over the resources of store.
@@ -291,6 +330,9 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		// windowPage's IDs are the page's, in its order: they are read
 		// by ID below.
+		if err := q.settle(ctx); err != nil { // after metaPage
+			return Page{}, fmt.Errorf("%s: %w", op, err)
+		}
 		window, ok, walkIt, err := q.windowPage(ctx, p)
 		if err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
@@ -299,6 +341,9 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		if ok {
 			list, past = window, len(window) == 0
 			break
+		}
+		if err := q.settle(ctx); err != nil {
+			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 		where := p.where()
 		if q.leanCount() && p.def.ok && len(p.conds) == 0 && len(p.created) == 0 && p.offset >= int64(q.lim.deep) {
@@ -336,7 +381,11 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	walk := q.leanCount() && p.def.ok && !past && !metaRead && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
 	walk = walk || tagged && len(p.conds) > 1 || walked
 	if walk {
-		if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(true)); err != nil {
+		err := q.settle(ctx)
+		if err == nil {
+			err = q.changeSettings(ctx, q.sql.walkOrder(true), q.sql.walkOrder(false))
+		}
+		if err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -352,11 +401,6 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		// The one past the page only tells that another follows.
 		more = len(pageIDs) > p.perPage
 		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
-			return Page{}, fmt.Errorf("%s: %w", op, err)
-		}
-	}
-	if walk {
-		if _, err := q.db.ExecContext(ctx, q.sql.walkOrder(false)); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}

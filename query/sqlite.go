@@ -48,6 +48,8 @@ func (sqliteDialect) walkOrder(bool) string { return "SELECT 1" }
 
 func (sqliteDialect) bitmapsOnly(bool) string { return "SELECT 1" }
 
+func (sqliteDialect) bitmapsOnlyExprs() []string { return nil }
+
 // metaContains: SQLite's index on meta values is resource_meta, which
 // the planner reads.
 func (sqliteDialect) metaContains(string, MetaCondition) (fragment, bool) { return fragment{}, false }
