@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"mime"
@@ -204,7 +205,20 @@ func (a *api) openMultipart(w http.ResponseWriter, r *http.Request, how string) 
 	}
 	// r.Body itself stays as it is, so that the server still knows how
 	// much of it is left unread when the handler returns.
-	return multipart.NewReader(http.MaxBytesReader(w, r.Body, a.maxUp), boundary), v, nil
+	body := http.MaxBytesReader(w, r.Body, a.maxUp)
+	// multipart reads through a buffer of 4 KiB, one read(2) each; it
+	// takes a larger bufio.Reader as its own.
+	return multipart.NewReader(bufio.NewReaderSize(body, bodyBufferSize(r.ContentLength)), boundary), v, nil
+}
+
+// bodyBufferSize is the buffer for reading an upload of n bytes (-1 when
+// unknown): the whole body when small, at most 256 KiB for large ones.
+func bodyBufferSize(n int64) int {
+	const most = 256 << 10
+	if n < 0 || n > most {
+		return most
+	}
+	return max(int(n), 4096)
 }
 
 // baseName keeps the last element of a client's file name, whichever
