@@ -1,33 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// lockedBuffer is a bytes.Buffer safe to read while the timer writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogBufferOrderAndFlush(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	b := newLogBuffer(&out, time.Hour)
 	b.Write([]byte("request 1\n"))
 	b.Write([]byte("request 2\n"))
@@ -49,7 +29,7 @@ func TestLogBufferOrderAndFlush(t *testing.T) {
 }
 
 func TestLogBufferLimit(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	b := newLogBuffer(&out, time.Hour)
 	line := strings.Repeat("x", 99) + "\n"
 	n := b.limit / len(line)
@@ -66,7 +46,7 @@ func TestLogBufferLimit(t *testing.T) {
 }
 
 func TestLogBufferDelay(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	b := newLogBuffer(&out, 10*time.Millisecond)
 	for round := range 3 {
 		b.Write([]byte("request\n"))
