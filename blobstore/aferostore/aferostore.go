@@ -629,9 +629,9 @@ func isLowerHex(c byte) bool {
 }
 
 // fillReader fills the buffer of each Read, short only at the end of r or
-// on an error: a multipart part, which uploads are, reads at most 4 KiB at
-// a time, and a write to the file per 4 KiB costs more CPU than copying
-// the bytes.
+// on an error: a reader may return little at a time (a multipart part
+// returns at most what its reader buffers, 4 KiB by default), and a write
+// to the file per 4 KiB costs more CPU than copying the bytes.
 type fillReader struct{ r io.Reader }
 
 func (f fillReader) Read(p []byte) (int, error) {

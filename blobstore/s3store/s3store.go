@@ -393,9 +393,9 @@ const stageBufs = 3
 // copyHashing copies r to f, and to h in a goroutine of its own, so that
 // hashing a chunk (SHA-256 and CRC32C, most of the CPU of staging)
 // overlaps receiving and writing the next ones. Each buffer is filled
-// before it is written: a multipart part, which uploads are, reads at
-// most 4 KiB at a time, and a system call per 4 KiB costs more CPU than
-// the hashing. It returns once h has seen everything written to f.
+// before it is written: a reader may return little at a time (a multipart
+// part returns at most what its reader buffers, 4 KiB by default), and a
+// system call per 4 KiB costs more CPU than the hashing. It returns once h has seen everything written to f.
 func copyHashing(f io.Writer, r io.Reader, h io.Writer) (n int64, err error) {
 	type chunk struct {
 		buf *[]byte
