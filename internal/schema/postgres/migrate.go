@@ -34,6 +34,7 @@ var migrations = []migration{
 	{Version: 12, DDL: migrationMeta},
 	{Version: 13, DDL: migrationCreatedRange},
 	{Version: 14, DDL: migrationTagKey},
+	{Version: 15, DDL: migrationNameOrder},
 }
 
 // lockKey is the advisory lock that serialises migrations when several

@@ -35,7 +35,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := db.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &steps); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 14 || steps[0] != 1 || steps[13] != 14 {
+	if len(steps) != 15 || steps[0] != 1 || steps[14] != 15 {
 		t.Errorf("steps recorded: %v", steps)
 	}
 }
