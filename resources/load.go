@@ -37,6 +37,9 @@ type loadSQL struct {
 	tags, groups, notes, categories, series string
 	idList                                  func(ids []int64) any
 	pg                                      bool
+	// related, on PostgreSQL, reads the entities of the kinds of a mask
+	// in one statement (see relatedText).
+	related [32]string
 }
 
 // timeText is the expression that reads a timestamp column: as text in
@@ -93,6 +96,9 @@ func newLoadSQL(pg bool) *loadSQL {
 		open, closing = "{", "}"
 		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.categories, &l.series} {
 			*p = numberPlaceholders(*p)
+		}
+		for mask := range l.related {
+			l.related[mask] = relatedText(mask)
 		}
 	}
 	l.idList = func(ids []int64) any {
@@ -318,98 +324,129 @@ func (s *idSet) addList(v any) ([]int64, error) {
 // tag, group or note, in the order of their IDs.
 func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, links map[*Resource]*linkedIDs,
 	tags, groups, notes, categories, series idSet) error {
-	foundTags := make(map[int64]*Tag, len(tags.ids))
-	if len(tags.ids) > 0 {
-		err := l.each(ctx, q, l.sql.tags, tags.ids, 6, func(v []any) error {
-			t := &Tag{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4])}
-			foundTags[t.ID] = t
-			if err := t.Meta.Scan(v[5]); err != nil {
-				return err
-			}
-			return scanTimes(v[1:3], &t.CreatedAt, &t.UpdatedAt)
-		})
-		if err != nil {
-			return err
-		}
+	read := l.readRelated
+	if l.sql.pg {
+		read = l.readRelatedAtOnce
 	}
-	foundGroups := make(map[int64]*Group, len(groups.ids))
-	if len(groups.ids) > 0 {
-		err := l.each(ctx, q, l.sql.groups, groups.ids, 9, func(v []any) error {
-			g, err := scanGroup(v)
-			if g != nil {
-				foundGroups[g.ID] = g
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	foundNotes := make(map[int64]*Note, len(notes.ids))
-	if len(notes.ids) > 0 {
-		err := l.each(ctx, q, l.sql.notes, notes.ids, 10, func(v []any) error {
-			n := &Note{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]),
-				OwnerID: asOptInt64(v[6]), NoteTypeID: asOptInt64(v[9])}
-			foundNotes[n.ID] = n
-			if err := scanTimes(v[1:3], &n.CreatedAt, &n.UpdatedAt); err != nil {
-				return err
-			}
-			if err := n.Meta.Scan(v[5]); err != nil {
-				return err
-			}
-			var err error
-			if n.StartDate, err = asOptTime(v[7]); err != nil {
-				return err
-			}
-			n.EndDate, err = asOptTime(v[8])
-			return err
-		})
-		if err != nil {
-			return err
-		}
+	found, err := read(ctx, q, tags, groups, notes, categories, series)
+	if err != nil {
+		return err
 	}
 	for r, rl := range links {
-		r.Tags = copies(r.Tags, rl.tags, foundTags)
-		r.Groups = copies(r.Groups, rl.groups, foundGroups)
-		r.Notes = copies(r.Notes, rl.notes, foundNotes)
-	}
-	foundCategories := map[int64]*ResourceCategory{}
-	if len(categories.ids) > 0 {
-		err := l.each(ctx, q, l.sql.categories, categories.ids, 6, func(v []any) error {
-			c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
-			foundCategories[c.ID] = c
-			return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	foundSeries := map[int64]*Series{}
-	if len(series.ids) > 0 {
-		err := l.each(ctx, q, l.sql.series, series.ids, 6, func(v []any) error {
-			s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
-			foundSeries[s.ID] = s
-			if err := s.Meta.Scan(v[5]); err != nil {
-				return err
-			}
-			return scanTimes(v[1:3], &s.CreatedAt, &s.UpdatedAt)
-		})
-		if err != nil {
-			return err
-		}
+		r.Tags = copies(r.Tags, rl.tags, found.tags)
+		r.Groups = copies(r.Groups, rl.groups, found.groups)
+		r.Notes = copies(r.Notes, rl.notes, found.notes)
 	}
 	for _, r := range byID {
 		if r.OwnerID != nil {
-			r.Owner = copyOf(foundGroups[*r.OwnerID])
+			r.Owner = copyOf(found.groups[*r.OwnerID])
 		}
 		if r.ResourceCategoryID != nil {
-			r.ResourceCategory = copyOf(foundCategories[*r.ResourceCategoryID])
+			r.ResourceCategory = copyOf(found.categories[*r.ResourceCategoryID])
 		}
 		if r.SeriesID != nil {
-			r.Series = copyOf(foundSeries[*r.SeriesID])
+			r.Series = copyOf(found.series[*r.SeriesID])
 		}
 	}
 	return nil
+}
+
+// related holds the entities that a page's resources refer to, by ID.
+type related struct {
+	tags       map[int64]*Tag
+	groups     map[int64]*Group
+	notes      map[int64]*Note
+	categories map[int64]*ResourceCategory
+	series     map[int64]*Series
+}
+
+func newRelated(tags, groups, notes, categories, series idSet) related {
+	return related{
+		tags:       make(map[int64]*Tag, len(tags.ids)),
+		groups:     make(map[int64]*Group, len(groups.ids)),
+		notes:      make(map[int64]*Note, len(notes.ids)),
+		categories: make(map[int64]*ResourceCategory, len(categories.ids)),
+		series:     make(map[int64]*Series, len(series.ids)),
+	}
+}
+
+// readRelated reads the entities of each kind with a statement of its
+// own, for the kinds with IDs.
+func (l *loader) readRelated(ctx context.Context, q querier, tags, groups, notes, categories, series idSet) (related, error) {
+	found := newRelated(tags, groups, notes, categories, series)
+	kinds := []struct {
+		text string
+		ids  []int64
+		n    int
+		add  func(v []any) error
+	}{
+		{l.sql.tags, tags.ids, 6, found.addTag},
+		{l.sql.groups, groups.ids, 9, found.addGroup},
+		{l.sql.notes, notes.ids, 10, found.addNote},
+		{l.sql.categories, categories.ids, 6, found.addCategory},
+		{l.sql.series, series.ids, 6, found.addSeries},
+	}
+	for _, k := range kinds {
+		if len(k.ids) == 0 {
+			continue
+		}
+		if err := l.each(ctx, q, k.text, k.ids, k.n, k.add); err != nil {
+			return found, err
+		}
+	}
+	return found, nil
+}
+
+// The add methods read a row of the loader's statement of their kind.
+
+func (f related) addTag(v []any) error {
+	t := &Tag{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4])}
+	f.tags[t.ID] = t
+	if err := t.Meta.Scan(v[5]); err != nil {
+		return err
+	}
+	return scanTimes(v[1:3], &t.CreatedAt, &t.UpdatedAt)
+}
+
+func (f related) addGroup(v []any) error {
+	g, err := scanGroup(v)
+	if g != nil {
+		f.groups[g.ID] = g
+	}
+	return err
+}
+
+func (f related) addNote(v []any) error {
+	n := &Note{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]),
+		OwnerID: asOptInt64(v[6]), NoteTypeID: asOptInt64(v[9])}
+	f.notes[n.ID] = n
+	if err := scanTimes(v[1:3], &n.CreatedAt, &n.UpdatedAt); err != nil {
+		return err
+	}
+	if err := n.Meta.Scan(v[5]); err != nil {
+		return err
+	}
+	var err error
+	if n.StartDate, err = asOptTime(v[7]); err != nil {
+		return err
+	}
+	n.EndDate, err = asOptTime(v[8])
+	return err
+}
+
+func (f related) addCategory(v []any) error {
+	c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
+	f.categories[c.ID] = c
+	return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
+}
+
+func (f related) addSeries(v []any) error {
+	s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
+	f.series[s.ID] = s
+	if err := s.Meta.Scan(v[5]); err != nil {
+		return err
+	}
+	return scanTimes(v[1:3], &s.CreatedAt, &s.UpdatedAt)
 }
 
 // copies appends to dst a copy of found[id] for each of ids that was

@@ -2,6 +2,7 @@ package resources_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -106,6 +107,80 @@ func TestReadManyRelations(t *testing.T) {
 		}
 		if diff := cmp.Diff(wantSeries, r.Series); diff != "" {
 			t.Errorf("%s: Series (-want +got):\n%s", r.Name, diff)
+		}
+	}
+}
+
+// TestReadManyOneKindOfRelation reads resources that each refer to one
+// kind of entity only: on PostgreSQL each kind is then the one branch of
+// the statement that reads them, whose other columns are all NULL.
+func TestReadManyOneKindOfRelation(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	tag, err := s.SaveTag(ctx, resources.TagInput{Name: ptr("tag")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := s.SaveGroup(ctx, resources.GroupInput{Name: ptr("group")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := s.SaveNote(ctx, resources.NoteInput{Name: ptr("note")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.SaveResourceCategory(ctx, resources.ResourceCategoryInput{Name: ptr("category")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	series, err := s.SaveSeries(ctx, resources.SeriesInput{Name: ptr("series")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(r *resources.Resource) []string {
+		var out []string
+		for _, t := range r.Tags {
+			out = append(out, "tag "+t.Name)
+		}
+		for _, g := range r.Groups {
+			out = append(out, "group "+g.Name)
+		}
+		for _, n := range r.Notes {
+			out = append(out, "note "+n.Name)
+		}
+		if r.Owner != nil {
+			out = append(out, "owner "+r.Owner.Name)
+		}
+		if r.ResourceCategory != nil {
+			out = append(out, "category "+r.ResourceCategory.Name)
+		}
+		if r.Series != nil {
+			out = append(out, "series "+r.Series.Name)
+		}
+		return out
+	}
+	for i, c := range []struct {
+		in   resources.CreateInput
+		want []string
+	}{
+		{resources.CreateInput{Tags: []int64{tag.ID}}, []string{"tag tag"}},
+		{resources.CreateInput{Groups: []int64{group.ID}}, []string{"group group"}},
+		{resources.CreateInput{OwnerID: &group.ID}, []string{"owner group"}},
+		{resources.CreateInput{Notes: []int64{note.ID}}, []string{"note note"}},
+		{resources.CreateInput{ResourceCategory: &rc.ID}, []string{"category category"}},
+		{resources.CreateInput{SeriesID: &series.ID}, []string{"series series"}},
+	} {
+		c.in.Name = fmt.Sprint("r", i)
+		r := mustCreate(t, s, pngBytes(t, 3, 2, byte(i)), c.in)
+		got, err := s.ReadMany(ctx, nil, []int64{r.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("%v: ReadMany returned %d resources, want 1", c.want, len(got))
+		}
+		if diff := cmp.Diff(c.want, names(got[0])); diff != "" {
+			t.Errorf("relations (-want +got):\n%s", diff)
 		}
 	}
 }
