@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,14 +141,23 @@ func (a *api) instrument(r *router, next http.Handler) http.Handler {
 	if m == nil {
 		return next
 	}
+	// Each route's series are looked up once: through the vectors, every
+	// request hashed its label values and searched under their lock, twice.
+	series := func(route string) *routeSeries { return &routeSeries{m: m, route: route} }
+	routes := map[string]*routeSeries{}
+	for route := range r.routes {
+		routes[route] = series(route)
+	}
+	files, other := series("/files/"), series("other")
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
-		route := "other"
+		rs := routes[req.URL.Path]
 		switch {
-		case r.routes[req.URL.Path] != nil:
-			route = req.URL.Path
+		case rs != nil:
 		case strings.HasPrefix(req.URL.Path, "/files/"):
-			route = "/files/"
+			rs = files
+		default:
+			rs = other
 		}
 		if req.Body != nil && (req.Method == http.MethodPost || req.Method == http.MethodPut) {
 			req.Body = countingBody{req.Body, m.uploadBytes}
@@ -158,11 +168,63 @@ func (a *api) instrument(r *router, next http.Handler) http.Handler {
 			if code == 0 {
 				code = http.StatusOK
 			}
-			m.requests.WithLabelValues(route, req.Method, strconv.Itoa(code)).Inc()
-			m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			rs.requests(req.Method, code).Inc()
+			rs.observer().Observe(time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(sw, req)
 	})
+}
+
+// routeSeries are the series of one route, each looked up in its vector
+// when first needed (a route never requested has none in /metrics): its
+// latency, and its request counts by method and status code.
+type routeSeries struct {
+	m       *Metrics
+	route   string
+	latency atomic.Pointer[prometheus.Observer]
+	mu      sync.RWMutex
+	counts  []codeSeries
+}
+
+func (rs *routeSeries) observer() prometheus.Observer {
+	if o := rs.latency.Load(); o != nil {
+		return *o
+	}
+	o := rs.m.latency.WithLabelValues(rs.route)
+	rs.latency.Store(&o)
+	return o
+}
+
+type codeSeries struct {
+	method string
+	code   int
+	c      prometheus.Counter
+}
+
+// maxCodeSeries bounds the counts a route keeps at hand; the methods come
+// from clients, and past it the vector serves them.
+const maxCodeSeries = 32
+
+// requests returns the counter of method and code.
+func (rs *routeSeries) requests(method string, code int) prometheus.Counter {
+	rs.mu.RLock()
+	for _, s := range rs.counts {
+		if s.code == code && s.method == method {
+			rs.mu.RUnlock()
+			return s.c
+		}
+	}
+	full := len(rs.counts) >= maxCodeSeries
+	rs.mu.RUnlock()
+	c := rs.m.requests.WithLabelValues(rs.route, method, strconv.Itoa(code))
+	if !full {
+		rs.mu.Lock()
+		if !slices.ContainsFunc(rs.counts, func(s codeSeries) bool { return s.code == code && s.method == method }) {
+			rs.counts = append(rs.counts, codeSeries{method: strings.Clone(method), code: code, c: c})
+		}
+		rs.mu.Unlock()
+	}
+	return c
 }
 
 // routeOps registers the health checks and the metrics. /healthz and

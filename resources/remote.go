@@ -97,7 +97,7 @@ func (s *Store) CreateFetched(ctx context.Context, files []*RemoteFile, in Remot
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	out, err := s.getAll(ctx, ids)
+	out, err := s.getAllWith(ctx, s.rdb, ids)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
