@@ -2,6 +2,7 @@ package resources_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -117,24 +118,12 @@ func TestReadManyRelations(t *testing.T) {
 func TestReadManyOneKindOfRelation(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
-	tag, err := s.SaveTag(ctx, resources.TagInput{Name: ptr("tag")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	group, err := s.SaveGroup(ctx, resources.GroupInput{Name: ptr("group")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	note, err := s.SaveNote(ctx, resources.NoteInput{Name: ptr("note")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := s.SaveResourceCategory(ctx, resources.ResourceCategoryInput{Name: ptr("category")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	series, err := s.SaveSeries(ctx, resources.SeriesInput{Name: ptr("series")})
-	if err != nil {
+	tag, err1 := s.SaveTag(ctx, resources.TagInput{Name: ptr("tag")})
+	group, err2 := s.SaveGroup(ctx, resources.GroupInput{Name: ptr("group")})
+	note, err3 := s.SaveNote(ctx, resources.NoteInput{Name: ptr("note")})
+	rc, err4 := s.SaveResourceCategory(ctx, resources.ResourceCategoryInput{Name: ptr("category")})
+	series, err5 := s.SaveSeries(ctx, resources.SeriesInput{Name: ptr("series")})
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		t.Fatal(err)
 	}
 	names := func(r *resources.Resource) []string {
