@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -94,5 +95,61 @@ func TestReadManySharedRelations(t *testing.T) {
 		if g == b0.Owner {
 			t.Errorf("the owner is the same value as a related group")
 		}
+	}
+}
+
+// TestReadManyAwkwardValues reads resources whose texts hold what JSON
+// escapes (SQLite's loader reads each resource as one JSON array), and,
+// in SQLite, values that raw SQL may leave: a BLOB, which JSON cannot
+// hold, and a REAL in an integer column.
+func TestReadManyAwkwardValues(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	in := resources.CreateInput{
+		Name:             `quote " backslash \ slash / tab	newline` + "\n" + "control \x01\x1f del \x7f",
+		Description:      "snow ☃ emoji 😀 line sep \u2028 é",
+		OriginalName:     `C:\photos\"x".jpg`,
+		OriginalLocation: "https://example.com/a?b=c&d=<e>",
+		Meta:             resources.Meta(`{"a":"q\"uote","b":[1,2.5,null,true],"c":{"d":"\\"}}`),
+	}
+	a := mustCreate(t, s, pngBytes(t, 3, 3, 1), in)
+	got, err := s.ReadMany(ctx, nil, []int64{a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("read %d resources, want 1", len(got))
+	}
+	r := got[0]
+	r.Normalize()
+	for _, c := range []struct{ field, got, want string }{
+		{"Name", r.Name, in.Name},
+		{"Description", r.Description, in.Description},
+		{"OriginalName", r.OriginalName, in.OriginalName},
+		{"OriginalLocation", r.OriginalLocation, in.OriginalLocation},
+		{"Meta", string(r.Meta), string(in.Meta)},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.field, c.got, c.want)
+		}
+	}
+	if diff := cmp.Diff(a, r); diff != "" {
+		t.Errorf("ReadMany differs from Create's answer (-create +read):\n%s", diff)
+	}
+
+	if s.DB().Dialect().Name() != dialect.SQLite {
+		return
+	}
+	b := mustCreate(t, s, pngBytes(t, 3, 3, 2), resources.CreateInput{Name: "b"})
+	if _, err := s.DB().ExecContext(ctx, "UPDATE resources SET description = CAST('a blob' AS BLOB), width = 2.5 WHERE id = ?", b.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.ReadMany(ctx, nil, []int64{a.ID, b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].Description != "a blob" || got[1].Width != 0 || got[0].Name != in.Name {
+		t.Errorf("with a BLOB and a REAL: got %d resources, b's description %q and width %d, a's name %q",
+			len(got), got[1].Description, got[1].Width, got[0].Name)
 	}
 }
