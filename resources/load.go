@@ -587,6 +587,43 @@ func scanPacked(rows *sql.Rows, n int, fn func(v []any) error) error {
 // errPacked reports a packed row that unpackRow cannot read.
 var errPacked = errors.New("resources: malformed packed row")
 
+// jsonNumber reports whether s is a number as JSON writes it:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i < len(s) && s[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
 // unpackRow reads text, the JSON array that json_array writes of SQL
 // values, into dst, which must have one element per value: a text as a
 // string, an integer as an int64, NULL as nil, and another number (a
@@ -633,6 +670,9 @@ func unpackRow(text string, dst []any) error {
 			for j < len(text) && strings.IndexByte("0123456789.eE+-", text[j]) >= 0 {
 				j++
 			}
+			if !jsonNumber(text[i:j]) {
+				return errPacked
+			}
 			if n, err := strconv.ParseInt(text[i:j], 10, 64); err == nil {
 				dst[k] = n
 			} else {
@@ -656,10 +696,10 @@ func unpackRow(text string, dst []any) error {
 func jsonString(text string, i int) (string, int, error) {
 	start := i + 1
 	j := start
-	for j < len(text) && text[j] != '"' && text[j] != '\\' {
+	for j < len(text) && text[j] != '"' && text[j] != '\\' && text[j] >= 0x20 {
 		j++
 	}
-	if j == len(text) {
+	if j == len(text) || text[j] < 0x20 { // JSON escapes control characters
 		return "", 0, errPacked
 	}
 	if text[j] == '"' {
@@ -671,6 +711,8 @@ func jsonString(text string, i int) (string, int, error) {
 		switch {
 		case c == '"':
 			return string(b), j + 1, nil
+		case c < 0x20:
+			return "", 0, errPacked
 		case c != '\\':
 			b = append(b, c)
 			j++

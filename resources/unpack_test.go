@@ -2,6 +2,8 @@ package resources
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,4 +53,61 @@ func TestUnpackRow(t *testing.T) {
 			t.Errorf("unpackRow(%q) into two values succeeded", text)
 		}
 	}
+}
+
+// FuzzUnpackRow checks unpackRow on any text: it never panics, and an
+// array of texts, numbers and NULLs that it reads, encoding/json reads as
+// the same values.
+func FuzzUnpackRow(f *testing.F) {
+	for _, seed := range []string{`[1,"a",null]`, `["\u00e9\ud83d\ude00",-7,2.5]`, `[ "x" , 9223372036854775807 ]`, `["\udc00"]`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for n := 1; n <= 3; n++ {
+			got := make([]any, n)
+			if unpackRow(text, got) != nil {
+				continue
+			}
+			var want []any
+			d := json.NewDecoder(strings.NewReader(text))
+			d.UseNumber()
+			if err := d.Decode(&want); err != nil {
+				t.Fatalf("unpackRow(%q) read what encoding/json refuses: %v", text, err)
+			}
+			if len(want) != n {
+				t.Fatalf("unpackRow(%q) read %d values, encoding/json %d", text, n, len(want))
+			}
+			for i, v := range got {
+				switch v := v.(type) {
+				case int64:
+					if w, ok := want[i].(json.Number); !ok || w.String() != strconv.FormatInt(v, 10) && w.String() != "-0" {
+						t.Fatalf("unpackRow(%q)[%d] = %d, encoding/json %v", text, i, v, want[i])
+					}
+				case string:
+					// A text, or the JSON text of a number that is not an
+					// int64.
+					if w, ok := want[i].(json.Number); ok && string(w) == v {
+						continue
+					}
+					if w, ok := want[i].(string); !ok || !sameText(w, v) {
+						t.Fatalf("unpackRow(%q)[%d] = %q, encoding/json %#v", text, i, v, want[i])
+					}
+				case nil:
+					if want[i] != nil {
+						t.Fatalf("unpackRow(%q)[%d] = nil, encoding/json %#v", text, i, want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+// sameText compares texts as encoding/json and unpackRow decode them:
+// encoding/json replaces each byte of invalid UTF-8 with U+FFFD.
+func sameText(fromJSON, fromUnpack string) bool {
+	var b strings.Builder
+	for _, r := range fromUnpack { // an invalid byte reads as U+FFFD
+		b.WriteRune(r)
+	}
+	return fromJSON == b.String()
 }
