@@ -113,7 +113,7 @@ func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resourc
 	for _, it := range items {
 		it.Upload.stored = true
 	}
-	if out == nil {
+	if !s.readBackInTx() {
 		out, err = s.getAllWith(context.WithoutCancel(ctx), s.rdb, ids)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
@@ -158,15 +158,22 @@ func (s *Store) readBackInTx() bool { return !s.load.sql.pg }
 
 // getAllWith reads the resources ids, which a transaction has just
 // created, through db: that transaction, or the read pool once it has
-// committed (see readBackInTx).
+// committed (see readBackInTx), all at once as a page is, so that the
+// entities they share are read once.
 func (s *Store) getAllWith(ctx context.Context, db bun.IDB, ids []int64) ([]*Resource, error) {
-	out := make([]*Resource, 0, len(ids))
-	for _, id := range ids {
-		r, err := s.getWith(ctx, db, id)
-		if err != nil {
-			return nil, err
+	q, err := querierFor(db)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.load.read(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if i >= len(out) || out[i].ID != id {
+			return nil, notFound("resource", id)
 		}
-		out = append(out, r)
+		out[i].Normalize()
 	}
 	return out, nil
 }
