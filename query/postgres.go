@@ -107,9 +107,9 @@ func (postgresDialect) walkOrder(on bool) string {
 }
 
 // bitmapsOnly leaves bitmap scans as the only way to rows but by key.
-func (postgresDialect) bitmapsOnly(on bool) string {
+func (d postgresDialect) bitmapsOnly(on bool) string {
 	if on {
-		return "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+		return "SELECT " + strings.Join(d.bitmapsOnlyExprs(), ", ")
 	}
 	return "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT; SET LOCAL enable_indexonlyscan TO DEFAULT; SET LOCAL jit TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
 }

@@ -2,7 +2,7 @@ package resources
 
 import (
 	"context"
-	"strconv"
+	"fmt"
 	"strings"
 )
 
@@ -45,7 +45,7 @@ func relatedText(mask int) string {
 			b.WriteString(" UNION ALL ")
 		}
 		n++
-		b.WriteString(strings.Replace(branch, "$%d", "$"+strconv.Itoa(n), 1))
+		fmt.Fprintf(&b, branch, n)
 	}
 	return b.String()
 }
