@@ -11,6 +11,12 @@ func SetLimits(q *Query, probe, count, deep int) {
 		count: count, checkedCount: count, deep: deep, rare: probe, rowCost: 1e9, entryCost: 1e9, postingCost: 2, window: 0.01, probeWalk: 3}
 }
 
+// SetWindow changes the limits of windowPage: the entries of its first
+// walk, and the pages of matches its first window should hold.
+func SetWindow(q *Query, probeWalk int, window float64) {
+	q.lim.probeWalk, q.lim.window = probeWalk, window
+}
+
 // Generic makes q take the generic path, as New does for a dialect
 // without the cost-based planner: leave every list to the database's
 // planner, read meta from the JSON text and count exactly. It is also the
@@ -51,4 +57,39 @@ func OnPlanned(q *Query, f func()) { q.planned = f }
 // PostgreSQL, whatever its database.
 func Lean(q *Query) {
 	q.generic, q.exact = true, false
+}
+
+// FirstWalk runs windowPage's first walk, newest first, for the resources
+// whose name contains text, with room for need matches, in a transaction
+// of its own. It returns the IDs found, the day of the first window the
+// walk read, the day windowDay reads for the k windowPage computes from
+// what the walk found, and the planner's enable_indexscan after the walk
+// ("" on SQLite, which has no such setting).
+func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int64, day, want, indexScan string, err error) {
+	p, err := q.compile(Filter{Name: text})
+	if err != nil {
+		return nil, "", "", "", err
+	}
+	tx, err := q.db.BeginTx(ctx, q.sql.txOptions())
+	if err != nil {
+		return nil, "", "", "", err
+	}
+	defer tx.Rollback()
+	inTx := *q
+	inTx.db = tx
+	first, err := inTx.firstWalk(ctx, p.where(), true, int64(need), nil)
+	if err != nil {
+		return nil, "", "", "", err
+	}
+	if len(first.ids) < need {
+		n := float64(first.total)
+		est := max((float64(len(first.ids))+0.5)/float64(q.lim.probeWalk)*n, 1)
+		if want, err = inTx.windowDay(ctx, true, int64(q.lim.window*float64(need)*n/est)); err != nil {
+			return nil, "", "", "", err
+		}
+	}
+	if len(q.sql.bitmapsOnlyExprs()) > 0 {
+		err = tx.QueryRowContext(ctx, "SELECT current_setting('enable_indexscan')").Scan(&indexScan)
+	}
+	return first.ids, first.day, want, indexScan, err
 }

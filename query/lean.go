@@ -268,10 +268,11 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	// statement counts the resources and takes rarePart's sample, which
 	// would each cost a round trip to the database.
 	rare := rareWords(p)
-	ids, total, counts, err := q.firstWalk(ctx, where, dir, int64(need), rare)
+	first, err := q.firstWalk(ctx, where, p.def.desc, int64(need), rare)
 	if err != nil {
 		return nil, false, false, err
 	}
+	ids, total, counts := first.ids, first.total, first.counts
 	if float64(len(ids)) >= need {
 		return ids[min(len(ids), int(p.offset)):], true, false, nil
 	}
@@ -300,11 +301,9 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		where = slices.Clone(where)
 		where[0], cand = f, max(est, share*n)
 	}
-	// The settings ride on the first window's statement (or are set
-	// before the whole bitmap is read), and stay until a statement needs
-	// the defaults (settle): the page's rows, read by key, do not.
-	q.unsettle = joinStatements(q.unsettle, q.sql.bitmapsOnly(false))
-	configured := false
+	// firstWalk, short of the page, set bitmapsOnly; the settings stay
+	// until a statement needs the defaults (settle): the page's rows,
+	// read by key, do not.
 	read := func(where []fragment) ([]int64, error) {
 		sq := (&query{}).add("SELECT r.id FROM resources AS r WHERE ").and(where).
 			add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ? OFFSET ?", p.perPage+1, p.offset)
@@ -316,11 +315,17 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		return ids, err
 	}
 	for k < n/2 && windowed() < full() {
-		bound, err := q.window(ctx, p.def.desc, int64(k), !configured)
-		if err != nil || bound == nil {
-			return nil, false, false, err
+		// The first window's day came with the first walk.
+		bound, day := (*fragment)(nil), first.day
+		if day == "" {
+			if day, err = q.windowDay(ctx, p.def.desc, int64(k)); err != nil {
+				return nil, false, false, err
+			}
 		}
-		configured = true
+		first.day = ""
+		if bound = windowBound(day, p.def.desc); bound == nil {
+			break
+		}
 		ids, err := read(append(slices.Clip(where), *bound))
 		if err != nil {
 			return nil, false, false, err
@@ -330,45 +335,41 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 		}
 		k *= 4
 	}
-	if !configured {
-		if _, err := q.db.ExecContext(ctx, q.sql.bitmapsOnly(true)); err != nil {
-			return nil, false, false, err
-		}
-	}
 	ids, err = read(where)
 	return ids, err == nil, false, err
 }
 
-// window is the bound on the creation time of the resources of the days
-// that hold the newest (desc) or oldest k resources, from resource_days;
-// nil when they are all of them. With configure, the statement also does
-// as bitmapsOnly(true).
-func (q *Query) window(ctx context.Context, desc bool, k int64, configure bool) (*fragment, error) {
+// dayAt is the query of the day, as 'YYYY-MM-DD', that holds the newest
+// (desc) or oldest k-th resource, from resource_days; k is an expression.
+func dayAt(desc bool, k fragment) fragment {
 	order := "ASC"
 	if desc {
 		order = "DESC"
 	}
-	text := `SELECT (SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day ` + order + `) AS seen FROM resource_days WHERE n > 0) AS d
-		WHERE seen >= ? ORDER BY day ` + order + ` LIMIT 1)`
-	var found sql.NullString
-	dest := []any{&found}
-	if configure {
-		for _, e := range q.sql.bitmapsOnlyExprs() {
-			text += ", " + e
-			dest = append(dest, new(any))
-		}
-	}
-	if err := q.db.QueryRowContext(ctx, text, k).Scan(dest...); err != nil || !found.Valid {
-		return nil, err
-	}
-	day, err := time.Parse(time.DateOnly, found.String)
+	return fragment{`(SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day ` + order + `) AS seen FROM resource_days WHERE n > 0) AS d
+		WHERE seen >= ` + k.sql + ` ORDER BY day ` + order + ` LIMIT 1)`, k.args}
+}
+
+// windowDay is the day that holds the newest (desc) or oldest k-th
+// resource, or "" when there are fewer.
+func (q *Query) windowDay(ctx context.Context, desc bool, k int64) (string, error) {
+	f := dayAt(desc, fragment{"?", []any{k}})
+	var day sql.NullString
+	err := q.db.QueryRowContext(ctx, "SELECT "+f.sql, f.args...).Scan(&day)
+	return day.String, err
+}
+
+// windowBound is the bound on the creation time of the resources of the
+// days from day on (desc) or up to day, nil when day is not one.
+func windowBound(day string, desc bool) *fragment {
+	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
-		return nil, nil // not a day: no bound
+		return nil
 	}
 	if desc {
-		return &fragment{"r.created_at >= ?", []any{day}}, nil
+		return &fragment{"r.created_at >= ?", []any{t}}
 	}
-	return &fragment{"r.created_at < ?", []any{day.AddDate(0, 0, 1)}}, nil
+	return &fragment{"r.created_at < ?", []any{t.AddDate(0, 0, 1)}}
 }
 
 // metaPage reads the IDs of p's page in the default order when its only
@@ -438,22 +439,54 @@ func (q *Query) metaPage(ctx context.Context, p *plan) (page []int64, n int, cap
 	return page, n, capped, true, nil
 }
 
+// firstFound is what firstWalk learns.
+type firstFound struct {
+	// ids are the first matches of the walk, in its order.
+	ids []int64
+	// total is the number of resources, counts the number among the
+	// first rareSample(limits.probeWalk) that contain each word of the
+	// rare text, and day the day of the first window of windowPage
+	// ('YYYY-MM-DD', or ""): read only when the walk fell short.
+	total  int64
+	counts []int64
+	day    string
+}
+
 // firstWalk reads the IDs of the first limit matches of where among the
-// first limit.probeWalk entries of the default order (in direction dir)
-// and, when there are fewer, the number of resources (from
-// resource_days) and the number of resources among the first
-// rareSample(limit.probeWalk) that contain each word of rare.words.
-func (q *Query) firstWalk(ctx context.Context, where []fragment, dir string, limit int64, rare *rareText) (ids []int64, total int64, counts []int64, err error) {
+// first limits.probeWalk entries of the default order (newest first with
+// desc). When there are fewer, the same statement reads what windowPage
+// needs next, each of which would cost a round trip: the number of
+// resources (from resource_days), the number of resources among the
+// first rareSample(limits.probeWalk) that contain each word of rare.words,
+// and the day of the first window (windowDay of its k, which depends on
+// the matches found); and it sets bitmapsOnly, for the reading that
+// follows, noted for settle.
+func (q *Query) firstWalk(ctx context.Context, where []fragment, desc bool, limit int64, rare *rareText) (w firstFound, err error) {
 	var words []string
 	if rare != nil {
 		words = rare.words
 	}
+	dir := direction(desc)
 	short := fragment{"(SELECT count(*) FROM w) < ?", []any{limit}}
 	pad := strings.Repeat(", CAST(NULL AS BIGINT)", len(words))
+	total := "(SELECT coalesce(sum(n), 0) FROM resource_days)"
 	sq := (&query{}).add("WITH w AS (SELECT r.id, r.created_at FROM ").frag(firstEntries(dir, q.lim.probeWalk)).add(" WHERE ").
 		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?)", limit).
 		add(" SELECT 0 AS part, w.id AS v, w.created_at AS created" + pad + " FROM w").
 		add(" UNION ALL SELECT 1, (SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM resource_days), NULL" + pad + " WHERE ").frag(short)
+	// k of windowPage's first window, window*need*n/max(est, 1) with est
+	// (found+0.5)/probeWalk*n, as windowPage computes it.
+	est := "((SELECT count(*) FROM w) + 0.5) / ?"
+	k := fragment{"? / (CASE WHEN " + est + " * " + total + " > 1 THEN " + est + " ELSE 1.0 / " + total + " END)",
+		[]any{q.lim.window * float64(limit), float64(q.lim.probeWalk), float64(q.lim.probeWalk)}}
+	// The day as a number, yyyymmdd, which both dialects cast alike.
+	sq.add(" UNION ALL SELECT 3, CAST(replace(").frag(dayAt(desc, k)).add(", '-', '') AS BIGINT), NULL" + pad)
+	if exprs := q.sql.bitmapsOnlyExprs(); len(exprs) > 0 {
+		// Evaluated only when the row is: the walk that finds the page
+		// leaves the settings alone.
+		sq.add(" FROM (SELECT " + strings.Join(exprs, ", ") + ") AS settings")
+	}
+	sq.add(" WHERE ").frag(short)
 	if len(words) > 0 {
 		sq.add(" UNION ALL SELECT 2, NULL, NULL")
 		for i := range words {
@@ -471,7 +504,7 @@ func (q *Query) firstWalk(ctx context.Context, where []fragment, dir string, lim
 	sq.add(" ORDER BY part, created" + dir + ", v" + dir)
 	rows, err := q.db.QueryContext(ctx, sq.b.String(), sq.args...)
 	if err != nil {
-		return nil, 0, nil, err
+		return w, err
 	}
 	defer rows.Close()
 	var part int
@@ -484,20 +517,25 @@ func (q *Query) firstWalk(ctx context.Context, where []fragment, dir string, lim
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, 0, nil, err
+			return w, err
 		}
 		switch part {
 		case 0:
-			ids = append(ids, v.Int64)
+			w.ids = append(w.ids, v.Int64)
 		case 1:
-			total = v.Int64
+			w.total = v.Int64
 		case 2:
 			for _, c := range counted {
-				counts = append(counts, c.Int64)
+				w.counts = append(w.counts, c.Int64)
+			}
+		case 3:
+			q.unsettle = joinStatements(q.unsettle, q.sql.bitmapsOnly(false))
+			if d := v.Int64; v.Valid {
+				w.day = fmt.Sprintf("%04d-%02d-%02d", d/10000, d/100%100, d%100)
 			}
 		}
 	}
-	return ids, total, counts, rows.Err()
+	return w, rows.Err()
 }
 
 // rareText is the text of a substring search, the only condition of a

@@ -108,3 +108,49 @@ func TestLeanPath(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstWalk: a first walk short of the page reads the day of
+// windowPage's first window, the one windowDay reads for the k computed
+// from the walk's matches, and sets the bitmap-only settings; one that
+// finds the page reads no day and leaves the settings alone.
+func TestFirstWalk(t *testing.T) {
+	e := newEnv(t)
+	base := time.Date(2024, 3, 1, 6, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		name := fmt.Sprintf("item %02d", i)
+		if i%9 == 0 {
+			name += " rare"
+		}
+		// Two a day, the newest last.
+		e.create(t, text(fmt.Sprint("walk", i), 50+i), resources.CreateInput{Name: name}, base.Add(time.Duration(i)*12*time.Hour))
+	}
+	q := query.New(e.store)
+	query.Lean(q)
+	// Among the 10 newest, one "rare" (item 36): k = 1*3*10/(1+0.5) = 20,
+	// the 20th newest is item 20, created on day 10.
+	query.SetWindow(q, 10, 1)
+	ids, day, want, indexScan, err := query.FirstWalk(e.ctx, q, "rare", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 {
+		t.Errorf("short walk found %d matches, want 1", len(ids))
+	}
+	wantDay := base.AddDate(0, 0, 10).Format(time.DateOnly)
+	if day != wantDay || want != wantDay {
+		t.Errorf("short walk: day %q, windowDay %q, want both %q", day, want, wantDay)
+	}
+	if indexScan != "" && indexScan != "off" {
+		t.Errorf("short walk: enable_indexscan %q, want off", indexScan)
+	}
+	ids, day, _, indexScan, err = query.FirstWalk(e.ctx, q, "item", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 3 || day != "" {
+		t.Errorf("walk that finds the page: %d matches, day %q; want 3 and no day", len(ids), day)
+	}
+	if indexScan != "" && indexScan != "on" {
+		t.Errorf("walk that finds the page: enable_indexscan %q, want on", indexScan)
+	}
+}

@@ -92,6 +92,15 @@ func (q *Query) settle(ctx context.Context) error {
 	return nil
 }
 
+// resettle is settle then changeSettings, in one statement.
+func (q *Query) resettle(ctx context.Context, set, unset string) error {
+	if _, err := q.db.ExecContext(ctx, joinStatements(q.unsettle, set)); err != nil {
+		return err
+	}
+	q.unsettle = unset
+	return nil
+}
+
 // New returns a Query over the resources of store.
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
@@ -342,8 +351,10 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			list, past = window, len(window) == 0
 			break
 		}
-		if err := q.settle(ctx); err != nil {
-			return Page{}, fmt.Errorf("%s: %w", op, err)
+		if !walked { // a walk settles below, with its own settings
+			if err := q.settle(ctx); err != nil {
+				return Page{}, fmt.Errorf("%s: %w", op, err)
+			}
 		}
 		where := p.where()
 		if q.leanCount() && p.def.ok && len(p.conds) == 0 && len(p.created) == 0 && p.offset >= int64(q.lim.deep) {
@@ -381,11 +392,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	walk := q.leanCount() && p.def.ok && !past && !metaRead && len(p.conds) > 0 && !slices.ContainsFunc(p.conds, func(c *cond) bool { return c.served != unserved })
 	walk = walk || tagged && len(p.conds) > 1 || walked
 	if walk {
-		err := q.settle(ctx)
-		if err == nil {
-			err = q.changeSettings(ctx, q.sql.walkOrder(true), q.sql.walkOrder(false))
-		}
-		if err != nil {
+		if err := q.resettle(ctx, q.sql.walkOrder(true), q.sql.walkOrder(false)); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
