@@ -346,6 +346,8 @@ func dayAt(desc bool, k fragment) fragment {
 	if desc {
 		order = "DESC"
 	}
+	// In the order of the primary key, which the database walks from the
+	// newest (oldest) day until the sum reaches k.
 	return fragment{`(SELECT day FROM (SELECT day, sum(n) OVER (ORDER BY day ` + order + `) AS seen FROM resource_days WHERE n > 0) AS d
 		WHERE seen >= ` + k.sql + ` ORDER BY day ` + order + ` LIMIT 1)`, k.args}
 }
@@ -469,22 +471,27 @@ func (q *Query) firstWalk(ctx context.Context, where []fragment, desc bool, limi
 	dir := direction(desc)
 	short := fragment{"(SELECT count(*) FROM w) < ?", []any{limit}}
 	pad := strings.Repeat(", CAST(NULL AS BIGINT)", len(words))
-	total := "(SELECT coalesce(sum(n), 0) FROM resource_days)"
+	// k of windowPage's first window, window*need*n/max(est, 1) with est
+	// (found+0.5)/probeWalk*n, as windowPage computes it; materialized,
+	// so that the walk of the days compares each with a value rather than
+	// compute k again.
+	est := "(f.found + 0.5) / ?"
 	sq := (&query{}).add("WITH w AS (SELECT r.id, r.created_at FROM ").frag(firstEntries(dir, q.lim.probeWalk)).add(" WHERE ").
 		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?)", limit).
+		add(", t AS (SELECT CAST(coalesce(sum(n), 0) AS BIGINT) AS n FROM resource_days)").
+		add(", kk AS MATERIALIZED (SELECT ? / (CASE WHEN "+est+" * t.n > 1 THEN "+est+" ELSE 1.0 / NULLIF(t.n, 0) END) AS k, t.n AS n"+
+			" FROM t, (SELECT count(*) AS found FROM w) AS f)", q.lim.window*float64(limit), float64(q.lim.probeWalk), float64(q.lim.probeWalk)).
 		add(" SELECT 0 AS part, w.id AS v, w.created_at AS created" + pad + " FROM w").
-		add(" UNION ALL SELECT 1, (SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM resource_days), NULL" + pad + " WHERE ").frag(short)
-	// k of windowPage's first window, window*need*n/max(est, 1) with est
-	// (found+0.5)/probeWalk*n, as windowPage computes it.
-	est := "((SELECT count(*) FROM w) + 0.5) / ?"
-	k := fragment{"? / (CASE WHEN " + est + " * " + total + " > 1 THEN " + est + " ELSE 1.0 / " + total + " END)",
-		[]any{q.lim.window * float64(limit), float64(q.lim.probeWalk), float64(q.lim.probeWalk)}}
-	// The day as a number, yyyymmdd, which both dialects cast alike.
-	sq.add(" UNION ALL SELECT 3, CAST(replace(").frag(dayAt(desc, k)).add(", '-', '') AS BIGINT), NULL" + pad)
+		add(" UNION ALL SELECT 1, t.n, NULL" + pad + " FROM t WHERE ").frag(short)
+	// The day as a number, yyyymmdd, which both dialects cast alike; only
+	// when windowPage may use it (its first window holds fewer than half
+	// the resources).
+	sq.add(" UNION ALL SELECT 3, CASE WHEN kk.k < kk.n / 2.0 THEN CAST(replace(").frag(dayAt(desc, fragment{sql: "kk.k"})).
+		add(", '-', '') AS BIGINT) END, NULL" + pad + " FROM kk")
 	if exprs := q.sql.bitmapsOnlyExprs(); len(exprs) > 0 {
 		// Evaluated only when the row is: the walk that finds the page
 		// leaves the settings alone.
-		sq.add(" FROM (SELECT " + strings.Join(exprs, ", ") + ") AS settings")
+		sq.add(", (SELECT " + strings.Join(exprs, ", ") + ") AS settings")
 	}
 	sq.add(" WHERE ").frag(short)
 	if len(words) > 0 {

@@ -126,22 +126,26 @@ func TestFirstWalk(t *testing.T) {
 	}
 	q := query.New(e.store)
 	query.Lean(q)
-	// Among the 10 newest, one "rare" (item 36): k = 1*3*10/(1+0.5) = 20,
-	// the 20th newest is item 20, created on day 10.
+	// Among the 10 newest, one "rare" (item 36): k = 1*2*10/(1+0.5) =
+	// 13.3, below half the 40; the 14th newest is item 26, of day 13.
 	query.SetWindow(q, 10, 1)
-	ids, day, want, indexScan, err := query.FirstWalk(e.ctx, q, "rare", 3)
+	ids, day, want, indexScan, err := query.FirstWalk(e.ctx, q, "rare", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ids) != 1 {
 		t.Errorf("short walk found %d matches, want 1", len(ids))
 	}
-	wantDay := base.AddDate(0, 0, 10).Format(time.DateOnly)
+	wantDay := base.AddDate(0, 0, 13).Format(time.DateOnly)
 	if day != wantDay || want != wantDay {
 		t.Errorf("short walk: day %q, windowDay %q, want both %q", day, want, wantDay)
 	}
 	if indexScan != "" && indexScan != "off" {
 		t.Errorf("short walk: enable_indexscan %q, want off", indexScan)
+	}
+	// A first window of more than half the resources is no window.
+	if _, day, _, _, err = query.FirstWalk(e.ctx, q, "rare", 3); err != nil || day != "" {
+		t.Errorf("short walk, k = 20 of 40: day %q, err %v; want no day", day, err)
 	}
 	ids, day, _, indexScan, err = query.FirstWalk(e.ctx, q, "item", 3)
 	if err != nil {
@@ -152,5 +156,11 @@ func TestFirstWalk(t *testing.T) {
 	}
 	if indexScan != "" && indexScan != "on" {
 		t.Errorf("walk that finds the page: enable_indexscan %q, want on", indexScan)
+	}
+	// An empty library: nothing found, no day, no error.
+	empty := query.New(newEnv(t).store)
+	query.Lean(empty)
+	if ids, day, _, _, err := query.FirstWalk(e.ctx, empty, "rare", 3); err != nil || len(ids) > 0 || day != "" {
+		t.Errorf("empty library: %v, day %q, err %v; want nothing", ids, day, err)
 	}
 }
