@@ -89,12 +89,19 @@ type limits struct {
 	// window is the number of pages of matches, by the database's
 	// estimate, that windowPage's first range should hold.
 	window float64
+	// small bounds the highest resource ID of a small library, whose
+	// substring searches of a short term skip counting its trigrams
+	// (see textSearch): no trigram list there is long, so the phrase
+	// itself is found as fast, and the counts were most of a search's
+	// cost. 0 turns it off.
+	small int64
 }
 
 // defaultLimits are tuned on a generated library of a million resources
 // (BenchmarkList), where each bound costs a few milliseconds at most.
 var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, head: 256, dense: 0.01, denseRow: 0.05,
-	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500, rowCost: 50, entryCost: 5, postingCost: 2, window: 3, probeWalk: 4000}
+	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500, rowCost: 50, entryCost: 5, postingCost: 2, window: 3, probeWalk: 4000,
+	small: 10_000}
 
 // cond is one condition of a Filter, in the forms the planner can use.
 type cond struct {

@@ -58,6 +58,9 @@ type Query struct {
 	// with the page's rows, which do not, and each statement is a round
 	// trip to a database server.
 	unsettle string
+	// sized and small, within List on SQLite, tell whether the library's
+	// size was looked up and whether it is small (limits.small).
+	sized, small bool
 }
 
 // changeSettings runs set, a statement that changes the planner's
@@ -69,6 +72,20 @@ func (q *Query) changeSettings(ctx context.Context, set, unset string) error {
 	}
 	q.unsettle = joinStatements(q.unsettle, unset)
 	return nil
+}
+
+// smallLibrary reports whether the highest resource ID is below
+// limits.small: one seek, looked up once per list.
+func (q *Query) smallLibrary(ctx context.Context) (bool, error) {
+	if q.sized || q.lim.small <= 0 {
+		return q.small, nil
+	}
+	var top int64
+	if err := q.scanRow(ctx, "SELECT coalesce(max(id), 0) FROM resources", nil, &top); err != nil {
+		return false, err
+	}
+	q.sized, q.small = true, top < q.lim.small
+	return q.small, nil
 }
 
 // joinStatements joins the statements a and b, either of which may be "".
