@@ -16,12 +16,12 @@ func SetLimits(q *Query, probe, count, deep int) {
 // a library for small (0: never).
 func SetSmall(q *Query, small int64) {
 	q.lim.small = small
+	q.size = &sizeCache{}
 }
 
 // SmallLibrary reports whether q's planner takes its library for small.
 func SmallLibrary(ctx context.Context, q *Query) (bool, error) {
-	inList := *q
-	return inList.smallLibrary(ctx)
+	return q.smallLibrary(ctx)
 }
 
 // TextMatch is the full-text query that q's planner runs for a substring

@@ -3,10 +3,12 @@ package query
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -58,10 +60,22 @@ type Query struct {
 	// with the page's rows, which do not, and each statement is a round
 	// trip to a database server.
 	unsettle string
-	// sized and small, within List on SQLite, tell whether the library's
-	// size was looked up and whether it is small (limits.small).
-	sized, small bool
+	// size remembers whether the library is small (limits.small), for
+	// all the lists of the Query.
+	size *sizeCache
 }
+
+// sizeCache is whether a library is small, as looked up at a time. A list
+// trusts it for sizeTTL: a stale answer costs speed, never results, as
+// both ways of searching find the same pages.
+type sizeCache struct {
+	at    atomic.Int64 // UnixNano of the lookup; 0: never
+	small atomic.Bool
+}
+
+// sizeTTL is how long a lookup of the library's size is trusted: a
+// statement every list cost 5% of a search.
+const sizeTTL = time.Second
 
 // changeSettings runs set, a statement that changes the planner's
 // settings for the rest of the list's transaction, and notes unset, the
@@ -75,17 +89,26 @@ func (q *Query) changeSettings(ctx context.Context, set, unset string) error {
 }
 
 // smallLibrary reports whether the highest resource ID is below
-// limits.small: one seek, looked up once per list.
+// limits.small: one seek, looked up at most once per sizeTTL.
 func (q *Query) smallLibrary(ctx context.Context) (bool, error) {
-	if q.sized || q.lim.small <= 0 {
-		return q.small, nil
+	if q.lim.small <= 0 {
+		return false, nil
 	}
+	now := time.Now().UnixNano()
+	if at := q.size.at.Load(); at != 0 && now-at < int64(sizeTTL) {
+		return q.size.small.Load(), nil
+	}
+	// ORDER BY and LIMIT rather than max(id): one seek to the end of
+	// the table, whatever the planner makes of an aggregate.
 	var top int64
-	if err := q.scanRow(ctx, "SELECT coalesce(max(id), 0) FROM resources", nil, &top); err != nil {
+	err := q.scanRow(ctx, "SELECT id FROM resources ORDER BY id DESC LIMIT 1", nil, &top)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
-	q.sized, q.small = true, top < q.lim.small
-	return q.small, nil
+	small := top < q.lim.small
+	q.size.small.Store(small)
+	q.size.at.Store(now)
+	return small, nil
 }
 
 // joinStatements joins the statements a and b, either of which may be "".
@@ -113,7 +136,7 @@ func (q *Query) settle(ctx context.Context) error {
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
+	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner(), size: &sizeCache{}}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first
