@@ -32,7 +32,11 @@ func (q *Query) substring(field, col, value string) *cond {
 		return c
 	}
 	c.prepare = func(ctx context.Context, q *Query) error {
-		ts, ok, err := q.sql.textSearch(ctx, q.scanRow, field, value, q.lim.rare)
+		small, err := q.smallLibrary(ctx)
+		if err != nil {
+			return err
+		}
+		ts, ok, err := q.sql.textSearch(ctx, q.scanRow, field, value, q.lim.rare, small)
 		if err != nil || !ok {
 			return err
 		}

@@ -103,8 +103,10 @@ type sqlDialect interface {
 	// full-text index finds without reading rows. ok is false when the
 	// index cannot serve term (SQLite's trigram index needs three
 	// characters). A trigram found in fewer than rare documents is
-	// rare: a few of those find the candidates quickly.
-	textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int) (set textSet, ok bool, err error)
+	// rare: a few of those find the candidates quickly. small tells
+	// that the library is small (limits.small), where no trigram is
+	// common.
+	textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int, small bool) (set textSet, ok bool, err error)
 	// useIndex is the clause that follows "table AS alias" to make the
 	// database read the table through index, or through none but the
 	// primary key when index is "".

@@ -5,7 +5,8 @@ import (
 )
 
 // SetLimits changes the limits of q's planner, so that tests reach every
-// plan and capped totals with small libraries.
+// plan and capped totals with small libraries. It takes no library for
+// small (SetSmall), so that searches count their trigrams.
 func SetLimits(q *Query, probe, count, deep int) {
 	q.lim = limits{probe: probe, seqProbe: probe, fetch: probe, head: probe, dense: defaultLimits.dense, denseRow: defaultLimits.denseRow,
 		count: count, checkedCount: count, deep: deep, rare: probe, rowCost: 1e9, entryCost: 1e9, postingCost: 2, window: 0.01, probeWalk: 3}
@@ -15,6 +16,29 @@ func SetLimits(q *Query, probe, count, deep int) {
 // walk, and the pages of matches its first window should hold.
 func SetWindow(q *Query, probeWalk int, window float64) {
 	q.lim.probeWalk, q.lim.window = probeWalk, window
+}
+
+// SetSmall changes the highest resource ID below which q's planner takes
+// a library for small (0: never).
+func SetSmall(q *Query, small int64) {
+	q.lim.small = small
+	q.size = &sizeCache{}
+}
+
+// SmallLibrary reports whether q's planner takes its library for small.
+func SmallLibrary(ctx context.Context, q *Query) (bool, error) {
+	return q.smallLibrary(ctx)
+}
+
+// TextMatch is the full-text query that q's planner runs for a substring
+// search of term in field (name, description, original_name or
+// original_location), in a library that is small or not.
+func TextMatch(ctx context.Context, q *Query, field, term string, small bool) (string, error) {
+	ts, ok, err := q.sql.textSearch(ctx, q.scanRow, field, term, q.lim.rare, small)
+	if err != nil || !ok {
+		return "", err
+	}
+	return ts.ids.args[0].(string), nil
 }
 
 // Generic makes q take the generic path, as New does for a dialect
@@ -42,7 +66,7 @@ func (plannerless) useIndex(string) string { panic("query: the generic path used
 
 func (plannerless) sortText(string) string { panic("query: the generic path used sortText") }
 
-func (plannerless) textSearch(context.Context, rowScanner, string, string, int) (textSet, bool, error) {
+func (plannerless) textSearch(context.Context, rowScanner, string, string, int, bool) (textSet, bool, error) {
 	panic("query: the generic path used textSearch")
 }
 

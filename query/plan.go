@@ -3,8 +3,10 @@ package query
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,12 +91,19 @@ type limits struct {
 	// window is the number of pages of matches, by the database's
 	// estimate, that windowPage's first range should hold.
 	window float64
+	// small bounds the highest resource ID of a small library, whose
+	// substring searches of a short term skip counting its trigrams
+	// (see textSearch): no trigram list there is long, so the phrase
+	// itself is found as fast, and the counts were most of a search's
+	// cost. 0 turns it off.
+	small int64
 }
 
 // defaultLimits are tuned on a generated library of a million resources
 // (BenchmarkList), where each bound costs a few milliseconds at most.
 var defaultLimits = limits{probe: 5_000, seqProbe: 1_000, fetch: 3_000, head: 256, dense: 0.01, denseRow: 0.05,
-	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500, rowCost: 50, entryCost: 5, postingCost: 2, window: 3, probeWalk: 4000}
+	count: 5_000, checkedCount: 2_000, deep: 1_000, rare: 500, rowCost: 50, entryCost: 5, postingCost: 2, window: 3, probeWalk: 4000,
+	small: 10_000}
 
 // cond is one condition of a Filter, in the forms the planner can use.
 type cond struct {
@@ -231,9 +240,42 @@ func (q *Query) probe(ctx context.Context, f fragment, limit int) (int, error) {
 	return n, err
 }
 
-// candidates returns the IDs that f selects, up to limit.
+// candidates returns the IDs that f selects, up to limit, in the order
+// of f's ORDER BY if any. They come back as one text: a row each cost the
+// driver more than the full-text index's finding them.
 func (q *Query) candidates(ctx context.Context, f fragment, limit int) ([]int64, error) {
-	return q.int64s(ctx, f.sql+" LIMIT ?", append(f.args, limit)...)
+	var n int
+	var packed string
+	err := q.scanRow(ctx, "WITH c(id) AS ("+f.sql+" LIMIT ?) SELECT count(*), coalesce(group_concat(id), '') FROM c",
+		append(f.args, limit), &n, &packed)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, n)
+	for s := range strings.SplitSeq(packed, ",") {
+		if s == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("candidate ID %q: %w", s, err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("%d candidate IDs, want %d", len(ids), n)
+	}
+	return ids, nil
+}
+
+// inOrder sorts the IDs of a stream in its direction: group_concat keeps
+// the order of its rows, which SQLite does not promise.
+func inOrder(ids []int64, desc bool) []int64 {
+	slices.Sort(ids)
+	if desc {
+		slices.Reverse(ids)
+	}
+	return ids
 }
 
 // found replaces the candidate query of c with the IDs it found.
@@ -306,6 +348,7 @@ func (q *Query) choose(ctx context.Context, conds []*cond, desc bool) (strategy,
 			if err != nil {
 				return st, err
 			}
+			head = inOrder(head, desc)
 			if n = len(head); n < q.lim.head {
 				o.c.found(head)
 				break
@@ -732,14 +775,31 @@ func sortEntries(es []entry, desc bool) {
 
 // gather reads the page of st.gather's matches, read as rd, and counts
 // them: every match with its creation time, sorted here. A window count
-// and ORDER BY in SQL cost SQLite more than the reads of the rows.
+// and ORDER BY in SQL cost SQLite more than the reads of the rows. The
+// matches come back as one text with their count, "ID time" each,
+// separated by the unit separator (char 31): a row each cost the driver
+// more than SQLite's reading of it. A creation time that holds the
+// separator (bun never writes one) makes the count disagree: then they
+// are read a row each.
 func (q *Query) gather(ctx context.Context, rd reading, p *plan) (page []int64, total int, err error) {
-	sq := (&query{}).add("SELECT " + rd.id + ", " + q.sql.sortText(rd.created) + " FROM " + rd.from + " WHERE ")
-	sq.and(append(rd.driver, rd.checks...))
-	var all []entry
-	var e entry
-	if err := q.scanEach(ctx, sq.b.String(), sq.args, func() error { all = append(all, e); return nil }, &e.id, &e.created); err != nil {
+	created := q.sql.sortText(rd.created)
+	where := (&query{}).and(append(rd.driver, rd.checks...)).fragment()
+	var n int
+	var packed string
+	err = q.scanRow(ctx, "SELECT count(*), coalesce(group_concat("+rd.id+" || ' ' || "+created+", char(31)), '') FROM "+
+		rd.from+" WHERE "+where.sql, where.args, &n, &packed)
+	if err != nil {
 		return nil, 0, err
+	}
+	all, ok := unpackEntries(packed, n)
+	if !ok {
+		all = nil
+		var e entry
+		err := q.scanEach(ctx, "SELECT "+rd.id+", "+created+" FROM "+rd.from+" WHERE "+where.sql, where.args,
+			func() error { all = append(all, e); return nil }, &e.id, &e.created)
+		if err != nil {
+			return nil, 0, err
+		}
 	}
 	sortEntries(all, p.def.desc)
 	from := int(min(p.offset, int64(len(all))))
@@ -747,6 +807,28 @@ func (q *Query) gather(ctx context.Context, rd reading, p *plan) (page []int64, 
 		page = append(page, e.id)
 	}
 	return page, len(all), nil
+}
+
+// unpackEntries reads the n entries that gather packed, or reports
+// false when packed does not hold n of them.
+func unpackEntries(packed string, n int) ([]entry, bool) {
+	all := make([]entry, 0, n)
+	if n == 0 {
+		return all, packed == ""
+	}
+	for s := range strings.SplitSeq(packed, "\x1f") {
+		id, created, ok := strings.Cut(s, " ")
+		if !ok {
+			return nil, false
+		}
+		e := entry{created: created}
+		var err error
+		if e.id, err = strconv.ParseInt(id, 10, 64); err != nil {
+			return nil, false
+		}
+		all = append(all, e)
+	}
+	return all, len(all) == n
 }
 
 // scan reads the page of st.scan's candidates in the default order
@@ -832,6 +914,7 @@ func (q *Query) scan(ctx context.Context, st *strategy, p *plan) (page []int64, 
 			if err != nil {
 				return nil, 0, false, err
 			}
+			more = inOrder(more, desc)
 			done = len(more) < fetch
 			if len(more) == 0 {
 				continue

@@ -13,15 +13,16 @@ import (
 	"github.com/stockroomhq/stockroom/resources"
 )
 
-// seeded is a generated library of n resources with three Querys over
+// seeded is a generated library of n resources with four Querys over
 // it: planned, with limits small enough that every plan and capped totals
 // occur; streamed, the same but scanning full-text candidates by ID
-// however densely they match; and ref, which leaves every list to
-// SQLite's planner and counts exactly.
+// however densely they match; small, the same as planned but taking the
+// library for small, whose searches skip counting trigrams; and ref,
+// which leaves every list to SQLite's planner and counts exactly.
 type seeded struct {
 	*env
-	planned, streamed, ref *query.Query
-	hashes                 []string
+	planned, streamed, small, ref *query.Query
+	hashes                        []string
 }
 
 func newSeeded(t *testing.T, n int) *seeded {
@@ -30,9 +31,11 @@ func newSeeded(t *testing.T, n int) *seeded {
 	if _, err := seed.Run(e.ctx, e.db.Writer, seed.Options{N: n, Tags: 3000, Groups: 300}); err != nil {
 		t.Fatalf("seed.Run: %v", err)
 	}
-	s := &seeded{env: e, planned: query.New(e.store), streamed: query.New(e.store), ref: query.New(e.store)}
+	s := &seeded{env: e, planned: query.New(e.store), streamed: query.New(e.store), small: query.New(e.store), ref: query.New(e.store)}
 	query.SetLimits(s.planned, 60, 150, 100)
 	query.SetLimits(s.streamed, 60, 150, 100)
+	query.SetLimits(s.small, 60, 150, 100)
+	query.SetSmall(s.small, int64(n)+1)
 	query.SetDense(s.streamed, 2)
 	query.Generic(s.ref)
 	if err := e.db.Reader.NewRaw(`SELECT hash FROM resources WHERE id % 97 = 0`).Scan(e.ctx, &s.hashes); err != nil {
@@ -60,6 +63,7 @@ func (s *seeded) compare(t *testing.T, f query.Filter) {
 	}
 	s.check(t, s.planned, f, want)
 	s.check(t, s.streamed, f, want)
+	s.check(t, s.small, f, want)
 }
 
 func (s *seeded) check(t *testing.T, q *query.Query, f query.Filter, want query.Page) {

@@ -230,7 +230,7 @@ func (postgresDialect) metaKeys() string {
 }
 
 // textSearch is the planner's; the generic path does not ask.
-func (postgresDialect) textSearch(context.Context, rowScanner, string, string, int) (textSet, bool, error) {
+func (postgresDialect) textSearch(context.Context, rowScanner, string, string, int, bool) (textSet, bool, error) {
 	return textSet{}, false, nil
 }
 

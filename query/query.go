@@ -3,10 +3,12 @@ package query
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -58,7 +60,22 @@ type Query struct {
 	// with the page's rows, which do not, and each statement is a round
 	// trip to a database server.
 	unsettle string
+	// size remembers whether the library is small (limits.small), for
+	// all the lists of the Query.
+	size *sizeCache
 }
+
+// sizeCache is whether a library is small, as looked up at a time. A list
+// trusts it for sizeTTL: a stale answer costs speed, never results, as
+// both ways of searching find the same pages.
+type sizeCache struct {
+	at    atomic.Int64 // UnixNano of the lookup; 0: never
+	small atomic.Bool
+}
+
+// sizeTTL is how long a lookup of the library's size is trusted: a
+// statement every list cost 5% of a search.
+const sizeTTL = time.Second
 
 // changeSettings runs set, a statement that changes the planner's
 // settings for the rest of the list's transaction, and notes unset, the
@@ -69,6 +86,29 @@ func (q *Query) changeSettings(ctx context.Context, set, unset string) error {
 	}
 	q.unsettle = joinStatements(q.unsettle, unset)
 	return nil
+}
+
+// smallLibrary reports whether the highest resource ID is below
+// limits.small: one seek, looked up at most once per sizeTTL.
+func (q *Query) smallLibrary(ctx context.Context) (bool, error) {
+	if q.lim.small <= 0 {
+		return false, nil
+	}
+	now := time.Now().UnixNano()
+	if at := q.size.at.Load(); at != 0 && now-at < int64(sizeTTL) {
+		return q.size.small.Load(), nil
+	}
+	// ORDER BY and LIMIT rather than max(id): one seek to the end of
+	// the table, whatever the planner makes of an aggregate.
+	var top int64
+	err := q.scanRow(ctx, "SELECT id FROM resources ORDER BY id DESC LIMIT 1", nil, &top)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	small := top < q.lim.small
+	q.size.small.Store(small)
+	q.size.at.Store(now)
+	return small, nil
 }
 
 // joinStatements joins the statements a and b, either of which may be "".
@@ -105,7 +145,7 @@ func (q *Query) resettle(ctx context.Context, set, unset string) error {
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner()}
+	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner(), size: &sizeCache{}}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first

@@ -144,7 +144,7 @@ const (
 	trigramWindow = 6
 )
 
-func (sqliteDialect) textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int) (textSet, bool, error) {
+func (sqliteDialect) textSearch(ctx context.Context, scanRow rowScanner, field, term string, rare int, small bool) (textSet, bool, error) {
 	table := sqliteTextTables[field]
 	runes := []rune(term)
 	if table == "" || len(runes) < 3 {
@@ -174,6 +174,26 @@ func (sqliteDialect) textSearch(ctx context.Context, scanRow rowScanner, field, 
 		at[i] = byText[k]
 	}
 	quote := func(g string) string { return `"` + strings.ReplaceAll(g, `"`, `""`) + `"` }
+	ids := "SELECT rowid FROM " + table + " WHERE " + table + " MATCH ?"
+	set := func(match string) textSet {
+		from := func(id int64, desc bool) fragment {
+			// FTS5 seeks to a rowid bound and reads its matches in
+			// either direction.
+			if desc {
+				return fragment{ids + " AND rowid < ? ORDER BY rowid DESC", []any{match, id}}
+			}
+			return fragment{ids + " AND rowid > ? ORDER BY rowid", []any{match, id}}
+		}
+		return textSet{ids: fragment{ids, []any{match}}, from: from}
+	}
+	if small && len(at) <= trigramProbes {
+		// The counts would only pick the term's rarest trigrams; FTS5
+		// finds a phrase by seeking each trigram's list to the next
+		// rowid the others hold, so that the rarest bounds the work,
+		// and in a small library no list is long. The counts cost as
+		// much as the search there.
+		return set(quote(term)), true, nil
+	}
 	count := func(gs []*gram) error {
 		var sql strings.Builder
 		var args []any
@@ -257,16 +277,7 @@ func (sqliteDialect) textSearch(ctx context.Context, scanRow rowScanner, field, 
 	default:
 		match = quote(term) // the phrase: all trigrams, in order
 	}
-	ids := "SELECT rowid FROM " + table + " WHERE " + table + " MATCH ?"
-	from := func(id int64, desc bool) fragment {
-		// FTS5 seeks to a rowid bound and reads its matches in either
-		// direction.
-		if desc {
-			return fragment{ids + " AND rowid < ? ORDER BY rowid DESC", []any{match, id}}
-		}
-		return fragment{ids + " AND rowid > ? ORDER BY rowid", []any{match, id}}
-	}
-	return textSet{ids: fragment{ids, []any{match}}, from: from}, true, nil
+	return set(match), true, nil
 }
 
 // sortText: SQLite sorts values that are not text (bun writes times as
