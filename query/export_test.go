@@ -106,9 +106,8 @@ func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int6
 		return nil, "", "", "", err
 	}
 	if len(first.ids) < need {
-		n := float64(first.total)
-		est := max((float64(len(first.ids))+0.5)/float64(q.lim.probeWalk)*n, 1)
-		if want, err = inTx.windowDay(ctx, true, int64(q.lim.window*float64(need)*n/est)); err != nil {
+		_, k := q.lim.firstWindow(len(first.ids), float64(need), float64(first.total))
+		if want, err = inTx.windowDay(ctx, true, int64(k)); err != nil {
 			return nil, "", "", "", err
 		}
 	}

@@ -280,14 +280,12 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	if float64(q.lim.probeWalk) >= n {
 		return ids[min(len(ids), int(p.offset)):], true, false, nil
 	}
-	est := (float64(len(ids)) + 0.5) / float64(q.lim.probeWalk) * n
 	// The costs of the three readings, in entries of an index range: a
 	// walk checks entries until the page is full; the bitmap
 	// index reads its postings, a few entries' worth per match; a window
 	// of k entries reads the rows of the matches it holds, the full
 	// bitmap those of every match.
-	est = max(est, 1)
-	k := q.lim.window * need * n / est
+	est, k := q.lim.firstWindow(len(ids), need, n)
 	// cand is the number of candidates the index gives, whose rows are
 	// read: the matches, unless the index is given a part of the text.
 	cand := est
@@ -316,14 +314,15 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	}
 	for k < n/2 && windowed() < full() {
 		// The first window's day came with the first walk.
-		bound, day := (*fragment)(nil), first.day
+		day := first.day
+		first.day = ""
 		if day == "" {
 			if day, err = q.windowDay(ctx, p.def.desc, int64(k)); err != nil {
 				return nil, false, false, err
 			}
 		}
-		first.day = ""
-		if bound = windowBound(day, p.def.desc); bound == nil {
+		bound := windowBound(day, p.def.desc)
+		if bound == nil {
 			break
 		}
 		ids, err := read(append(slices.Clip(where), *bound))
@@ -337,6 +336,15 @@ func (q *Query) windowPage(ctx context.Context, p *plan) (page []int64, ok, walk
 	}
 	ids, err = read(where)
 	return ids, err == nil, false, err
+}
+
+// firstWindow is, after a first walk that found found matches among n
+// resources, the estimated number of matches (at least 1) and the number
+// of resources, k, that windowPage's first window should hold. firstWalk
+// computes k in SQL the same way.
+func (l limits) firstWindow(found int, need, n float64) (est, k float64) {
+	est = max((float64(found)+0.5)/float64(l.probeWalk)*n, 1)
+	return est, l.window * need * n / est
 }
 
 // dayAt is the query of the day, as 'YYYY-MM-DD', that holds the newest
@@ -471,10 +479,9 @@ func (q *Query) firstWalk(ctx context.Context, where []fragment, desc bool, limi
 	dir := direction(desc)
 	short := fragment{"(SELECT count(*) FROM w) < ?", []any{limit}}
 	pad := strings.Repeat(", CAST(NULL AS BIGINT)", len(words))
-	// k of windowPage's first window, window*need*n/max(est, 1) with est
-	// (found+0.5)/probeWalk*n, as windowPage computes it; materialized,
-	// so that the walk of the days compares each with a value rather than
-	// compute k again.
+	// k of windowPage's first window, as limits.firstWindow computes it;
+	// materialized, so that the walk of the days compares each with a
+	// value rather than compute k again.
 	est := "(f.found + 0.5) / ?"
 	sq := (&query{}).add("WITH w AS (SELECT r.id, r.created_at FROM ").frag(firstEntries(dir, q.lim.probeWalk)).add(" WHERE ").
 		and(where).add(" ORDER BY r.created_at"+dir+", r.id"+dir+" LIMIT ?)", limit).

@@ -240,9 +240,10 @@ func (q *Query) probe(ctx context.Context, f fragment, limit int) (int, error) {
 	return n, err
 }
 
-// candidates returns the IDs that f selects, up to limit, in the order
-// of f's ORDER BY if any. They come back as one text: a row each cost the
-// driver more than the full-text index's finding them.
+// candidates returns the IDs that f selects, up to limit (the first ones
+// by f's ORDER BY, if any), in no promised order: they come back as one
+// text, whose order SQLite does not promise (see inOrder), as a row each
+// cost the driver more than the full-text index's finding them.
 func (q *Query) candidates(ctx context.Context, f fragment, limit int) ([]int64, error) {
 	var n int
 	var packed string
