@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -108,6 +109,9 @@ func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash blobstore.H
 		header(h)
 	}
 	defer netbudget.WriteDeadline(w, info.Size, a.budget.rate)()
+	if _, local := f.(*os.File); !local {
+		w = largeWrites{w}
+	}
 	http.ServeContent(w, r, "", info.ModTime, f)
 }
 
