@@ -40,6 +40,12 @@ const (
 	startDeadline = 15 * time.Second
 )
 
+// ChecksumETags is the flag of versitygw's posix backend that derives ETags from the
+// request's data-integrity checksum (the CRC32C s3store sends) instead of
+// an MD5 of the content: the MD5, single-threaded, is most of the
+// gateway's CPU on a PUT.
+const ChecksumETags = "--data-integrity-etag"
+
 // FindBinary returns the path of versitygw: $STOCKROOM_VERSITYGW, then PATH,
 // then $GOBIN and $GOPATH/bin (or ~/go/bin), where go install puts it; ""
 // when there is none.
@@ -94,16 +100,18 @@ type Gateway struct {
 	// Dir is the folder behind the posix backend.
 	Dir string
 
-	bin  string
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	done chan struct{}
+	bin   string
+	flags []string
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	out   *bytes.Buffer
+	done  chan struct{}
 }
 
 // Start starts versitygw on a free port with a new folder and random
-// credentials, and creates Bucket. The caller stops it and removes Dir.
-func Start(bin string) (*Gateway, error) {
+// credentials, and creates Bucket. flags are flags of versitygw's posix
+// backend, such as ChecksumETags. The caller stops it and removes Dir.
+func Start(bin string, flags ...string) (*Gateway, error) {
 	dir, err := os.MkdirTemp("", "stockroom-versitygw-")
 	if err != nil {
 		return nil, err
@@ -113,7 +121,7 @@ func Start(bin string) (*Gateway, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	g := &Gateway{bin: bin, Dir: dir, Addr: addr, AccessKey: "AK" + RandomHex(8), SecretKey: RandomHex(20)}
+	g := &Gateway{bin: bin, flags: flags, Dir: dir, Addr: addr, AccessKey: "AK" + RandomHex(8), SecretKey: RandomHex(20)}
 	if err := g.Restart(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -127,10 +135,10 @@ func Start(bin string) (*Gateway, error) {
 }
 
 // New starts a gateway of its own for one test, stopped and removed at
-// the end of the test.
-func New(tb testing.TB) *Gateway {
+// the end of the test, with flags of versitygw's posix backend.
+func New(tb testing.TB, flags ...string) *Gateway {
 	tb.Helper()
-	g, err := Start(RequireBinary(tb))
+	g, err := Start(RequireBinary(tb), flags...)
 	if err != nil {
 		tb.Fatalf("starting versitygw: %v", err)
 	}
@@ -199,7 +207,8 @@ func (g *Gateway) Restart() error {
 		return fmt.Errorf("versitygw on %s is running", g.Addr)
 	}
 	out := &bytes.Buffer{}
-	cmd := exec.Command(g.bin, "--port", g.Addr, "--access", g.AccessKey, "--secret", g.SecretKey, "--quiet", "posix", g.Dir)
+	args := append([]string{"--port", g.Addr, "--access", g.AccessKey, "--secret", g.SecretKey, "--quiet", "posix"}, g.flags...)
+	cmd := exec.Command(g.bin, append(args, g.Dir)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	dieWithParent(cmd)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=", "ROOT_SECRET_ACCESS_KEY=", "VGW_PORT=")
