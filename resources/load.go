@@ -32,7 +32,7 @@ import (
 // packed in one JSON array (see unpackRow), and one resource alone (Get,
 // an upload's answer) comes with its relations nested in that array, so
 // that it costs one statement, and one read transaction, instead of two
-// (see packedFull).
+// (see packedFull); it is then also read from one snapshot.
 
 // loadSQL holds the loader's statements in one dialect.
 type loadSQL struct {
@@ -100,8 +100,8 @@ func newLoadSQL(pg bool) *loadSQL {
 		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id`
 	values := own + ", " + links("resource_tags", "tag_id") + ", " + links("groups_related_resources", "group_id") + ", " +
 		links("resource_notes", "note_id")
-	// The values of each kind of entity, in the order its add method
-	// reads them.
+	// The values of each kind of entity, in the order of its scan
+	// function.
 	tagCols := "t.id, " + ts("t") + ", t.name, t.description, t.meta"
 	groupCols := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
 	noteCols := "n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
@@ -384,28 +384,30 @@ func (l *loader) readFull(ctx context.Context, q querier, id int64) ([]*Resource
 		return nil, err
 	}
 	var out []*Resource
+	// The values of one entity at a time, the most a kind has (a note's).
+	vals := make([]any, 10)
 	err = scanPacked(rows, fullValues, func(v []any) error {
 		r, err := scanResource(v)
 		if err != nil {
 			return err
 		}
 		rel := v[ownValues:]
-		if r.Tags, err = nestedList(rel[0], 6, scanTag, func(t *Tag) int64 { return t.ID }); err != nil {
+		if r.Tags, err = nestedList(rel[0], vals[:6], scanTag, func(t *Tag) int64 { return t.ID }); err != nil {
 			return err
 		}
-		if r.Groups, err = nestedList(rel[1], 9, scanGroup, func(g *Group) int64 { return g.ID }); err != nil {
+		if r.Groups, err = nestedList(rel[1], vals[:9], scanGroup, func(g *Group) int64 { return g.ID }); err != nil {
 			return err
 		}
-		if r.Notes, err = nestedList(rel[2], 10, scanNote, func(n *Note) int64 { return n.ID }); err != nil {
+		if r.Notes, err = nestedList(rel[2], vals[:10], scanNote, func(n *Note) int64 { return n.ID }); err != nil {
 			return err
 		}
-		if r.Owner, err = nestedOne(rel[3], 9, scanGroup); err != nil {
+		if r.Owner, err = nestedOne(rel[3], vals[:9], scanGroup); err != nil {
 			return err
 		}
-		if r.ResourceCategory, err = nestedOne(rel[4], 6, scanCategory); err != nil {
+		if r.ResourceCategory, err = nestedOne(rel[4], vals[:6], scanCategory); err != nil {
 			return err
 		}
-		if r.Series, err = nestedOne(rel[5], 6, scanSeries); err != nil {
+		if r.Series, err = nestedOne(rel[5], vals[:6], scanSeries); err != nil {
 			return err
 		}
 		out = append(out, r)
@@ -417,10 +419,11 @@ func (l *loader) readFull(ctx context.Context, q querier, id int64) ([]*Resource
 	return out, nil
 }
 
-// nestedList reads v, an array of entities of n values each (see
-// unpackRow) or NULL for none, with scan, and sorts them by their id.
-func nestedList[T any](v any, n int, scan func(v []any) (*T, error), id func(*T) int64) ([]*T, error) {
-	if v == nil {
+// nestedList reads v, an array of entities of len(vals) values each
+// (see unpackRow; NULL reads as none), with scan, and sorts them by id.
+// vals holds the values of each in turn.
+func nestedList[T any](v any, vals []any, scan func(v []any) (*T, error), id func(*T) int64) ([]*T, error) {
+	if v == nil || v == packedArray("[]") {
 		return nil, nil
 	}
 	text, ok := v.(packedArray)
@@ -428,7 +431,6 @@ func nestedList[T any](v any, n int, scan func(v []any) (*T, error), id func(*T)
 		return nil, errPacked
 	}
 	var out []*T
-	vals := make([]any, n)
 	err := unpackEach(string(text), vals, func() error {
 		e, err := scan(vals)
 		if err != nil {
@@ -444,9 +446,9 @@ func nestedList[T any](v any, n int, scan func(v []any) (*T, error), id func(*T)
 	return out, nil
 }
 
-// nestedOne reads v, an entity of n values (see unpackRow) or NULL for
-// none, with scan.
-func nestedOne[T any](v any, n int, scan func(v []any) (*T, error)) (*T, error) {
+// nestedOne reads v, an entity of len(vals) values (see unpackRow) or
+// NULL for none, into vals and then with scan.
+func nestedOne[T any](v any, vals []any, scan func(v []any) (*T, error)) (*T, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -454,7 +456,6 @@ func nestedOne[T any](v any, n int, scan func(v []any) (*T, error)) (*T, error) 
 	if !ok {
 		return nil, errPacked
 	}
-	vals := make([]any, n)
 	if err := unpackRow(string(text), vals); err != nil {
 		return nil, err
 	}
