@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -28,7 +29,10 @@ import (
 // its tags, groups and notes, so that empty relations cost no statement
 // and the entities a page's resources share are read once; and
 // timestamps are read by sqltime. In SQLite each resource's values come
-// packed in one JSON array (see unpackRow).
+// packed in one JSON array (see unpackRow), and one resource alone (Get,
+// an upload's answer) comes with its relations nested in that array, so
+// that it costs one statement, and one read transaction, instead of two
+// (see packedFull); it is then also read from one snapshot.
 
 // loadSQL holds the loader's statements in one dialect.
 type loadSQL struct {
@@ -37,8 +41,14 @@ type loadSQL struct {
 	// notes as text (linkIDs); the others read the entities of a list of
 	// IDs. packedOne and packedMany, in SQLite, read the same values as
 	// one JSON array per resource.
-	one, many                               string
-	packedOne, packedMany                   string
+	one, many             string
+	packedOne, packedMany string
+	// packedFull, in SQLite, reads one resource by ID as one JSON array:
+	// its own values (the first ownValues of one), then its tags, groups
+	// and notes as arrays of entities, then its owner, resource category
+	// and series as an entity each (or NULL), each entity an array in
+	// the layout of its kind's statement below.
+	packedFull                              string
 	tags, groups, notes, categories, series string
 	idList                                  func(ids []int64) any
 	pg                                      bool
@@ -84,29 +94,53 @@ func newLoadSQL(pg bool) *loadSQL {
 		// libraries; the test of the table runs once per statement.
 		return "CASE WHEN EXISTS (SELECT 1 FROM " + table + ") THEN " + sub + " END"
 	}
-	values := "r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
+	own := "r.id, " + ts("r") + `, r.name, r.description, r.original_name, r.original_location,
 		r.hash, r.hash_type, r.location, r.storage_location, r.meta, r.width, r.height, r.file_size,
 		r.category, r.content_type, r.content_category, r.created_by, r.updated_by,
-		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id, ` +
-		links("resource_tags", "tag_id") + ", " + links("groups_related_resources", "group_id") + ", " +
+		r.owner_id, r.resource_category_id, r.series_id, r.current_version_id`
+	values := own + ", " + links("resource_tags", "tag_id") + ", " + links("groups_related_resources", "group_id") + ", " +
 		links("resource_notes", "note_id")
+	// The values of each kind of entity, in the order of its scan
+	// function.
+	tagCols := "t.id, " + ts("t") + ", t.name, t.description, t.meta"
+	groupCols := "g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id"
+	noteCols := "n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
+		timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id"
+	categoryCols := "rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema"
+	seriesCols := "s.id, " + ts("s") + ", s.name, s.slug, s.meta"
 	res := "SELECT " + values + " FROM resources AS r WHERE "
 	l := &loadSQL{
-		one:  res + "r.id = ?",
-		many: res + in("r.id"),
-		tags: "SELECT t.id, " + ts("t") + ", t.name, t.description, t.meta FROM tags AS t WHERE " + in("t.id"),
-		groups: "SELECT g.id, " + ts("g") + ", g.name, g.description, g.url, g.meta, g.owner_id, g.category_id" +
-			` FROM "groups" AS g WHERE ` + in("g.id"),
-		notes: "SELECT n.id, " + ts("n") + ", n.name, n.description, n.meta, n.owner_id, " +
-			timeText(pg, "n.start_date") + ", " + timeText(pg, "n.end_date") + ", n.note_type_id" +
-			" FROM notes AS n WHERE " + in("n.id"),
-		categories: "SELECT rc.id, " + ts("rc") + ", rc.name, rc.description, rc.meta_schema FROM resource_categories AS rc WHERE " + in("rc.id"),
-		series:     "SELECT s.id, " + ts("s") + ", s.name, s.slug, s.meta FROM series AS s WHERE " + in("s.id"),
+		one:        res + "r.id = ?",
+		many:       res + in("r.id"),
+		tags:       "SELECT " + tagCols + " FROM tags AS t WHERE " + in("t.id"),
+		groups:     "SELECT " + groupCols + ` FROM "groups" AS g WHERE ` + in("g.id"),
+		notes:      "SELECT " + noteCols + " FROM notes AS n WHERE " + in("n.id"),
+		categories: "SELECT " + categoryCols + " FROM resource_categories AS rc WHERE " + in("rc.id"),
+		series:     "SELECT " + seriesCols + " FROM series AS s WHERE " + in("s.id"),
 		pg:         pg,
 	}
 	if !pg {
 		packed := "SELECT json_array(" + values + ") FROM resources AS r WHERE "
 		l.packedOne, l.packedMany = packed+"r.id = ?", packed+in("r.id")
+		// linked is the array of the entities of a link table, in no
+		// order (readFull sorts them: an ORDER BY in the aggregate cost
+		// a tenth of the statement).
+		linked := func(table, col, entities, alias, cols string) string {
+			return "(SELECT json_group_array(json_array(" + cols + ")) FROM " + table + " AS x JOIN " +
+				entities + " AS " + alias + " ON " + alias + ".id = x." + col + " WHERE x.resource_id = r.id)"
+		}
+		// entity is the entity that col of the resource names, or NULL.
+		entity := func(col, entities, alias, cols string) string {
+			return "(SELECT json_array(" + cols + ") FROM " + entities + " AS " + alias + " WHERE " + alias + ".id = r." + col + ")"
+		}
+		l.packedFull = "SELECT json_array(" + own + ", " +
+			linked("resource_tags", "tag_id", "tags", "t", tagCols) + ", " +
+			linked("groups_related_resources", "group_id", `"groups"`, "g", groupCols) + ", " +
+			linked("resource_notes", "note_id", "notes", "n", noteCols) + ", " +
+			entity("owner_id", `"groups"`, "g", groupCols) + ", " +
+			entity("resource_category_id", "resource_categories", "rc", categoryCols) + ", " +
+			entity("series_id", "series", "s", seriesCols) +
+			") FROM resources AS r WHERE r.id = ?"
 	}
 	open, closing := "[", "]"
 	if pg {
@@ -197,14 +231,28 @@ func (s *Store) ReadMany(ctx context.Context, tx *sql.Tx, ids []int64) ([]*Resou
 	return out, nil
 }
 
-// resourceValues is the number of values the statements of a resource
-// read (loadSQL.one).
-const resourceValues = 27
+// The number of values of a resource: its own (the first values of
+// every statement of resources), those of loadSQL.one (its own and the
+// IDs of its tags, groups and notes) and those of loadSQL.packedFull (its
+// own and its six relations).
+const (
+	ownValues      = 24
+	resourceValues = ownValues + 3
+	fullValues     = ownValues + 6
+)
 
 // read loads the resources ids through q, in the order of ids.
 func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	if l.sql.packedFull != "" && len(ids) == 1 {
+		out, err := l.readFull(ctx, q, ids[0])
+		if err == nil || ctx.Err() != nil {
+			return out, err
+		}
+		// A value that JSON cannot hold (see below).
+		return l.readWith(ctx, q, ids, false)
 	}
 	if l.sql.packedOne != "" {
 		out, err := l.readWith(ctx, q, ids, true)
@@ -243,39 +291,11 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 	links := make(map[*Resource]*linkedIDs, len(ids))
 	var tags, groups, notes, categories, series idSet
 	err = scan(rows, resourceValues, func(v []any) error {
-		r := &Resource{
-			ID:                 asInt64(v[0]),
-			Name:               asString(v[3]),
-			Description:        asString(v[4]),
-			OriginalName:       asString(v[5]),
-			OriginalLocation:   asString(v[6]),
-			HashType:           asString(v[8]),
-			Location:           asString(v[9]),
-			StorageLocation:    asOptString(v[10]),
-			Width:              int(asInt64(v[12])),
-			Height:             int(asInt64(v[13])),
-			FileSize:           asInt64(v[14]),
-			Category:           asString(v[15]),
-			ContentType:        asString(v[16]),
-			ContentCategory:    asString(v[17]),
-			CreatedBy:          asString(v[18]),
-			UpdatedBy:          asString(v[19]),
-			OwnerID:            asOptInt64(v[20]),
-			ResourceCategoryID: asOptInt64(v[21]),
-			SeriesID:           asOptInt64(v[22]),
-			CurrentVersionID:   asOptInt64(v[23]),
-		}
-		if err := scanTimes(v[1:3], &r.CreatedAt, &r.UpdatedAt); err != nil {
-			return err
-		}
-		if err := r.Hash.Scan(v[7]); err != nil {
-			return err
-		}
-		if err := r.Meta.Scan(v[11]); err != nil {
+		r, err := scanResource(v)
+		if err != nil {
 			return err
 		}
 		var rl linkedIDs
-		var err error
 		if rl.tags, err = tags.addList(v[24]); err != nil {
 			return err
 		}
@@ -317,6 +337,129 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 		}
 	}
 	return out, nil
+}
+
+// scanResource reads the first ownValues values of a row of the
+// statements of resources.
+func scanResource(v []any) (*Resource, error) {
+	r := &Resource{
+		ID:                 asInt64(v[0]),
+		Name:               asString(v[3]),
+		Description:        asString(v[4]),
+		OriginalName:       asString(v[5]),
+		OriginalLocation:   asString(v[6]),
+		HashType:           asString(v[8]),
+		Location:           asString(v[9]),
+		StorageLocation:    asOptString(v[10]),
+		Width:              int(asInt64(v[12])),
+		Height:             int(asInt64(v[13])),
+		FileSize:           asInt64(v[14]),
+		Category:           asString(v[15]),
+		ContentType:        asString(v[16]),
+		ContentCategory:    asString(v[17]),
+		CreatedBy:          asString(v[18]),
+		UpdatedBy:          asString(v[19]),
+		OwnerID:            asOptInt64(v[20]),
+		ResourceCategoryID: asOptInt64(v[21]),
+		SeriesID:           asOptInt64(v[22]),
+		CurrentVersionID:   asOptInt64(v[23]),
+	}
+	if err := scanTimes(v[1:3], &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := r.Hash.Scan(v[7]); err != nil {
+		return nil, err
+	}
+	if err := r.Meta.Scan(v[11]); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readFull loads the resource id through q with packedFull: one
+// statement, its relations nested in its row.
+func (l *loader) readFull(ctx context.Context, q querier, id int64) ([]*Resource, error) {
+	rows, err := q.QueryContext(ctx, l.sql.packedFull, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Resource
+	// The values of one entity at a time, the most a kind has (a note's).
+	vals := make([]any, 10)
+	err = scanPacked(rows, fullValues, func(v []any) error {
+		r, err := scanResource(v)
+		if err != nil {
+			return err
+		}
+		rel := v[ownValues:]
+		if r.Tags, err = nestedList(rel[0], vals[:6], scanTag, func(t *Tag) int64 { return t.ID }); err != nil {
+			return err
+		}
+		if r.Groups, err = nestedList(rel[1], vals[:9], scanGroup, func(g *Group) int64 { return g.ID }); err != nil {
+			return err
+		}
+		if r.Notes, err = nestedList(rel[2], vals[:10], scanNote, func(n *Note) int64 { return n.ID }); err != nil {
+			return err
+		}
+		if r.Owner, err = nestedOne(rel[3], vals[:9], scanGroup); err != nil {
+			return err
+		}
+		if r.ResourceCategory, err = nestedOne(rel[4], vals[:6], scanCategory); err != nil {
+			return err
+		}
+		if r.Series, err = nestedOne(rel[5], vals[:6], scanSeries); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// nestedList reads v, an array of entities of len(vals) values each
+// (see unpackRow; NULL reads as none), with scan, and sorts them by id.
+// vals holds the values of each in turn.
+func nestedList[T any](v any, vals []any, scan func(v []any) (*T, error), id func(*T) int64) ([]*T, error) {
+	if v == nil || v == packedArray("[]") {
+		return nil, nil
+	}
+	text, ok := v.(packedArray)
+	if !ok {
+		return nil, errPacked
+	}
+	var out []*T
+	err := unpackEach(string(text), vals, func() error {
+		e, err := scan(vals)
+		if err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *T) int { return cmp.Compare(id(a), id(b)) })
+	return out, nil
+}
+
+// nestedOne reads v, an entity of len(vals) values (see unpackRow) or
+// NULL for none, into vals and then with scan.
+func nestedOne[T any](v any, vals []any, scan func(v []any) (*T, error)) (*T, error) {
+	if v == nil {
+		return nil, nil
+	}
+	text, ok := v.(packedArray)
+	if !ok {
+		return nil, errPacked
+	}
+	if err := unpackRow(string(text), vals); err != nil {
+		return nil, err
+	}
+	return scan(vals)
 }
 
 // linkedIDs are the IDs of the tags, groups and notes of a resource,
@@ -440,56 +583,76 @@ func (l *loader) readRelated(ctx context.Context, q querier, tags, groups, notes
 	return found, nil
 }
 
-// The add methods read a row of the loader's statement of their kind.
+// The add methods read a row of the loader's statement of their kind,
+// with the scan function of the kind.
 
-func (f related) addTag(v []any) error {
-	t := &Tag{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4])}
-	f.tags[t.ID] = t
-	if err := t.Meta.Scan(v[5]); err != nil {
+func (f related) addTag(v []any) error      { return add(f.tags, v, scanTag) }
+func (f related) addGroup(v []any) error    { return add(f.groups, v, scanGroup) }
+func (f related) addNote(v []any) error     { return add(f.notes, v, scanNote) }
+func (f related) addCategory(v []any) error { return add(f.categories, v, scanCategory) }
+func (f related) addSeries(v []any) error   { return add(f.series, v, scanSeries) }
+
+// add reads an entity of v with scan into found, by its ID (the first
+// value).
+func add[T any](found map[int64]*T, v []any, scan func(v []any) (*T, error)) error {
+	e, err := scan(v)
+	if err != nil {
 		return err
 	}
-	return scanTimes(v[1:3], &t.CreatedAt, &t.UpdatedAt)
+	found[asInt64(v[0])] = e
+	return nil
 }
 
-func (f related) addGroup(v []any) error {
-	g, err := scanGroup(v)
-	if g != nil {
-		f.groups[g.ID] = g
+// The scan functions read the values of an entity, in the order of the
+// loader's statement of its kind.
+
+func scanTag(v []any) (*Tag, error) {
+	t := &Tag{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4])}
+	if err := t.Meta.Scan(v[5]); err != nil {
+		return nil, err
 	}
-	return err
+	if err := scanTimes(v[1:3], &t.CreatedAt, &t.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
-func (f related) addNote(v []any) error {
+func scanNote(v []any) (*Note, error) {
 	n := &Note{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]),
 		OwnerID: asOptInt64(v[6]), NoteTypeID: asOptInt64(v[9])}
-	f.notes[n.ID] = n
 	if err := scanTimes(v[1:3], &n.CreatedAt, &n.UpdatedAt); err != nil {
-		return err
+		return nil, err
 	}
 	if err := n.Meta.Scan(v[5]); err != nil {
-		return err
+		return nil, err
 	}
 	var err error
 	if n.StartDate, err = asOptTime(v[7]); err != nil {
-		return err
+		return nil, err
 	}
-	n.EndDate, err = asOptTime(v[8])
-	return err
+	if n.EndDate, err = asOptTime(v[8]); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
-func (f related) addCategory(v []any) error {
+func scanCategory(v []any) (*ResourceCategory, error) {
 	c := &ResourceCategory{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), MetaSchema: asString(v[5])}
-	f.categories[c.ID] = c
-	return scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt)
+	if err := scanTimes(v[1:3], &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func (f related) addSeries(v []any) error {
+func scanSeries(v []any) (*Series, error) {
 	s := &Series{ID: asInt64(v[0]), Name: asString(v[3]), Slug: asString(v[4])}
-	f.series[s.ID] = s
 	if err := s.Meta.Scan(v[5]); err != nil {
-		return err
+		return nil, err
 	}
-	return scanTimes(v[1:3], &s.CreatedAt, &s.UpdatedAt)
+	if err := scanTimes(v[1:3], &s.CreatedAt, &s.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // copies appends to dst a copy of found[id] for each of ids that was
@@ -624,70 +787,187 @@ func jsonNumber(s string) bool {
 	return i == len(s)
 }
 
+// packedArray is an array nested in a packed row: the text of its JSON,
+// which unpackRow has checked, to be read with unpackRow or unpackEach.
+type packedArray string
+
+// maxPackedDepth bounds the nesting of arrays in a packed row:
+// packedFull's rows hold lists (depth 1) of entities (depth 2).
+const maxPackedDepth = 2
+
 // unpackRow reads text, the JSON array that json_array writes of SQL
 // values, into dst, which must have one element per value: a text as a
-// string, an integer as an int64, NULL as nil, and another number (a
-// REAL) as the text of its JSON, which the as* functions read as they
-// would a string. Anything else is an error.
+// string, an integer as an int64, NULL as nil, another number (a REAL)
+// as the text of its JSON, which the as* functions read as they would a
+// string, and a nested array (json_array's of a JSON value) as a
+// packedArray. Anything else is an error.
 func unpackRow(text string, dst []any) error {
-	i := 0
-	skip := func() {
-		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
-			i++
-		}
-	}
-	skip()
+	_, err := unpackAt(text, 0, dst, 0)
+	return err
+}
+
+// unpackEach reads text, a JSON array of arrays of len(dst) values each,
+// as unpackRow would, into dst one after the other, and calls fn after
+// each.
+func unpackEach(text string, dst []any, fn func() error) error {
+	i := skipSpace(text, 0)
 	if i == len(text) || text[i] != '[' {
 		return errPacked
 	}
+	i = skipSpace(text, i+1)
+	if i < len(text) && text[i] == ']' {
+		return nil
+	}
+	for {
+		var err error
+		if i, err = unpackAt(text, i, dst, 1); err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+		i = skipSpace(text, i)
+		switch {
+		case i == len(text):
+			return errPacked
+		case text[i] == ']':
+			return nil
+		case text[i] != ',':
+			return errPacked
+		}
+		i++
+	}
+}
+
+func skipSpace(text string, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// unpackAt reads the array of len(dst) values at text[i:] (after spaces)
+// into dst, as unpackRow does, and returns the index past it. depth is
+// the number of arrays around it.
+func unpackAt(text string, i int, dst []any, depth int) (int, error) {
+	i = skipSpace(text, i)
+	if i == len(text) || text[i] != '[' {
+		return 0, errPacked
+	}
 	i++
 	for k := range dst {
-		skip()
+		i = skipSpace(text, i)
 		if k > 0 {
 			if i == len(text) || text[i] != ',' {
-				return errPacked
+				return 0, errPacked
 			}
-			i++
-			skip()
+			i = skipSpace(text, i+1)
 		}
-		if i == len(text) {
-			return errPacked
+		v, next, err := unpackValue(text, i, depth)
+		if err != nil {
+			return 0, err
 		}
-		switch c := text[i]; {
-		case c == '"':
-			s, next, err := jsonString(text, i)
-			if err != nil {
-				return err
-			}
-			dst[k], i = s, next
-		case c == 'n':
-			if !strings.HasPrefix(text[i:], "null") {
-				return errPacked
-			}
-			dst[k], i = nil, i+4
-		case c == '-' || c >= '0' && c <= '9':
-			j := i + 1
-			for j < len(text) && strings.IndexByte("0123456789.eE+-", text[j]) >= 0 {
-				j++
-			}
-			if !jsonNumber(text[i:j]) {
-				return errPacked
-			}
-			if n, err := strconv.ParseInt(text[i:j], 10, 64); err == nil {
-				dst[k] = n
-			} else {
-				dst[k] = text[i:j]
-			}
-			i = j
-		default:
-			return errPacked
-		}
+		dst[k], i = v, next
 	}
-	skip()
+	i = skipSpace(text, i)
 	if i == len(text) || text[i] != ']' {
-		return errPacked
+		return 0, errPacked
 	}
-	return nil
+	return i + 1, nil
+}
+
+// unpackValue reads the value at text[i] (no space before it), as
+// unpackRow does, and returns it and the index past it.
+func unpackValue(text string, i int, depth int) (any, int, error) {
+	if i == len(text) {
+		return nil, 0, errPacked
+	}
+	switch c := text[i]; {
+	case c == '"':
+		s, j, err := jsonString(text, i)
+		return s, j, err
+	case c == '-' || c >= '0' && c <= '9':
+		j, err := numberEnd(text, i)
+		if err != nil {
+			return nil, 0, err
+		}
+		if n, err := strconv.ParseInt(text[i:j], 10, 64); err == nil {
+			return n, j, nil
+		}
+		return text[i:j], j, nil
+	case c == '[':
+		j, err := skipArray(text, i, depth+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		return packedArray(text[i:j]), j, nil
+	}
+	j, err := skipValue(text, i, depth) // null, or an error
+	return nil, j, err
+}
+
+// skipValue checks the value at text[i] (no space before it), as
+// unpackValue would read it, and returns the index past it.
+func skipValue(text string, i int, depth int) (int, error) {
+	if i == len(text) {
+		return 0, errPacked
+	}
+	switch c := text[i]; {
+	case c == '"':
+		_, j, err := jsonString(text, i)
+		return j, err
+	case c == 'n':
+		if !strings.HasPrefix(text[i:], "null") {
+			return 0, errPacked
+		}
+		return i + 4, nil
+	case c == '-' || c >= '0' && c <= '9':
+		return numberEnd(text, i)
+	case c == '[':
+		return skipArray(text, i, depth+1)
+	}
+	return 0, errPacked
+}
+
+// numberEnd returns the index past the JSON number at text[i].
+func numberEnd(text string, i int) (int, error) {
+	j := i + 1
+	for j < len(text) && strings.IndexByte("0123456789.eE+-", text[j]) >= 0 {
+		j++
+	}
+	if !jsonNumber(text[i:j]) {
+		return 0, errPacked
+	}
+	return j, nil
+}
+
+// skipArray checks the array at text[i] (a '['), of values that
+// unpackValue reads, and returns the index past it. depth counts it
+// with the arrays around it.
+func skipArray(text string, i int, depth int) (int, error) {
+	if depth > maxPackedDepth {
+		return 0, errPacked
+	}
+	i = skipSpace(text, i+1)
+	if i < len(text) && text[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		next, err := skipValue(text, i, depth)
+		if err != nil {
+			return 0, err
+		}
+		i = skipSpace(text, next)
+		switch {
+		case i == len(text):
+			return 0, errPacked
+		case text[i] == ']':
+			return i + 1, nil
+		case text[i] != ',':
+			return 0, errPacked
+		}
+		i = skipSpace(text, i+1)
+	}
 }
 
 // jsonString reads the JSON string that starts at text[i] (a quote) and

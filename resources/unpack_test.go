@@ -48,9 +48,48 @@ func TestUnpackRow(t *testing.T) {
 			t.Errorf("unpackRow(%s) (-want +got):\n%s", text, diff)
 		}
 	}
-	for _, text := range []string{``, `[`, `[1`, `[1,]`, `[1 2]`, `[true]`, `["a]`, `["\x"]`, `["\u12"]`, `[1,2,3]`, `{}`} {
+	for _, text := range []string{``, `[`, `[1`, `[1,]`, `[1 2]`, `[true]`, `["a]`, `["\x"]`, `["\u12"]`, `[1,2,3]`, `{}`,
+		`[1,[2,]]`, `[1,[2 3]]`, `[1,[true]]`, `[1,["\x"]]`, `[1,[[[4]]]]`, `[1,[2`, `[1,{"a":1}]`} {
 		if err := unpackRow(text, make([]any, 2)); err == nil {
 			t.Errorf("unpackRow(%q) into two values succeeded", text)
+		}
+	}
+}
+
+// TestUnpackNested reads a row with arrays nested in it, as packedFull
+// writes its relations, and the arrays of entities in them.
+func TestUnpackNested(t *testing.T) {
+	row := ` [7, [[1,"a\"b"], [2,null]] ,[],null,[3,"c"]]`
+	got := make([]any, 5)
+	if err := unpackRow(row, got); err != nil {
+		t.Fatal(err)
+	}
+	want := []any{int64(7), packedArray(`[[1,"a\"b"], [2,null]]`), packedArray(`[]`), nil, packedArray(`[3,"c"]`)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("unpackRow (-want +got):\n%s", diff)
+	}
+	each := func(text string, n int) ([][]any, error) {
+		var out [][]any
+		v := make([]any, n)
+		err := unpackEach(text, v, func() error {
+			out = append(out, append([]any(nil), v...))
+			return nil
+		})
+		return out, err
+	}
+	list, err := each(string(got[1].(packedArray)), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]any{{int64(1), `a"b`}, {int64(2), nil}}, list); diff != "" {
+		t.Errorf("unpackEach (-want +got):\n%s", diff)
+	}
+	if list, err := each(" [ ] ", 2); err != nil || list != nil {
+		t.Errorf("unpackEach of an empty array = %v, %v", list, err)
+	}
+	for _, text := range []string{``, `[`, `[[1,2]`, `[[1,2],]`, `[[1,2] [3,4]]`, `[[1,2,3]]`, `[[1]]`, `[1,2]`, `[[1,2]x`} {
+		if _, err := each(text, 2); err == nil {
+			t.Errorf("unpackEach(%q) of pairs succeeded", text)
 		}
 	}
 }
@@ -59,7 +98,8 @@ func TestUnpackRow(t *testing.T) {
 // array of texts, numbers and NULLs that it reads, encoding/json reads as
 // the same values.
 func FuzzUnpackRow(f *testing.F) {
-	for _, seed := range []string{`[1,"a",null]`, `["\u00e9\ud83d\ude00",-7,2.5]`, `[ "x" , 9223372036854775807 ]`, `["\udc00"]`} {
+	for _, seed := range []string{`[1,"a",null]`, `["\u00e9\ud83d\ude00",-7,2.5]`, `[ "x" , 9223372036854775807 ]`, `["\udc00"]`,
+		`[1,[[2,"b"],[3,null]],[]]`} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -95,6 +135,15 @@ func FuzzUnpackRow(f *testing.F) {
 				case nil:
 					if want[i] != nil {
 						t.Fatalf("unpackRow(%q)[%d] = nil, encoding/json %#v", text, i, want[i])
+					}
+				case packedArray:
+					// Its text, which encoding/json reads as the same
+					// array.
+					var w []any
+					d := json.NewDecoder(strings.NewReader(string(v)))
+					d.UseNumber()
+					if err := d.Decode(&w); err != nil || !cmp.Equal(w, want[i]) {
+						t.Fatalf("unpackRow(%q)[%d] = %s, encoding/json %#v (%v)", text, i, v, want[i], err)
 					}
 				}
 			}
