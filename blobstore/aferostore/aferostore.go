@@ -77,15 +77,25 @@ type Store struct {
 	noAnon      atomic.Bool         // the host cannot make anonymous files in TempDir
 	procChecked atomic.Bool         // /proc names open files (see linkAnon)
 
-	// The syncs that make Puts durable, each shared by the Puts that
-	// wait for it: of their files' data, and of their new names.
-	dataSyncs groupSync[int]
-	dirSyncs  groupSync[string]
+	// syncs makes Puts durable: each sync, of files' data and of
+	// directories' entries, is shared by the Puts that wait for it.
+	syncs groupSync[syncItem]
+	// unsynced counts, by content, the blobs that putSmall has named but
+	// not yet synced (or failed to), guarded by mu: a Put of the same
+	// content that finds one must sync it before it returns.
+	unsynced map[blobstore.Hash]int
+}
+
+// syncItem is what a sync makes durable: the data of the host file fd,
+// or (fd < 0) the entries of the directory dir of the store.
+type syncItem struct {
+	fd  int
+	dir string
 }
 
 // New returns a Store whose blobs live at the root of fsys.
 func New(fsys afero.Fs) *Store {
-	return &Store{fs: fsys, inflight: make(map[string]struct{}), shards: make(map[string]bool)}
+	return &Store{fs: fsys, inflight: make(map[string]struct{}), shards: make(map[string]bool), unsynced: make(map[blobstore.Hash]int)}
 }
 
 // Put implements blobstore.Putter. It streams r into a new file in
@@ -95,7 +105,8 @@ func New(fsys afero.Fs) *Store {
 // the directories of the new name. On any failure the temporary file is
 // removed. On Linux with LocalDir, content of up to 64 KiB is read whole
 // first: its anonymous file is then made in the directory of its address,
-// and none at all when the content is already stored.
+// and none at all when the content is already stored; it is named before
+// it is synced (see putSmall).
 //
 // Concurrent Puts share their syncs (group commit): one Put syncs the
 // directories of all the Puts that got there while the previous sync ran,
@@ -139,6 +150,15 @@ var smallPool = sync.Pool{New: func() any { b := make([]byte, smallSize+1); retu
 // then takes its inode near that directory's, where a shard directory
 // made by the filesystem's spreading of directories finds free inodes
 // cheaply, instead of every upload's from the one group of TempDir.
+//
+// The file is named before its data is synced, so that one sync, of its
+// data and then of the directories of its name, makes it durable: two
+// in a row (data, then names) made every upload wait for the disk
+// twice. A crash of the machine before that sync may then leave a name
+// whose content did not reach the disk; no row refers to it, as Put had
+// not returned, and a Put of that content compares what it finds (see
+// confirmStored) and replaces it. A crash of the process alone loses
+// nothing that the kernel was given.
 func (s *Store) putSmall(ctx context.Context, content []byte) (blobstore.PutResult, error) {
 	const op = "aferostore.Put"
 	res := blobstore.PutResult{Hash: blobstore.Hash(sha256.Sum256(content)), Size: int64(len(content))}
@@ -147,10 +167,11 @@ func (s *Store) putSmall(ctx context.Context, content []byte) (blobstore.PutResu
 	}
 	dst := res.Hash.Path()
 	dir := path.Dir(dst)
+	host := filepath.Join(s.LocalDir, filepath.FromSlash(dst))
 	s.mu.Lock()
 	newDirs, err := s.makeShard(dir)
 	stored := false
-	if err == nil {
+	if err == nil && len(newDirs) == 0 { // a directory just made holds nothing
 		_, serr := s.fs.Stat(dst)
 		stored = serr == nil
 	}
@@ -159,7 +180,12 @@ func (s *Store) putSmall(ctx context.Context, content []byte) (blobstore.PutResu
 		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
 	}
 	if stored {
-		return res, nil
+		switch ok, err := s.confirmStored(ctx, res.Hash, host, content); {
+		case err != nil:
+			return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
+		case ok:
+			return res, nil
+		}
 	}
 	f, err := s.openAnonIn(dir)
 	if f == nil {
@@ -174,15 +200,28 @@ func (s *Store) putSmall(ctx context.Context, content []byte) (blobstore.PutResu
 	}
 	defer f.Close()
 	if _, err = f.Write(content); err == nil {
-		if err = s.groupDataSync(f); err == nil {
-			err = ctx.Err()
-		}
+		err = ctx.Err()
 	}
-	if err == nil {
+	if err != nil {
+		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
+	}
+	for retried := false; ; retried = true {
 		s.mu.Lock()
-		err = linkAnon(f, filepath.Join(s.LocalDir, filepath.FromSlash(dst)))
+		err = linkAnon(f, host)
+		if err == nil {
+			s.unsynced[res.Hash]++
+		}
 		s.mu.Unlock()
-		if errors.Is(err, fs.ErrExist) {
+		if !errors.Is(err, fs.ErrExist) || retried {
+			break
+		}
+		// The same content, named meanwhile by another Put; or a file
+		// that confirmStored removes, whose name is then taken again.
+		ok, cerr := s.confirmStored(ctx, res.Hash, host, content)
+		if cerr != nil {
+			return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, cerr)
+		}
+		if ok {
 			return res, nil
 		}
 	}
@@ -190,10 +229,61 @@ func (s *Store) putSmall(ctx context.Context, content []byte) (blobstore.PutResu
 		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
 	}
 	res.Created = true
-	if err := s.syncNewEntry(dst, newDirs); err != nil {
+	fd, _ := fdOf(f)
+	items := append(entryItems(dst, newDirs), syncItem{fd: fd})
+	if err := s.syncs.wait(items, s.sync); err != nil {
+		// Left counted as unsynced: a Put of the same content syncs it.
 		return blobstore.PutResult{}, fmt.Errorf("%s %s: %w", op, res.Hash, err)
 	}
+	s.mu.Lock()
+	if s.unsynced[res.Hash]--; s.unsynced[res.Hash] <= 0 {
+		delete(s.unsynced, res.Hash)
+	}
+	s.mu.Unlock()
 	return res, nil
+}
+
+// confirmStored checks that the file host, found at the address h of
+// content, holds content, and makes it durable when a Put of this Store
+// named it without (yet) syncing it. A file that holds something else
+// was left by a crash of the machine between naming and syncing (see
+// putSmall): it is removed, and ok is false, for the caller to store
+// content anew.
+func (s *Store) confirmStored(ctx context.Context, h blobstore.Hash, host string, content []byte) (ok bool, err error) {
+	f, err := os.Open(host)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // removed meanwhile
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	buf := smallPool.Get().(*[]byte)
+	defer smallPool.Put(buf)
+	n, err := io.ReadFull(f, (*buf)[:len(content)+1])
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, err
+	}
+	if !bytes.Equal((*buf)[:n], content) {
+		s.mu.Lock()
+		err := s.fs.Remove(h.Path())
+		s.mu.Unlock()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		return false, nil
+	}
+	s.mu.Lock()
+	pending := s.unsynced[h] > 0
+	s.mu.Unlock()
+	if !pending {
+		return true, nil
+	}
+	fd, _ := fdOf(f)
+	if err := s.syncs.wait(append(entryItems(h.Path(), nil), syncItem{fd: fd}), s.sync); err != nil {
+		return false, err
+	}
+	return true, ctx.Err()
 }
 
 // putStream is Put of content of any size: it streams src into a
@@ -234,14 +324,22 @@ func (s *Store) putStream(ctx context.Context, src io.Reader) (blobstore.PutResu
 
 // syncNewEntry makes the new directory entry dst durable before the
 // caller records the blob elsewhere, with the shard directories newDirs
-// made for it: each is itself an entry of its parent, which a crash could
-// lose with the blob inside.
+// made for it.
 func (s *Store) syncNewEntry(dst string, newDirs []string) error {
-	dirs := []string{path.Dir(dst)}
+	return s.syncs.wait(entryItems(dst, newDirs), s.sync)
+}
+
+// entryItems are the directories to sync for the new entry dst: its own,
+// and the parents of the shard directories newDirs made for it, each
+// itself an entry of its parent, which a crash could lose with the blob
+// inside.
+func entryItems(dst string, newDirs []string) []syncItem {
+	items := make([]syncItem, 0, 1+len(newDirs)+1)
+	items = append(items, syncItem{fd: -1, dir: path.Dir(dst)})
 	for _, d := range newDirs {
-		dirs = append(dirs, path.Dir(d))
+		items = append(items, syncItem{fd: -1, dir: path.Dir(d)})
 	}
-	return s.dirSyncs.wait(dirs, s.syncDirs)
+	return items
 }
 
 // groupDataSync makes the data of f durable, together with that of the
@@ -251,20 +349,39 @@ func (s *Store) groupDataSync(f afero.File) error {
 	if !ok {
 		return f.Sync()
 	}
-	return s.dataSyncs.wait([]int{fd}, syncData)
+	return s.syncs.wait([]syncItem{{fd: fd}}, s.sync)
 }
 
-// syncDirs flushes the entries of the directories dirs, where the
-// filesystem can. Best effort: not every platform or afero.Fs can sync a
-// directory.
-func (s *Store) syncDirs(dirs map[string]struct{}) error {
-	for dir := range dirs {
-		if d, err := s.fs.Open(dir); err == nil {
+// sync makes items durable: the files' data first, then the
+// directories' entries, so that on a journaling filesystem the first
+// commit records both and the syncs of the directories find little left
+// to do. Directories are synced where the filesystem can (best effort:
+// not every platform or afero.Fs can sync one), on the host without an
+// *os.File each.
+func (s *Store) sync(items map[syncItem]struct{}) error {
+	fds := make(map[int]struct{})
+	for it := range items {
+		if it.fd >= 0 {
+			fds[it.fd] = struct{}{}
+		}
+	}
+	var err error
+	if len(fds) > 0 {
+		err = syncData(fds)
+	}
+	for it := range items {
+		if it.fd >= 0 {
+			continue
+		}
+		if s.LocalDir != "" && syncHostDir(filepath.Join(s.LocalDir, filepath.FromSlash(it.dir))) {
+			continue
+		}
+		if d, err := s.fs.Open(it.dir); err == nil {
 			d.Sync()
 			d.Close()
 		}
 	}
-	return nil
+	return err
 }
 
 // commit gives the temporary file tmp the name dst unless dst exists. It
@@ -301,9 +418,19 @@ func (s *Store) commit(tmp *spooled, dst string) (bool, []string, error) {
 
 // makeShard makes the shard directory dir, unless known to exist, and
 // returns the directories it made, deepest first. The caller holds s.mu.
+// Once its parent is known to exist, a new shard directory costs one
+// mkdir, rather than the stats of each level and MkdirAll's own.
 func (s *Store) makeShard(dir string) ([]string, error) {
 	if s.shards[dir] {
 		return nil, nil
+	}
+	parent := path.Dir(dir)
+	if s.shards[parent] {
+		if err := s.fs.Mkdir(dir, dirPerm); err == nil {
+			s.shards[dir] = true
+			return []string{dir}, nil
+		}
+		// Made already, or the parent was removed: the general way.
 	}
 	var newDirs []string
 	for d := dir; d != "." && d != "/"; d = path.Dir(d) {
@@ -316,6 +443,7 @@ func (s *Store) makeShard(dir string) ([]string, error) {
 		return nil, err
 	}
 	s.shards[dir] = true
+	s.shards[parent] = true
 	return newDirs, nil
 }
 

@@ -1,6 +1,8 @@
 package aferostore_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 )
 
@@ -52,5 +55,38 @@ func TestPutAnonymousTemp(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 	if err != nil || string(got) != half+"the other half" {
 		t.Errorf("blob %s holds %d bytes, %v; want %d", name, len(got), err, len(half)+len("the other half"))
+	}
+}
+
+// TestPutReplacesTornBlob: a small blob is named before its content is
+// synced, so a crash of the machine may leave its name with less (here
+// nothing, or other bytes of the same length). A Put of that content
+// does not take such a file for the content stored: it stores it again.
+func TestPutReplacesTornBlob(t *testing.T) {
+	content := []byte("a small blob, named before its sync")
+	for _, torn := range [][]byte{nil, []byte("a small blob\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")} {
+		dir := t.TempDir()
+		s := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+		s.LocalDir = dir
+		name := filepath.Join(dir, filepath.FromSlash(blobstore.Hash(sha256.Sum256(content)).Path()))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, torn, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Put(t.Context(), bytes.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(name); err != nil || !bytes.Equal(got, content) {
+			t.Errorf("after a Put over a torn file of %d bytes, the blob holds %q, %v; want %q", len(torn), got, err, content)
+		}
+		if !res.Created {
+			t.Errorf("Put over a torn file of %d bytes: Created false, want true", len(torn))
+		}
+		if err := s.Verify(t.Context(), res.Hash); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -26,10 +26,12 @@ func fdOf(f afero.File) (int, bool) {
 // writeback of all of them before waiting on any, so that their blocks are
 // allocated together and, on a journaling filesystem, one commit records
 // them all: the fdatasyncs after the first then mostly find nothing left
-// to do.
+// to do. A single file needs no such hint.
 func syncData(fds map[int]struct{}) error {
-	for fd := range fds {
-		unix.SyncFileRange(fd, 0, 0, unix.SYNC_FILE_RANGE_WRITE) // a hint; fdatasync is the sync
+	if len(fds) > 1 {
+		for fd := range fds {
+			unix.SyncFileRange(fd, 0, 0, unix.SYNC_FILE_RANGE_WRITE) // a hint; fdatasync is the sync
+		}
 	}
 	var errs []error
 	for fd := range fds {
@@ -98,4 +100,19 @@ func linkAnon(f *os.File, dst string) error {
 		return &os.LinkError{Op: "link", Old: procFD(f), New: dst, Err: err}
 	}
 	return nil
+}
+
+// syncHostDir syncs the entries of the host directory dir, opened and
+// closed by descriptor: an *os.File costs a poller registration, a
+// finalizer and more system calls, for each sync of each upload. It
+// reports false when dir cannot be opened, for the caller to try the
+// afero.Fs.
+func syncHostDir(dir string) bool {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	unix.Fsync(fd)
+	unix.Close(fd)
+	return true
 }

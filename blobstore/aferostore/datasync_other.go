@@ -21,3 +21,7 @@ func (s *Store) openAnon() *os.File { return nil }
 func (s *Store) openAnonIn(string) (*os.File, error) { return nil, nil }
 
 func linkAnon(*os.File, string) error { return errors.New("aferostore: linkAnon is Linux only") }
+
+// syncHostDir reports false: elsewhere than on Linux directories are
+// synced through the afero.Fs.
+func syncHostDir(string) bool { return false }

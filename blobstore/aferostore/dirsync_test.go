@@ -3,6 +3,8 @@ package aferostore_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"path"
 	"sync"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/afero"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 )
 
@@ -60,5 +63,54 @@ func TestPutSyncsNewShardDirectories(t *testing.T) {
 	// Puts, in no particular order.
 	if diff := cmp.Diff(want, rec.synced, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("directories synced (-want +got):\n%s", diff)
+	}
+}
+
+// TestPutSyncsNewShardUnderKnownParent: a new shard directory in a top
+// directory that an earlier Put made is made with one mkdir, and its
+// parent is still synced; a Put into a shard directory that exists syncs
+// that directory alone.
+func TestPutSyncsNewShardUnderKnownParent(t *testing.T) {
+	rec := &syncRecorder{Fs: afero.NewMemMapFs()}
+	s := aferostore.New(rec)
+	first, err := s.Put(context.Background(), bytes.NewReader([]byte("first")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, shard := path.Dir(path.Dir(first.Hash.Path())), path.Dir(first.Hash.Path())
+	// Content whose address is in the same top directory but another
+	// shard, and content in the same shard.
+	var sibling, same []byte
+	for i := 0; sibling == nil || same == nil; i++ {
+		c := fmt.Appendf(nil, "content %d", i)
+		d := path.Dir(blobstore.Hash(sha256.Sum256(c)).Path())
+		switch {
+		case d == shard && same == nil:
+			same = c
+		case path.Dir(d) == top && d != shard && sibling == nil:
+			sibling = c
+		}
+	}
+	for _, tc := range []struct {
+		content []byte
+		want    func(dir string) []string
+	}{
+		{sibling, func(dir string) []string { return []string{dir, top} }},
+		{same, func(dir string) []string { return []string{dir} }},
+	} {
+		rec.mu.Lock()
+		rec.synced = nil
+		rec.mu.Unlock()
+		res, err := s.Put(context.Background(), bytes.NewReader(tc.content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.want(path.Dir(res.Hash.Path()))
+		if diff := cmp.Diff(want, rec.synced, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("directories synced for %s (-want +got):\n%s", res.Hash.Path(), diff)
+		}
+		if ok, err := afero.IsDir(rec, path.Dir(res.Hash.Path())); err != nil || !ok {
+			t.Errorf("shard directory of %s: %v, %v", res.Hash.Path(), ok, err)
+		}
 	}
 }
