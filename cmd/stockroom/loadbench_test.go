@@ -341,9 +341,9 @@ func TestLoadBench(t *testing.T) {
 		}
 	}
 	for _, clients := range []int{1, 4} {
-		// Uploads are prepared before the clock starts: the client's
-		// JPEG encoding is not the server's work.
-		// (and only when that row runs: 2 × REQS JPEGs take a while).
+		// Uploads are prepared before the clock starts, as the client's
+		// JPEG encoding is not the server's work, and only when their row
+		// runs: REQS JPEGs per client count take a while.
 		const uploadRow = "upload 4–8 KB JPEG"
 		var bodies [][]byte
 		if strings.Contains(uploadRow, only) {
