@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"image/jpeg"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/httpapi"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 )
 
@@ -115,6 +118,33 @@ func BenchmarkUpload(b *testing.B) {
 			bg := e.Lib.Media.WorkerCPU() - bg0
 			b.ReportMetric(float64((cpuTime()-c0-bg).Microseconds())/float64(b.N), "cpu-µs/op")
 			b.ReportMetric(float64(bg.Microseconds())/float64(b.N), "bg-µs/op")
+		})
+	}
+}
+
+// BenchmarkGetResourceLogged is a single-resource GET through the whole
+// middleware as the server runs it: metrics on and a request line to an
+// access log at Info, which BenchmarkEverydayRequests leaves out.
+func BenchmarkGetResourceLogged(b *testing.B) {
+	e := newTestEnv(b, func(c *envConfig) {
+		c.cfg.Metrics = httpapi.NewMetrics()
+		c.cfg.AccessLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	})
+	id := e.uploadOK(b, filePart("resource", "a.txt", []byte("a")), fieldPart("Name", "photo"))
+	// /healthz is the middleware alone.
+	for name, path := range map[string]string{"resource": fmt.Sprintf("/v1/resource?id=%d", id), "healthz": "/healthz"} {
+		b.Run(name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req := httptest.NewRequest("GET", path, nil).WithContext(ctx)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				e.handler.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("%d %s", w.Code, w.Body)
+				}
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -247,9 +248,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (a *api) logRequests(next http.Handler) http.Handler {
+	// The records are made here rather than by Logger.LogAttrs, which
+	// walks the stack (runtime.Callers) on every request for a source
+	// that is always this function: its PC is taken once.
+	var pcs [1]uintptr
+	runtime.Callers(1, pcs[:])
+	pc := pcs[0]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		// Under instrument, its statusWriter serves both.
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+		}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
@@ -258,13 +269,19 @@ func (a *api) logRequests(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level, log = slog.LevelError, a.log
 		}
-		log.LogAttrs(r.Context(), level, "request",
+		ctx := r.Context()
+		if !log.Enabled(ctx, level) {
+			return
+		}
+		rec := slog.NewRecord(time.Now(), level, "request", pc)
+		rec.AddAttrs(
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status),
 			slog.Int64("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr))
+		_ = log.Handler().Handle(ctx, rec)
 	})
 }
 
