@@ -136,15 +136,7 @@ func BenchmarkGetResourceLogged(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			req := httptest.NewRequest("GET", path, nil).WithContext(ctx)
-			b.ReportAllocs()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				e.handler.ServeHTTP(w, req)
-				if w.Code != http.StatusOK {
-					b.Fatalf("%d %s", w.Code, w.Body)
-				}
-			}
+			serveLoop(b, e.handler, httptest.NewRequest("GET", path, nil).WithContext(ctx))
 		})
 	}
 }

@@ -617,6 +617,18 @@ func scanTag(v []any) (*Tag, error) {
 	return t, nil
 }
 
+func scanGroup(v []any) (*Group, error) {
+	g := &Group{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), URL: asString(v[5]),
+		OwnerID: asOptInt64(v[7]), CategoryID: asOptInt64(v[8])}
+	if err := scanTimes(v[1:3], &g.CreatedAt, &g.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := g.Meta.Scan(v[6]); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
 func scanNote(v []any) (*Note, error) {
 	n := &Note{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]),
 		OwnerID: asOptInt64(v[6]), NoteTypeID: asOptInt64(v[9])}
@@ -675,18 +687,6 @@ func copyOf[T any](e *T) *T {
 	}
 	c := *e
 	return &c
-}
-
-func scanGroup(v []any) (*Group, error) {
-	g := &Group{ID: asInt64(v[0]), Name: asString(v[3]), Description: asString(v[4]), URL: asString(v[5]),
-		OwnerID: asOptInt64(v[7]), CategoryID: asOptInt64(v[8])}
-	if err := scanTimes(v[1:3], &g.CreatedAt, &g.UpdatedAt); err != nil {
-		return nil, err
-	}
-	if err := g.Meta.Scan(v[6]); err != nil {
-		return nil, err
-	}
-	return g, nil
 }
 
 // each runs text on ids (a list of IDs as its one argument) through q
