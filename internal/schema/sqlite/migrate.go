@@ -26,6 +26,7 @@ var migrations = []migration{
 	{Version: 6, DDL: migrationParity},
 	{Version: 7, DDL: migrationAccess},
 	{Version: 8, DDL: migrationLocalIdentity},
+	{Version: 9, DDL: migrationSparseOrder},
 }
 
 // Migrate brings the schema of db up to date. It is safe to call on every
