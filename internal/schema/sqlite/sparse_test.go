@@ -61,16 +61,16 @@ func TestSparseOrderIndexes(t *testing.T) {
 	if diff := cmp.Diff(want, entries); diff != "" {
 		t.Errorf("index entries (-want +got):\n%s", diff)
 	}
-	for _, q := range []string{
-		`SELECT name FROM resources INDEXED BY resources_resource_category_order WHERE resource_category_id = 1 ORDER BY created_at DESC, id DESC`,
-		`SELECT name FROM resources INDEXED BY resources_series_order WHERE series_id = 1 ORDER BY created_at DESC, id DESC`,
+	for q, want := range map[string][]string{
+		`SELECT name FROM resources INDEXED BY resources_resource_category_order WHERE resource_category_id = 1 ORDER BY created_at DESC, id DESC`: {"b"},
+		`SELECT name FROM resources INDEXED BY resources_series_order WHERE series_id = 1 ORDER BY created_at DESC, id DESC`:                       {"c", "b"},
 	} {
 		var names []string
 		if err := db.Reader.NewRaw(q).Scan(ctx, &names); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		if len(names) == 0 {
-			t.Errorf("%s: no rows", q)
+		if diff := cmp.Diff(want, names); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", q, diff)
 		}
 	}
 }
