@@ -850,11 +850,12 @@ func (q *Query) foldGather(ctx context.Context, p *plan) (page []int64, total in
 	}
 	head := c.stream(streamStart(p.def.desc), p.def.desc)
 	// The candidates, materialized: c is read twice, and its LIMIT
-	// holds for both reads.
-	ids := *c.ids
-	c.ids = &fragment{"SELECT id FROM c", nil}
+	// holds for both reads. Each is looked up by a join, not gather's
+	// IN, whose list of distinct IDs cost a tenth of the statement
+	// more: the candidates are distinct already.
 	rd := q.read(&strategy{gather: c, prefilter: map[*cond]bool{}}, p)
-	c.ids = &ids
+	rd.from = "c CROSS JOIN resources AS r"
+	rd.driver[0] = fragment{"r.id = c.id", nil} // gather's IN
 	where := (&query{}).and(append(rd.driver, rd.checks...)).fragment()
 	created := q.sql.sortText(rd.created)
 	// The matches are read only when the candidates are few: that test
