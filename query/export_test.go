@@ -25,6 +25,27 @@ func SetSmall(q *Query, small int64) {
 	q.size = &sizeCache{}
 }
 
+// SetFold turns on or off the reading of a small library's page of few
+// full-text candidates in one statement (foldGather).
+func SetFold(q *Query, on bool) { q.lim.noFold = !on }
+
+// Folded reports whether q's List(f) reads its page with foldGather.
+func Folded(ctx context.Context, q *Query, f Filter) (bool, error) {
+	p, err := q.compile(f)
+	if err != nil {
+		return false, err
+	}
+	tx, err := q.db.BeginTx(ctx, q.sql.txOptions())
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	inTx := *q
+	inTx.db, inTx.tx = tx, tx.Tx
+	_, _, ok, err := inTx.foldGather(ctx, p)
+	return ok, err
+}
+
 // SmallLibrary reports whether q's planner takes its library for small.
 func SmallLibrary(ctx context.Context, q *Query) (bool, error) {
 	return q.smallLibrary(ctx)

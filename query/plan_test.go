@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -68,7 +69,14 @@ func (s *seeded) compare(t *testing.T, f query.Filter) {
 
 func (s *seeded) check(t *testing.T, q *query.Query, f query.Filter, want query.Page) {
 	t.Helper()
-	got, err := q.List(s.ctx, f)
+	checkList(t, s.ctx, q, f, want)
+}
+
+// checkList checks List(f) on q against want, the reference's page, as
+// seeded.check does.
+func checkList(t *testing.T, ctx context.Context, q *query.Query, f query.Filter, want query.Page) {
+	t.Helper()
+	got, err := q.List(ctx, f)
 	if err != nil {
 		t.Fatalf("List(%+v): %v", f, err)
 	}

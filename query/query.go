@@ -294,7 +294,21 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
 	var st strategy
 	var rd reading
+	// The page's IDs in its order, perPage+1 of them to learn whether
+	// more follow: a list, or the query of one.
+	var ids fragment
+	var list []int64
+	counted := -1 // the total, when the page's query counted it
+	folded := false
 	if !q.generic {
+		if list, counted, folded, err = q.foldGather(ctx, p); err != nil {
+			return Page{}, fmt.Errorf("%s: planning: %w", op, err)
+		}
+		if !folded {
+			counted = -1
+		}
+	}
+	if !q.generic && !folded {
 		if st, err = q.choose(ctx, p.conds, p.def.desc); err != nil {
 			return Page{}, fmt.Errorf("%s: planning: %w", op, err)
 		}
@@ -313,18 +327,15 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		q.planned()
 	}
 
-	// The page's IDs in its order, perPage+1 of them to learn whether
-	// more follow: a list, or the query of one.
-	var ids fragment
-	var list []int64
 	past := false
-	counted := -1 // the total, when the page's query counted it
 	scanned, scanExact := -1, false
 	tagged := false   // the page is read from resource_tag_order
 	walked := false   // windowPage found walking the default order cheaper
 	metaRead := false // metaPage read the page and counted the matches
 	metaCapped := false
 	switch {
+	case folded:
+		past = len(list) == 0
 	case p.def.ok && !q.generic && st.scan != nil:
 		if list, scanned, scanExact, err = q.scan(ctx, &st, p); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)

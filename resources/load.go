@@ -40,7 +40,7 @@ type loadSQL struct {
 	// argument of idList), each with the IDs of its tags, groups and
 	// notes as text (linkIDs); the others read the entities of a list of
 	// IDs. packedOne and packedMany, in SQLite, read the same values as
-	// one JSON array per resource.
+	// one JSON array per resource, packedMany's all in one array.
 	one, many             string
 	packedOne, packedMany string
 	// packedFull, in SQLite, reads one resource by ID as one JSON array:
@@ -121,7 +121,12 @@ func newLoadSQL(pg bool) *loadSQL {
 	}
 	if !pg {
 		packed := "SELECT json_array(" + values + ") FROM resources AS r WHERE "
-		l.packedOne, l.packedMany = packed+"r.id = ?", packed+in("r.id")
+		l.packedOne = packed + "r.id = ?"
+		// A page comes as one text, the array of its resources' arrays:
+		// a row each cost the driver more than SQLite's work for it
+		// (see scanPackedAll).
+		l.packedMany = "SELECT '[' || coalesce(group_concat(json_array(" + values + "), ','), '') || ']' FROM resources AS r WHERE " +
+			in("r.id")
 		// linked is the array of the entities of a link table, in no
 		// order (readFull sorts them: an ORDER BY in the aggregate cost
 		// a tenth of the statement).
@@ -283,8 +288,11 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 		return nil, err
 	}
 	scan := scanAll
-	if packed {
+	switch {
+	case packed && len(ids) == 1:
 		scan = scanPacked
+	case packed:
+		scan = scanPackedAll
 	}
 	byID := make(map[int64]*Resource, len(ids))
 	// The IDs each resource links to, and every ID once per kind.
@@ -734,6 +742,23 @@ func scanPacked(rows *sql.Rows, n int, fn func(v []any) error) error {
 			return err
 		}
 		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanPackedAll is scanPacked for one row of one column that holds the
+// JSON array of such arrays (packedMany's).
+func scanPackedAll(rows *sql.Rows, n int, fn func(v []any) error) error {
+	defer rows.Close()
+	vals := make([]any, n)
+	var packed any
+	for rows.Next() {
+		if err := rows.Scan(&packed); err != nil {
+			return err
+		}
+		if err := unpackEach(asString(packed), vals, func() error { return fn(vals) }); err != nil {
 			return err
 		}
 	}
