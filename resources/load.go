@@ -731,34 +731,34 @@ func scanAll(rows *sql.Rows, n int, fn func(v []any) error) error {
 // scanPacked is scanAll for rows of one column, a JSON array of n values
 // (json_array of SQL values: texts, numbers and NULLs), which it unpacks.
 func scanPacked(rows *sql.Rows, n int, fn func(v []any) error) error {
-	defer rows.Close()
 	vals := make([]any, n)
-	var packed any
-	for rows.Next() {
-		if err := rows.Scan(&packed); err != nil {
+	return eachText(rows, func(packed string) error {
+		if err := unpackRow(packed, vals); err != nil {
 			return err
 		}
-		if err := unpackRow(asString(packed), vals); err != nil {
-			return err
-		}
-		if err := fn(vals); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(vals)
+	})
 }
 
 // scanPackedAll is scanPacked for one row of one column that holds the
 // JSON array of such arrays (packedMany's).
 func scanPackedAll(rows *sql.Rows, n int, fn func(v []any) error) error {
-	defer rows.Close()
 	vals := make([]any, n)
+	return eachText(rows, func(packed string) error {
+		return unpackEach(packed, vals, func() error { return fn(vals) })
+	})
+}
+
+// eachText calls fn with the value of each row of rows, which have one
+// column, as text, and closes rows.
+func eachText(rows *sql.Rows, fn func(string) error) error {
+	defer rows.Close()
 	var packed any
 	for rows.Next() {
 		if err := rows.Scan(&packed); err != nil {
 			return err
 		}
-		if err := unpackEach(asString(packed), vals, func() error { return fn(vals) }); err != nil {
+		if err := fn(asString(packed)); err != nil {
 			return err
 		}
 	}
