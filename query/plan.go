@@ -829,10 +829,11 @@ func (q *Query) gather(ctx context.Context, rd reading, p *plan) (page []int64, 
 // condition is a substring search of a small library, when its full-text
 // candidates are few, as choose and gather would (choose picks gather
 // for fewer than limits.head candidates), in one statement: finding the
-// candidates, then looking them up by ID in a second statement, cost
-// 7% more (BenchmarkEveryday/Name's two statements against the fold). It reports false when it did not read the page: the
-// condition is another, the candidates are many (it keeps their head
-// for choose) or a creation time is odd (see gather).
+// candidates, then looking them up by ID in a second statement, cost 7%
+// more (BenchmarkEveryday/Name's two statements against the fold). It
+// reports false when it did not read the page: the condition is another,
+// the candidates are many (it keeps their head for choose) or a creation
+// time is odd (see gather).
 func (q *Query) foldGather(ctx context.Context, p *plan) (page []int64, total int, ok bool, err error) {
 	if q.lim.noFold || len(p.conds) != 1 || !p.def.ok || p.conds[0].prepare == nil {
 		return nil, 0, false, nil

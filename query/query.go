@@ -301,11 +301,12 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	counted := -1 // the total, when the page's query counted it
 	folded := false
 	if !q.generic {
-		if list, counted, folded, err = q.foldGather(ctx, p); err != nil {
+		found, n, ok, err := q.foldGather(ctx, p)
+		if err != nil {
 			return Page{}, fmt.Errorf("%s: planning: %w", op, err)
 		}
-		if !folded {
-			counted = -1
+		if ok {
+			list, counted, folded = found, n, true
 		}
 	}
 	if !q.generic && !folded {

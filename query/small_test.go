@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -24,6 +25,23 @@ type listed struct {
 
 func listedOf(p query.Page) listed {
 	return listed{IDs: ids(p.Resources), Total: p.Total, TotalCapped: p.TotalCapped, Page: p.Page, PerPage: p.PerPage}
+}
+
+// sameLists checks that want and got list the same page of f, totals
+// included; what names the two in the message.
+func sameLists(t *testing.T, ctx context.Context, want, got *query.Query, f query.Filter, what string) {
+	t.Helper()
+	w, err := want.List(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := got.List(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(listedOf(w), listedOf(g)); diff != "" {
+		t.Errorf("List(%+v) %s:\n%s", f, what, diff)
+	}
 }
 
 // TestListSmallLibrary checks that the searches of a small library, which
@@ -100,17 +118,7 @@ func TestListSmallLibrary(t *testing.T) {
 	}
 	for i, f := range filters {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			want, err := counted.List(s.ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := small.List(s.ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(listedOf(want), listedOf(got)); diff != "" {
-				t.Errorf("List(%+v) in a small library (-counted +small):\n%s", f, diff)
-			}
+			sameLists(t, s.ctx, counted, small, f, "in a small library (-counted +small)")
 			s.check(t, small, f, must(s.ref.List(s.ctx, f)))
 		})
 	}
@@ -153,17 +161,7 @@ func TestListGatherOddTimes(t *testing.T) {
 		{Name: "seaside", MaxResults: 10}, {Name: "seaside", MaxResults: 3}, {Name: "seaside", Page: 3, MaxResults: 4},
 		{Name: "shell", MaxResults: 30}, {Name: "shell 1", MaxResults: 5},
 	} {
-		want, err := ref.List(e.ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := e.q.List(e.ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(listedOf(want), listedOf(got)); diff != "" {
-			t.Errorf("List(%+v) (-SQLite's plan +planned):\n%s", f, diff)
-		}
+		sameLists(t, e.ctx, ref, e.q, f, "(-SQLite's plan +planned)")
 	}
 }
 
@@ -203,17 +201,7 @@ func TestListFoldGather(t *testing.T) {
 	}
 	folded := 0
 	for _, f := range filters {
-		want, err := off.List(e.ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := e.q.List(e.ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(listedOf(want), listedOf(got)); diff != "" {
-			t.Errorf("List(%+v) (-two statements +folded):\n%s", f, diff)
-		}
+		sameLists(t, e.ctx, off, e.q, f, "(-two statements +folded)")
 		checkList(t, e.ctx, e.q, f, must(ref.List(e.ctx, f)))
 		ok, err := query.Folded(e.ctx, e.q, f)
 		if err != nil {
