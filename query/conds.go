@@ -40,7 +40,7 @@ func (q *Query) substring(field, col, value string) *cond {
 		if err != nil || !ok {
 			return err
 		}
-		c.ids, c.loose, c.stream = &ts.ids, true, ts.from
+		c.ids, c.loose, c.stream, c.recheck = &ts.ids, true, ts.from, ts.recheck
 		c.prefilter = func(id string) fragment { return fragment{id + " IN (" + ts.ids.sql + ")", ts.ids.args} }
 		return nil
 	}

@@ -25,6 +25,10 @@ type textSet struct {
 	// from selects the IDs below id (desc) or above it, in that order
 	// from id: the index reads them by ID, so a reader may stop early.
 	from func(id int64, desc bool) fragment
+	// recheck, when set, is the condition of contains on the rows of
+	// resources AS r that ids finds, written to cost least when most of
+	// them match, as the candidates of a short term's search mostly do.
+	recheck *fragment
 }
 
 // rowScanner scans the first row of text into dest (Query.scanRow).

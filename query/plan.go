@@ -173,6 +173,9 @@ type cond struct {
 	// fetched, when not nil, is the head of stream that foldGather
 	// read, for choose.
 	fetched []int64
+	// recheck, when set, is where in the form that foldGather checks its
+	// full-text candidates with (textSet.recheck).
+	recheck *fragment
 	// list holds every ID of ids once the planner has found them; head,
 	// of a stream, the first IDs in the order of the list when there are
 	// more, and dense whether they are a large share of the IDs they
@@ -833,7 +836,7 @@ func (q *Query) gather(ctx context.Context, rd reading, p *plan) (page []int64, 
 // more (BenchmarkEveryday/Name's two statements against the fold). It
 // reports false when it did not read the page: the condition is another,
 // the candidates are many (it keeps their head for choose) or a creation
-// time is odd (see gather).
+// time is odd (not text, or see gather).
 func (q *Query) foldGather(ctx context.Context, p *plan) (page []int64, total int, ok bool, err error) {
 	if q.lim.noFold || len(p.conds) != 1 || !p.def.ok || p.conds[0].prepare == nil {
 		return nil, 0, false, nil
@@ -857,24 +860,39 @@ func (q *Query) foldGather(ctx context.Context, p *plan) (page []int64, total in
 	rd := q.read(&strategy{gather: c, prefilter: map[*cond]bool{}}, p)
 	rd.from = "c CROSS JOIN resources AS r"
 	rd.driver[0] = fragment{"r.id = c.id", nil} // gather's IN
-	where := (&query{}).and(append(rd.driver, rd.checks...)).fragment()
-	created := q.sql.sortText(rd.created)
-	// The matches are read only when the candidates are few: that test
-	// of the WHERE clause, constant, is made before reading any row.
-	text := "WITH c(id) AS MATERIALIZED (" + head.sql + " LIMIT ?) SELECT h.n, h.ids, g.n, g.packed FROM " +
-		"(SELECT count(*) AS n, coalesce(group_concat(id), '') AS ids FROM c) AS h, " +
-		"(SELECT count(*) AS n, coalesce(group_concat(" + rd.id + " || ' ' || " + created + ", char(31)), '') AS packed FROM " +
-		rd.from + " WHERE (SELECT count(*) FROM c) < ? AND " + where.sql + ") AS g"
-	args := append(append(append([]any{}, head.args...), q.lim.head, q.lim.head), where.args...)
-	var n, found int
-	var packedIDs, packed string
-	if err := q.scanRow(ctx, text, args, &n, &packedIDs, &found, &packed); err != nil {
-		return nil, 0, false, err
+	checks := slices.Clone(rd.checks)
+	for i, f := range checks {
+		if c.recheck != nil && f.sql == c.where.sql {
+			checks[i] = *c.recheck
+		}
 	}
-	if c.fetched, err = unpackIDs(packedIDs, n); err != nil {
+	where := (&query{}).and(append(rd.driver, checks...)).fragment()
+	// The creation times as they are, not as sortText makes them sort:
+	// its test of each one's type cost a tenth of the statement. They
+	// sort alike when all are text, as resource_days, which counts the
+	// others under the day '', tells in the same snapshot.
+	//
+	// The matches are read only when the candidates are few, and their
+	// IDs only when they are many, for choose: those tests of the WHERE
+	// clauses, constant, are made before reading any row.
+	text := "WITH c(id) AS MATERIALIZED (" + head.sql + " LIMIT ?) SELECT h.n, h.ids, g.n, g.packed, " +
+		"coalesce((SELECT n FROM resource_days WHERE day = ''), 0) FROM " +
+		"(SELECT count(*) AS n, (SELECT coalesce(group_concat(id), '') FROM c WHERE (SELECT count(*) FROM c) >= ?) AS ids FROM c) AS h, " +
+		"(SELECT count(*) AS n, coalesce(group_concat(" + rd.id + " || ' ' || " + rd.created + ", char(31)), '') AS packed FROM " +
+		rd.from + " WHERE (SELECT count(*) FROM c) < ? AND " + where.sql + ") AS g"
+	args := append(append(append([]any{}, head.args...), q.lim.head, q.lim.head, q.lim.head), where.args...)
+	var n, found, odd int
+	var packedIDs, packed string
+	if err := q.scanRow(ctx, text, args, &n, &packedIDs, &found, &packed, &odd); err != nil {
 		return nil, 0, false, err
 	}
 	if n >= q.lim.head {
+		if c.fetched, err = unpackIDs(packedIDs, n); err != nil {
+			return nil, 0, false, err
+		}
+		return nil, 0, false, nil
+	}
+	if odd > 0 {
 		return nil, 0, false, nil
 	}
 	all, ok := unpackEntries(packed, found)

@@ -165,6 +165,46 @@ func TestListGatherOddTimes(t *testing.T) {
 	}
 }
 
+// TestListFoldOddTimes checks that foldGather, which sorts creation times
+// as they are, leaves the page to the two statements it folds while some
+// creation time is not text (those sort as the empty text there), and
+// reads it again once none is, with the same pages and totals.
+func TestListFoldOddTimes(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "creation times that are not timestamps are SQLite's")
+	e := newEnv(t)
+	ref := query.New(e.store)
+	query.Generic(ref)
+	off := query.New(e.store)
+	query.SetFold(off, false)
+	var rs []*resources.Resource
+	for i := range 30 {
+		name := fmt.Sprintf("pier %d", i)
+		rs = append(rs, e.create(t, text(name, 50), resources.CreateInput{Name: name}, day("2024-03-01").Add(time.Duration(i)*time.Hour)))
+	}
+	// Pages 1 and 2 of 10, newest first, stop short of the odd time,
+	// which sorts last and cannot be read back as a time.
+	lists := func(wantFolded bool) {
+		t.Helper()
+		for page := 1; page <= 2; page++ {
+			f := query.Filter{Name: "pier", Page: page, MaxResults: 10}
+			sameLists(t, e.ctx, off, e.q, f, "(-two statements +folded)")
+			checkList(t, e.ctx, e.q, f, must(ref.List(e.ctx, f)))
+			if ok := must(query.Folded(e.ctx, e.q, f)); ok != wantFolded {
+				t.Errorf("List(%+v) read with foldGather: %v, want %v", f, ok, wantFolded)
+			}
+		}
+	}
+	lists(true)
+	for _, v := range []any{20240301, 1.5} {
+		if _, err := e.db.Writer.ExecContext(e.ctx, "UPDATE resources SET created_at = ? WHERE id = ?", v, rs[3].ID); err != nil {
+			t.Fatal(err)
+		}
+		lists(false)
+	}
+	e.setCreatedAt(t, rs[3].ID, day("2024-02-01"))
+	lists(true)
+}
+
 // TestListFoldGather checks the pages of a small library's substring
 // searches that foldGather reads in one statement, or leaves to choose
 // with the candidates it found: the pages and totals are those of the
