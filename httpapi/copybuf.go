@@ -21,8 +21,23 @@ type largeWrites struct {
 	http.ResponseWriter
 }
 
-// ReadFrom implements io.ReaderFrom.
+// nCopier is a file with a faster way to copy n bytes from its offset
+// than reading them (s3store.File splices them from the service's socket
+// into the client's).
+type nCopier interface {
+	CopyNTo(w io.Writer, n int64) (int64, error)
+}
+
+// ReadFrom implements io.ReaderFrom. http.ServeContent hands it the file
+// limited to the span it sends.
 func (w largeWrites) ReadFrom(src io.Reader) (int64, error) {
+	if lr, ok := src.(*io.LimitedReader); ok {
+		if c, ok := lr.R.(nCopier); ok {
+			n, err := c.CopyNTo(connWriter(w.ResponseWriter), lr.N)
+			lr.N -= n
+			return n, err
+		}
+	}
 	buf := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(buf)
 	return io.CopyBuffer(writerOnly{w.ResponseWriter}, src, *buf)
@@ -34,3 +49,31 @@ func (w largeWrites) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // writerOnly hides every method but Write, so that io.CopyBuffer uses the
 // buffer it is given.
 type writerOnly struct{ io.Writer }
+
+// connWriter returns a writer of w's body that also offers the ReadFrom of
+// net/http's ResponseWriter under w's statusWriter, counting the bytes
+// it copies for the log.
+func connWriter(w http.ResponseWriter) io.Writer {
+	if sw, ok := w.(*statusWriter); ok {
+		if rf, ok := sw.ResponseWriter.(io.ReaderFrom); ok {
+			return statusReaderFrom{sw, rf}
+		}
+	}
+	return w
+}
+
+// statusReaderFrom writes through a statusWriter, and copies with the
+// ReadFrom of the writer it wraps.
+type statusReaderFrom struct {
+	*statusWriter
+	rf io.ReaderFrom
+}
+
+func (w statusReaderFrom) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.rf.ReadFrom(src)
+	w.bytes += n
+	return n, err
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -154,6 +155,12 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 // get starts a GET of the bytes from start to end inclusive, or to the end
 // of the object when end is negative.
 func (f *File) get(start, end int64) (io.ReadCloser, error) {
+	body, _, err := f.getHeader(f.ctx, start, end)
+	return body, err
+}
+
+// getHeader is get on ctx, which also returns the answer's header.
+func (f *File) getHeader(ctx context.Context, start, end int64) (io.ReadCloser, http.Header, error) {
 	var opts minio.GetObjectOptions
 	switch {
 	case end >= 0:
@@ -161,11 +168,11 @@ func (f *File) get(start, end int64) (io.ReadCloser, error) {
 	case start > 0:
 		opts.SetRange(start, 0)
 	}
-	body, _, _, err := f.s.core.GetObject(f.ctx, f.s.bucket, f.key, opts)
+	body, _, hdr, err := f.s.core.GetObject(ctx, f.s.bucket, f.key, opts)
 	if err != nil {
-		return nil, f.s.fail(f.ctx, "get", f.key, err)
+		return nil, nil, f.s.fail(f.ctx, "get", f.key, err)
 	}
-	return body, nil
+	return body, hdr, nil
 }
 
 // dropBody closes the open GET. Closing an unfinished response body drops

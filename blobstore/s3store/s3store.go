@@ -140,6 +140,8 @@ type Store struct {
 	maxSinglePut int64
 	partSize     int64
 	sendCRC32C   bool
+	splice       bool          // File.CopyNTo may splice (plain HTTP, our transport)
+	idle         time.Duration // Config.IdleTimeout or its default
 	locks        hashLocks
 
 	inflightMu sync.Mutex
@@ -209,6 +211,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		// Google's XML API takes x-goog-hash instead; minio-go sends no
 		// checksum there either.
 		sendCRC32C: !s3utils.IsGoogleEndpoint(*client.EndpointURL()),
+		splice:     transport.(fileBodyTransport).splice != nil,
+		idle:       idleTimeout(cfg),
 	}
 	if s.tempDir == "" {
 		s.tempDir = os.TempDir()

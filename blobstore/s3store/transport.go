@@ -22,19 +22,18 @@ const sendChunk = 1 << 20
 // connections fail once they make no progress for the idle timeout.
 // minio-go's own bounds the wait for a response header only; a service that
 // stops reading a request body or sending a response body would hold a
-// Put or a download forever. Either is wrapped in a fileBodyTransport.
+// Put or a download forever. Either is wrapped in a fileBodyTransport,
+// which over plain HTTP also sends the GETs of File.CopyNTo through a
+// transport of their own.
 func newTransport(cfg Config) (http.RoundTripper, error) {
 	if cfg.Transport != nil {
-		return fileBodyTransport{cfg.Transport}, nil
+		return fileBodyTransport{base: cfg.Transport}, nil
 	}
 	tr, err := minio.DefaultTransport(!cfg.DisableTLS)
 	if err != nil {
 		return nil, err
 	}
-	idle := cfg.IdleTimeout
-	if idle == 0 {
-		idle = defaultIdleTimeout
-	}
+	idle := idleTimeout(cfg)
 	dialer := &net.Dialer{Timeout: min(idle, 30*time.Second), KeepAlive: 30 * time.Second}
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dialer.DialContext(ctx, network, addr)
@@ -47,7 +46,19 @@ func newTransport(cfg Config) (http.RoundTripper, error) {
 	// net/http's 4 KiB default makes a 64 MiB PUT sixteen thousand writes
 	// (each also moving the idle deadline); blobs are large.
 	tr.WriteBufferSize, tr.ReadBufferSize = bufSize, bufSize
-	return fileBodyTransport{tr}, nil
+	t := fileBodyTransport{base: tr}
+	if cfg.DisableTLS {
+		t.splice = newSpliceTransport(tr, dialer, idle)
+	}
+	return t, nil
+}
+
+// idleTimeout is cfg.IdleTimeout or its default.
+func idleTimeout(cfg Config) time.Duration {
+	if cfg.IdleTimeout == 0 {
+		return defaultIdleTimeout
+	}
+	return cfg.IdleTimeout
 }
 
 // stagedBodyKey is the context key of a stagedBody.
@@ -72,9 +83,15 @@ func withStagedBody(ctx context.Context, name string, size int64) context.Contex
 // cache to the socket without being copied through the process, which
 // spares a CPU the service needs at that moment. Other requests pass
 // through unchanged.
-type fileBodyTransport struct{ base http.RoundTripper }
+type fileBodyTransport struct {
+	base   http.RoundTripper
+	splice *http.Transport // for GETs of File.CopyNTo; nil: none
+}
 
 func (t fileBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.splice != nil && req.Method == http.MethodGet && req.Context().Value(spliceKey{}) != nil {
+		return t.splice.RoundTrip(req)
+	}
 	sb, ok := req.Context().Value(stagedBodyKey{}).(stagedBody)
 	if !ok || req.Method != http.MethodPut || req.Body == nil || req.ContentLength != sb.size {
 		return t.base.RoundTrip(req)

@@ -1,6 +1,7 @@
 package netbudget
 
 import (
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -91,6 +92,15 @@ type countedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+}
+
+// ReadFrom lets net/http send a body with the connection's own ReadFrom,
+// which sends files with sendfile(2) and splices sockets (splice(2)).
+func (c *countedConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
 
 func (c *countedConn) Close() error {

@@ -193,3 +193,61 @@ func TestLimitPerClient(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestLimitPerClientReadFrom checks that a counted connection keeps the
+// ReadFrom of the TCP connection it wraps, through which net/http sends
+// files with sendfile(2) and splices sockets: it copies a socket's bytes
+// into the connection with splice(2) and reports them all.
+func TestLimitPerClientReadFrom(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := netbudget.LimitPerClient(ln, 2)
+	defer limited.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := limited.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rf, ok := c.(io.ReaderFrom)
+	if !ok {
+		t.Fatalf("%T has no ReadFrom", c)
+	}
+	// src is a socket whose peer sends the bytes to copy.
+	srcLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srcLn.Close()
+	want := strings.Repeat("spliced ", 1<<15)
+	go func() {
+		peer, err := net.Dial("tcp", srcLn.Addr().String())
+		if err == nil {
+			io.WriteString(peer, want)
+			peer.Close()
+		}
+	}()
+	src, err := srcLn.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(client, int64(len(want))))
+		got <- string(b)
+	}()
+	n, err := rf.ReadFrom(&io.LimitedReader{R: src, N: int64(len(want))})
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("ReadFrom = %d, %v; want %d", n, err, len(want))
+	}
+	if g := <-got; g != want {
+		t.Errorf("the client read %d bytes that are not those sent", len(g))
+	}
+}
