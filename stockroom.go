@@ -180,6 +180,9 @@ type Library struct {
 	downloads afero.Fs
 	// stopSweep stops the sweeper and waits for it; nil when none runs.
 	stopSweep func()
+	// stopIndex stops the text indexer and waits for it; nil when none
+	// runs.
+	stopIndex func()
 	pg        *bun.DB // the PostgreSQL database Open connected to
 }
 
@@ -347,6 +350,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if opts.SweepInterval > 0 && !opts.DisableJobs {
 		lib.startSweeper(opts.SweepInterval, opts.SweepGrace, logger)
 	}
+	if !opts.DisableJobs {
+		lib.startTextIndexer(logger)
+	}
 	return lib, nil
 }
 
@@ -357,6 +363,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 func (l *Library) Close() error {
 	if l.stopSweep != nil {
 		l.stopSweep()
+	}
+	if l.stopIndex != nil {
+		l.stopIndex()
 	}
 	l.Jobs.Close()
 	l.Media.Close()
