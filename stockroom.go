@@ -183,7 +183,10 @@ type Library struct {
 	// stopIndex stops the text indexer and waits for it; nil when none
 	// runs.
 	stopIndex func()
-	pg        *bun.DB // the PostgreSQL database Open connected to
+	// stopShards stops the making of shard directories and waits for it;
+	// nil when none runs.
+	stopShards func()
+	pg         *bun.DB // the PostgreSQL database Open connected to
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -253,11 +256,15 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 	}
 	blobs := opts.Blobs
+	var shardsOf *aferostore.Store // the store whose shards to make ahead
 	if blobs == nil {
 		as := aferostore.New(fsys)
 		as.MaxSize = opts.MaxFileSize
 		as.LocalDir = localDir
 		blobs = as
+		if localDir != "" {
+			shardsOf = as
+		}
 	}
 	storeBlobs := blobs
 	if len(opts.AltFS) > 0 {
@@ -352,6 +359,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	}
 	if !opts.DisableJobs {
 		lib.startTextIndexer(logger)
+		if shardsOf != nil {
+			lib.startShardMaker(shardsOf, logger)
+		}
 	}
 	return lib, nil
 }
@@ -366,6 +376,9 @@ func (l *Library) Close() error {
 	}
 	if l.stopIndex != nil {
 		l.stopIndex()
+	}
+	if l.stopShards != nil {
+		l.stopShards()
 	}
 	l.Jobs.Close()
 	l.Media.Close()
