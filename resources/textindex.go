@@ -40,9 +40,6 @@ func (s *Store) IndexText(ctx context.Context, max int) (int, error) {
 	if s.db.Dialect().Name() != dialect.SQLite {
 		return 0, nil
 	}
-	if max <= 0 {
-		max = DefaultTextBatch
-	}
 	// A look on the reader first: the writer is not taken while nothing
 	// is filed, which is nearly always.
 	var one int64
@@ -52,8 +49,25 @@ func (s *Store) IndexText(ctx context.Context, max int) (int, error) {
 	case err != nil:
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
+	n, err := IndexText(ctx, s.db, max)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return n, nil
+}
+
+// IndexText is Store.IndexText on the database db (whose writes go
+// through it, as a Store's do), for a writer that has no Store, such as
+// a generator of test libraries that must leave nothing filed.
+func IndexText(ctx context.Context, db *bun.DB, max int) (int, error) {
+	if db.Dialect().Name() != dialect.SQLite {
+		return 0, nil
+	}
+	if max <= 0 {
+		max = DefaultTextBatch
+	}
 	var n int
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT max(id), count(*) FROM
 			(SELECT id FROM resources_text_pending ORDER BY id LIMIT ?)`, max).Scan(&last, &n); err != nil {
@@ -78,7 +92,7 @@ func (s *Store) IndexText(ctx context.Context, max int) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", op, err)
+		return 0, err
 	}
 	return n, nil
 }
