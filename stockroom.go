@@ -180,7 +180,13 @@ type Library struct {
 	downloads afero.Fs
 	// stopSweep stops the sweeper and waits for it; nil when none runs.
 	stopSweep func()
-	pg        *bun.DB // the PostgreSQL database Open connected to
+	// stopIndex stops the text indexer and waits for it; nil when none
+	// runs.
+	stopIndex func()
+	// stopShards stops the making of shard directories and waits for it;
+	// nil when none runs.
+	stopShards func()
+	pg         *bun.DB // the PostgreSQL database Open connected to
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -250,11 +256,15 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 	}
 	blobs := opts.Blobs
+	var shardsOf *aferostore.Store // the store whose shards to make ahead
 	if blobs == nil {
 		as := aferostore.New(fsys)
 		as.MaxSize = opts.MaxFileSize
 		as.LocalDir = localDir
 		blobs = as
+		if localDir != "" {
+			shardsOf = as
+		}
 	}
 	storeBlobs := blobs
 	if len(opts.AltFS) > 0 {
@@ -347,6 +357,12 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	if opts.SweepInterval > 0 && !opts.DisableJobs {
 		lib.startSweeper(opts.SweepInterval, opts.SweepGrace, logger)
 	}
+	if !opts.DisableJobs {
+		lib.startTextIndexer(logger)
+		if shardsOf != nil {
+			lib.startShardMaker(shardsOf, logger)
+		}
+	}
 	return lib, nil
 }
 
@@ -357,6 +373,12 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 func (l *Library) Close() error {
 	if l.stopSweep != nil {
 		l.stopSweep()
+	}
+	if l.stopIndex != nil {
+		l.stopIndex()
+	}
+	if l.stopShards != nil {
+		l.stopShards()
 	}
 	l.Jobs.Close()
 	l.Media.Close()

@@ -59,16 +59,17 @@ func TestGenericWithoutSideTables(t *testing.T) {
 	var drop []string
 	err := f.db.Reader.NewRaw(`SELECT 'DROP TRIGGER ' || name FROM sqlite_master WHERE type = 'trigger' AND (
 			name LIKE 'resources\_search\_%' ESCAPE '\' OR name LIKE 'resources\_original\_%' ESCAPE '\'
+			OR name LIKE 'resources\_text\_%' ESCAPE '\'
 			OR name LIKE 'resource\_tags\_search\_%' ESCAPE '\')
 		UNION ALL SELECT 'DROP INDEX ' || name FROM sqlite_master WHERE type = 'index'
 			AND name IN ('resources_order', 'resources_owner_order', 'resources_resource_category_order', 'resources_series_order')
 		UNION ALL SELECT 'DROP TABLE ' || name FROM sqlite_master WHERE type = 'table' AND (name LIKE '%\_fts' ESCAPE '\'
-			OR name IN ('resource_tag_order', 'resource_meta', 'resource_days', 'resource_blocks'))`).Scan(f.ctx, &drop)
+			OR name IN ('resource_tag_order', 'resource_meta', 'resource_days', 'resource_blocks', 'resources_text_pending'))`).Scan(f.ctx, &drop)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(drop) != 26 {
-		t.Fatalf("%d things to drop, want 14 triggers, 4 indexes and 8 tables: %q", len(drop), drop)
+		t.Fatalf("%d things to drop, want 13 triggers, 4 indexes and 9 tables: %q", len(drop), drop)
 	}
 	for _, stmt := range drop {
 		if _, err := f.db.Writer.ExecContext(f.ctx, stmt); err != nil {

@@ -32,6 +32,16 @@ func newSeeded(t *testing.T, n int) *seeded {
 	if _, err := seed.Run(e.ctx, e.db.Writer, seed.Options{N: n, Tags: 3000, Groups: 300}); err != nil {
 		t.Fatalf("seed.Run: %v", err)
 	}
+	if !dbtest.OnPostgres() {
+		// The plans are those of a library whose text is indexed.
+		var filed int
+		if err := e.db.Reader.QueryRowContext(e.ctx, `SELECT count(*) FROM resources_text_pending`).Scan(&filed); err != nil {
+			t.Fatal(err)
+		}
+		if filed != 0 {
+			t.Fatalf("seed.Run left %d resources filed for the text indexer, want none", filed)
+		}
+	}
 	s := &seeded{env: e, planned: query.New(e.store), streamed: query.New(e.store), small: query.New(e.store), ref: query.New(e.store)}
 	query.SetLimits(s.planned, 60, 150, 100)
 	query.SetLimits(s.streamed, 60, 150, 100)

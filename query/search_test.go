@@ -133,6 +133,7 @@ func metaLabel(k string) string {
 // searching holds exactly what the core tables imply.
 func checkSearchTables(t *testing.T, e *env) {
 	t.Helper()
+	const filed = `SELECT p.id FROM resources_text_pending AS p JOIN resources AS r ON r.id = p.id`
 	for _, c := range []struct{ what, a, b string }{
 		{"resource_tag_order",
 			`SELECT tag_id, created_at, resource_id FROM resource_tag_order`,
@@ -158,22 +159,32 @@ func checkSearchTables(t *testing.T, e *env) {
 		{"resource_days",
 			`SELECT day, n FROM resource_days`,
 			`SELECT CASE typeof(created_at) WHEN 'text' THEN substr(created_at, 1, 10) ELSE '' END, count(*) FROM resources GROUP BY 1`},
+		// A resource is in the full-text tables or filed for the
+		// indexer, never both (see the check below).
 		{"resources_name_fts",
-			`SELECT rowid FROM resources_name_fts`,
+			`SELECT rowid FROM resources_name_fts UNION ALL SELECT id FROM resources_text_pending`,
 			`SELECT id FROM resources`},
 		{"resources_description_fts",
-			`SELECT rowid FROM resources_description_fts`,
+			`SELECT rowid FROM resources_description_fts UNION ALL ` + filed + ` WHERE r.description <> ''`,
 			`SELECT id FROM resources WHERE description <> ''`},
 		{"resources_original_name_fts",
-			`SELECT rowid FROM resources_original_name_fts`,
+			`SELECT rowid FROM resources_original_name_fts UNION ALL ` + filed + ` WHERE r.original_name <> ''`,
 			`SELECT id FROM resources WHERE original_name <> ''`},
 		{"resources_original_location_fts",
-			`SELECT rowid FROM resources_original_location_fts`,
+			`SELECT rowid FROM resources_original_location_fts UNION ALL ` + filed + ` WHERE r.original_location <> ''`,
 			`SELECT id FROM resources WHERE original_location <> ''`},
+		{"resources_text_pending: filed and indexed",
+			`SELECT id FROM resources_text_pending INTERSECT SELECT rowid FROM (
+				SELECT rowid FROM resources_name_fts UNION ALL SELECT rowid FROM resources_description_fts
+				UNION ALL SELECT rowid FROM resources_original_name_fts UNION ALL SELECT rowid FROM resources_original_location_fts)`,
+			`SELECT 1 WHERE 0`},
+		{"resources_text_pending: filed and gone",
+			`SELECT id FROM resources_text_pending EXCEPT SELECT id FROM resources`,
+			`SELECT 1 WHERE 0`},
 	} {
 		for _, diff := range []struct{ name, sql string }{
-			{"missing", c.b + " EXCEPT " + c.a},
-			{"extra", c.a + " EXCEPT " + c.b},
+			{"missing", "SELECT * FROM (" + c.b + ") EXCEPT SELECT * FROM (" + c.a + ")"},
+			{"extra", "SELECT * FROM (" + c.a + ") EXCEPT SELECT * FROM (" + c.b + ")"},
 		} {
 			rows, err := e.db.Reader.QueryContext(e.ctx, diff.sql)
 			if err != nil {
@@ -201,12 +212,37 @@ func checkSearchTables(t *testing.T, e *env) {
 // right and that lists see the changes.
 func TestSearchTablesInSync(t *testing.T) {
 	dbtest.SkipOnPostgres(t, "checks the side tables of the SQLite schema")
-	eachMode(t, testSearchTablesInSync)
+	eachMode(t, func(t *testing.T) {
+		// The edits find the resources filed for the text indexer, or
+		// indexed after each step.
+		t.Run("filed", func(t *testing.T) { testSearchTablesInSync(t, false) })
+		t.Run("indexed", func(t *testing.T) { testSearchTablesInSync(t, true) })
+	})
 }
 
-func testSearchTablesInSync(t *testing.T) {
+func testSearchTablesInSync(t *testing.T, indexEach bool) {
 	f := newFixture(t)
 	checkSearchTables(t, f.env)
+	// index runs the text indexer and checks that it left nothing filed.
+	index := func(t *testing.T) {
+		t.Helper()
+		for { // in batches of two, several when more are filed
+			n, err := f.store.IndexText(f.ctx, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		var filed int
+		if err := f.db.Reader.QueryRowContext(f.ctx, `SELECT count(*) FROM resources_text_pending`).Scan(&filed); err != nil {
+			t.Fatal(err)
+		}
+		if filed != 0 {
+			t.Errorf("%d resources filed after IndexText, want none", filed)
+		}
+	}
 	ctx := f.ctx
 	r1, r2, r3 := f.r["r1"].ID, f.r["r2"].ID, f.r["r3"].ID
 	str := func(s string) *string { return &s }
@@ -282,11 +318,17 @@ func testSearchTablesInSync(t *testing.T) {
 		if err := s.do(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		t.Run(s.name, func(t *testing.T) { checkSearchTables(t, f.env) })
+		t.Run(s.name, func(t *testing.T) {
+			checkSearchTables(t, f.env)
+			if indexEach {
+				index(t)
+				checkSearchTables(t, f.env)
+			}
+		})
 	}
 
-	// Lists see the new state.
-	for _, c := range []struct {
+	// Lists see the new state, before the indexer runs and after.
+	lists := []struct {
 		filter query.Filter
 		want   []string
 	}{
@@ -305,10 +347,17 @@ func testSearchTablesInSync(t *testing.T) {
 		{query.Filter{Description: "brand"}, l("new")},
 		{query.Filter{MetaQuery: []string{"r:EQ:1"}}, l("r5")},
 		{query.Filter{MetaQuery: []string{"z.w:EQ:true"}}, l("new")},
-	} {
-		got := f.list(t, c.filter)
-		if diff := cmp.Diff(c.want, got); diff != "" {
-			t.Errorf("List(%+v) (-want +got):\n%s", c.filter, diff)
+	}
+	for _, indexed := range []bool{false, true} {
+		if indexed {
+			index(t)
+			checkSearchTables(t, f.env)
+		}
+		for _, c := range lists {
+			got := f.list(t, c.filter)
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("List(%+v), indexed %v (-want +got):\n%s", c.filter, indexed, diff)
+			}
 		}
 	}
 }

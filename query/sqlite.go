@@ -118,6 +118,14 @@ var sqliteTextTables = map[string]string{
 	"original_location": "resources_original_location_fts",
 }
 
+// textPending selects the resources not yet in the trigram tables
+// (resources_text_pending, filled by the insert trigger and emptied by
+// resources.Store.IndexText): every text search takes them as
+// candidates too, for its LIKE check, so that a resource is found from
+// its insert on. They are in none of the tables, so the union has no
+// duplicates.
+const textPending = "SELECT id FROM resources_text_pending"
+
 // Trigram search. A substring of three characters or more is found by
 // the trigrams it is made of, as a phrase: the rows whose text, with case
 // folded (Unicode-wide, where LIKE folds ASCII only, which contains then
@@ -178,13 +186,13 @@ func (sqliteDialect) textSearch(ctx context.Context, scanRow rowScanner, field, 
 	set := func(match string) textSet {
 		from := func(id int64, desc bool) fragment {
 			// FTS5 seeks to a rowid bound and reads its matches in
-			// either direction.
+			// either direction; SQLite merges the two ordered arms.
 			if desc {
-				return fragment{ids + " AND rowid < ? ORDER BY rowid DESC", []any{match, id}}
+				return fragment{ids + " AND rowid < ? UNION ALL " + textPending + " WHERE id < ? ORDER BY 1 DESC", []any{match, id, id}}
 			}
-			return fragment{ids + " AND rowid > ? ORDER BY rowid", []any{match, id}}
+			return fragment{ids + " AND rowid > ? UNION ALL " + textPending + " WHERE id > ? ORDER BY 1", []any{match, id, id}}
 		}
-		return textSet{ids: fragment{ids, []any{match}}, from: from}
+		return textSet{ids: fragment{ids + " UNION ALL " + textPending, []any{match}}, from: from}
 	}
 	if small && len(at) <= trigramProbes {
 		// The counts would only pick the term's rarest trigrams; FTS5

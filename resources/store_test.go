@@ -222,6 +222,7 @@ func TestMigrate(t *testing.T) {
 		"resources_original_location_fts_docsize", "resources_original_location_fts_idx",
 		"resources_original_name_fts", "resources_original_name_fts_config", "resources_original_name_fts_data",
 		"resources_original_name_fts_docsize", "resources_original_name_fts_idx",
+		"resources_text_pending",
 		"series", "sessions", "stockroom_migrations", "tags", "users",
 	}
 	if err := resources.Migrate(ctx, db.Writer); err != nil {

@@ -488,6 +488,23 @@ func BenchmarkPutSmall(b *testing.B) {
 				put(b, s, data, i)
 			}
 		})
+		if !own {
+			// Every shard directory made first (MakeShards), as a store
+			// that holds many blobs has them: no Put makes one.
+			b.Run(name+"/SerialMadeShards", func(b *testing.B) {
+				s := newStore(b)
+				if err := s.MakeShards(b.Context(), 0); err != nil {
+					b.Fatal(err)
+				}
+				data := make([]byte, 6<<10)
+				b.ReportAllocs()
+				var i uint64
+				for b.Loop() {
+					i++
+					put(b, s, data, i)
+				}
+			})
+		}
 		b.Run(name+"/Parallel4", func(b *testing.B) {
 			s := newStore(b)
 			var seq atomic.Uint64

@@ -179,6 +179,18 @@ func Run(ctx context.Context, db *bun.DB, opts Options) (Stats, error) {
 			opts.Progress(to)
 		}
 	}
+	// Inserts leave the trigram tables to the server's text indexer:
+	// index the resources here, in large batches, so that the library is
+	// as one in use and its searches read the index.
+	for {
+		n, err := resources.IndexText(ctx, db, 50_000)
+		if err != nil {
+			return st, fmt.Errorf("%s: indexing text: %w", op, err)
+		}
+		if n == 0 {
+			break
+		}
+	}
 	st.Resources = opts.N
 	st.ResourcesTime = time.Since(start)
 	return st, nil

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{Version: 7, DDL: migrationAccess},
 	{Version: 8, DDL: migrationLocalIdentity},
 	{Version: 9, DDL: migrationSparseOrder},
+	{Version: 10, DDL: migrationTextPending},
 }
 
 // Migrate brings the schema of db up to date. It is safe to call on every

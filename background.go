@@ -1,0 +1,80 @@
+package stockroom
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+)
+
+// textIndexInterval is how often the text indexer looks for resources to
+// index. Searches find them meanwhile, each by a check of its own, so a
+// longer wait costs searches a little; a shorter one makes smaller
+// batches, each a transaction and a new segment of every trigram table.
+const textIndexInterval = 250 * time.Millisecond
+
+// startTextIndexer runs Store.IndexText in the background every
+// textIndexInterval, until Close, in batches until nothing is left.
+func (l *Library) startTextIndexer(logger *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	l.stopIndex = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		t := time.NewTicker(textIndexInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for {
+				n, err := l.Store.IndexText(ctx, 0)
+				if err != nil && ctx.Err() == nil {
+					logger.Warn("indexing the text of new resources", "err", err)
+				}
+				if err != nil || n == 0 {
+					break
+				}
+			}
+		}
+	}()
+}
+
+// shardPause is the pause between two top-level directories of the
+// shard directories that startShardMaker makes (256 in all, of 256 shards
+// each), so that it takes a few seconds rather than a burst.
+const shardPause = 20 * time.Millisecond
+
+// shardsBeforeMaking is the number of shard directories that uploads
+// make before startShardMaker makes them all: a library being filled,
+// not one that holds a few files (as in tests), which the 256 MiB of
+// all the directories would not be worth.
+const shardsBeforeMaking = 64
+
+// startShardMaker makes the shard directories of the library's own blob
+// store in the background (aferostore.Store.MakeShards), once per Open
+// and once uploads have made shardsBeforeMaking of them: an upload then
+// finds the directory of its blob made.
+func (l *Library) startShardMaker(s *aferostore.Store, logger *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	l.stopShards = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for s.ShardsMade() < shardsBeforeMaking {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+		if err := s.MakeShards(ctx, shardPause); err != nil && ctx.Err() == nil {
+			logger.Warn("making the blob store's shard directories", "err", err)
+		}
+	}()
+}
