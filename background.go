@@ -17,19 +17,10 @@ const textIndexInterval = 250 * time.Millisecond
 // startTextIndexer runs Store.IndexText in the background every
 // textIndexInterval, until Close, in batches until nothing is left.
 func (l *Library) startTextIndexer(logger *slog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	l.stopIndex = func() { cancel(); <-done }
-	go func() {
-		defer close(done)
+	l.goBackground(func(ctx context.Context) {
 		t := time.NewTicker(textIndexInterval)
 		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+		for tick(ctx, t) {
 			for {
 				n, err := l.Store.IndexText(ctx, 0)
 				if err != nil && ctx.Err() == nil {
@@ -40,7 +31,7 @@ func (l *Library) startTextIndexer(logger *slog.Logger) {
 				}
 			}
 		}
-	}()
+	})
 }
 
 // shardPause is the pause between two top-level directories of the
@@ -59,22 +50,39 @@ const shardsBeforeMaking = 64
 // and once uploads have made shardsBeforeMaking of them: an upload then
 // finds the directory of its blob made.
 func (l *Library) startShardMaker(s *aferostore.Store, logger *slog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	l.stopShards = func() { cancel(); <-done }
-	go func() {
-		defer close(done)
+	l.goBackground(func(ctx context.Context) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for s.ShardsMade() < shardsBeforeMaking {
-			select {
-			case <-ctx.Done():
+			if !tick(ctx, t) {
 				return
-			case <-t.C:
 			}
 		}
 		if err := s.MakeShards(ctx, shardPause); err != nil && ctx.Err() == nil {
 			logger.Warn("making the blob store's shard directories", "err", err)
 		}
+	})
+}
+
+// goBackground runs fn in a goroutine of its own until it returns or
+// Close cancels its context; Close waits for it.
+func (l *Library) goBackground(fn func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	l.stops = append(l.stops, func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		fn(ctx)
 	}()
+}
+
+// tick waits for t's next tick and reports true, or for the end of ctx
+// and reports false.
+func tick(ctx context.Context, t *time.Ticker) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

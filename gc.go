@@ -171,19 +171,10 @@ func (l *Library) gcParts(ctx context.Context, cutoff time.Time, all, dryRun boo
 
 // startSweeper runs GC every interval until Close.
 func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	l.stopSweep = func() { cancel(); <-done }
-	go func() {
-		defer close(done)
+	l.goBackground(func(ctx context.Context) {
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+		for tick(ctx, t) {
 			turn, ok, err := l.claimSweep(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -203,7 +194,7 @@ func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logge
 				logger.Info("swept unreferenced files", "blobs", rep.Blobs, "bytes", rep.BlobBytes, "previews", rep.Derived, "parts", rep.Parts)
 			}
 		}
-	}()
+	})
 }
 
 // claimSweep takes this server's turn to sweep: of several servers on one

@@ -178,15 +178,10 @@ type Library struct {
 	db *sqlitedb.DB
 	// downloads holds the parts of background downloads, for GC.
 	downloads afero.Fs
-	// stopSweep stops the sweeper and waits for it; nil when none runs.
-	stopSweep func()
-	// stopIndex stops the text indexer and waits for it; nil when none
-	// runs.
-	stopIndex func()
-	// stopShards stops the making of shard directories and waits for it;
-	// nil when none runs.
-	stopShards func()
-	pg         *bun.DB // the PostgreSQL database Open connected to
+	// stops stop the background goroutines (goBackground) and wait for
+	// them.
+	stops []func()
+	pg    *bun.DB // the PostgreSQL database Open connected to
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -358,7 +353,9 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		lib.startSweeper(opts.SweepInterval, opts.SweepGrace, logger)
 	}
 	if !opts.DisableJobs {
-		lib.startTextIndexer(logger)
+		if pg == nil { // PostgreSQL indexes text as it inserts
+			lib.startTextIndexer(logger)
+		}
 		if shardsOf != nil {
 			lib.startShardMaker(shardsOf, logger)
 		}
@@ -371,14 +368,8 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 // Options.DB or Options.Blobs given by the caller stays open. The Library
 // must not be used afterwards.
 func (l *Library) Close() error {
-	if l.stopSweep != nil {
-		l.stopSweep()
-	}
-	if l.stopIndex != nil {
-		l.stopIndex()
-	}
-	if l.stopShards != nil {
-		l.stopShards()
+	for _, stop := range l.stops {
+		stop()
 	}
 	l.Jobs.Close()
 	l.Media.Close()
