@@ -40,10 +40,11 @@ func (l *Library) startTextIndexer(logger *slog.Logger) {
 const shardPause = 20 * time.Millisecond
 
 // shardsBeforeMaking is the number of shard directories that uploads
-// make before startShardMaker makes them all: a library being filled,
-// not one that holds a few files (as in tests), which the 256 MiB of
-// all the directories would not be worth.
-const shardsBeforeMaking = 64
+// make before startShardMaker makes them all: a library of a thousand
+// files or more being filled, for which the 256 MiB that all the
+// directories take on ext4 is a fair price for a mkdir and a sync saved
+// on most uploads; a smaller one (a trial, a test) keeps its disk.
+const shardsBeforeMaking = 1024
 
 // startShardMaker makes the shard directories of the library's own blob
 // store in the background (aferostore.Store.MakeShards), once per Open

@@ -56,11 +56,20 @@ func (s *Store) openBlob(ctx context.Context, op string, h blobstore.Hash, hex s
 	if err != nil {
 		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, err)
 	}
-	st, err := s.blobs.Stat(ctx, h)
-	if err != nil {
+	if info.Size, err = s.sizeOf(ctx, f, h); err != nil {
 		f.Close()
 		return nil, BlobInfo{}, fmt.Errorf("%s: %w", op, err)
 	}
-	info.Size = st.Size
 	return f, info, nil
+}
+
+// sizeOf returns the length of f, the open blob h: from f itself when it
+// knows it (an object store's file learnt it opening, and asking the
+// store again would cost another request), else from the store.
+func (s *Store) sizeOf(ctx context.Context, f blobstore.File, h blobstore.Hash) (int64, error) {
+	if sized, ok := f.(interface{ Size() int64 }); ok {
+		return sized.Size(), nil
+	}
+	st, err := s.blobs.Stat(ctx, h)
+	return st.Size, err
 }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -78,4 +80,62 @@ func TestOpenBlob(t *testing.T) {
 		_, _, err := s.OpenBlob(ctx, r.Hash.String())
 		wantErr(t, err, resources.ErrNotFound)
 	})
+}
+
+// sizedBlobs is a blob store whose files know their length, as an object
+// store's do, and which counts the Stats asked of it.
+type sizedBlobs struct {
+	blobstore.Store
+	stats atomic.Int64
+}
+
+type sizedFile struct {
+	blobstore.File
+	size int64
+}
+
+func (f sizedFile) Size() int64 { return f.size }
+
+func (b *sizedBlobs) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, error) {
+	f, err := b.Store.Open(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	st, err := b.Store.Stat(ctx, h)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sizedFile{f, st.Size}, nil
+}
+
+func (b *sizedBlobs) Stat(ctx context.Context, h blobstore.Hash) (blobstore.Info, error) {
+	b.stats.Add(1)
+	return b.Store.Stat(ctx, h)
+}
+
+// TestOpenBlobSizedFile checks that OpenBlob takes the length of a file
+// that knows it from the file, without asking the store again: on object
+// storage each question is a request.
+func TestOpenBlobSizedFile(t *testing.T) {
+	ctx := context.Background()
+	blobs := &sizedBlobs{}
+	s, _ := newTestStore(t, func(c *resources.Config) {
+		blobs.Store = c.Blobs
+		c.Blobs = blobs
+	})
+	data := []byte("content that knows its length")
+	r := mustCreate(t, s, data, resources.CreateInput{})
+	before := blobs.stats.Load()
+	f, info, err := s.OpenContent(ctx, r.Hash)
+	if err != nil {
+		t.Fatalf("OpenContent: %v", err)
+	}
+	defer f.Close()
+	if info.Size != int64(len(data)) {
+		t.Errorf("BlobInfo.Size = %d, want %d", info.Size, len(data))
+	}
+	if n := blobs.stats.Load() - before; n != 0 {
+		t.Errorf("OpenContent asked the store for %d Stats, want none", n)
+	}
 }
