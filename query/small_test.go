@@ -266,3 +266,46 @@ func TestListFoldGather(t *testing.T) {
 		t.Errorf("%d of %d lists read with foldGather, want a third at least", folded, len(filters))
 	}
 }
+
+// TestListFoldHead checks the pages of a small library's substring
+// search whose full-text candidates are too many for foldGather, which
+// then hands choose the newest (oldest) of them, in the order of the
+// list: few and far apart, they are scanned by ID from there, so that a
+// wrong head (the first candidates the index finds, say) skips the
+// newest matches. The limits are the tests', with a head of 8.
+func TestListFoldHead(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "foldGather is the SQLite planner's")
+	e := newEnv(t)
+	ref := query.New(e.store)
+	query.Generic(ref)
+	q := query.New(e.store)
+	query.SetLimits(q, 8, 1000, 1000)
+	query.SetSmall(q, 10_000)
+	off := query.New(e.store)
+	query.SetLimits(off, 8, 1000, 1000)
+	query.SetSmall(off, 10_000)
+	query.SetFold(off, false)
+	// One in 50 is a candidate of "pier": the head of 8 spans more
+	// than 20 IDs a candidate, too sparse to walk the default order
+	// (original names are not in its index).
+	for i := range 600 {
+		orig := fmt.Sprintf("other %d.jpg", i)
+		if i%50 == 7 {
+			orig = fmt.Sprintf("pier %d.jpg", i)
+		}
+		e.create(t, text(orig, 30), resources.CreateInput{Name: fmt.Sprintf("r %d", i), OriginalName: orig}, time.Time{})
+	}
+	if _, err := e.store.IndexText(e.ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range [][]string{nil, {"created_at asc"}} {
+		for page := 1; page <= 3; page++ {
+			f := query.Filter{OriginalName: "pier", Page: page, MaxResults: 5, SortBy: sort}
+			if ok := must(query.Folded(e.ctx, q, f)); ok {
+				t.Errorf("List(%+v) read with foldGather, want its candidates handed to choose", f)
+			}
+			sameLists(t, e.ctx, off, q, f, "(-choose's own head +foldGather's)")
+			checkList(t, e.ctx, q, f, must(ref.List(e.ctx, f)))
+		}
+	}
+}
