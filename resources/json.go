@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -46,7 +47,10 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 	j.str(`,"Description":`, r.Description)
 	j.str(`,"OriginalName":`, r.OriginalName)
 	j.str(`,"OriginalLocation":`, r.OriginalLocation)
-	j.str(`,"Hash":`, r.Hash.String())
+	// Hexadecimal needs no escapes.
+	j.b = append(j.b, `,"Hash":"`...)
+	j.b = hex.AppendEncode(j.b, r.Hash[:])
+	j.b = append(j.b, '"')
 	j.str(`,"HashType":`, r.HashType)
 	j.str(`,"Location":`, r.Location)
 	j.b = append(j.b, `,"StorageLocation":`...)

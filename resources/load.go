@@ -283,8 +283,10 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 		return nil, err
 	}
 	byID := make(map[int64]*Resource, len(ids))
-	// The IDs each resource links to, and every ID once per kind.
-	links := make(map[*Resource]*linkedIDs, len(ids))
+	// The resources as read, the IDs each links to, and every ID once
+	// per kind.
+	read := make([]*Resource, 0, len(ids))
+	var links []linkedIDs
 	var tags, groups, notes, categories, series idSet
 	add := func(r *Resource, lists [3]string) error {
 		var rl linkedIDs
@@ -299,7 +301,8 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 			return err
 		}
 		if rl.tags != nil || rl.groups != nil || rl.notes != nil {
-			links[r] = &rl
+			rl.r = r
+			links = append(links, rl)
 		}
 		if r.OwnerID != nil {
 			groups.add(*r.OwnerID)
@@ -311,6 +314,7 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 			series.add(*r.SeriesID)
 		}
 		byID[r.ID] = r
+		read = append(read, r)
 		return nil
 	}
 	if packed {
@@ -330,7 +334,7 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 	if len(byID) == 0 {
 		return nil, nil
 	}
-	if err := l.relations(ctx, q, byID, links, tags, groups, notes, categories, series); err != nil {
+	if err := l.relations(ctx, q, read, links, tags, groups, notes, categories, series); err != nil {
 		return nil, err
 	}
 	out := make([]*Resource, 0, len(byID))
@@ -466,9 +470,10 @@ func nestedOne[T any](v any, vals []any, scan func(v []any) (*T, error)) (*T, er
 	return scan(vals)
 }
 
-// linkedIDs are the IDs of the tags, groups and notes of a resource,
+// linkedIDs are the IDs of the tags, groups and notes of a resource r,
 // sorted.
 type linkedIDs struct {
+	r                   *Resource
 	tags, groups, notes []int64
 }
 
@@ -508,36 +513,56 @@ func (s *idSet) addList(text string) ([]int64, error) {
 }
 
 // relations reads the tags, groups (related or owners), notes, resource
-// categories and series that the resources of byID refer to, each once,
+// categories and series that the resources read refer to, each once,
 // and sets them on the resources: each resource gets its own copy of a
 // tag, group or note, in the order of their IDs.
-func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, links map[*Resource]*linkedIDs,
+func (l *loader) relations(ctx context.Context, q querier, read []*Resource, links []linkedIDs,
 	tags, groups, notes, categories, series idSet) error {
-	read := l.readRelated
+	readKinds := l.readRelated
 	if l.sql.pg {
-		read = l.readRelatedAtOnce
+		readKinds = l.readRelatedAtOnce
 	}
-	found, err := read(ctx, q, tags, groups, notes, categories, series)
+	found, err := readKinds(ctx, q, tags, groups, notes, categories, series)
 	if err != nil {
 		return err
 	}
-	for r, rl := range links {
-		r.Tags = copies(r.Tags, rl.tags, found.tags)
-		r.Groups = copies(r.Groups, rl.groups, found.groups)
-		r.Notes = copies(r.Notes, rl.notes, found.notes)
+	// The copies of each kind, counted first, are allocated together.
+	var nTags, nGroups, nNotes, nCategories, nSeries int
+	for _, rl := range links {
+		nTags, nGroups, nNotes = nTags+len(rl.tags), nGroups+len(rl.groups), nNotes+len(rl.notes)
 	}
-	for _, r := range byID {
+	for _, r := range read {
+		nGroups += countSet(r.OwnerID)
+		nCategories += countSet(r.ResourceCategoryID)
+		nSeries += countSet(r.SeriesID)
+	}
+	tagCopies, groupCopies, noteCopies := newSlab[Tag](nTags), newSlab[Group](nGroups), newSlab[Note](nNotes)
+	categoryCopies, seriesCopies := newSlab[ResourceCategory](nCategories), newSlab[Series](nSeries)
+	for _, rl := range links {
+		r := rl.r
+		r.Tags = tagCopies.list(rl.tags, found.tags)
+		r.Groups = groupCopies.list(rl.groups, found.groups)
+		r.Notes = noteCopies.list(rl.notes, found.notes)
+	}
+	for _, r := range read {
 		if r.OwnerID != nil {
-			r.Owner = copyOf(found.groups[*r.OwnerID])
+			r.Owner = groupCopies.one(found.groups[*r.OwnerID])
 		}
 		if r.ResourceCategoryID != nil {
-			r.ResourceCategory = copyOf(found.categories[*r.ResourceCategoryID])
+			r.ResourceCategory = categoryCopies.one(found.categories[*r.ResourceCategoryID])
 		}
 		if r.SeriesID != nil {
-			r.Series = copyOf(found.series[*r.SeriesID])
+			r.Series = seriesCopies.one(found.series[*r.SeriesID])
 		}
 	}
 	return nil
+}
+
+func countSet(id *int64) int {
+	if id == nil {
+		return 0
+	}
+	return 1
 }
 
 // related holds the entities that a page's resources refer to, by ID.
@@ -670,26 +695,46 @@ func scanSeries(v []any) (*Series, error) {
 	return s, nil
 }
 
-// copies appends to dst a copy of found[id] for each of ids that was
-// found.
-func copies[T any](dst []*T, ids []int64, found map[int64]*T) []*T {
-	for _, id := range ids {
-		if e := found[id]; e != nil {
-			dst = append(dst, copyOf(e))
-		}
-	}
-	return dst
+// slab hands out copies of entities: the resources of a page share few
+// entities, but each gets its own copy, so that a caller may change one
+// without changing another resource's. A page's copies of a kind, and
+// the lists of them, are allocated together.
+type slab[T any] struct {
+	vals  []T
+	lists []*T
 }
 
-// copyOf returns a new copy of *e, or nil for nil: the resources of a
-// page share few entities, but each gets its own, so that a caller may
-// change one without changing another resource's.
-func copyOf[T any](e *T) *T {
+// newSlab returns a slab for n copies.
+func newSlab[T any](n int) slab[T] {
+	return slab[T]{vals: make([]T, 0, n), lists: make([]*T, 0, n)}
+}
+
+// one returns a new copy of *e, or nil for nil.
+func (s *slab[T]) one(e *T) *T {
 	if e == nil {
 		return nil
 	}
-	c := *e
-	return &c
+	// Past the capacity counted, append moves on to another array: the
+	// copies handed out stay where they are.
+	s.vals = append(s.vals, *e)
+	return &s.vals[len(s.vals)-1]
+}
+
+// list returns a list of a copy of found[id] for each of ids that was
+// found, or nil for none.
+func (s *slab[T]) list(ids []int64, found map[int64]*T) []*T {
+	start := len(s.lists)
+	for _, id := range ids {
+		if e := found[id]; e != nil {
+			s.lists = append(s.lists, s.one(e))
+		}
+	}
+	if len(s.lists) == start {
+		return nil
+	}
+	// The capacity ends with the list, so that an append to it cannot
+	// write over the next resource's.
+	return s.lists[start:len(s.lists):len(s.lists)]
 }
 
 // each runs text on ids (a list of IDs as its one argument) through q
@@ -1009,16 +1054,26 @@ func jsonString(text string, i int) (string, int, error) {
 	if text[j] == '"' {
 		return text[start:j], j + 1, nil
 	}
-	b := []byte(text[start:j])
+	// The value is no longer than its escaped text: one allocation.
+	end := j
+	for end < len(text) && text[end] != '"' {
+		if text[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	var b strings.Builder
+	b.Grow(min(end, len(text)) - start)
+	b.WriteString(text[start:j])
 	for j < len(text) {
 		c := text[j]
 		switch {
 		case c == '"':
-			return string(b), j + 1, nil
+			return b.String(), j + 1, nil
 		case c < 0x20:
 			return "", 0, errPacked
 		case c != '\\':
-			b = append(b, c)
+			b.WriteByte(c)
 			j++
 			continue
 		}
@@ -1029,17 +1084,17 @@ func jsonString(text string, i int) (string, int, error) {
 		j += 2
 		switch e {
 		case '"', '\\', '/':
-			b = append(b, e)
+			b.WriteByte(e)
 		case 'b':
-			b = append(b, '\b')
+			b.WriteByte('\b')
 		case 'f':
-			b = append(b, '\f')
+			b.WriteByte('\f')
 		case 'n':
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		case 'r':
-			b = append(b, '\r')
+			b.WriteByte('\r')
 		case 't':
-			b = append(b, '\t')
+			b.WriteByte('\t')
 		case 'u':
 			r, ok := hex4(text, j)
 			if !ok {
@@ -1057,7 +1112,7 @@ func jsonString(text string, i int) (string, int, error) {
 					r = utf8.RuneError
 				}
 			}
-			b = utf8.AppendRune(b, r)
+			b.WriteRune(r)
 		default:
 			return "", 0, errPacked
 		}

@@ -100,6 +100,24 @@ func TestReadManySharedRelations(t *testing.T) {
 			t.Errorf("the owner is the same value as a related group")
 		}
 	}
+	// So does an append to one resource's lists, whichever it is.
+	for _, k := range []int{0, 2} {
+		page, err := s.ReadMany(ctx, nil, []int64{b.ID, a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, other := page[k/2], page[1-k/2]
+		one.Tags = append(one.Tags, &resources.Tag{Name: "extra"})
+		one.Groups = append(one.Groups, &resources.Group{Name: "extra"})
+		one.Notes = append(one.Notes, &resources.Note{Name: "extra"})
+		got := relations{ID: other.ID, Tags: ids(len(other.Tags), func(i int) int64 { return other.Tags[i].ID }),
+			Groups: ids(len(other.Groups), func(i int) int64 { return other.Groups[i].ID }),
+			Notes:  ids(len(other.Notes), func(i int) int64 { return other.Notes[i].ID }),
+			Owner:  f.owner.ID, ResourceCategory: f.resourceCat.ID, Series: f.series.ID}
+		if diff := gocmp.Diff(full(other.ID), got); diff != "" {
+			t.Errorf("appending to %d's relations changed %d's (-want +got):\n%s", one.ID, other.ID, diff)
+		}
+	}
 }
 
 // TestReadManyAwkwardValues reads resources whose texts hold what JSON
@@ -364,7 +382,7 @@ func TestReadManyPackedAsPlain(t *testing.T) {
 		{Name: "plain"},
 		{Name: `quote " backslash \ tab	newline` + "\n\x01", Description: "snow ☃ emoji 😀 \u2028 <&>",
 			OriginalName: `C:\x.jpg`, OriginalLocation: "https://example.com/?a=1&b=2", Category: "photo",
-			Meta: resources.Meta(`{"a":"q\"uote","b":[1,2.5,null,true],"c":{"d":"\\","e":"é"}}`),
+			Meta:    resources.Meta(`{"a":"q\"uote","b":[1,2.5,null,true],"c":{"d":"\\","e":"é"}}`),
 			OwnerID: &f.owner.ID, Groups: []int64{f.group.ID}, Tags: []int64{f.tag1.ID, f.tag2.ID},
 			Notes: []int64{f.note1.ID}, ResourceCategory: &f.resourceCat.ID, SeriesID: &f.series.ID},
 		{Name: "odd values"},
