@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -39,52 +40,55 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 	}
 	j := jsonWriter{b: b, ok: true}
 	j.b = append(j.b, `{"ID":`...)
-	j.int(r.ID)
-	j.time(`,"CreatedAt":`, r.CreatedAt)
-	j.time(`,"UpdatedAt":`, r.UpdatedAt)
-	j.str(`,"Name":`, r.Name)
-	j.str(`,"Description":`, r.Description)
-	j.str(`,"OriginalName":`, r.OriginalName)
-	j.str(`,"OriginalLocation":`, r.OriginalLocation)
-	j.str(`,"Hash":`, r.Hash.String())
-	j.str(`,"HashType":`, r.HashType)
-	j.str(`,"Location":`, r.Location)
+	j = j.int(r.ID)
+	j = j.time(`,"CreatedAt":`, r.CreatedAt)
+	j = j.time(`,"UpdatedAt":`, r.UpdatedAt)
+	j = j.str(`,"Name":`, r.Name)
+	j = j.str(`,"Description":`, r.Description)
+	j = j.str(`,"OriginalName":`, r.OriginalName)
+	j = j.str(`,"OriginalLocation":`, r.OriginalLocation)
+	// Hexadecimal needs no escapes.
+	j.b = append(j.b, `,"Hash":"`...)
+	j.b = hex.AppendEncode(j.b, r.Hash[:])
+	j.b = append(j.b, '"')
+	j = j.str(`,"HashType":`, r.HashType)
+	j = j.str(`,"Location":`, r.Location)
 	j.b = append(j.b, `,"StorageLocation":`...)
 	if r.StorageLocation == nil {
 		j.b = append(j.b, "null"...)
 	} else {
-		j.str("", *r.StorageLocation)
+		j = j.str("", *r.StorageLocation)
 	}
-	j.meta(`,"Meta":`, r.Meta)
+	j = j.meta(`,"Meta":`, r.Meta)
 	j.b = append(j.b, `,"Width":`...)
-	j.int(int64(r.Width))
+	j = j.int(int64(r.Width))
 	j.b = append(j.b, `,"Height":`...)
-	j.int(int64(r.Height))
+	j = j.int(int64(r.Height))
 	j.b = append(j.b, `,"FileSize":`...)
-	j.int(r.FileSize)
-	j.str(`,"Category":`, r.Category)
-	j.str(`,"ContentType":`, r.ContentType)
-	j.str(`,"ContentCategory":`, r.ContentCategory)
-	j.str(`,"CreatedBy":`, r.CreatedBy)
-	j.str(`,"UpdatedBy":`, r.UpdatedBy)
-	j.optInt(`,"OwnerId":`, r.OwnerID)
+	j = j.int(r.FileSize)
+	j = j.str(`,"Category":`, r.Category)
+	j = j.str(`,"ContentType":`, r.ContentType)
+	j = j.str(`,"ContentCategory":`, r.ContentCategory)
+	j = j.str(`,"CreatedBy":`, r.CreatedBy)
+	j = j.str(`,"UpdatedBy":`, r.UpdatedBy)
+	j = j.optInt(`,"OwnerId":`, r.OwnerID)
 	j.b = append(j.b, `,"Owner":`...)
-	j.group(r.Owner)
-	j.optInt(`,"ResourceCategoryId":`, r.ResourceCategoryID)
+	j = j.group(r.Owner)
+	j = j.optInt(`,"ResourceCategoryId":`, r.ResourceCategoryID)
 	j.b = append(j.b, `,"ResourceCategory":`...)
 	if c := r.ResourceCategory; c == nil {
 		j.b = append(j.b, "null"...)
 	} else {
 		j.b = append(j.b, `{"ID":`...)
-		j.int(c.ID)
-		j.time(`,"CreatedAt":`, c.CreatedAt)
-		j.time(`,"UpdatedAt":`, c.UpdatedAt)
-		j.str(`,"Name":`, c.Name)
-		j.str(`,"Description":`, c.Description)
-		j.str(`,"MetaSchema":`, c.MetaSchema)
+		j = j.int(c.ID)
+		j = j.time(`,"CreatedAt":`, c.CreatedAt)
+		j = j.time(`,"UpdatedAt":`, c.UpdatedAt)
+		j = j.str(`,"Name":`, c.Name)
+		j = j.str(`,"Description":`, c.Description)
+		j = j.str(`,"MetaSchema":`, c.MetaSchema)
 		j.b = append(j.b, '}')
 	}
-	j.optInt(`,"SeriesId":`, r.SeriesID)
+	j = j.optInt(`,"SeriesId":`, r.SeriesID)
 	j.b = append(j.b, `,"Series":`...)
 	if s := r.Series; s == nil {
 		j.b = append(j.b, "null"...)
@@ -93,15 +97,15 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 			return b, false
 		}
 		j.b = append(j.b, `{"ID":`...)
-		j.int(s.ID)
-		j.time(`,"CreatedAt":`, s.CreatedAt)
-		j.time(`,"UpdatedAt":`, s.UpdatedAt)
-		j.str(`,"Name":`, s.Name)
-		j.str(`,"Slug":`, s.Slug)
-		j.meta(`,"Meta":`, s.Meta)
+		j = j.int(s.ID)
+		j = j.time(`,"CreatedAt":`, s.CreatedAt)
+		j = j.time(`,"UpdatedAt":`, s.UpdatedAt)
+		j = j.str(`,"Name":`, s.Name)
+		j = j.str(`,"Slug":`, s.Slug)
+		j = j.meta(`,"Meta":`, s.Meta)
 		j.b = append(j.b, '}')
 	}
-	j.optInt(`,"currentVersionId":`, r.CurrentVersionID)
+	j = j.optInt(`,"currentVersionId":`, r.CurrentVersionID)
 	j.b = append(j.b, `,"Tags":`...)
 	if r.Tags == nil {
 		j.b = append(j.b, "null"...)
@@ -111,7 +115,7 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 			if i > 0 {
 				j.b = append(j.b, ',')
 			}
-			j.tag(t)
+			j = j.tag(t)
 		}
 		j.b = append(j.b, ']')
 	}
@@ -124,7 +128,7 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 			if i > 0 {
 				j.b = append(j.b, ',')
 			}
-			j.group(g)
+			j = j.group(g)
 		}
 		j.b = append(j.b, ']')
 	}
@@ -137,7 +141,7 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 			if i > 0 {
 				j.b = append(j.b, ',')
 			}
-			j.note(n)
+			j = j.note(n)
 		}
 		j.b = append(j.b, ']')
 	}
@@ -146,25 +150,30 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 }
 
 // jsonWriter appends JSON; ok turns false at the first value it cannot
-// write as encoding/json would.
+// write as encoding/json would. Its methods take and return it by value:
+// through a pointer, each append stored a pointer in memory, at the cost
+// of a write barrier whenever the GC was marking.
 type jsonWriter struct {
 	b  []byte
 	ok bool
 }
 
-func (j *jsonWriter) int(n int64) { j.b = strconv.AppendInt(j.b, n, 10) }
+func (j jsonWriter) int(n int64) jsonWriter {
+	j.b = strconv.AppendInt(j.b, n, 10)
+	return j
+}
 
-func (j *jsonWriter) optInt(key string, p *int64) {
+func (j jsonWriter) optInt(key string, p *int64) jsonWriter {
 	j.b = append(j.b, key...)
 	if p == nil {
 		j.b = append(j.b, "null"...)
-		return
+		return j
 	}
-	j.int(*p)
+	return j.int(*p)
 }
 
 // str appends key and the string s, escaped as encoding/json escapes it.
-func (j *jsonWriter) str(key, s string) {
+func (j jsonWriter) str(key, s string) jsonWriter {
 	j.b = append(j.b, key...)
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
@@ -172,47 +181,49 @@ func (j *jsonWriter) str(key, s string) {
 			q, err := json.Marshal(s)
 			if err != nil {
 				j.ok = false
-				return
+				return j
 			}
 			j.b = append(j.b, q...)
-			return
+			return j
 		}
 	}
 	j.b = append(j.b, '"')
 	j.b = append(j.b, s...)
 	j.b = append(j.b, '"')
+	return j
 }
 
 // time appends key and t as time.Time.MarshalJSON does.
-func (j *jsonWriter) time(key string, t time.Time) {
+func (j jsonWriter) time(key string, t time.Time) jsonWriter {
 	j.b = append(j.b, key...)
 	if y := t.Year(); y < 0 || y > 9999 {
 		j.ok = false
-		return
+		return j
 	}
 	j.b = append(j.b, '"')
 	j.b = t.AppendFormat(j.b, time.RFC3339Nano)
 	j.b = append(j.b, '"')
+	return j
 }
 
-func (j *jsonWriter) optTime(key string, t *time.Time) {
+func (j jsonWriter) optTime(key string, t *time.Time) jsonWriter {
 	if t == nil {
 		j.b = append(j.b, key...)
 		j.b = append(j.b, "null"...)
-		return
+		return j
 	}
-	j.time(key, *t)
+	return j.time(key, *t)
 }
 
 // meta appends key and m as encoding/json writes a Marshaler's output:
 // compacted, with <, > and & escaped. Stored meta is compact already;
 // anything with bytes those steps could change goes through
 // encoding/json.
-func (j *jsonWriter) meta(key string, m Meta) {
+func (j jsonWriter) meta(key string, m Meta) jsonWriter {
 	j.b = append(j.b, key...)
 	if len(m) == 0 {
 		j.b = append(j.b, "{}"...)
-		return
+		return j
 	}
 	for _, c := range m {
 		switch c {
@@ -220,77 +231,81 @@ func (j *jsonWriter) meta(key string, m Meta) {
 			q, err := json.Marshal(m)
 			if err != nil {
 				j.ok = false
-				return
+				return j
 			}
 			j.b = append(j.b, q...)
-			return
+			return j
 		}
 	}
 	if !json.Valid(m) {
 		j.ok = false
-		return
+		return j
 	}
 	j.b = append(j.b, m...)
+	return j
 }
 
-func (j *jsonWriter) tag(t *Tag) {
+func (j jsonWriter) tag(t *Tag) jsonWriter {
 	if t == nil {
 		j.b = append(j.b, "null"...)
-		return
+		return j
 	}
 	j.b = append(j.b, `{"ID":`...)
-	j.int(t.ID)
-	j.time(`,"CreatedAt":`, t.CreatedAt)
-	j.time(`,"UpdatedAt":`, t.UpdatedAt)
-	j.str(`,"Name":`, t.Name)
-	j.str(`,"Description":`, t.Description)
-	j.meta(`,"Meta":`, t.Meta)
+	j = j.int(t.ID)
+	j = j.time(`,"CreatedAt":`, t.CreatedAt)
+	j = j.time(`,"UpdatedAt":`, t.UpdatedAt)
+	j = j.str(`,"Name":`, t.Name)
+	j = j.str(`,"Description":`, t.Description)
+	j = j.meta(`,"Meta":`, t.Meta)
 	j.b = append(j.b, '}')
+	return j
 }
 
 // group writes a group as a resource's relations load it: without its
 // own Owner, Category and Tags (omitted when empty; else declined).
-func (j *jsonWriter) group(g *Group) {
+func (j jsonWriter) group(g *Group) jsonWriter {
 	if g == nil {
 		j.b = append(j.b, "null"...)
-		return
+		return j
 	}
 	if g.Owner != nil || g.Category != nil || len(g.Tags) > 0 {
 		j.ok = false
-		return
+		return j
 	}
 	j.b = append(j.b, `{"ID":`...)
-	j.int(g.ID)
-	j.time(`,"CreatedAt":`, g.CreatedAt)
-	j.time(`,"UpdatedAt":`, g.UpdatedAt)
-	j.str(`,"Name":`, g.Name)
-	j.str(`,"Description":`, g.Description)
-	j.str(`,"URL":`, g.URL)
-	j.meta(`,"Meta":`, g.Meta)
-	j.optInt(`,"OwnerId":`, g.OwnerID)
-	j.optInt(`,"CategoryId":`, g.CategoryID)
+	j = j.int(g.ID)
+	j = j.time(`,"CreatedAt":`, g.CreatedAt)
+	j = j.time(`,"UpdatedAt":`, g.UpdatedAt)
+	j = j.str(`,"Name":`, g.Name)
+	j = j.str(`,"Description":`, g.Description)
+	j = j.str(`,"URL":`, g.URL)
+	j = j.meta(`,"Meta":`, g.Meta)
+	j = j.optInt(`,"OwnerId":`, g.OwnerID)
+	j = j.optInt(`,"CategoryId":`, g.CategoryID)
 	j.b = append(j.b, '}')
+	return j
 }
 
-func (j *jsonWriter) note(n *Note) {
+func (j jsonWriter) note(n *Note) jsonWriter {
 	if n == nil {
 		j.b = append(j.b, "null"...)
-		return
+		return j
 	}
 	if n.Owner != nil || len(n.Tags) > 0 || len(n.Groups) > 0 || len(n.Resources) > 0 {
 		j.ok = false
-		return
+		return j
 	}
 	j.b = append(j.b, `{"ID":`...)
-	j.int(n.ID)
-	j.time(`,"CreatedAt":`, n.CreatedAt)
-	j.time(`,"UpdatedAt":`, n.UpdatedAt)
-	j.str(`,"Name":`, n.Name)
-	j.str(`,"Description":`, n.Description)
-	j.meta(`,"Meta":`, n.Meta)
-	j.optInt(`,"OwnerId":`, n.OwnerID)
-	j.optTime(`,"StartDate":`, n.StartDate)
-	j.optTime(`,"EndDate":`, n.EndDate)
-	j.optInt(`,"NoteTypeId":`, n.NoteTypeID)
+	j = j.int(n.ID)
+	j = j.time(`,"CreatedAt":`, n.CreatedAt)
+	j = j.time(`,"UpdatedAt":`, n.UpdatedAt)
+	j = j.str(`,"Name":`, n.Name)
+	j = j.str(`,"Description":`, n.Description)
+	j = j.meta(`,"Meta":`, n.Meta)
+	j = j.optInt(`,"OwnerId":`, n.OwnerID)
+	j = j.optTime(`,"StartDate":`, n.StartDate)
+	j = j.optTime(`,"EndDate":`, n.EndDate)
+	j = j.optInt(`,"NoteTypeId":`, n.NoteTypeID)
 	j.b = append(j.b, '}')
+	return j
 }

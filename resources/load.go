@@ -39,10 +39,9 @@ type loadSQL struct {
 	// one and many read resources by one ID and by a list of IDs (the
 	// argument of idList), each with the IDs of its tags, groups and
 	// notes as text (linkIDs); the others read the entities of a list of
-	// IDs. packedOne and packedMany, in SQLite, read the same values as
-	// one JSON array per resource, packedMany's all in one array.
-	one, many             string
-	packedOne, packedMany string
+	// IDs. packedMany, in SQLite, reads the values of many as one JSON
+	// array per resource, all in one array.
+	one, many, packedMany string
 	// packedFull, in SQLite, reads one resource by ID as one JSON array:
 	// its own values (the first ownValues of one), then its tags, groups
 	// and notes as arrays of entities, then its owner, resource category
@@ -120,11 +119,8 @@ func newLoadSQL(pg bool) *loadSQL {
 		pg:         pg,
 	}
 	if !pg {
-		packed := "SELECT json_array(" + values + ") FROM resources AS r WHERE "
-		l.packedOne = packed + "r.id = ?"
 		// A page comes as one text, the array of its resources' arrays:
-		// a row each cost the driver more than SQLite's work for it
-		// (see scanPackedAll).
+		// a row each cost the driver more than SQLite's work for it.
 		l.packedMany = "SELECT '[' || coalesce(group_concat(json_array(" + values + "), ','), '') || ']' FROM resources AS r WHERE " +
 			in("r.id")
 		// linked is the array of the entities of a link table, in no
@@ -259,7 +255,7 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 		// A value that JSON cannot hold (see below).
 		return l.readWith(ctx, q, ids, false)
 	}
-	if l.sql.packedOne != "" {
+	if l.sql.packedMany != "" {
 		out, err := l.readWith(ctx, q, ids, true)
 		if err == nil || ctx.Err() != nil {
 			return out, err
@@ -273,48 +269,40 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 // readWith loads the resources ids through q, in the order of ids, with
 // the packed statements or the plain ones.
 func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bool) ([]*Resource, error) {
-	one, many := l.sql.one, l.sql.many
-	if packed {
-		one, many = l.sql.packedOne, l.sql.packedMany
-	}
 	var rows *sql.Rows
 	var err error
-	if len(ids) == 1 {
-		rows, err = q.QueryContext(ctx, one, ids[0])
-	} else {
-		rows, err = q.QueryContext(ctx, many, l.sql.idList(ids))
+	switch {
+	case packed:
+		rows, err = q.QueryContext(ctx, l.sql.packedMany, l.sql.idList(ids))
+	case len(ids) == 1:
+		rows, err = q.QueryContext(ctx, l.sql.one, ids[0])
+	default:
+		rows, err = q.QueryContext(ctx, l.sql.many, l.sql.idList(ids))
 	}
 	if err != nil {
 		return nil, err
 	}
-	scan := scanAll
-	switch {
-	case packed && len(ids) == 1:
-		scan = scanPacked
-	case packed:
-		scan = scanPackedAll
-	}
 	byID := make(map[int64]*Resource, len(ids))
-	// The IDs each resource links to, and every ID once per kind.
-	links := make(map[*Resource]*linkedIDs, len(ids))
+	// The resources as read, the IDs each links to, and every ID once
+	// per kind.
+	read := make([]*Resource, 0, len(ids))
+	var links []linkedIDs
 	var tags, groups, notes, categories, series idSet
-	err = scan(rows, resourceValues, func(v []any) error {
-		r, err := scanResource(v)
-		if err != nil {
-			return err
-		}
+	add := func(r *Resource, lists [3]string) error {
 		var rl linkedIDs
-		if rl.tags, err = tags.addList(v[24]); err != nil {
+		var err error
+		if rl.tags, err = tags.addList(lists[0]); err != nil {
 			return err
 		}
-		if rl.groups, err = groups.addList(v[25]); err != nil {
+		if rl.groups, err = groups.addList(lists[1]); err != nil {
 			return err
 		}
-		if rl.notes, err = notes.addList(v[26]); err != nil {
+		if rl.notes, err = notes.addList(lists[2]); err != nil {
 			return err
 		}
 		if rl.tags != nil || rl.groups != nil || rl.notes != nil {
-			links[r] = &rl
+			rl.r = r
+			links = append(links, rl)
 		}
 		if r.OwnerID != nil {
 			groups.add(*r.OwnerID)
@@ -326,15 +314,27 @@ func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bo
 			series.add(*r.SeriesID)
 		}
 		byID[r.ID] = r
+		read = append(read, r)
 		return nil
-	})
+	}
+	if packed {
+		err = scanPackedResources(rows, add)
+	} else {
+		err = scanAll(rows, resourceValues, func(v []any) error {
+			r, err := scanResource(v)
+			if err != nil {
+				return err
+			}
+			return add(r, [3]string{asString(v[24]), asString(v[25]), asString(v[26])})
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	if len(byID) == 0 {
 		return nil, nil
 	}
-	if err := l.relations(ctx, q, byID, links, tags, groups, notes, categories, series); err != nil {
+	if err := l.relations(ctx, q, read, links, tags, groups, notes, categories, series); err != nil {
 		return nil, err
 	}
 	out := make([]*Resource, 0, len(byID))
@@ -470,9 +470,10 @@ func nestedOne[T any](v any, vals []any, scan func(v []any) (*T, error)) (*T, er
 	return scan(vals)
 }
 
-// linkedIDs are the IDs of the tags, groups and notes of a resource,
+// linkedIDs are the IDs of the tags, groups and notes of a resource r,
 // sorted.
 type linkedIDs struct {
+	r                   *Resource
 	tags, groups, notes []int64
 }
 
@@ -492,10 +493,9 @@ func (s *idSet) add(id int64) {
 	}
 }
 
-// addList adds the IDs of v, a list of IDs separated by commas (or NULL
-// for none), and returns them sorted.
-func (s *idSet) addList(v any) ([]int64, error) {
-	text := asString(v)
+// addList adds the IDs of text, a list of IDs separated by commas (or
+// "" for none), and returns them sorted.
+func (s *idSet) addList(text string) ([]int64, error) {
 	if text == "" {
 		return nil, nil
 	}
@@ -513,36 +513,56 @@ func (s *idSet) addList(v any) ([]int64, error) {
 }
 
 // relations reads the tags, groups (related or owners), notes, resource
-// categories and series that the resources of byID refer to, each once,
+// categories and series that the resources read refer to, each once,
 // and sets them on the resources: each resource gets its own copy of a
 // tag, group or note, in the order of their IDs.
-func (l *loader) relations(ctx context.Context, q querier, byID map[int64]*Resource, links map[*Resource]*linkedIDs,
+func (l *loader) relations(ctx context.Context, q querier, read []*Resource, links []linkedIDs,
 	tags, groups, notes, categories, series idSet) error {
-	read := l.readRelated
+	readKinds := l.readRelated
 	if l.sql.pg {
-		read = l.readRelatedAtOnce
+		readKinds = l.readRelatedAtOnce
 	}
-	found, err := read(ctx, q, tags, groups, notes, categories, series)
+	found, err := readKinds(ctx, q, tags, groups, notes, categories, series)
 	if err != nil {
 		return err
 	}
-	for r, rl := range links {
-		r.Tags = copies(r.Tags, rl.tags, found.tags)
-		r.Groups = copies(r.Groups, rl.groups, found.groups)
-		r.Notes = copies(r.Notes, rl.notes, found.notes)
+	// The copies of each kind, counted first, are allocated together.
+	var nTags, nGroups, nNotes, nCategories, nSeries int
+	for _, rl := range links {
+		nTags, nGroups, nNotes = nTags+len(rl.tags), nGroups+len(rl.groups), nNotes+len(rl.notes)
 	}
-	for _, r := range byID {
+	for _, r := range read {
+		nGroups += countSet(r.OwnerID)
+		nCategories += countSet(r.ResourceCategoryID)
+		nSeries += countSet(r.SeriesID)
+	}
+	tagCopies, groupCopies, noteCopies := newSlab[Tag](nTags), newSlab[Group](nGroups), newSlab[Note](nNotes)
+	categoryCopies, seriesCopies := newSlab[ResourceCategory](nCategories), newSlab[Series](nSeries)
+	for _, rl := range links {
+		r := rl.r
+		r.Tags = tagCopies.list(rl.tags, found.tags)
+		r.Groups = groupCopies.list(rl.groups, found.groups)
+		r.Notes = noteCopies.list(rl.notes, found.notes)
+	}
+	for _, r := range read {
 		if r.OwnerID != nil {
-			r.Owner = copyOf(found.groups[*r.OwnerID])
+			r.Owner = groupCopies.one(found.groups[*r.OwnerID])
 		}
 		if r.ResourceCategoryID != nil {
-			r.ResourceCategory = copyOf(found.categories[*r.ResourceCategoryID])
+			r.ResourceCategory = categoryCopies.one(found.categories[*r.ResourceCategoryID])
 		}
 		if r.SeriesID != nil {
-			r.Series = copyOf(found.series[*r.SeriesID])
+			r.Series = seriesCopies.one(found.series[*r.SeriesID])
 		}
 	}
 	return nil
+}
+
+func countSet(id *int64) int {
+	if id == nil {
+		return 0
+	}
+	return 1
 }
 
 // related holds the entities that a page's resources refer to, by ID.
@@ -675,26 +695,46 @@ func scanSeries(v []any) (*Series, error) {
 	return s, nil
 }
 
-// copies appends to dst a copy of found[id] for each of ids that was
-// found.
-func copies[T any](dst []*T, ids []int64, found map[int64]*T) []*T {
-	for _, id := range ids {
-		if e := found[id]; e != nil {
-			dst = append(dst, copyOf(e))
-		}
-	}
-	return dst
+// slab hands out copies of entities: the resources of a page share few
+// entities, but each gets its own copy, so that a caller may change one
+// without changing another resource's. A page's copies of a kind, and
+// the lists of them, are allocated together.
+type slab[T any] struct {
+	vals  []T
+	lists []*T
 }
 
-// copyOf returns a new copy of *e, or nil for nil: the resources of a
-// page share few entities, but each gets its own, so that a caller may
-// change one without changing another resource's.
-func copyOf[T any](e *T) *T {
+// newSlab returns a slab for n copies.
+func newSlab[T any](n int) slab[T] {
+	return slab[T]{vals: make([]T, 0, n), lists: make([]*T, 0, n)}
+}
+
+// one returns a new copy of *e, or nil for nil.
+func (s *slab[T]) one(e *T) *T {
 	if e == nil {
 		return nil
 	}
-	c := *e
-	return &c
+	// Past the capacity counted, append moves on to another array: the
+	// copies handed out stay where they are.
+	s.vals = append(s.vals, *e)
+	return &s.vals[len(s.vals)-1]
+}
+
+// list returns a list of a copy of found[id] for each of ids that was
+// found, or nil for none.
+func (s *slab[T]) list(ids []int64, found map[int64]*T) []*T {
+	start := len(s.lists)
+	for _, id := range ids {
+		if e := found[id]; e != nil {
+			s.lists = append(s.lists, s.one(e))
+		}
+	}
+	if len(s.lists) == start {
+		return nil
+	}
+	// The capacity ends with the list, so that an append to it cannot
+	// write over the next resource's.
+	return s.lists[start:len(s.lists):len(s.lists)]
 }
 
 // each runs text on ids (a list of IDs as its one argument) through q
@@ -737,15 +777,6 @@ func scanPacked(rows *sql.Rows, n int, fn func(v []any) error) error {
 			return err
 		}
 		return fn(vals)
-	})
-}
-
-// scanPackedAll is scanPacked for one row of one column that holds the
-// JSON array of such arrays (packedMany's).
-func scanPackedAll(rows *sql.Rows, n int, fn func(v []any) error) error {
-	vals := make([]any, n)
-	return eachText(rows, func(packed string) error {
-		return unpackEach(packed, vals, func() error { return fn(vals) })
 	})
 }
 
@@ -835,6 +866,18 @@ func unpackRow(text string, dst []any) error {
 // as unpackRow would, into dst one after the other, and calls fn after
 // each.
 func unpackEach(text string, dst []any, fn func() error) error {
+	return eachPacked(text, func(i int) (int, error) {
+		next, err := unpackAt(text, i, dst, 1)
+		if err != nil {
+			return 0, err
+		}
+		return next, fn()
+	})
+}
+
+// eachPacked calls read with the index of each element of text, a JSON
+// array; read returns the index past the element.
+func eachPacked(text string, read func(i int) (int, error)) error {
 	i := skipSpace(text, 0)
 	if i == len(text) || text[i] != '[' {
 		return errPacked
@@ -845,10 +888,7 @@ func unpackEach(text string, dst []any, fn func() error) error {
 	}
 	for {
 		var err error
-		if i, err = unpackAt(text, i, dst, 1); err != nil {
-			return err
-		}
-		if err := fn(); err != nil {
+		if i, err = read(i); err != nil {
 			return err
 		}
 		i = skipSpace(text, i)
@@ -875,64 +915,68 @@ func skipSpace(text string, i int) int {
 // into dst, as unpackRow does, and returns the index past it. depth is
 // the number of arrays around it.
 func unpackAt(text string, i int, dst []any, depth int) (int, error) {
-	i = skipSpace(text, i)
-	if i == len(text) || text[i] != '[' {
-		return 0, errPacked
-	}
-	i++
+	var p packedReader
+	p.begin(text, i, depth)
 	for k := range dst {
-		i = skipSpace(text, i)
-		if k > 0 {
-			if i == len(text) || text[i] != ',' {
-				return 0, errPacked
-			}
-			i = skipSpace(text, i+1)
-		}
-		v, next, err := unpackValue(text, i, depth)
-		if err != nil {
-			return 0, err
-		}
-		dst[k], i = v, next
+		dst[k] = boxed(p.next())
 	}
-	i = skipSpace(text, i)
-	if i == len(text) || text[i] != ']' {
-		return 0, errPacked
-	}
-	return i + 1, nil
+	return p.end()
 }
 
-// unpackValue reads the value at text[i] (no space before it), as
-// unpackRow does, and returns it and the index past it.
-func unpackValue(text string, i int, depth int) (any, int, error) {
+// The kinds of value of a packed row.
+const (
+	packedNull   = iota
+	packedText   // read as the string's value
+	packedNumber // read as the number's JSON text
+	packedNested // read as the array's JSON text
+)
+
+// boxed returns the value of kind and text as unpackRow gives it.
+func boxed(kind int, text string) any {
+	switch kind {
+	case packedText:
+		return text
+	case packedNumber:
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return n
+		}
+		return text
+	case packedNested:
+		return packedArray(text)
+	}
+	return nil
+}
+
+// readValue reads the value at text[i] (no space before it), as
+// unpackRow does, and returns its kind, its text (see the kinds) and the
+// index past it.
+func readValue(text string, i int, depth int) (kind int, value string, next int, err error) {
 	if i == len(text) {
-		return nil, 0, errPacked
+		return 0, "", 0, errPacked
 	}
 	switch c := text[i]; {
 	case c == '"':
 		s, j, err := jsonString(text, i)
-		return s, j, err
+		return packedText, s, j, err
 	case c == '-' || c >= '0' && c <= '9':
 		j, err := numberEnd(text, i)
 		if err != nil {
-			return nil, 0, err
+			return 0, "", 0, err
 		}
-		if n, err := strconv.ParseInt(text[i:j], 10, 64); err == nil {
-			return n, j, nil
-		}
-		return text[i:j], j, nil
+		return packedNumber, text[i:j], j, nil
 	case c == '[':
 		j, err := skipArray(text, i, depth+1)
 		if err != nil {
-			return nil, 0, err
+			return 0, "", 0, err
 		}
-		return packedArray(text[i:j]), j, nil
+		return packedNested, text[i:j], j, nil
 	}
 	j, err := skipValue(text, i, depth) // null, or an error
-	return nil, j, err
+	return packedNull, "", j, err
 }
 
 // skipValue checks the value at text[i] (no space before it), as
-// unpackValue would read it, and returns the index past it.
+// readValue would read it, and returns the index past it.
 func skipValue(text string, i int, depth int) (int, error) {
 	if i == len(text) {
 		return 0, errPacked
@@ -967,7 +1011,7 @@ func numberEnd(text string, i int) (int, error) {
 }
 
 // skipArray checks the array at text[i] (a '['), of values that
-// unpackValue reads, and returns the index past it. depth counts it
+// readValue reads, and returns the index past it. depth counts it
 // with the arrays around it.
 func skipArray(text string, i int, depth int) (int, error) {
 	if depth > maxPackedDepth {
@@ -1010,16 +1054,26 @@ func jsonString(text string, i int) (string, int, error) {
 	if text[j] == '"' {
 		return text[start:j], j + 1, nil
 	}
-	b := []byte(text[start:j])
+	// The value is no longer than its escaped text: one allocation.
+	end := j
+	for end < len(text) && text[end] != '"' {
+		if text[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	var b strings.Builder
+	b.Grow(min(end, len(text)) - start)
+	b.WriteString(text[start:j])
 	for j < len(text) {
 		c := text[j]
 		switch {
 		case c == '"':
-			return string(b), j + 1, nil
+			return b.String(), j + 1, nil
 		case c < 0x20:
 			return "", 0, errPacked
 		case c != '\\':
-			b = append(b, c)
+			b.WriteByte(c)
 			j++
 			continue
 		}
@@ -1030,17 +1084,17 @@ func jsonString(text string, i int) (string, int, error) {
 		j += 2
 		switch e {
 		case '"', '\\', '/':
-			b = append(b, e)
+			b.WriteByte(e)
 		case 'b':
-			b = append(b, '\b')
+			b.WriteByte('\b')
 		case 'f':
-			b = append(b, '\f')
+			b.WriteByte('\f')
 		case 'n':
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		case 'r':
-			b = append(b, '\r')
+			b.WriteByte('\r')
 		case 't':
-			b = append(b, '\t')
+			b.WriteByte('\t')
 		case 'u':
 			r, ok := hex4(text, j)
 			if !ok {
@@ -1058,7 +1112,7 @@ func jsonString(text string, i int) (string, int, error) {
 					r = utf8.RuneError
 				}
 			}
-			b = utf8.AppendRune(b, r)
+			b.WriteRune(r)
 		default:
 			return "", 0, errPacked
 		}

@@ -100,6 +100,24 @@ func TestReadManySharedRelations(t *testing.T) {
 			t.Errorf("the owner is the same value as a related group")
 		}
 	}
+	// So does an append to one resource's lists, whichever it is.
+	for _, k := range []int{0, 2} {
+		page, err := s.ReadMany(ctx, nil, []int64{b.ID, a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, other := page[k/2], page[1-k/2]
+		one.Tags = append(one.Tags, &resources.Tag{Name: "extra"})
+		one.Groups = append(one.Groups, &resources.Group{Name: "extra"})
+		one.Notes = append(one.Notes, &resources.Note{Name: "extra"})
+		got := relations{ID: other.ID, Tags: ids(len(other.Tags), func(i int) int64 { return other.Tags[i].ID }),
+			Groups: ids(len(other.Groups), func(i int) int64 { return other.Groups[i].ID }),
+			Notes:  ids(len(other.Notes), func(i int) int64 { return other.Notes[i].ID }),
+			Owner:  f.owner.ID, ResourceCategory: f.resourceCat.ID, Series: f.series.ID}
+		if diff := gocmp.Diff(full(other.ID), got); diff != "" {
+			t.Errorf("appending to %d's relations changed %d's (-want +got):\n%s", one.ID, other.ID, diff)
+		}
+	}
 }
 
 // TestReadManyAwkwardValues reads resources whose texts hold what JSON
@@ -343,5 +361,59 @@ func TestGetEmptyLinks(t *testing.T) {
 	got := mustGet(t, s, tagged.ID)
 	if len(got.Tags) != 1 || got.Tags[0].ID != tag.ID || got.Tags[0].Description != "a blob" {
 		t.Errorf("with a BLOB: tags %+v, want tag %d described %q", got.Tags, tag.ID, "a blob")
+	}
+}
+
+// TestReadManyPackedAsPlain reads pages with SQLite's packed statement,
+// whose values are read straight into the resources' fields, and with
+// the plain one, whose values database/sql gives: both read the same,
+// for every field, texts that JSON escapes and values of other types
+// than their columns' that raw SQL may leave.
+func TestReadManyPackedAsPlain(t *testing.T) {
+	s, _ := newTestStore(t)
+	if s.DB().Dialect().Name() != dialect.SQLite {
+		t.Skip("PostgreSQL has no packed statement")
+	}
+	f := newFixtures(t, s)
+	ctx := context.Background()
+	loc := `s3://bucket/"key" é`
+	var ids []int64
+	for i, in := range []resources.CreateInput{
+		{Name: "plain"},
+		{Name: `quote " backslash \ tab	newline` + "\n\x01", Description: "snow ☃ emoji 😀 \u2028 <&>",
+			OriginalName: `C:\x.jpg`, OriginalLocation: "https://example.com/?a=1&b=2", Category: "photo",
+			Meta:    resources.Meta(`{"a":"q\"uote","b":[1,2.5,null,true],"c":{"d":"\\","e":"é"}}`),
+			OwnerID: &f.owner.ID, Groups: []int64{f.group.ID}, Tags: []int64{f.tag1.ID, f.tag2.ID},
+			Notes: []int64{f.note1.ID}, ResourceCategory: &f.resourceCat.ID, SeriesID: &f.series.ID},
+		{Name: "odd values"},
+	} {
+		r := mustCreate(t, s, pngBytes(t, 3, 3, uint8(i)), in)
+		ids = append(ids, r.ID)
+	}
+	for _, q := range []string{
+		"UPDATE resources SET storage_location = ? WHERE id = ?",
+		// A REAL and texts in integer columns, and an integer written to
+		// a text column (which SQLite keeps as its text).
+		"UPDATE resources SET width = 2.5, height = 'abc', file_size = '12', content_type = 42, current_version_id = NULL, created_by = ? WHERE id = ?",
+	} {
+		if _, err := s.DB().ExecContext(ctx, q, loc, ids[2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	packed, plain, ok, err := s.ReadManyBothWays(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatal("no packed statement on SQLite")
+	}
+	if len(packed) != len(ids) {
+		t.Fatalf("read %d resources, want %d", len(packed), len(ids))
+	}
+	if diff := gocmp.Diff(plain, packed); diff != "" {
+		t.Errorf("packed differs from plain (-plain +packed):\n%s", diff)
+	}
+	if r := packed[2]; r.StorageLocation == nil || *r.StorageLocation != loc || r.FileSize != 12 || r.ContentType != "42" || r.CreatedBy != loc {
+		t.Errorf("odd values read as storage location %v, file size %d, content type %q, created by %q", r.StorageLocation, r.FileSize, r.ContentType, r.CreatedBy)
 	}
 }

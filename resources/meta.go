@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Meta is a JSON object of free-form metadata. Its zero value is the empty
@@ -95,6 +96,10 @@ func (m *Meta) Scan(src any) error {
 	case nil:
 		*m = nil
 	case string:
+		if !strings.ContainsAny(v, " \t\n\r") {
+			*m = Meta(v) // one copy, where compactMeta's argument would be another
+			return nil
+		}
 		*m = compactMeta([]byte(v))
 	case []byte:
 		*m = compactMeta(v)
