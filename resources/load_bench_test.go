@@ -12,14 +12,11 @@ import (
 	"github.com/stockroomhq/stockroom/resources"
 )
 
-// BenchmarkGet reads one resource of a library of 2,000 with its tags, as
-// cmd/stockroom's load benchmark does through GET /v1/resource: every
-// resource has a tag of three, and about one in seven a fourth as well.
-//
-//	go test -run x -bench Get -benchmem ./resources/
-func BenchmarkGet(b *testing.B) {
+// taggedLibrary fills s with the load benchmark's library: 2,000
+// resources, each with a tag of three, and about one in seven with a
+// fourth as well. It returns their IDs, oldest first.
+func taggedLibrary(b *testing.B, s *resources.Store) []int64 {
 	ctx := context.Background()
-	s, _ := newTestStore(b)
 	ids := insertResources(b, s, 2000, "photo")
 	tags := newTags(b, s, "common", "a", "b", "c")
 	byTag := make([][]int64, len(tags))
@@ -34,6 +31,18 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	return ids
+}
+
+// BenchmarkGet reads one resource of a library of 2,000 with its tags, as
+// cmd/stockroom's load benchmark does through GET /v1/resource: every
+// resource has a tag of three, and about one in seven a fourth as well.
+//
+//	go test -run x -bench Get -benchmem ./resources/
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	s, _ := newTestStore(b)
+	ids := taggedLibrary(b, s)
 	i := 0
 	for b.Loop() {
 		r, err := s.Get(ctx, ids[i%len(ids)])
@@ -59,20 +68,7 @@ func BenchmarkReadMany(b *testing.B) {
 	for _, lib := range []string{"tags", "all"} {
 		ctx := context.Background()
 		s, _ := newTestStore(b)
-		ids := insertResources(b, s, 2000, "photo")
-		tags := newTags(b, s, "common", "a", "b", "c")
-		byTag := make([][]int64, len(tags))
-		for i, id := range ids {
-			if i%20 < 3 {
-				byTag[0] = append(byTag[0], id)
-			}
-			byTag[1+i%3] = append(byTag[1+i%3], id)
-		}
-		for i, rs := range byTag {
-			if err := s.AddTags(ctx, rs, tags[i:i+1]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		ids := taggedLibrary(b, s)
 		if lib == "all" {
 			linkAll(b, s, ids)
 		}
