@@ -278,13 +278,14 @@ func TestListFoldHead(t *testing.T) {
 	e := newEnv(t)
 	ref := query.New(e.store)
 	query.Generic(ref)
-	q := query.New(e.store)
-	query.SetLimits(q, 8, 1000, 1000)
-	query.SetSmall(q, 10_000)
-	off := query.New(e.store)
-	query.SetLimits(off, 8, 1000, 1000)
-	query.SetSmall(off, 10_000)
-	query.SetFold(off, false)
+	limited := func(fold bool) *query.Query {
+		q := query.New(e.store)
+		query.SetLimits(q, 8, 1000, 1000)
+		query.SetSmall(q, 10_000)
+		query.SetFold(q, fold)
+		return q
+	}
+	q, off := limited(true), limited(false)
 	// One in 50 is a candidate of "pier": the head of 8 spans more
 	// than 20 IDs a candidate, too sparse to walk the default order
 	// (original names are not in its index).
