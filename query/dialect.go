@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -43,7 +42,7 @@ type rowScanner func(ctx context.Context, text string, args []any, dest ...any) 
 // is one statement over resources, with the conditions of contains,
 // metaCondition and metaContains, ordered and paged by the database's own
 // planner (with walkOrder's hint), its total bounded as lean.go says; only
-// those, metaOrder, metaKeys and txOptions are then used.
+// those, metaOrder, metaKeys and beginRead are then used.
 type sqlDialect interface {
 	// planner reports that the schema of the database has what the
 	// cost-based planner reads (the tables resource_tag_order,
@@ -51,10 +50,10 @@ type sqlDialect interface {
 	// indexes of textSearch and the indexes named with useIndex), and
 	// that the methods below serve it.
 	planner() bool
-	// txOptions are the options of the read transaction of a list, in
-	// which its page, relations and total must see one state of the
-	// library (a repeatable read).
-	txOptions() *sql.TxOptions
+	// beginRead is the statement that begins the read transaction of a
+	// list, in which its page, relations and total must see one state of
+	// the library (a repeatable read).
+	beginRead() string
 	// contains matches the trusted column expression col against the LIKE
 	// pattern pattern (escaped with \), ignoring case.
 	contains(col, pattern string) fragment

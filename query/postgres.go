@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -16,9 +15,9 @@ type postgresDialect struct{}
 
 func (postgresDialect) planner() bool { return false }
 
-// txOptions: a list's statements must see one snapshot.
-func (postgresDialect) txOptions() *sql.TxOptions {
-	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+// beginRead: a list's statements must see one snapshot.
+func (postgresDialect) beginRead() string {
+	return "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 }
 
 // jsonPathOps are the comparisons of the meta operators in a JSON path.

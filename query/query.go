@@ -37,7 +37,7 @@ type Query struct {
 	store *resources.Store
 	// tx is, within List on SQLite, the read transaction that db is,
 	// where rows runs statements with bound arguments.
-	tx  *sql.Tx
+	tx  resources.Querier
 	sql sqlDialect
 	err error // set when the database's dialect is not supported
 	lim limits
@@ -278,17 +278,31 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return Page{}, fmt.Errorf("%s: %w", op, err)
+	}
+	// On a small library every statement is short, and watching ctx
+	// costs more than a cancel could save: database/sql and the SQLite
+	// driver start a goroutine per statement to watch a cancellable
+	// context, whose starts and the threads they wake cost a small list
+	// about a twentieth of its CPU. A large library's statements may run
+	// long enough for a cancel to matter: there the list keeps ctx.
+	if small, err := q.smallLibrary(ctx); err != nil {
+		return Page{}, fmt.Errorf("%s: %w", op, err)
+	} else if small {
+		ctx = context.WithoutCancel(ctx)
+	}
 	// One read transaction: the plan, the page, its relations and the
 	// total see the same snapshot, however writers interleave.
-	tx, err := q.db.BeginTx(ctx, q.sql.txOptions())
+	tx, err := q.begin(ctx)
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
-	defer tx.Rollback()
+	defer tx.end()
 	inTx := *q
-	inTx.db = tx
+	inTx.db = tx.db
 	if !q.generic {
-		inTx.tx = tx.Tx
+		inTx.tx = tx.raw
 	}
 	q = &inTx
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
@@ -459,7 +473,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		// The one past the page only tells that another follows.
 		more = len(pageIDs) > p.perPage
-		if rows, err = q.store.ReadMany(ctx, tx.Tx, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
+		if rows, err = q.store.ReadMany(ctx, tx.raw, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}

@@ -3,7 +3,6 @@ package query
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,8 +16,9 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) planner() bool { return true }
 
-// txOptions: a SQLite transaction reads one snapshot, from its first read.
-func (sqliteDialect) txOptions() *sql.TxOptions { return nil }
+// beginRead: a SQLite transaction reads one snapshot, from its first
+// read (BEGIN is DEFERRED, whatever the connection's _txlock).
+func (sqliteDialect) beginRead() string { return "BEGIN" }
 
 // sqlitePath turns a validated dotted key into a JSON path whose names are
 // quoted: a.b -> $."a"."b". The path is passed as an argument, not spliced.

@@ -183,11 +183,11 @@ func numberPlaceholders(text string) string {
 	return b.String()
 }
 
-// querier runs the loader's statements on a database, connection or
-// transaction, with bound arguments: SQLite's connections keep the
-// statements of texts that recur (internal/sqlitedb), and pgx those of
-// PostgreSQL.
-type querier interface {
+// Querier runs statements on a database, connection or transaction
+// (*sql.DB, *sql.Conn, *sql.Tx), with bound arguments: SQLite's
+// connections keep the statements of texts that recur
+// (internal/sqlitedb), and pgx those of PostgreSQL.
+type Querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -204,7 +204,7 @@ func newLoader(db *bun.DB) *loader {
 }
 
 // querierFor runs on db through database/sql, without bun's formatting.
-func querierFor(db bun.IDB) (querier, error) {
+func querierFor(db bun.IDB) (Querier, error) {
 	switch db := db.(type) {
 	case *bun.DB:
 		return db.DB, nil
@@ -218,14 +218,13 @@ func querierFor(db bun.IDB) (querier, error) {
 
 // ReadMany returns the resources ids with their owner, tags, groups,
 // notes, resource category and series, as Get does, in the order of ids;
-// IDs that do not exist are left out. tx, when not nil, is a read
-// transaction to read in; else ReadDB serves.
-func (s *Store) ReadMany(ctx context.Context, tx *sql.Tx, ids []int64) ([]*Resource, error) {
-	var q querier = s.rdb.DB
-	if tx != nil {
-		q = tx
+// IDs that do not exist are left out. in, when not nil, is a read
+// transaction, or a connection in one, to read in; else ReadDB serves.
+func (s *Store) ReadMany(ctx context.Context, in Querier, ids []int64) ([]*Resource, error) {
+	if in == nil {
+		in = s.rdb.DB
 	}
-	out, err := s.load.read(ctx, q, ids)
+	out, err := s.load.read(ctx, in, ids)
 	if err != nil {
 		return nil, fmt.Errorf("resources.ReadMany: %w", err)
 	}
@@ -243,7 +242,7 @@ const (
 )
 
 // read loads the resources ids through q, in the order of ids.
-func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource, error) {
+func (l *loader) read(ctx context.Context, q Querier, ids []int64) ([]*Resource, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -268,7 +267,7 @@ func (l *loader) read(ctx context.Context, q querier, ids []int64) ([]*Resource,
 
 // readWith loads the resources ids through q, in the order of ids, with
 // the packed statements or the plain ones.
-func (l *loader) readWith(ctx context.Context, q querier, ids []int64, packed bool) ([]*Resource, error) {
+func (l *loader) readWith(ctx context.Context, q Querier, ids []int64, packed bool) ([]*Resource, error) {
 	var rows *sql.Rows
 	var err error
 	switch {
@@ -386,7 +385,7 @@ func scanResource(v []any) (*Resource, error) {
 
 // readFull loads the resource id through q with packedFull: one
 // statement, its relations nested in its row.
-func (l *loader) readFull(ctx context.Context, q querier, id int64) ([]*Resource, error) {
+func (l *loader) readFull(ctx context.Context, q Querier, id int64) ([]*Resource, error) {
 	rows, err := q.QueryContext(ctx, l.sql.packedFull, id)
 	if err != nil {
 		return nil, err
@@ -516,7 +515,7 @@ func (s *idSet) addList(text string) ([]int64, error) {
 // categories and series that the resources read refer to, each once,
 // and sets them on the resources: each resource gets its own copy of a
 // tag, group or note, in the order of their IDs.
-func (l *loader) relations(ctx context.Context, q querier, read []*Resource, links []linkedIDs,
+func (l *loader) relations(ctx context.Context, q Querier, read []*Resource, links []linkedIDs,
 	tags, groups, notes, categories, series idSet) error {
 	readKinds := l.readRelated
 	if l.sql.pg {
@@ -586,7 +585,7 @@ func newRelated(tags, groups, notes, categories, series idSet) related {
 
 // readRelated reads the entities of each kind with a statement of its
 // own, for the kinds with IDs.
-func (l *loader) readRelated(ctx context.Context, q querier, tags, groups, notes, categories, series idSet) (related, error) {
+func (l *loader) readRelated(ctx context.Context, q Querier, tags, groups, notes, categories, series idSet) (related, error) {
 	found := newRelated(tags, groups, notes, categories, series)
 	kinds := []struct {
 		text string
@@ -739,7 +738,7 @@ func (s *slab[T]) list(ids []int64, found map[int64]*T) []*T {
 
 // each runs text on ids (a list of IDs as its one argument) through q
 // and calls fn with the n values of each row.
-func (l *loader) each(ctx context.Context, q querier, text string, ids []int64, n int, fn func(v []any) error) error {
+func (l *loader) each(ctx context.Context, q Querier, text string, ids []int64, n int, fn func(v []any) error) error {
 	rows, err := q.QueryContext(ctx, text, l.sql.idList(ids))
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func relatedText(mask int) string {
 
 // readRelatedAtOnce reads the entities of every kind with IDs in one
 // statement.
-func (l *loader) readRelatedAtOnce(ctx context.Context, q querier, tags, groups, notes, categories, series idSet) (related, error) {
+func (l *loader) readRelatedAtOnce(ctx context.Context, q Querier, tags, groups, notes, categories, series idSet) (related, error) {
 	found := newRelated(tags, groups, notes, categories, series)
 	mask := 0
 	var args []any
