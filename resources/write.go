@@ -17,6 +17,9 @@ import (
 type writeSQL struct {
 	duplicate, insertResource, insertVersion, setCurrent string
 	referenced                                           string
+	// returning: the INSERTs return the new row's ID (PostgreSQL);
+	// otherwise the driver reports it (SQLite's last_insert_rowid).
+	returning bool
 }
 
 func newWriteSQL(pg bool) *writeSQL {
@@ -26,14 +29,17 @@ func newWriteSQL(pg bool) *writeSQL {
 			original_location, hash, hash_type, location, storage_location, meta, width, height, file_size,
 			category, content_type, content_category, created_by, updated_by, owner_id, resource_category_id,
 			series_id, current_version_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		insertVersion: `INSERT INTO resource_versions (resource_id, version_number, hash, hash_type, file_size,
 			content_type, width, height, location, comment, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		setCurrent: "UPDATE resources SET current_version_id = ? WHERE id = ?",
 		referenced: "SELECT EXISTS (SELECT 1 FROM resources WHERE hash = ?) OR EXISTS (SELECT 1 FROM resource_versions WHERE hash = ?)",
 	}
 	if pg {
+		w.insertResource += " RETURNING id"
+		w.insertVersion += " RETURNING id"
+		w.returning = true
 		for _, p := range []*string{&w.duplicate, &w.insertResource, &w.insertVersion, &w.setCurrent, &w.referenced} {
 			*p = numberPlaceholders(*p)
 		}
@@ -51,18 +57,36 @@ func (l *loader) timeArg(t time.Time) any {
 	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
 }
 
-func (l *loader) insertResource(ctx context.Context, tx bun.Tx, r *Resource) error {
-	return tx.Tx.QueryRowContext(ctx, l.writeSQL.insertResource,
+func (l *loader) insertResource(ctx context.Context, tx bun.Tx, r *Resource) (err error) {
+	r.ID, err = l.insert(ctx, tx, l.writeSQL.insertResource,
 		l.timeArg(r.CreatedAt), l.timeArg(r.UpdatedAt), r.Name, r.Description, r.OriginalName,
 		r.OriginalLocation, r.Hash, r.HashType, r.Location, r.StorageLocation, r.Meta, r.Width, r.Height, r.FileSize,
 		r.Category, r.ContentType, r.ContentCategory, r.CreatedBy, r.UpdatedBy, r.OwnerID, r.ResourceCategoryID,
-		r.SeriesID, r.CurrentVersionID,
-	).Scan(&r.ID)
+		r.SeriesID, r.CurrentVersionID)
+	return err
 }
 
-func (l *loader) insertVersion(ctx context.Context, tx bun.Tx, v *Version) error {
-	return tx.Tx.QueryRowContext(ctx, l.writeSQL.insertVersion,
+func (l *loader) insertVersion(ctx context.Context, tx bun.Tx, v *Version) (err error) {
+	v.ID, err = l.insert(ctx, tx, l.writeSQL.insertVersion,
 		v.ResourceID, v.VersionNumber, v.Hash, v.HashType, v.FileSize, v.ContentType, v.Width, v.Height,
-		v.Location, v.Comment, l.timeArg(v.CreatedAt),
-	).Scan(&v.ID)
+		v.Location, v.Comment, l.timeArg(v.CreatedAt))
+	return err
+}
+
+// insert runs text, an INSERT of one row, and returns the row's ID. On
+// SQLite it is an Exec whose ID the driver reports, not a query: database/sql
+// watches each query's rows in a transaction with a goroutine of its own,
+// whose start, and the thread it woke, cost more than the statement's
+// reading of its one row.
+func (l *loader) insert(ctx context.Context, tx bun.Tx, text string, args ...any) (int64, error) {
+	if l.writeSQL.returning {
+		var id int64
+		err := tx.Tx.QueryRowContext(ctx, text, args...).Scan(&id)
+		return id, err
+	}
+	res, err := tx.Tx.ExecContext(ctx, text, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
