@@ -32,11 +32,12 @@ const (
 // Query lists resources with the filters of GET /v1/resources. It reads
 // through the Store's read database and is safe for concurrent use.
 type Query struct {
-	// db is the read database, or within List a read transaction on it.
+	// db is the read database, or within List the connection of its read
+	// transaction (see begin).
 	db    bun.IDB
 	store *resources.Store
-	// tx is, within List on SQLite, the read transaction that db is,
-	// where rows runs statements with bound arguments.
+	// tx is, within List on SQLite, the same connection as db, on which
+	// rows runs statements with bound arguments.
 	tx  resources.Querier
 	sql sqlDialect
 	err error // set when the database's dialect is not supported
