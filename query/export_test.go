@@ -35,13 +35,13 @@ func Folded(ctx context.Context, q *Query, f Filter) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	tx, err := q.begin(ctx)
+	conn, err := q.begin(ctx)
 	if err != nil {
 		return false, err
 	}
-	defer tx.end()
+	defer endRead(ctx, conn)
 	inTx := *q
-	inTx.db, inTx.tx = tx.db, tx.raw
+	inTx.db, inTx.tx = conn, conn.Conn
 	_, _, ok, err := inTx.foldGather(ctx, p)
 	return ok, err
 }
@@ -115,13 +115,13 @@ func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int6
 	if err != nil {
 		return nil, "", "", "", err
 	}
-	tx, err := q.begin(ctx)
+	conn, err := q.begin(ctx)
 	if err != nil {
 		return nil, "", "", "", err
 	}
-	defer tx.end()
+	defer endRead(ctx, conn)
 	inTx := *q
-	inTx.db = tx.db
+	inTx.db = conn
 	first, err := inTx.firstWalk(ctx, p.where(), true, int64(need), nil)
 	if err != nil {
 		return nil, "", "", "", err
@@ -133,7 +133,7 @@ func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int6
 		}
 	}
 	if len(q.sql.bitmapsOnlyExprs()) > 0 {
-		err = tx.db.QueryRowContext(ctx, "SELECT current_setting('enable_indexscan')").Scan(&indexScan)
+		err = conn.QueryRowContext(ctx, "SELECT current_setting('enable_indexscan')").Scan(&indexScan)
 	}
 	return first.ids, first.day, want, indexScan, err
 }

@@ -295,15 +295,15 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	// One read transaction: the plan, the page, its relations and the
 	// total see the same snapshot, however writers interleave.
-	tx, err := q.begin(ctx)
+	conn, err := q.begin(ctx)
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
-	defer tx.end()
+	defer endRead(ctx, conn)
 	inTx := *q
-	inTx.db = tx.db
+	inTx.db = conn
 	if !q.generic {
-		inTx.tx = tx.raw
+		inTx.tx = conn.Conn
 	}
 	q = &inTx
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
@@ -474,7 +474,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		// The one past the page only tells that another follows.
 		more = len(pageIDs) > p.perPage
-		if rows, err = q.store.ReadMany(ctx, tx.raw, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
+		if rows, err = q.store.ReadMany(ctx, conn.Conn, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
 			return Page{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}

@@ -3,47 +3,36 @@ package query
 import (
 	"context"
 	"database/sql/driver"
-	"fmt"
 
 	"github.com/uptrace/bun"
-
-	"github.com/stockroomhq/stockroom/resources"
 )
 
-// readTx is the read transaction of a list.
-type readTx struct {
-	db  bun.Conn          // the connection it runs on, for bun's statements
-	raw resources.Querier // the same, for statements with bound arguments
-	end func()            // ends the transaction and releases the connection
-}
-
-// begin starts the read transaction of a list: a connection of the pool
-// on which it runs beginRead, and ROLLBACK at the end. A database/sql Tx
+// begin starts the read transaction of a list: beginRead on a connection
+// of the read pool, which endRead ends with ROLLBACK. A database/sql Tx
 // would watch its context with a goroutine, and its every statement with
 // another, even when the context cannot be cancelled: on a small library
 // their starts, and the threads they woke, were about a tenth of a list's
 // CPU (4 goroutines in the default list).
-func (q *Query) begin(ctx context.Context) (readTx, error) {
-	db, ok := q.db.(*bun.DB)
-	if !ok {
-		return readTx{}, fmt.Errorf("cannot begin a read transaction on %T", q.db)
-	}
-	conn, err := db.Conn(ctx)
+func (q *Query) begin(ctx context.Context) (bun.Conn, error) {
+	conn, err := q.store.ReadDB().Conn(ctx)
 	if err != nil {
-		return readTx{}, err
+		return bun.Conn{}, err
 	}
 	if _, err := conn.Conn.ExecContext(ctx, q.sql.beginRead()); err != nil {
 		conn.Close()
-		return readTx{}, err
+		return bun.Conn{}, err
 	}
-	end := func() {
-		// Back in the pool inside its transaction, a connection would
-		// read an old snapshot for ever after: one that cannot end it
-		// is discarded.
-		if _, err := conn.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
-			conn.Conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		conn.Close()
+	return conn, nil
+}
+
+// endRead ends the read transaction that begin started on conn and
+// returns conn to the pool.
+func endRead(ctx context.Context, conn bun.Conn) {
+	// Back in the pool inside its transaction, a connection would read
+	// an old snapshot for ever after: one that cannot end it is
+	// discarded.
+	if _, err := conn.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+		conn.Conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
-	return readTx{db: conn, raw: conn.Conn, end: end}, nil
+	conn.Close()
 }
