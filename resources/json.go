@@ -39,11 +39,7 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 		return append(b, "null"...), true
 	}
 	j := jsonWriter{b: b, ok: true}
-	j.b = append(j.b, `{"ID":`...)
-	j = j.int(r.ID)
-	j = j.time(`,"CreatedAt":`, r.CreatedAt)
-	j = j.time(`,"UpdatedAt":`, r.UpdatedAt)
-	j = j.str(`,"Name":`, r.Name)
+	j = j.head(r.ID, r.CreatedAt, r.UpdatedAt, r.Name)
 	j = j.str(`,"Description":`, r.Description)
 	j = j.str(`,"OriginalName":`, r.OriginalName)
 	j = j.str(`,"OriginalLocation":`, r.OriginalLocation)
@@ -79,11 +75,7 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 	if c := r.ResourceCategory; c == nil {
 		j.b = append(j.b, "null"...)
 	} else {
-		j.b = append(j.b, `{"ID":`...)
-		j = j.int(c.ID)
-		j = j.time(`,"CreatedAt":`, c.CreatedAt)
-		j = j.time(`,"UpdatedAt":`, c.UpdatedAt)
-		j = j.str(`,"Name":`, c.Name)
+		j = j.head(c.ID, c.CreatedAt, c.UpdatedAt, c.Name)
 		j = j.str(`,"Description":`, c.Description)
 		j = j.str(`,"MetaSchema":`, c.MetaSchema)
 		j.b = append(j.b, '}')
@@ -96,11 +88,7 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 		if len(s.Resources) > 0 {
 			return b, false
 		}
-		j.b = append(j.b, `{"ID":`...)
-		j = j.int(s.ID)
-		j = j.time(`,"CreatedAt":`, s.CreatedAt)
-		j = j.time(`,"UpdatedAt":`, s.UpdatedAt)
-		j = j.str(`,"Name":`, s.Name)
+		j = j.head(s.ID, s.CreatedAt, s.UpdatedAt, s.Name)
 		j = j.str(`,"Slug":`, s.Slug)
 		j = j.meta(`,"Meta":`, s.Meta)
 		j.b = append(j.b, '}')
@@ -156,6 +144,16 @@ func (r *Resource) AppendJSON(b []byte) (_ []byte, ok bool) {
 type jsonWriter struct {
 	b  []byte
 	ok bool
+}
+
+// head opens an entity's object with the fields every entity starts
+// with: ID, CreatedAt, UpdatedAt and Name.
+func (j jsonWriter) head(id int64, created, updated time.Time, name string) jsonWriter {
+	j.b = append(j.b, `{"ID":`...)
+	j = j.int(id)
+	j = j.time(`,"CreatedAt":`, created)
+	j = j.time(`,"UpdatedAt":`, updated)
+	return j.str(`,"Name":`, name)
 }
 
 func (j jsonWriter) int(n int64) jsonWriter {
@@ -250,11 +248,7 @@ func (j jsonWriter) tag(t *Tag) jsonWriter {
 		j.b = append(j.b, "null"...)
 		return j
 	}
-	j.b = append(j.b, `{"ID":`...)
-	j = j.int(t.ID)
-	j = j.time(`,"CreatedAt":`, t.CreatedAt)
-	j = j.time(`,"UpdatedAt":`, t.UpdatedAt)
-	j = j.str(`,"Name":`, t.Name)
+	j = j.head(t.ID, t.CreatedAt, t.UpdatedAt, t.Name)
 	j = j.str(`,"Description":`, t.Description)
 	j = j.meta(`,"Meta":`, t.Meta)
 	j.b = append(j.b, '}')
@@ -272,11 +266,7 @@ func (j jsonWriter) group(g *Group) jsonWriter {
 		j.ok = false
 		return j
 	}
-	j.b = append(j.b, `{"ID":`...)
-	j = j.int(g.ID)
-	j = j.time(`,"CreatedAt":`, g.CreatedAt)
-	j = j.time(`,"UpdatedAt":`, g.UpdatedAt)
-	j = j.str(`,"Name":`, g.Name)
+	j = j.head(g.ID, g.CreatedAt, g.UpdatedAt, g.Name)
 	j = j.str(`,"Description":`, g.Description)
 	j = j.str(`,"URL":`, g.URL)
 	j = j.meta(`,"Meta":`, g.Meta)
@@ -295,11 +285,7 @@ func (j jsonWriter) note(n *Note) jsonWriter {
 		j.ok = false
 		return j
 	}
-	j.b = append(j.b, `{"ID":`...)
-	j = j.int(n.ID)
-	j = j.time(`,"CreatedAt":`, n.CreatedAt)
-	j = j.time(`,"UpdatedAt":`, n.UpdatedAt)
-	j = j.str(`,"Name":`, n.Name)
+	j = j.head(n.ID, n.CreatedAt, n.UpdatedAt, n.Name)
 	j = j.str(`,"Description":`, n.Description)
 	j = j.meta(`,"Meta":`, n.Meta)
 	j = j.optInt(`,"OwnerId":`, n.OwnerID)
