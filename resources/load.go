@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/stockroomhq/stockroom/internal/placeholders"
 	"github.com/stockroomhq/stockroom/internal/sqltime"
 )
 
@@ -147,7 +148,7 @@ func newLoadSQL(pg bool) *loadSQL {
 	if pg {
 		open, closing = "{", "}"
 		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.categories, &l.series} {
-			*p = numberPlaceholders(*p)
+			*p = placeholders.Numbered(*p)
 		}
 		for mask := range l.related {
 			l.related[mask] = relatedText(mask)
@@ -165,22 +166,6 @@ func newLoadSQL(pg bool) *loadSQL {
 		return string(append(b, closing...))
 	}
 	return l
-}
-
-// numberPlaceholders turns the ? of text (which has no ? in literals) into
-// PostgreSQL's $1, $2...
-func numberPlaceholders(text string) string {
-	var b strings.Builder
-	n := 0
-	for _, c := range text {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // Querier runs statements on a database, connection or transaction

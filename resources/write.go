@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/placeholders"
 )
 
 // The statements of a new resource, which every upload runs, are fixed
@@ -41,7 +43,7 @@ func newWriteSQL(pg bool) *writeSQL {
 		w.insertVersion += " RETURNING id"
 		w.returning = true
 		for _, p := range []*string{&w.duplicate, &w.insertResource, &w.insertVersion, &w.setCurrent, &w.referenced} {
-			*p = numberPlaceholders(*p)
+			*p = placeholders.Numbered(*p)
 		}
 	}
 	return w
