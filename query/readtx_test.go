@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
+	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -52,6 +54,51 @@ func TestListStartsNoGoroutines(t *testing.T) {
 	// Below one per round: another part of the process may start one.
 	if n := goroutinesCreated() - before; n >= rounds {
 		t.Errorf("%d rounds of %d lists started %d goroutines, want none", rounds, len(filters), n)
+	}
+}
+
+// TestListPreparesNothingNew checks that lists run statements with bound
+// arguments, which each connection prepares once: a text without them
+// (such as the count of a list without filters had) is parsed and
+// planned anew every time.
+func TestListPreparesNothingNew(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "counts the statements SQLite's connections prepare")
+	e := newEnv(t)
+	sea := e.tag(t, "sea")
+	for i := range 30 {
+		in := resources.CreateInput{Name: fmt.Sprintf("photo %d", i)}
+		if i%3 == 0 {
+			in.Name += " harbour"
+			in.Tags = []int64{sea}
+		}
+		e.create(t, fmt.Appendf(nil, "content %d", i), in, time.Time{})
+	}
+	filters := []query.Filter{
+		{MaxResults: 5}, // more pages follow: the total is counted by days
+		{Name: "harbour", MaxResults: 5},
+		{Tags: []int64{sea}, MaxResults: 5},
+		{MaxResults: 5, Page: 2},
+		{CreatedAfter: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), MaxResults: 5},
+	}
+	list := func() {
+		for _, f := range filters {
+			page, err := e.q.List(e.ctx, f)
+			if err != nil {
+				t.Fatalf("List(%+v): %v", f, err)
+			}
+			if len(page.Resources) == 0 {
+				t.Fatalf("List(%+v): empty page", f)
+			}
+		}
+	}
+	list()
+	list()
+	before := sqlitedb.Prepared()
+	for range 5 {
+		list()
+	}
+	if n := sqlitedb.Prepared() - before; n != 0 {
+		t.Errorf("5 rounds of %d lists prepared %d statements, want none", len(filters), n)
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/uptrace/bun/driver/sqliteshim"
 )
@@ -13,16 +15,33 @@ import (
 // Each connection keeps the statements it prepared for queries that come
 // with arguments, by text, and runs them again instead of parsing and
 // planning the text anew: SQLite's statement preparation was a fifth of
-// the CPU of the everyday requests. Queries without arguments (bun's,
-// which formats its arguments into the text, so that their texts rarely
-// repeat) are run as before. The cache is per connection, because a
-// prepared statement belongs to one; database/sql uses a connection from
-// one goroutine at a time, so it needs a lock only against a Close of
-// rows from another goroutine.
+// the CPU of the everyday requests. A query without arguments is kept
+// from its second run on: bun formats its arguments into the text, so
+// that most such texts never repeat and would only crowd the cache, but
+// some do on every request (the BEGIN and ROLLBACK of a list's read
+// transaction, a count without filters, the check of a tag an upload
+// names). The cache is per connection, because a prepared statement
+// belongs to one; database/sql uses a connection from one goroutine at a
+// time, so it needs a lock only against a Close of rows from another
+// goroutine.
 
 // maxConnStmts bounds the statements one connection keeps; the queries
 // with arguments are mostly a few fixed texts.
 const maxConnStmts = 128
+
+// maxSeenOnce bounds the texts without arguments a connection remembers
+// having run once; it forgets them all when full.
+const maxSeenOnce = 256
+
+// prepared counts the statements this process's connections have
+// prepared: see Prepared.
+var prepared atomic.Int64
+
+// Prepared returns how many statements the connections of this package
+// have prepared (parsed and planned) for the queries and execs run on
+// them since the process started. Tests read it to hold a hot path to
+// statements that are prepared once per connection.
+func Prepared() int64 { return prepared.Load() }
 
 // connector opens connections of the SQLite driver with a statement
 // cache.
@@ -51,6 +70,8 @@ type cachingConn struct {
 	driver.Conn
 	mu    sync.Mutex
 	stmts map[string]*cachedStmt
+	// seenOnce holds texts without arguments run once and not kept.
+	seenOnce map[string]struct{}
 }
 
 var errNotSupported = errors.New("sqlitedb: the driver's connection lacks an interface")
@@ -83,6 +104,7 @@ func (c *cachingConn) acquire(ctx context.Context, query string) (driver.Stmt, f
 	if !ok {
 		return nil, nil, errNotSupported
 	}
+	prepared.Add(1)
 	st, err := pc.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, nil, err
@@ -98,8 +120,33 @@ func (c *cachingConn) acquire(ctx context.Context, query string) (driver.Stmt, f
 	return st, func() { c.mu.Lock(); cs.busy = false; c.mu.Unlock() }, nil
 }
 
+// recurs reports whether query, which has no arguments, ran on c before
+// (or is kept): the first run of a text is remembered and not kept. A
+// text with a ; may hold several statements, which the driver runs only
+// unprepared.
+func (c *cachingConn) recurs(query string) bool {
+	if strings.Contains(query, ";") {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.stmts[query]; ok {
+		return true
+	}
+	if _, ok := c.seenOnce[query]; ok {
+		delete(c.seenOnce, query)
+		return true
+	}
+	if c.seenOnce == nil || len(c.seenOnce) >= maxSeenOnce {
+		c.seenOnce = make(map[string]struct{})
+	}
+	c.seenOnce[query] = struct{}{}
+	return false
+}
+
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 {
+	if len(args) == 0 && !c.recurs(query) {
+		prepared.Add(1)
 		return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
 	}
 	st, release, err := c.acquire(ctx, query)
@@ -115,7 +162,8 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 {
+	if len(args) == 0 && !c.recurs(query) {
+		prepared.Add(1)
 		return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
 	}
 	st, release, err := c.acquire(ctx, query)
@@ -137,6 +185,7 @@ func (c *cachingConn) Close() error {
 }
 
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	prepared.Add(1)
 	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
 }
 

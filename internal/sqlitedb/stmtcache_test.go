@@ -69,3 +69,63 @@ func TestStatementCacheServesRepeatsAndNestedQueries(t *testing.T) {
 		t.Errorf("after the cache filled: %q, %v", v, err)
 	}
 }
+
+// Prepared counts a text with arguments once per connection; one without
+// arguments on its first two runs, kept from the second; one that holds a
+// ; on every run; and texts without arguments that do not repeat never
+// take a place in the cache.
+func TestPreparedCountsParses(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{})
+	exec(t, db.Writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+	run := func(text string, args ...any) int64 {
+		t.Helper()
+		before := Prepared()
+		for i := range 5 {
+			if _, err := db.Writer.DB.ExecContext(ctx, text, args...); err != nil {
+				t.Fatalf("%s (%d): %v", text, i, err)
+			}
+		}
+		return Prepared() - before
+	}
+	if n := run("INSERT OR REPLACE INTO t (id, v) VALUES (?, ?)", 1, "a"); n != 1 {
+		t.Errorf("5 execs of a text with arguments prepared %d statements, want 1", n)
+	}
+	if n := run("INSERT OR REPLACE INTO t (id, v) VALUES (2, 'b')"); n != 2 {
+		t.Errorf("5 execs of a text without arguments prepared %d statements, want 2", n)
+	}
+	if n := run("INSERT OR REPLACE INTO t (id, v) VALUES (3, 'c'); INSERT OR REPLACE INTO t (id, v) VALUES (4, 'd')"); n != 5 {
+		t.Errorf("5 execs of two statements in one text prepared %d statements, want 5", n)
+	}
+	if got := count(t, db.Writer, "t"); got != 4 {
+		t.Errorf("%d rows, want 4", got)
+	}
+	// Texts without arguments that each run once, more than the cache
+	// and the memory of single runs hold: none is kept.
+	for i := range maxConnStmts + maxSeenOnce + 10 {
+		var v int
+		if err := db.Writer.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT %d", i)).Scan(&v); err != nil || v != i {
+			t.Fatalf("SELECT %d: %d, %v", i, v, err)
+		}
+	}
+	conn, err := db.Writer.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c := dc.(*cachingConn)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if len(c.stmts) != 2 {
+			t.Errorf("the connection keeps %d statements, want the 2 that recurred", len(c.stmts))
+		}
+		if len(c.seenOnce) > maxSeenOnce {
+			t.Errorf("the connection remembers %d texts run once, over %d", len(c.seenOnce), maxSeenOnce)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
