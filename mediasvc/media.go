@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uptrace/bun/dialect"
+
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/phash"
@@ -71,6 +73,7 @@ type Media struct {
 	budget    *imaging.Budget
 
 	index *phash.Index
+	sql   batchSQL
 
 	// workMu serializes the processing of the queue (worker and Sync)
 	// and guards loaded and turn.
@@ -95,6 +98,7 @@ func New(s *resources.Store, cfg Config) *Media {
 		log:       cfg.Logger,
 		budget:    cfg.Budget,
 		index:     phash.NewIndex(),
+		sql:       newBatchSQL(s.DB().Dialect().Name() == dialect.PG),
 		wake:      make(chan struct{}, 1),
 	}
 	if m.maxPixels <= 0 {

@@ -13,7 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stockroomhq/stockroom/internal/dbtest"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
+	"github.com/stockroomhq/stockroom/internal/sqlitedb"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/mediasvc"
 	"github.com/stockroomhq/stockroom/resources"
@@ -311,3 +313,34 @@ func TestMediaWorker(t *testing.T) {
 }
 
 func timeSleep() { <-time.After(10 * time.Millisecond) }
+
+// TestBatchPreparesNothingNew: once the worker's statements are prepared,
+// a batch runs them again without parsing any text, however many images
+// it files and pairs it finds (bound arguments; bun's texts, with their
+// values written in, were parsed anew every batch).
+func TestBatchPreparesNothingNew(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "counts the statements SQLite's connections prepare")
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	m := mediasvc.New(s, mediasvc.Config{})
+	var perBatch []int64
+	for round := range 4 {
+		photo := imagetest.Photo(160, 120, uint64(round+1))
+		mustCreate(t, s, imagetest.JPEG(t, photo, 92), resources.CreateInput{Name: fmt.Sprint("photo ", round)})
+		// The same picture again, as a PNG: a pair to file.
+		mustCreate(t, s, imagetest.Encode(t, photo, "image/png"), resources.CreateInput{Name: fmt.Sprint("copy ", round)})
+		before := sqlitedb.Prepared()
+		if err := m.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		perBatch = append(perBatch, sqlitedb.Prepared()-before)
+	}
+	if got := perBatch[len(perBatch)-2:]; got[0] != 0 || got[1] != 0 {
+		t.Errorf("statements prepared per batch: %v; the last two prepared some", perBatch)
+	}
+	for round := range 4 {
+		if sim, err := s.Similar(ctx, int64(2*round+1)); err != nil || len(sim) != 1 {
+			t.Errorf("photo %d: similar %v, %v; want its copy", round, sim, err)
+		}
+	}
+}
