@@ -164,7 +164,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	now := s.clock()
 	u := &User{CreatedAt: now, UpdatedAt: now, Username: in.Username, DisplayName: in.DisplayName,
 		PasswordHash: hash, Role: role, ScopeGroupID: nonZero(in.ScopeGroupID), Disabled: in.Disabled}
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		n, err := tx.NewSelect().Model((*User)(nil)).Where("username = ?", in.Username).Count(ctx)
 		if err != nil {
 			return err
@@ -193,7 +193,7 @@ func nonZero(p *int64) *int64 {
 func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User, error) {
 	const op = "access.UpdateUser"
 	var u User
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := tx.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx); err != nil {
 			return notFound(err, "user", id)
 		}
@@ -259,7 +259,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 }
 
 // lastAdminCheck fails unless an enabled admin other than id remains.
-func lastAdminCheck(ctx context.Context, tx bun.Tx, id int64) error {
+func lastAdminCheck(ctx context.Context, tx dbtx.Tx, id int64) error {
 	n, err := tx.NewSelect().Model((*User)(nil)).
 		Where("role = ? AND disabled = ? AND id <> ?", RoleAdmin, false, id).Count(ctx)
 	if err != nil {
@@ -276,7 +276,7 @@ func lastAdminCheck(ctx context.Context, tx bun.Tx, id int64) error {
 // ErrNotFound.
 func (s *Service) DeleteUser(ctx context.Context, id int64) error {
 	const op = "access.DeleteUser"
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		var u User
 		if err := tx.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx); err != nil {
 			return notFound(err, "user", id)

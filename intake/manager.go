@@ -276,7 +276,7 @@ func (m *Manager) Submit(ctx context.Context, urls []string, in resources.Remote
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	rows := make([]*row, len(urls))
-	err = dbtx.Write(ctx, m.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, m.db, func(ctx context.Context, tx dbtx.Tx) error {
 		for i, u := range urls {
 			r := &row{URL: u, Status: string(Pending), TotalSize: -1, Source: source, Params: p, CreatedAt: now}
 			if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {

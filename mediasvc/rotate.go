@@ -9,8 +9,6 @@ import (
 	"image/gif"
 	"io"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
@@ -74,7 +72,7 @@ func (m *Media) Rotate(ctx context.Context, id int64, degrees int) (*resources.R
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer s.Release(ctx, up)
-	err = dbtx.Write(ctx, s.DB(), func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.DB(), func(ctx context.Context, tx dbtx.Tx) error {
 		var current blobstore.Hash
 		if err := tx.NewSelect().Table("resources").Column("hash").Where("id = ?", id).Scan(ctx, &current); err != nil {
 			return err

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/internal/placeholders"
@@ -68,7 +66,7 @@ func (m *Media) reconcileThreshold(ctx context.Context) error {
 	if err == nil && convErr == nil && old == m.threshold {
 		return nil
 	}
-	return dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx bun.Tx) error {
+	return dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx dbtx.Tx) error {
 		if err == nil && convErr == nil && old > m.threshold {
 			if _, err := tx.NewRaw(`DELETE FROM resource_similar WHERE distance > ?`, m.threshold).Exec(ctx); err != nil {
 				return err
@@ -102,9 +100,9 @@ func (m *Media) reconcileThreshold(ctx context.Context) error {
 
 // insertPairs records (resource, other, distance) rows in one direction;
 // callers give both.
-func (m *Media) insertPairs(ctx context.Context, tx bun.Tx, pairs [][3]int64) error {
+func (m *Media) insertPairs(ctx context.Context, tx dbtx.Tx, pairs [][3]int64) error {
 	for _, p := range pairs {
-		if _, err := tx.Tx.ExecContext(ctx, m.sql.insertPair, p[0], p[1], p[2], p[0], p[1]); err != nil {
+		if _, err := tx.SQL.ExecContext(ctx, m.sql.insertPair, p[0], p[1], p[2], p[0], p[1]); err != nil {
 			return err
 		}
 	}
@@ -233,16 +231,16 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 		pairs[it.resourceID] = ps
 	}
 
-	err = dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx dbtx.Tx) error {
 		for _, h := range hashes {
-			if _, err := tx.Tx.ExecContext(ctx, m.sql.insertHash, h.hash, h.dhash, h.phash, h.status); err != nil {
+			if _, err := tx.SQL.ExecContext(ctx, m.sql.insertHash, h.hash, h.dhash, h.phash, h.status); err != nil {
 				return err
 			}
 		}
 		// All removals first: a pair between two resources of this batch
 		// is in the list of the later one only.
 		for id := range pairs {
-			if _, err := tx.Tx.ExecContext(ctx, m.sql.deleteSimilar, id, id); err != nil {
+			if _, err := tx.SQL.ExecContext(ctx, m.sql.deleteSimilar, id, id); err != nil {
 				return err
 			}
 		}
@@ -251,7 +249,7 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		_, err := tx.Tx.ExecContext(ctx, m.sql.deleteQueued, maxQueueID)
+		_, err := tx.SQL.ExecContext(ctx, m.sql.deleteQueued, maxQueueID)
 		return err
 	})
 	if err != nil {

@@ -187,7 +187,7 @@ func (s *Store) editMany(ctx context.Context, op string, ids []int64, in BulkInp
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	tagSpec, groupSpec := resourceLinks[0], resourceLinks[1]
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", ids); err != nil {
 			return err
 		}

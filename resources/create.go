@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/media/probe"
 )
 
@@ -99,7 +100,7 @@ func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resourc
 	}
 	var ids []int64
 	var out []*Resource
-	err := s.creates.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.creates.Write(ctx, func(ctx context.Context, tx dbtx.Tx) error {
 		var err error
 		ids, err = s.createAllTx(ctx, tx, items, "the same content is given twice")
 		if err == nil && s.readBackInTx() {
@@ -126,7 +127,7 @@ func (s *Store) CreateMany(ctx context.Context, items []NewResource) ([]*Resourc
 // Content given twice among the items is a conflict that twice describes
 // (unless duplicates are allowed): it would otherwise be a DuplicateError
 // naming the first copy's row, which the rollback removes.
-func (s *Store) createAllTx(ctx context.Context, tx bun.Tx, items []NewResource, twice string) ([]int64, error) {
+func (s *Store) createAllTx(ctx context.Context, tx dbtx.Tx, items []NewResource, twice string) ([]int64, error) {
 	ids := make([]int64, 0, len(items))
 	seen := make(map[blobstore.Hash]bool, len(items))
 	for _, it := range items {
@@ -178,7 +179,7 @@ func (s *Store) getAllWith(ctx context.Context, db bun.IDB, ids []int64) ([]*Res
 	return out, nil
 }
 
-func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64, error) {
+func (s *Store) createTx(ctx context.Context, tx dbtx.Tx, it NewResource) (int64, error) {
 	up, in := it.Upload, it.CreateInput
 	if up == nil || up.released {
 		return 0, invalidf("upload missing or already released")
@@ -196,7 +197,7 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	hash := up.Hash
 	if !s.allowDuplicates {
 		var existing int64
-		err := tx.Tx.QueryRowContext(ctx, s.load.writeSQL.duplicate, hash).Scan(&existing)
+		err := tx.SQL.QueryRowContext(ctx, s.load.writeSQL.duplicate, hash).Scan(&existing)
 		switch {
 		case err == nil:
 			return 0, &DuplicateError{ExistingID: existing, Hash: hash.String()}
@@ -272,7 +273,7 @@ func (s *Store) createTx(ctx context.Context, tx bun.Tx, it NewResource) (int64,
 	if err := s.load.insertVersion(ctx, tx, v); err != nil {
 		return 0, err
 	}
-	if _, err := tx.Tx.ExecContext(ctx, s.load.writeSQL.setCurrent, v.ID, res.ID); err != nil {
+	if _, err := tx.SQL.ExecContext(ctx, s.load.writeSQL.setCurrent, v.ID, res.ID); err != nil {
 		return 0, err
 	}
 	if err := replaceLinks(ctx, tx, resourceLinks, res.ID, in.Tags, in.Groups, in.Notes); err != nil {

@@ -94,7 +94,7 @@ func (s *Store) RecalculateDimensions(ctx context.Context, ids []int64) ([]Dimen
 		out = append(out, d)
 	}
 	if len(updates) > 0 {
-		err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 			for _, d := range updates {
 				// Only if the file is still the one that was read.
 				if _, err := tx.NewRaw(`UPDATE resources SET width = ?, height = ?, updated_at = ? WHERE id = ? AND hash = ?`,

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/stockroomhq/stockroom/internal/dbtx"
-	"github.com/uptrace/bun"
 )
 
 // EditMeta sets one value in the meta of the resource, group or note id:
@@ -38,7 +37,7 @@ func (s *Store) EditMeta(ctx context.Context, e Entity, id int64, path string, v
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		return fmt.Errorf("%s: %w", op, invalidf("value must be JSON (a string needs quotes: %q)", `"text"`))
 	}
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		var cur Meta
 		err := tx.NewSelect().TableExpr(info.table).Column("meta").Where("id = ?", id).Scan(ctx, &cur)
 		if errors.Is(err, sql.ErrNoRows) {

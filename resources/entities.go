@@ -90,7 +90,7 @@ func (s *Store) SaveTag(ctx context.Context, in TagInput) (*Tag, error) {
 	}
 	in.Meta = meta
 	id := in.ID
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if in.Name != nil || id == 0 {
 			name, err := requireName(in.Name, "tag")
 			if err != nil {
@@ -158,7 +158,7 @@ type CategoryInput struct {
 func (s *Store) SaveCategory(ctx context.Context, in CategoryInput) (*Category, error) {
 	const op = "resources.SaveCategory"
 	id := in.ID
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if id == 0 {
 			name, err := requireName(in.Name, "category")
 			if err != nil {
@@ -228,7 +228,7 @@ func (s *Store) SaveGroup(ctx context.Context, in GroupInput) (*Group, error) {
 	}
 	in.Meta = meta
 	id := in.ID
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "group"); err != nil {
 				return err
@@ -352,7 +352,7 @@ func (s *Store) SaveNote(ctx context.Context, in NoteInput) (*Note, error) {
 	}
 	in.Meta = meta
 	id := in.ID
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "note"); err != nil {
 				return err
@@ -455,7 +455,7 @@ func (s *Store) SaveResourceCategory(ctx context.Context, in ResourceCategoryInp
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	id := in.ID
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "resource category"); err != nil {
 				return err
@@ -517,7 +517,7 @@ func (s *Store) SaveSeries(ctx context.Context, in SeriesInput) (*Series, error)
 	}
 	in.Meta = meta
 	id := in.ID
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "series"); err != nil {
 				return err

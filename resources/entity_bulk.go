@@ -67,7 +67,7 @@ func (s *Store) bulkLinks(ctx context.Context, op string, e Entity, ids, others 
 		return fmt.Errorf("%s: %w", op, invalidf("no %s ID given", link.entity))
 	}
 	ids, others = distinctIDs(ids), distinctIDs(others)
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, k.table, k.name, ids); err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (s *Store) AddEntityMeta(ctx context.Context, e Entity, ids []int64, patch 
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	ids = distinctIDs(ids)
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, k.table, k.name, ids); err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func (s *Store) DeleteEntities(ctx context.Context, e Entity, ids []int64) error
 		return fmt.Errorf("%s: %w", op, invalidf("no %s ID given", k.name))
 	}
 	ids = distinctIDs(ids)
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, k.table, k.name, ids); err != nil {
 			return err
 		}
@@ -305,7 +305,7 @@ func mergeMetaOf(ctx context.Context, tx bun.IDB, table string, winner int64, lo
 func (s *Store) MergeGroups(ctx context.Context, winner int64, losers []int64) error {
 	const op = "resources.MergeGroups"
 	k := bulkKinds[EntityGroup]
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		losers, err := checkMerge(ctx, tx, k, winner, losers)
 		if err != nil {
 			return err
@@ -363,7 +363,7 @@ func (s *Store) MergeGroups(ctx context.Context, winner int64, losers []int64) e
 func (s *Store) MergeTags(ctx context.Context, winner int64, losers []int64) error {
 	const op = "resources.MergeTags"
 	k := bulkKinds[EntityTag]
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		losers, err := checkMerge(ctx, tx, k, winner, losers)
 		if err != nil {
 			return err
@@ -434,7 +434,7 @@ func (s *Store) EntityMetaKeys(ctx context.Context, e Entity) ([]string, error) 
 // series is left as it is.
 func (s *Store) RemoveSeries(ctx context.Context, id int64) (*Resource, error) {
 	const op = "resources.RemoveSeries"
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		return updateRow(ctx, tx, "resources", "resource", id, func(q *bun.UpdateQuery) { q.Set("series_id = NULL") })
 	})
 	if err != nil {

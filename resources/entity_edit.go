@@ -68,7 +68,7 @@ func (s *Store) EditEntityName(ctx context.Context, e Entity, id int64, name str
 	if name == "" {
 		return fmt.Errorf("%s: %w", op, invalidf("%s Name is required", info.name))
 	}
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if e == EntityTag {
 			var other int64
 			err := tx.NewSelect().Table("tags").Column("id").Where("name = ?", name).Where("id <> ?", id).Scan(ctx, &other)
@@ -101,7 +101,7 @@ func (s *Store) EditEntityDescription(ctx context.Context, e Entity, id int64, d
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		return updateRow(ctx, tx, info.table, info.name, id, func(q *bun.UpdateQuery) { q.Set("description = ?", description) })
 	})
 	if err != nil {

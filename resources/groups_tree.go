@@ -114,7 +114,7 @@ func (s *Store) GroupChildren(ctx context.Context, parent int64, limit int) ([]G
 func (s *Store) CloneGroup(ctx context.Context, id int64) (*Group, error) {
 	const op = "resources.CloneGroup"
 	var clone int64
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		orig, err := getEntity[Group](ctx, tx, "g", "group", id)
 		if err != nil {
 			return err

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
@@ -29,7 +27,7 @@ type ImportResult struct {
 func (s *Store) ImportMany(ctx context.Context, items []NewResource) ([]ImportResult, error) {
 	const op = "resources.ImportMany"
 	out := make([]ImportResult, len(items))
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		clear(out)
 		batch := map[blobstore.Hash]int64{}
 		for i, it := range items {

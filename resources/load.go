@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/internal/placeholders"
 	"github.com/stockroomhq/stockroom/internal/sqltime"
 )
@@ -195,6 +196,8 @@ func querierFor(db bun.IDB) (Querier, error) {
 		return db.DB, nil
 	case bun.Tx:
 		return db.Tx, nil
+	case dbtx.Tx:
+		return db.SQL, nil
 	case bun.Conn:
 		return db.Conn, nil
 	}

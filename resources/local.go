@@ -130,7 +130,7 @@ func (s *Store) AddLocal(ctx context.Context, in LocalInput) (res *Resource, exi
 		cin.OriginalLocation = rel
 	}
 	var id int64
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		// Added by someone else since the check above?
 		prev, err := s.localResourceID(ctx, tx, key, rel)
 		if err != nil || prev != 0 {

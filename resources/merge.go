@@ -46,7 +46,7 @@ func (s *Store) Merge(ctx context.Context, winner int64, losers []int64) error {
 	}
 	losers = slices.Sorted(slices.Values(distinctIDs(losers)))
 	var hashes []blobstore.Hash
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", append([]int64{winner}, losers...)); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (s *Store) SaveNoteType(ctx context.Context, in NoteTypeInput) (*NoteType, 
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	id := in.ID
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if in.Name != nil || id == 0 {
 			if _, err := requireName(in.Name, "note type"); err != nil {
 				return err

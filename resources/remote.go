@@ -80,7 +80,7 @@ func (s *Store) CreateFetched(ctx context.Context, files []*RemoteFile, in Remot
 		items[i] = NewResource{Upload: rf.Upload, CreateInput: remoteCreateInput(in, rf.URL, rf.Name)}
 	}
 	var ids []int64
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if strings.TrimSpace(in.Group.Name) != "" {
 			gid, err := ownerGroupTx(ctx, tx, in.Group)
 			if err != nil {
@@ -184,7 +184,7 @@ func (s *Store) EnsureOwnerGroup(ctx context.Context, g OwnerGroup) (int64, erro
 		return 0, fmt.Errorf("resources.EnsureOwnerGroup: %w", invalidf("a group name is required"))
 	}
 	var id int64
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		var err error
 		id, err = ownerGroupTx(ctx, tx, g)
 		return err

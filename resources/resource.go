@@ -101,7 +101,7 @@ func (s *Store) Edit(ctx context.Context, in EditInput) (*Resource, error) {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	in.Meta = meta
-	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", []int64{in.ID}); err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (s *Store) DeleteMany(ctx context.Context, ids []int64) error {
 		return fmt.Errorf("%s: %w", op, invalidf("no resource ID given"))
 	}
 	var hashes []blobstore.Hash
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		if err := ensureExist(ctx, tx, "resources", "resource", ids); err != nil {
 			return err
 		}

@@ -67,7 +67,7 @@ func IndexText(ctx context.Context, db *bun.DB, max int) (int, error) {
 		max = DefaultTextBatch
 	}
 	var n int
-	err := dbtx.Write(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, db, func(ctx context.Context, tx dbtx.Tx) error {
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT max(id), count(*) FROM
 			(SELECT id FROM resources_text_pending ORDER BY id LIMIT ?)`, max).Scan(&last, &n); err != nil {

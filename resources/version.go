@@ -31,7 +31,7 @@ func (u *Upload) Content() Content {
 func (s *Store) AppendVersion(ctx context.Context, resourceID int64, content Content, comment string) (*Version, error) {
 	const op = "resources.AppendVersion"
 	var v *Version
-	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, s.db, func(ctx context.Context, tx dbtx.Tx) error {
 		var err error
 		v, err = AppendVersionTx(ctx, tx, resourceID, content, comment)
 		return err

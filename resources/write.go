@@ -4,8 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/uptrace/bun"
-
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/internal/placeholders"
 )
 
@@ -59,7 +58,7 @@ func (l *loader) timeArg(t time.Time) any {
 	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
 }
 
-func (l *loader) insertResource(ctx context.Context, tx bun.Tx, r *Resource) (err error) {
+func (l *loader) insertResource(ctx context.Context, tx dbtx.Tx, r *Resource) (err error) {
 	r.ID, err = l.insert(ctx, tx, l.writeSQL.insertResource,
 		l.timeArg(r.CreatedAt), l.timeArg(r.UpdatedAt), r.Name, r.Description, r.OriginalName,
 		r.OriginalLocation, r.Hash, r.HashType, r.Location, r.StorageLocation, r.Meta, r.Width, r.Height, r.FileSize,
@@ -68,7 +67,7 @@ func (l *loader) insertResource(ctx context.Context, tx bun.Tx, r *Resource) (er
 	return err
 }
 
-func (l *loader) insertVersion(ctx context.Context, tx bun.Tx, v *Version) (err error) {
+func (l *loader) insertVersion(ctx context.Context, tx dbtx.Tx, v *Version) (err error) {
 	v.ID, err = l.insert(ctx, tx, l.writeSQL.insertVersion,
 		v.ResourceID, v.VersionNumber, v.Hash, v.HashType, v.FileSize, v.ContentType, v.Width, v.Height,
 		v.Location, v.Comment, l.timeArg(v.CreatedAt))
@@ -80,13 +79,13 @@ func (l *loader) insertVersion(ctx context.Context, tx bun.Tx, v *Version) (err 
 // watches each query's rows in a transaction with a goroutine of its own,
 // whose start, and the thread it woke, cost more than the statement's
 // reading of its one row.
-func (l *loader) insert(ctx context.Context, tx bun.Tx, text string, args ...any) (int64, error) {
+func (l *loader) insert(ctx context.Context, tx dbtx.Tx, text string, args ...any) (int64, error) {
 	if l.writeSQL.returning {
 		var id int64
-		err := tx.Tx.QueryRowContext(ctx, text, args...).Scan(&id)
+		err := tx.SQL.QueryRowContext(ctx, text, args...).Scan(&id)
 		return id, err
 	}
-	res, err := tx.Tx.ExecContext(ctx, text, args...)
+	res, err := tx.SQL.ExecContext(ctx, text, args...)
 	if err != nil {
 		return 0, err
 	}

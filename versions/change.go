@@ -66,7 +66,7 @@ func (v *Versioner) Add(ctx context.Context, resourceID int64, up *resources.Upl
 func (v *Versioner) Restore(ctx context.Context, resourceID, versionID int64, comment string) (*resources.Version, error) {
 	const op = "versions.Restore"
 	var out *resources.Version
-	err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx dbtx.Tx) error {
 		old, err := versionOf(ctx, tx, resourceID, versionID)
 		if err != nil {
 			return err
@@ -92,7 +92,7 @@ func (v *Versioner) Restore(ctx context.Context, resourceID, versionID int64, co
 func (v *Versioner) Delete(ctx context.Context, resourceID, versionID int64) error {
 	const op = "versions.Delete"
 	var hash blobstore.Hash
-	err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx bun.Tx) error {
+	err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx dbtx.Tx) error {
 		old, err := versionOf(ctx, tx, resourceID, versionID)
 		if err != nil {
 			return err

@@ -170,7 +170,7 @@ func (v *Versioner) cleanup(ctx context.Context, opts CleanupOptions,
 		}
 		return found, nil
 	}
-	if err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx bun.Tx) error { return run(ctx, tx) }); err != nil {
+	if err := dbtx.Write(ctx, v.store.DB(), func(ctx context.Context, tx dbtx.Tx) error { return run(ctx, tx) }); err != nil {
 		return nil, err
 	}
 	hashes := make([]blobstore.Hash, len(found))

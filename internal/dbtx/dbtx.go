@@ -11,10 +11,18 @@
 // (and schema).
 // Writes are then serialised as on SQLite, and each one's reads, taken
 // after the lock, see every write committed before it. Reads do not wait.
+//
+// A write transaction is BEGIN and COMMIT on a connection of the pool,
+// not a database/sql Tx: a Tx watches its context with a goroutine of its
+// own, and every query in it with another, even when the caller's
+// context cannot be cancelled; their starts, and the threads they woke,
+// were a measurable part of a small upload.
 package dbtx
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -24,14 +32,59 @@ import (
 // paired like the turns' keys with a hash of the schema in use.
 const writeLock int32 = 0x53746b57
 
-// Write runs fn in a write transaction of db.
-func Write(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if tx.Dialect().Name() == dialect.PG {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))`, writeLock); err != nil {
-				return err
-			}
+// Tx is a write transaction: bun's query builders, which write their
+// arguments into the text, and SQL, the connection itself, for fixed texts
+// with bound arguments (each connection keeps their prepared statements).
+// It is only valid inside the function it is given to.
+type Tx struct {
+	bun.Conn
+	SQL *sql.Conn
+}
+
+// Write runs fn in a write transaction of db: committed when fn returns
+// nil, rolled back when it fails or panics.
+func Write(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx Tx) error) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	pg := db.Dialect().Name() == dialect.PG
+	begin := "BEGIN IMMEDIATE"
+	if pg {
+		begin = "BEGIN"
+	}
+	if _, err := conn.Conn.ExecContext(ctx, begin); err != nil {
+		conn.Close()
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			Rollback(ctx, conn.Conn)
 		}
-		return fn(ctx, tx)
-	})
+		conn.Close()
+	}()
+	if pg {
+		if _, err := conn.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, writeLock); err != nil {
+			return err
+		}
+	}
+	if err := fn(ctx, Tx{Conn: conn, SQL: conn.Conn}); err != nil {
+		return err
+	}
+	if _, err := conn.Conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// Rollback ends the transaction on conn whatever ctx has become. A
+// connection that cannot end it is discarded when it is closed, rather
+// than given back to the pool inside a transaction, where it would hold
+// a write lock or an old snapshot for ever after.
+func Rollback(ctx context.Context, conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }

@@ -22,7 +22,7 @@ const maxGroup = 64
 // transaction, and an interrupted statement would roll back all of them.
 // The zero value is not usable; a Group is safe for concurrent use.
 type Group struct {
-	db bun.IDB
+	db *bun.DB
 
 	mu      sync.Mutex
 	queue   []*groupWrite
@@ -31,17 +31,17 @@ type Group struct {
 
 type groupWrite struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx bun.Tx) error
+	fn   func(ctx context.Context, tx Tx) error
 	err  error
 	wake chan bool // true: lead the next transaction; false: done
 }
 
 // NewGroup returns a Group of the write transactions of db.
-func NewGroup(db bun.IDB) *Group { return &Group{db: db} }
+func NewGroup(db *bun.DB) *Group { return &Group{db: db} }
 
 // Write runs fn in a write transaction of the Group's database, possibly
 // shared with other writes, and returns fn's error or that of the commit.
-func (g *Group) Write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+func (g *Group) Write(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -81,20 +81,20 @@ func (g *Group) Write(ctx context.Context, fn func(ctx context.Context, tx bun.T
 func (g *Group) run(batch []*groupWrite) {
 	if len(batch) == 1 {
 		w := batch[0]
-		w.err = Write(w.ctx, g.db, func(_ context.Context, tx bun.Tx) error { return call(w, tx) })
+		w.err = Write(w.ctx, g.db, func(_ context.Context, tx Tx) error { return call(w, tx) })
 		return
 	}
-	err := Write(batch[0].ctx, g.db, func(ctx context.Context, tx bun.Tx) error {
+	err := Write(batch[0].ctx, g.db, func(ctx context.Context, tx Tx) error {
 		for _, w := range batch {
-			if _, err := tx.Tx.ExecContext(ctx, "SAVEPOINT stockroom_group"); err != nil {
+			if _, err := tx.SQL.ExecContext(ctx, "SAVEPOINT stockroom_group"); err != nil {
 				return err
 			}
 			if w.err = call(w, tx); w.err != nil {
-				if _, err := tx.Tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT stockroom_group"); err != nil {
+				if _, err := tx.SQL.ExecContext(ctx, "ROLLBACK TO SAVEPOINT stockroom_group"); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Tx.ExecContext(ctx, "RELEASE SAVEPOINT stockroom_group"); err != nil {
+			if _, err := tx.SQL.ExecContext(ctx, "RELEASE SAVEPOINT stockroom_group"); err != nil {
 				return err
 			}
 		}
@@ -111,7 +111,7 @@ func (g *Group) run(batch []*groupWrite) {
 
 // call runs w's function in tx; a panic, which the leader must not pass
 // on to its own request, fails w alone.
-func call(w *groupWrite, tx bun.Tx) (err error) {
+func call(w *groupWrite, tx Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in a write transaction: %v", p)
