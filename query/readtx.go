@@ -2,9 +2,10 @@ package query
 
 import (
 	"context"
-	"database/sql/driver"
 
 	"github.com/uptrace/bun"
+
+	"github.com/stockroomhq/stockroom/internal/dbtx"
 )
 
 // begin starts the read transaction of a list: beginRead on a connection
@@ -28,11 +29,6 @@ func (q *Query) begin(ctx context.Context) (bun.Conn, error) {
 // endRead ends the read transaction that begin started on conn and
 // returns conn to the pool.
 func endRead(ctx context.Context, conn bun.Conn) {
-	// Back in the pool inside its transaction, a connection would read
-	// an old snapshot for ever after: one that cannot end it is
-	// discarded.
-	if _, err := conn.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
-		conn.Conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
+	dbtx.Rollback(ctx, conn.Conn)
 	conn.Close()
 }
