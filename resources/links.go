@@ -2,12 +2,13 @@ package resources
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/stockroomhq/stockroom/internal/placeholders"
 )
 
 // chunkSize bounds the bound parameters of one statement, well inside
@@ -54,7 +55,7 @@ func replaceLinks(ctx context.Context, tx bun.IDB, specs []linkSpec, id int64, s
 		if err := ensureExist(ctx, tx, spec.otherTable, spec.entity, sets[i]); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = ?`, spec.table, spec.ownCol), id); err != nil {
+		if err := execBound(ctx, tx, fmt.Sprintf(`DELETE FROM %s WHERE %s = ?`, spec.table, spec.ownCol), id); err != nil {
 			return err
 		}
 		if err := insertLinks(ctx, tx, spec, []int64{id}, sets[i]); err != nil {
@@ -85,7 +86,7 @@ func insertLinks(ctx context.Context, tx bun.IDB, spec linkSpec, owners, others 
 			args = append(args, p[0], p[1])
 		}
 		sb.WriteString(" ON CONFLICT DO NOTHING")
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		if err := execBound(ctx, tx, sb.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -97,9 +98,8 @@ func insertLinks(ctx context.Context, tx bun.IDB, spec linkSpec, owners, others 
 func ensureExist(ctx context.Context, db bun.IDB, table, entity string, ids []int64) error {
 	for start := 0; start < len(ids); start += chunkSize {
 		chunk := ids[start:min(start+chunkSize, len(ids))]
-		var found []int64
-		q := fmt.Sprintf(`SELECT id FROM %s WHERE id IN (?)`, table)
-		if err := db.NewRaw(q, bun.In(chunk)).Scan(ctx, &found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		found, err := foundIDs(ctx, db, table, chunk)
+		if err != nil {
 			return err
 		}
 		if len(found) == len(chunk) {
@@ -117,6 +117,54 @@ func ensureExist(ctx context.Context, db bun.IDB, table, entity string, ids []in
 	}
 	return nil
 }
+
+// foundIDs returns those of ids that table has.
+func foundIDs(ctx context.Context, db bun.IDB, table string, ids []int64) ([]int64, error) {
+	r, err := querierFor(db)
+	if err != nil {
+		return nil, err
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "SELECT id FROM %s WHERE id IN (", table)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			text.WriteString(", ")
+		}
+		text.WriteString("?")
+		args[i] = id
+	}
+	text.WriteString(")")
+	rows, err := r.QueryContext(ctx, placeholders.For(isPostgres(db), text.String()), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found = append(found, id)
+	}
+	return found, rows.Err()
+}
+
+// execBound runs text, written with ? placeholders, on db through
+// database/sql with its arguments bound: the text is the same whatever
+// the values, and its statement is prepared once per connection, where
+// bun writes the values into the text, which is then parsed anew.
+func execBound(ctx context.Context, db bun.IDB, text string, args ...any) error {
+	r, err := querierFor(db)
+	if err != nil {
+		return err
+	}
+	_, err = r.ExecContext(ctx, placeholders.For(isPostgres(db), text), args...)
+	return err
+}
+
+func isPostgres(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
 
 // checkRefs verifies that the single references (owner, resource category,
 // series; nil or 0 means none) and the linked sets all exist.

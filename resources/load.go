@@ -189,8 +189,15 @@ func newLoader(db *bun.DB) *loader {
 	return &loader{sql: newLoadSQL(pg), writeSQL: newWriteSQL(pg)}
 }
 
+// sqlRunner is a database, connection or transaction of database/sql
+// (*sql.DB, *sql.Conn, *sql.Tx).
+type sqlRunner interface {
+	Querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // querierFor runs on db through database/sql, without bun's formatting.
-func querierFor(db bun.IDB) (Querier, error) {
+func querierFor(db bun.IDB) (sqlRunner, error) {
 	switch db := db.(type) {
 	case *bun.DB:
 		return db.DB, nil
