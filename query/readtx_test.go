@@ -22,15 +22,7 @@ import (
 // small list's CPU.
 func TestListStartsNoGoroutines(t *testing.T) {
 	e := newEnv(t)
-	sea := e.tag(t, "sea")
-	for i := range 30 {
-		in := resources.CreateInput{Name: fmt.Sprintf("photo %d", i)}
-		if i%3 == 0 {
-			in.Name += " harbour"
-			in.Tags = []int64{sea}
-		}
-		e.create(t, fmt.Appendf(nil, "content %d", i), in, time.Time{})
-	}
+	sea := e.harbours(t)
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
 	filters := []query.Filter{{}, {Name: "harbour"}, {Tags: []int64{sea}}, {MaxResults: 5, Page: 2}}
@@ -64,15 +56,7 @@ func TestListStartsNoGoroutines(t *testing.T) {
 func TestListPreparesNothingNew(t *testing.T) {
 	dbtest.SkipOnPostgres(t, "counts the statements SQLite's connections prepare")
 	e := newEnv(t)
-	sea := e.tag(t, "sea")
-	for i := range 30 {
-		in := resources.CreateInput{Name: fmt.Sprintf("photo %d", i)}
-		if i%3 == 0 {
-			in.Name += " harbour"
-			in.Tags = []int64{sea}
-		}
-		e.create(t, fmt.Appendf(nil, "content %d", i), in, time.Time{})
-	}
+	sea := e.harbours(t)
 	filters := []query.Filter{
 		{MaxResults: 5}, // more pages follow: the total is counted by days
 		{Name: "harbour", MaxResults: 5},
@@ -100,6 +84,22 @@ func TestListPreparesNothingNew(t *testing.T) {
 	if n := sqlitedb.Prepared() - before; n != 0 {
 		t.Errorf("5 rounds of %d lists prepared %d statements, want none", len(filters), n)
 	}
+}
+
+// harbours fills e with 30 resources named "photo <i>", one in three also
+// "harbour" and tagged "sea", and returns the tag's ID.
+func (e *env) harbours(t *testing.T) (sea int64) {
+	t.Helper()
+	sea = e.tag(t, "sea")
+	for i := range 30 {
+		in := resources.CreateInput{Name: fmt.Sprintf("photo %d", i)}
+		if i%3 == 0 {
+			in.Name += " harbour"
+			in.Tags = []int64{sea}
+		}
+		e.create(t, fmt.Appendf(nil, "content %d", i), in, time.Time{})
+	}
+	return sea
 }
 
 // TestListCanceled checks that a list whose context is done fails with the
