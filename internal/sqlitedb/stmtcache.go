@@ -19,8 +19,8 @@ import (
 // from its second run on: bun formats its arguments into the text, so
 // that most such texts never repeat and would only crowd the cache, but
 // some do on every request (the BEGIN and ROLLBACK of a list's read
-// transaction, a count without filters, the check of a tag an upload
-// names). The cache is per connection, because a prepared statement
+// transaction, the BEGIN IMMEDIATE and COMMIT of a write, the savepoints
+// of grouped writes, the count of a list without filters). The cache is per connection, because a prepared statement
 // belongs to one; database/sql uses a connection from one goroutine at a
 // time, so it needs a lock only against a Close of rows from another
 // goroutine.
@@ -30,8 +30,13 @@ import (
 const maxConnStmts = 128
 
 // maxSeenOnce bounds the texts without arguments a connection remembers
-// having run once; it forgets them all when full.
-const maxSeenOnce = 256
+// having run once; it forgets them all when full. Longer texts than
+// maxRecurringText (bun's bulk inserts, with their rows written in) are
+// not remembered: the texts that recur are short.
+const (
+	maxSeenOnce      = 256
+	maxRecurringText = 2 << 10
+)
 
 // prepared counts the statements this process's connections have
 // prepared: see Prepared.
@@ -125,7 +130,7 @@ func (c *cachingConn) acquire(ctx context.Context, query string) (driver.Stmt, f
 // text with a ; may hold several statements, which the driver runs only
 // unprepared.
 func (c *cachingConn) recurs(query string) bool {
-	if strings.Contains(query, ";") {
+	if len(query) > maxRecurringText || strings.Contains(query, ";") {
 		return false
 	}
 	c.mu.Lock()

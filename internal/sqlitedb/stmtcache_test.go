@@ -3,6 +3,7 @@ package sqlitedb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,7 +98,11 @@ func TestPreparedCountsParses(t *testing.T) {
 	if n := run("INSERT OR REPLACE INTO t (id, v) VALUES (3, 'c'); INSERT OR REPLACE INTO t (id, v) VALUES (4, 'd')"); n != 5 {
 		t.Errorf("5 execs of two statements in one text prepared %d statements, want 5", n)
 	}
-	if got := count(t, db.Writer, "t"); got != 4 {
+	long := "INSERT OR REPLACE INTO t (id, v) VALUES (5, '" + strings.Repeat("x", maxRecurringText) + "')"
+	if n := run(long); n != 5 {
+		t.Errorf("5 execs of a text longer than %d bytes prepared %d statements, want 5", maxRecurringText, n)
+	}
+	if got := count(t, db.Writer, "t"); got != 5 {
 		t.Errorf("%d rows, want 4", got)
 	}
 	// Texts without arguments that each run once, more than the cache
