@@ -102,7 +102,7 @@ func (m *Media) reconcileThreshold(ctx context.Context) error {
 // callers give both.
 func (m *Media) insertPairs(ctx context.Context, tx dbtx.Tx, pairs [][3]int64) error {
 	for _, p := range pairs {
-		if _, err := tx.SQL.ExecContext(ctx, m.sql.insertPair, p[0], p[1], p[2], p[0], p[1]); err != nil {
+		if _, err := tx.SQL().ExecContext(ctx, m.sql.insertPair, p[0], p[1], p[2], p[0], p[1]); err != nil {
 			return err
 		}
 	}
@@ -233,14 +233,14 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 
 	err = dbtx.Write(ctx, m.store.DB(), func(ctx context.Context, tx dbtx.Tx) error {
 		for _, h := range hashes {
-			if _, err := tx.SQL.ExecContext(ctx, m.sql.insertHash, h.hash, h.dhash, h.phash, h.status); err != nil {
+			if _, err := tx.SQL().ExecContext(ctx, m.sql.insertHash, h.hash, h.dhash, h.phash, h.status); err != nil {
 				return err
 			}
 		}
 		// All removals first: a pair between two resources of this batch
 		// is in the list of the later one only.
 		for id := range pairs {
-			if _, err := tx.SQL.ExecContext(ctx, m.sql.deleteSimilar, id, id); err != nil {
+			if _, err := tx.SQL().ExecContext(ctx, m.sql.deleteSimilar, id, id); err != nil {
 				return err
 			}
 		}
@@ -249,7 +249,7 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		_, err := tx.SQL.ExecContext(ctx, m.sql.deleteQueued, maxQueueID)
+		_, err := tx.SQL().ExecContext(ctx, m.sql.deleteQueued, maxQueueID)
 		return err
 	})
 	if err != nil {

@@ -197,7 +197,7 @@ func (s *Store) createTx(ctx context.Context, tx dbtx.Tx, it NewResource) (int64
 	hash := up.Hash
 	if !s.allowDuplicates {
 		var existing int64
-		err := tx.SQL.QueryRowContext(ctx, s.load.writeSQL.duplicate, hash).Scan(&existing)
+		err := tx.SQL().QueryRowContext(ctx, s.load.writeSQL.duplicate, hash).Scan(&existing)
 		switch {
 		case err == nil:
 			return 0, &DuplicateError{ExistingID: existing, Hash: hash.String()}
@@ -273,7 +273,7 @@ func (s *Store) createTx(ctx context.Context, tx dbtx.Tx, it NewResource) (int64
 	if err := s.load.insertVersion(ctx, tx, v); err != nil {
 		return 0, err
 	}
-	if _, err := tx.SQL.ExecContext(ctx, s.load.writeSQL.setCurrent, v.ID, res.ID); err != nil {
+	if _, err := tx.SQL().ExecContext(ctx, s.load.writeSQL.setCurrent, v.ID, res.ID); err != nil {
 		return 0, err
 	}
 	if err := replaceLinks(ctx, tx, resourceLinks, res.ID, in.Tags, in.Groups, in.Notes); err != nil {

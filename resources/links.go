@@ -96,46 +96,35 @@ func insertLinks(ctx context.Context, tx bun.IDB, spec linkSpec, owners, others 
 // ensureExist returns a *NotFoundError for the first of ids missing from
 // table.
 func ensureExist(ctx context.Context, db bun.IDB, table, entity string, ids []int64) error {
-	for start := 0; start < len(ids); start += chunkSize {
-		chunk := ids[start:min(start+chunkSize, len(ids))]
-		found, err := foundIDs(ctx, db, table, chunk)
-		if err != nil {
-			return err
-		}
-		if len(found) == len(chunk) {
-			continue
-		}
-		have := make(map[int64]bool, len(found))
-		for _, id := range found {
-			have[id] = true
-		}
-		for _, id := range chunk {
-			if !have[id] {
-				return notFound(entity, id)
-			}
+	found, err := foundIDs(ctx, db, table, ids)
+	if err != nil {
+		return err
+	}
+	if len(found) == len(ids) {
+		return nil
+	}
+	have := make(map[int64]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			return notFound(entity, id)
 		}
 	}
 	return nil
 }
 
-// foundIDs returns those of ids that table has.
+// foundIDs returns those of ids that table has, with one statement per
+// table whatever the number of IDs (their list is its one argument).
 func foundIDs(ctx context.Context, db bun.IDB, table string, ids []int64) ([]int64, error) {
 	r, err := querierFor(db)
 	if err != nil {
 		return nil, err
 	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "SELECT id FROM %s WHERE id IN (", table)
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			text.WriteString(", ")
-		}
-		text.WriteString("?")
-		args[i] = id
-	}
-	text.WriteString(")")
-	rows, err := r.QueryContext(ctx, placeholders.For(isPostgres(db), text.String()), args...)
+	pg := isPostgres(db)
+	text := placeholders.For(pg, "SELECT id FROM "+table+" WHERE "+idsIn(pg, "id"))
+	rows, err := r.QueryContext(ctx, text, idList(pg, ids))
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/internal/placeholders"
@@ -71,12 +70,7 @@ func newLoadSQL(pg bool) *loadSQL {
 	ts := func(alias string) string {
 		return timeText(pg, alias+".created_at") + ", " + timeText(pg, alias+".updated_at")
 	}
-	in := func(col string) string {
-		if pg {
-			return col + " = ANY(CAST(? AS bigint[]))"
-		}
-		return col + " IN (SELECT value FROM json_each(?))"
-	}
+	in := func(col string) string { return idsIn(pg, col) }
 	// links lists the IDs of col in table linked to the resource, as text
 	// separated by commas (NULL for none): a page's resources mostly
 	// share a few tags, groups and notes, which are then read once each
@@ -145,9 +139,7 @@ func newLoadSQL(pg bool) *loadSQL {
 			entity("series_id", "series", "s", seriesCols) +
 			") FROM resources AS r WHERE r.id = ?"
 	}
-	open, closing := "[", "]"
 	if pg {
-		open, closing = "{", "}"
 		for _, p := range []*string{&l.one, &l.many, &l.tags, &l.groups, &l.notes, &l.categories, &l.series} {
 			*p = placeholders.Numbered(*p)
 		}
@@ -155,18 +147,35 @@ func newLoadSQL(pg bool) *loadSQL {
 			l.related[mask] = relatedText(mask)
 		}
 	}
-	l.idList = func(ids []int64) any {
-		b := make([]byte, 0, 2+8*len(ids))
-		b = append(b, open...)
-		for i, id := range ids {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, id, 10)
-		}
-		return string(append(b, closing...))
-	}
+	l.idList = func(ids []int64) any { return idList(pg, ids) }
 	return l
+}
+
+// idsIn is the condition that col is one of the IDs of an idList, the
+// statement's one argument: one text whatever the number of IDs.
+func idsIn(pg bool, col string) string {
+	if pg {
+		return col + " = ANY(CAST(? AS bigint[]))"
+	}
+	return col + " IN (SELECT value FROM json_each(?))"
+}
+
+// idList is ids as the argument of idsIn: a PostgreSQL array literal, or
+// a JSON array for SQLite.
+func idList(pg bool, ids []int64) string {
+	open, closing := "[", "]"
+	if pg {
+		open, closing = "{", "}"
+	}
+	b := make([]byte, 0, 2+8*len(ids))
+	b = append(b, open...)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, closing...))
 }
 
 // Querier runs statements on a database, connection or transaction
@@ -185,7 +194,7 @@ type loader struct {
 }
 
 func newLoader(db *bun.DB) *loader {
-	pg := db.Dialect().Name() == dialect.PG
+	pg := isPostgres(db)
 	return &loader{sql: newLoadSQL(pg), writeSQL: newWriteSQL(pg)}
 }
 
@@ -204,7 +213,7 @@ func querierFor(db bun.IDB) (sqlRunner, error) {
 	case bun.Tx:
 		return db.Tx, nil
 	case dbtx.Tx:
-		return db.SQL, nil
+		return db.SQL(), nil
 	case bun.Conn:
 		return db.Conn, nil
 	}

@@ -70,7 +70,7 @@ func IndexText(ctx context.Context, db *bun.DB, max int) (int, error) {
 	err := dbtx.Write(ctx, db, func(ctx context.Context, tx dbtx.Tx) error {
 		var last sql.NullInt64
 		// Bound arguments: the texts recur and are prepared once.
-		if err := tx.SQL.QueryRowContext(ctx, `SELECT max(id), count(*) FROM
+		if err := tx.SQL().QueryRowContext(ctx, `SELECT max(id), count(*) FROM
 			(SELECT id FROM resources_text_pending ORDER BY id LIMIT ?)`, max).Scan(&last, &n); err != nil {
 			return err
 		}
@@ -85,11 +85,11 @@ func IndexText(ctx context.Context, db *bun.DB, max int) (int, error) {
 			if c.col != "name" {
 				q += " AND r." + c.col + " <> ''"
 			}
-			if _, err := tx.SQL.ExecContext(ctx, q+" ORDER BY p.id", last.Int64); err != nil {
+			if _, err := tx.SQL().ExecContext(ctx, q+" ORDER BY p.id", last.Int64); err != nil {
 				return err
 			}
 		}
-		_, err := tx.SQL.ExecContext(ctx, "DELETE FROM resources_text_pending WHERE id <= ?", last.Int64)
+		_, err := tx.SQL().ExecContext(ctx, "DELETE FROM resources_text_pending WHERE id <= ?", last.Int64)
 		return err
 	})
 	if err != nil {

@@ -75,17 +75,17 @@ func (l *loader) insertVersion(ctx context.Context, tx dbtx.Tx, v *Version) (err
 }
 
 // insert runs text, an INSERT of one row, and returns the row's ID. On
-// SQLite it is an Exec whose ID the driver reports, not a query: database/sql
-// watches each query's rows in a transaction with a goroutine of its own,
-// whose start, and the thread it woke, cost more than the statement's
-// reading of its one row.
+// SQLite it is an Exec whose ID the driver reports, not a query: a query
+// has rows, which database/sql watches with a goroutine of their own when
+// the context can be cancelled (a new version is written under its
+// request's), and whose reading costs more than the one ID.
 func (l *loader) insert(ctx context.Context, tx dbtx.Tx, text string, args ...any) (int64, error) {
 	if l.writeSQL.returning {
 		var id int64
-		err := tx.SQL.QueryRowContext(ctx, text, args...).Scan(&id)
+		err := tx.SQL().QueryRowContext(ctx, text, args...).Scan(&id)
 		return id, err
 	}
-	res, err := tx.SQL.ExecContext(ctx, text, args...)
+	res, err := tx.SQL().ExecContext(ctx, text, args...)
 	if err != nil {
 		return 0, err
 	}

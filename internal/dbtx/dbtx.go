@@ -38,8 +38,11 @@ const writeLock int32 = 0x53746b57
 // It is only valid inside the function it is given to.
 type Tx struct {
 	bun.Conn
-	SQL *sql.Conn
 }
+
+// SQL is the transaction's connection, whose statements bind their
+// arguments.
+func (tx Tx) SQL() *sql.Conn { return tx.Conn.Conn }
 
 // Write runs fn in a write transaction of db: committed when fn returns
 // nil, rolled back when it fails or panics.
@@ -69,7 +72,7 @@ func Write(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx Tx) 
 			return err
 		}
 	}
-	if err := fn(ctx, Tx{Conn: conn, SQL: conn.Conn}); err != nil {
+	if err := fn(ctx, Tx{Conn: conn}); err != nil {
 		return err
 	}
 	if _, err := conn.Conn.ExecContext(ctx, "COMMIT"); err != nil {

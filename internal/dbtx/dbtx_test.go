@@ -41,7 +41,7 @@ func insert(ctx context.Context, tx dbtx.Tx, id int, v string) error {
 	if dbtest.OnPostgres() {
 		text = "UPDATE dbtx_t SET v = v || $1 WHERE id = $2"
 	}
-	_, err := tx.SQL.ExecContext(ctx, text, "!", id)
+	_, err := tx.SQL().ExecContext(ctx, text, "!", id)
 	return err
 }
 
@@ -148,7 +148,7 @@ func TestWriteStartsNoGoroutines(t *testing.T) {
 	write := func(i int) {
 		err := dbtx.Write(ctx, db.Writer, func(ctx context.Context, tx dbtx.Tx) error {
 			var n int
-			if err := tx.SQL.QueryRowContext(ctx, "SELECT count(*) FROM dbtx_t WHERE id < ?", i).Scan(&n); err != nil {
+			if err := tx.SQL().QueryRowContext(ctx, "SELECT count(*) FROM dbtx_t WHERE id < ?", i).Scan(&n); err != nil {
 				return err
 			}
 			return insert(ctx, tx, i, fmt.Sprint(n))

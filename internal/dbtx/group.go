@@ -86,15 +86,15 @@ func (g *Group) run(batch []*groupWrite) {
 	}
 	err := Write(batch[0].ctx, g.db, func(ctx context.Context, tx Tx) error {
 		for _, w := range batch {
-			if _, err := tx.SQL.ExecContext(ctx, "SAVEPOINT stockroom_group"); err != nil {
+			if _, err := tx.SQL().ExecContext(ctx, "SAVEPOINT stockroom_group"); err != nil {
 				return err
 			}
 			if w.err = call(w, tx); w.err != nil {
-				if _, err := tx.SQL.ExecContext(ctx, "ROLLBACK TO SAVEPOINT stockroom_group"); err != nil {
+				if _, err := tx.SQL().ExecContext(ctx, "ROLLBACK TO SAVEPOINT stockroom_group"); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.SQL.ExecContext(ctx, "RELEASE SAVEPOINT stockroom_group"); err != nil {
+			if _, err := tx.SQL().ExecContext(ctx, "RELEASE SAVEPOINT stockroom_group"); err != nil {
 				return err
 			}
 		}
