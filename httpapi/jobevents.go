@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/intake"
+	"github.com/stockroomhq/stockroom/internal/procs"
 )
 
 // sseKeepAlive is how often an idle events stream sends a comment, so that
@@ -39,6 +40,10 @@ func (a *api) jobEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	// From here the stream mostly waits: it is no work in progress that
+	// should keep the server on every CPU. Done comes before the first
+	// event, so that a client that has it knows the stream counts no more.
+	procs.Done(r.Context())
 	if !send("init", jobsBody{Jobs: snapshot}) {
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/httpapi"
+	"github.com/stockroomhq/stockroom/internal/procs"
 	"github.com/stockroomhq/stockroom/webui"
 )
 
@@ -56,6 +57,7 @@ type serveConfig struct {
 	ops             opsFlags
 	ffmpegPath      string
 	shutdownTimeout time.Duration
+	adaptiveProcs   bool
 }
 
 type multiFlag []string
@@ -117,6 +119,15 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 		}
 	}
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", shutdownDefault, "how long to let requests finish on SIGINT/SIGTERM (SHUTDOWN_TIMEOUT)")
+	adaptive := true
+	if v := getenv("ADAPTIVE_PROCS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			badEnv["adaptive-procs"] = fmt.Sprintf("ADAPTIVE_PROCS=%q is not a boolean (use true or false)", v)
+		}
+		adaptive = b
+	}
+	fs.BoolVar(&cfg.adaptiveProcs, "adaptive-procs", adaptive, "run Go on one CPU while serving one request at a time, on all of them as soon as there is more; off when GOMAXPROCS is set (ADAPTIVE_PROCS)")
 	// The flag package would print parse errors and the whole usage text
 	// itself; main prints the error once, and the usage only on -h.
 	fs.SetOutput(io.Discard)
@@ -311,8 +322,14 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	}
 	mux.Handle("/", webui.NewHandler(webui.Config{Store: lib.Store, Versions: lib.Versions, Query: lib.Query,
 		Access: hcfg.Access, Principal: hcfg.Principal, LinkTTL: hcfg.LinkTTL, Logger: logger, AllowedHosts: hcfg.AllowedHosts}))
+	if cfg.adaptiveProcs && getenv("GOMAXPROCS") == "" {
+		governed := make(chan struct{})
+		gctx, stopGoverning := context.WithCancel(ctx)
+		go func() { defer close(governed); procs.Govern(gctx, procsWindow) }()
+		defer func() { stopGoverning(); <-governed }()
+	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           counted(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
@@ -416,4 +433,20 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return int64(f * mult), nil
+}
+
+// procsWindow is how long the server must have served no more than one
+// request at a time (and run no more than one background batch) before
+// procs.Govern narrows Go to one CPU: long enough that a steady stream of
+// requests from several clients keeps all of them.
+const procsWindow = 100 * time.Millisecond
+
+// counted counts each request as a piece of work for procs.Govern, until
+// it ends or says it will mostly wait (procs.Done).
+func counted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, end := procs.Start(r.Context())
+		defer end()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

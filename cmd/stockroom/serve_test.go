@@ -37,6 +37,7 @@ func defaultConfig() serveConfig {
 		maxUploadSize:   "32GiB",
 		logFormat:       "text",
 		shutdownTimeout: 30 * time.Second,
+		adaptiveProcs:   true,
 	}
 }
 
@@ -78,6 +79,7 @@ var allEnv = map[string]string{
 	"ALLOW_PRIVATE_FETCH": "10.0.0.0/8",
 	"FFMPEG_PATH":         "/usr/bin/ffmpeg",
 	"SHUTDOWN_TIMEOUT":    "5s",
+	"ADAPTIVE_PROCS":      "false",
 }
 
 func TestParseEnv(t *testing.T) {
@@ -121,6 +123,7 @@ func TestParseFlagsOverrideEnv(t *testing.T) {
 		"-allow-private-fetch", "192.168.1.1",
 		"-ffmpeg-path", "/opt/ffmpeg",
 		"-shutdown-timeout", "1m",
+		"-adaptive-procs",
 	}
 	got := parseOK(t, args, allEnv)
 	want := serveConfig{
@@ -135,6 +138,7 @@ func TestParseFlagsOverrideEnv(t *testing.T) {
 		allowPrivate:    "192.168.1.1",
 		ffmpegPath:      "/opt/ffmpeg",
 		shutdownTimeout: time.Minute,
+		adaptiveProcs:   true,
 	}
 	if diff := cmp.Diff(want, got, cmpConfig); diff != "" {
 		t.Errorf("flags over the environment (-want +got):\n%s", diff)
@@ -187,6 +191,9 @@ func TestParseEachFlag(t *testing.T) {
 		{"FFMPEG_PATH", nil, map[string]string{"FFMPEG_PATH": "/g"}, func(c *serveConfig) { c.ffmpegPath = "/g" }},
 		{"shutdown-timeout flag", []string{"-shutdown-timeout", "2s"}, nil, func(c *serveConfig) { c.shutdownTimeout = 2 * time.Second }},
 		{"SHUTDOWN_TIMEOUT", nil, map[string]string{"SHUTDOWN_TIMEOUT": "3s"}, func(c *serveConfig) { c.shutdownTimeout = 3 * time.Second }},
+		{"adaptive-procs flag", []string{"-adaptive-procs=false"}, nil, func(c *serveConfig) { c.adaptiveProcs = false }},
+		{"ADAPTIVE_PROCS", nil, map[string]string{"ADAPTIVE_PROCS": "0"}, func(c *serveConfig) { c.adaptiveProcs = false }},
+		{"ADAPTIVE_PROCS true", nil, map[string]string{"ADAPTIVE_PROCS": "true"}, func(c *serveConfig) {}},
 		{"flag wins over a bad variable", []string{"-ephemeral"}, map[string]string{"EPHEMERAL": "maybe"}, func(c *serveConfig) { c.ephemeral = true }},
 		{"flag false wins over variable true", []string{"-memory-db=false"}, map[string]string{"MEMORY_DB": "true"}, func(c *serveConfig) {}},
 		{"empty variable is unset", nil, map[string]string{"BIND_ADDRESS": "", "EPHEMERAL": ""}, func(c *serveConfig) {}},
@@ -232,6 +239,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"MEMORY_FS not a bool", nil, map[string]string{"MEMORY_FS": "2"}, "MEMORY_FS"},
 		{"ALLOW_DUPLICATES not a bool", nil, map[string]string{"ALLOW_DUPLICATES": "y"}, "ALLOW_DUPLICATES"},
 		{"SHUTDOWN_TIMEOUT", nil, map[string]string{"SHUTDOWN_TIMEOUT": "30"}, "SHUTDOWN_TIMEOUT"},
+		{"ADAPTIVE_PROCS not a bool", nil, map[string]string{"ADAPTIVE_PROCS": "sometimes"}, "ADAPTIVE_PROCS"},
 		{"alt-fs without colon", []string{"-alt-fs", "archive"}, nil, "alt-fs"},
 		{"alt-fs without key", []string{"-alt-fs", ":/x"}, nil, "alt-fs"},
 		{"alt-fs without path", []string{"-alt-fs", "a:"}, nil, "alt-fs"},

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// gomaxprocs reads the server's GOMAXPROCS from its metrics.
+func gomaxprocs(t *testing.T, p *proc) int {
+	t.Helper()
+	resp, err := http.Get(p.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go_sched_gomaxprocs_threads (\d+)$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no go_sched_gomaxprocs_threads in the metrics:\n%.500s", b)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// TestE2EAdaptiveProcs: an idle server runs Go on one CPU, an event stream
+// does not keep it on more, a request in progress beside another puts it
+// on every CPU at once; -adaptive-procs=false and GOMAXPROCS keep it on
+// what the runtime chose.
+func TestE2EAdaptiveProcs(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs two CPUs")
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	p := startServer(t, t.TempDir(), nil, "-bind-address", "127.0.0.1:0", "-data-dir", dataDir)
+	waitFor(t, 10*time.Second, "GOMAXPROCS 1 while idle", func() bool { return gomaxprocs(t, p) == 1 })
+
+	resp, err := http.Get(p.url("/v1/jobs/events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "event: init") {
+		t.Fatalf("events stream: %q, %v", line, err)
+	}
+	// Each metrics request beside the open stream is the only work in
+	// progress, over several of the governor's windows.
+	for range 5 {
+		time.Sleep(procsWindow / 2)
+		if n := gomaxprocs(t, p); n != 1 {
+			t.Fatalf("GOMAXPROCS %d with an event stream open; the stream counts as work", n)
+		}
+	}
+
+	// With an upload in progress the metrics request is the second piece
+	// of work: it is answered on every CPU.
+	startStuckUpload(t, p, dataDir)
+	if n := gomaxprocs(t, p); n != runtime.NumCPU() {
+		t.Fatalf("GOMAXPROCS %d beside an upload in progress, want %d", n, runtime.NumCPU())
+	}
+
+	for name, run := range map[string]func() *proc{
+		"-adaptive-procs=false": func() *proc {
+			return startServer(t, t.TempDir(), nil, "-bind-address", "127.0.0.1:0", "-ephemeral", "-adaptive-procs=false")
+		},
+		"GOMAXPROCS=2": func() *proc {
+			return startServer(t, t.TempDir(), []string{"GOMAXPROCS=2"}, "-bind-address", "127.0.0.1:0", "-ephemeral")
+		},
+	} {
+		q := run()
+		time.Sleep(5 * procsWindow)
+		if n := gomaxprocs(t, q); n < 2 {
+			t.Errorf("%s: GOMAXPROCS %d while idle, want the runtime's own", name, n)
+		}
+	}
+}

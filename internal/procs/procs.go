@@ -1,0 +1,185 @@
+// Package procs narrows the Go scheduler to one processor while a server
+// does one thing at a time, and widens it again as soon as it does more.
+//
+// With more than one processor, every goroutine that becomes ready (a
+// request's bytes arriving, net/http's background read of each request, a
+// reply written) wakes an idle thread to look for more work. With one
+// client there is none: the thread spins, finds nothing and sleeps again,
+// and that was a third of the CPU of a GET on two cores. On one processor
+// the same request costs only its own work.
+//
+// The code that does the work counts it (Begin, End): the server's
+// requests and the library's background batches. A second piece of work
+// in progress widens the scheduler at once; a whole window with no more
+// than one narrows it. Work that is not counted (goroutines a request
+// starts, for instance) still widens it, within a window, when goroutines
+// wait a millisecond or more for a processor.
+//
+// Only a program that calls Govern changes anything; for everyone else
+// Begin and End are a few atomic operations.
+package procs
+
+import (
+	"context"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+var (
+	working  atomic.Int64 // pieces of work in progress
+	peak     atomic.Int64 // the most in progress since the governor last looked
+	narrowed atomic.Bool  // GOMAXPROCS is 1 by the governor's choice
+	mu       sync.Mutex   // serialises changes of GOMAXPROCS
+	widens   atomic.Int64 // times widened, for tests
+	govern   atomic.Bool  // a Govern runs
+)
+
+// Begin counts a piece of work that starts; End must follow. When it is
+// the second in progress and the scheduler is narrowed, Begin widens it
+// before it returns.
+func Begin() {
+	n := working.Add(1)
+	for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+	}
+	if n > 1 && narrowed.Load() {
+		widen()
+	}
+}
+
+// End counts a piece of work that ended.
+func End() { working.Add(-1) }
+
+// countKey is the context key of the count of a piece of work (Start).
+type countKey struct{}
+
+// Start counts a piece of work, as Begin does, and returns a context that
+// carries its count and the function that ends it (once, whatever calls
+// it). Work that will spend most of its life waiting (an event stream, for
+// instance) ends its count early with Done(ctx).
+func Start(ctx context.Context) (context.Context, func()) {
+	Begin()
+	var ended atomic.Bool
+	end := func() {
+		if ended.CompareAndSwap(false, true) {
+			End()
+		}
+	}
+	return context.WithValue(ctx, countKey{}, end), end
+}
+
+// Done ends the count that Start put in ctx, if any, before the work ends.
+func Done(ctx context.Context) {
+	if end, ok := ctx.Value(countKey{}).(func()); ok {
+		end()
+	}
+}
+
+// Narrowed reports whether the governor has narrowed the scheduler to one
+// processor.
+func Narrowed() bool { return narrowed.Load() }
+
+// widen gives the scheduler its default number of processors again (which
+// also gives the runtime back its own updates of it, after a change of the
+// CPU quota for instance).
+func widen() {
+	mu.Lock()
+	defer mu.Unlock()
+	if narrowed.Load() {
+		runtime.SetDefaultGOMAXPROCS()
+		narrowed.Store(false)
+		widens.Add(1)
+	}
+}
+
+// narrow runs the scheduler on one processor unless more than one piece
+// of work is in progress.
+func narrow() {
+	mu.Lock()
+	defer mu.Unlock()
+	if !narrowed.Load() && working.Load() <= 1 {
+		runtime.GOMAXPROCS(1)
+		narrowed.Store(true)
+	}
+}
+
+// slowWait is a wait for a processor that the governor takes as a sign
+// of uncounted work in parallel: far longer than a request of a small
+// library takes, far shorter than the 10 ms after which the runtime
+// preempts a running goroutine.
+const slowWait = time.Millisecond
+
+// quietAfterSlow is the number of windows the governor stays wide after
+// it widened for slow waits, so that work it cannot count does not make
+// it change every window.
+const quietAfterSlow = 10
+
+// Govern narrows the scheduler whenever no more than one piece of work
+// was in progress during a whole window, and widens it when work waited
+// for a processor (see the package documentation), until ctx ends; it
+// then leaves the default number of processors. It does nothing where
+// that default is already 1, or while another Govern runs (two servers in
+// one process, in tests).
+func Govern(ctx context.Context, window time.Duration) {
+	if runtime.GOMAXPROCS(0) < 2 || !govern.CompareAndSwap(false, true) {
+		return
+	}
+	defer govern.Store(false)
+	defer widen()
+	waits := newWaitCounter()
+	hold := 0
+	t := time.NewTicker(window)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		slow := waits.slowSince()
+		n := working.Load()
+		busy := peak.Swap(n) > 1 || n > 1
+		switch {
+		case narrowed.Load() && slow >= 2:
+			widen()
+			hold = quietAfterSlow
+		case hold > 0:
+			hold--
+		case !busy:
+			narrow()
+		}
+	}
+}
+
+// waitCounter counts the waits for a processor of slowWait or more, from
+// the runtime's histogram of scheduling latencies (which samples them).
+type waitCounter struct {
+	sample []metrics.Sample
+	last   uint64
+}
+
+func newWaitCounter() *waitCounter {
+	w := &waitCounter{sample: []metrics.Sample{{Name: "/sched/latencies:seconds"}}}
+	w.slowSince()
+	return w
+}
+
+// slowSince returns the number of slow waits sampled since its last call.
+func (w *waitCounter) slowSince() uint64 {
+	metrics.Read(w.sample)
+	if w.sample[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return 0
+	}
+	h := w.sample[0].Value.Float64Histogram()
+	var total uint64
+	for i, c := range h.Counts {
+		if h.Buckets[i] >= slowWait.Seconds() {
+			total += c
+		}
+	}
+	d := total - w.last
+	w.last = total
+	return d
+}
