@@ -15,6 +15,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/stockroomhq/stockroom/internal/procs"
 )
 
 // DefaultGCGrace is how old an unreferenced file must be before GC removes
@@ -185,7 +186,9 @@ func (l *Library) startSweeper(interval, grace time.Duration, logger *slog.Logge
 			if !ok {
 				continue // another server of the database sweeps now
 			}
+			procs.Begin()
 			rep, err := l.GC(ctx, GCOptions{Grace: grace})
+			procs.End()
 			turn.Release()
 			if err != nil && ctx.Err() == nil {
 				logger.Warn("sweeping unreferenced files", "err", err)

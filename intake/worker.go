@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/fetch"
+	"github.com/stockroomhq/stockroom/internal/procs"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -38,8 +39,10 @@ func (m *Manager) worker() {
 			continue
 		}
 		m.persist(j)
+		procs.Begin()
 		resID, err := m.run(ctx, j)
 		m.finish(ctx, j, resID, err)
+		procs.End()
 	}
 }
 

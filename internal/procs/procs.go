@@ -12,8 +12,8 @@
 // requests and the library's background batches. A second piece of work
 // in progress widens the scheduler at once; a whole window with no more
 // than one narrows it. Work that is not counted (goroutines a request
-// starts, for instance) still widens it, within a window, when goroutines
-// wait a millisecond or more for a processor.
+// starts, requests queued behind a long one) still widens it, within a
+// window, when goroutines queue for the one processor.
 //
 // Only a program that calls Govern changes anything; for everyone else
 // Begin and End are a few atomic operations.
@@ -105,32 +105,31 @@ func narrow() {
 	}
 }
 
-// slowWait is a wait for a processor that the governor takes as a sign
-// of uncounted work in parallel: far longer than a request of a small
-// library takes, far shorter than the 10 ms after which the runtime
-// preempts a running goroutine.
-const slowWait = time.Millisecond
+// samplesPerWindow is how many times per window the governor counts the
+// goroutines ready to run and waiting for a processor.
+const samplesPerWindow = 5
 
-// quietAfterSlow is the number of windows the governor stays wide after
-// it widened for slow waits, so that work it cannot count does not make
-// it change every window.
-const quietAfterSlow = 10
+// quietAfterQueue is the number of windows the governor stays wide after
+// it widened for goroutines in a queue, so that work it cannot count does
+// not make it change every window.
+const quietAfterQueue = 10
 
 // Govern narrows the scheduler whenever no more than one piece of work
-// was in progress during a whole window, and widens it when work waited
-// for a processor (see the package documentation), until ctx ends; it
-// then leaves the default number of processors. It does nothing where
-// that default is already 1, or while another Govern runs (two servers in
-// one process, in tests).
+// was in progress during a whole window, and widens it when goroutines
+// were queued for the one processor, one on average over a window (see
+// the package documentation), until ctx ends; it then leaves the default
+// number of processors. It does nothing where that default is already 1,
+// or while another Govern runs (two servers in one process, in tests).
 func Govern(ctx context.Context, window time.Duration) {
 	if runtime.GOMAXPROCS(0) < 2 || !govern.CompareAndSwap(false, true) {
 		return
 	}
 	defer govern.Store(false)
 	defer widen()
-	waits := newWaitCounter()
-	hold := 0
-	t := time.NewTicker(window)
+	queue := []metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
+	var queued uint64
+	samples, hold := 0, 0
+	t := time.NewTicker(window / samplesPerWindow)
 	defer t.Stop()
 	for {
 		select {
@@ -138,48 +137,23 @@ func Govern(ctx context.Context, window time.Duration) {
 			return
 		case <-t.C:
 		}
-		slow := waits.slowSince()
+		if metrics.Read(queue); queue[0].Value.Kind() == metrics.KindUint64 {
+			queued += queue[0].Value.Uint64()
+		}
+		if samples++; samples < samplesPerWindow {
+			continue
+		}
 		n := working.Load()
 		busy := peak.Swap(n) > 1 || n > 1
 		switch {
-		case narrowed.Load() && slow >= 2:
+		case narrowed.Load() && queued >= samplesPerWindow:
 			widen()
-			hold = quietAfterSlow
+			hold = quietAfterQueue
 		case hold > 0:
 			hold--
 		case !busy:
 			narrow()
 		}
+		queued, samples = 0, 0
 	}
-}
-
-// waitCounter counts the waits for a processor of slowWait or more, from
-// the runtime's histogram of scheduling latencies (which samples them).
-type waitCounter struct {
-	sample []metrics.Sample
-	last   uint64
-}
-
-func newWaitCounter() *waitCounter {
-	w := &waitCounter{sample: []metrics.Sample{{Name: "/sched/latencies:seconds"}}}
-	w.slowSince()
-	return w
-}
-
-// slowSince returns the number of slow waits sampled since its last call.
-func (w *waitCounter) slowSince() uint64 {
-	metrics.Read(w.sample)
-	if w.sample[0].Value.Kind() != metrics.KindFloat64Histogram {
-		return 0
-	}
-	h := w.sample[0].Value.Float64Histogram()
-	var total uint64
-	for i, c := range h.Counts {
-		if h.Buckets[i] >= slowWait.Seconds() {
-			total += c
-		}
-	}
-	d := total - w.last
-	w.last = total
-	return d
 }

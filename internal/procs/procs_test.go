@@ -91,7 +91,7 @@ func TestGovernWidensForUncountedWork(t *testing.T) {
 		})
 	}
 	defer func() { close(stop); wg.Wait() }()
-	waitFor(t, "widened for goroutines waiting for a processor", func() bool {
+	waitFor(t, "widened for goroutines queued for a processor", func() bool {
 		return widens.Load() > before && runtime.GOMAXPROCS(0) == wide
 	})
 }
