@@ -109,6 +109,12 @@ func narrow() {
 // goroutines ready to run and waiting for a processor.
 const samplesPerWindow = 5
 
+// queuedToWiden is the average number of goroutines queued for the one
+// processor over a window at which the governor widens. One is too few:
+// with a single client, net/http's goroutine that watches each request's
+// connection is often queued behind the request itself.
+const queuedToWiden = 2
+
 // quietAfterQueue is the number of windows the governor stays wide after
 // it widened for goroutines in a queue, so that work it cannot count does
 // not make it change every window.
@@ -116,7 +122,7 @@ const quietAfterQueue = 10
 
 // Govern narrows the scheduler whenever no more than one piece of work
 // was in progress during a whole window, and widens it when goroutines
-// were queued for the one processor, one on average over a window (see
+// were queued for the one processor, queuedToWiden on average over a window (see
 // the package documentation), until ctx ends; it then leaves the default
 // number of processors. It does nothing where that default is already 1,
 // or while another Govern runs (two servers in one process, in tests).
@@ -146,7 +152,7 @@ func Govern(ctx context.Context, window time.Duration) {
 		n := working.Load()
 		busy := peak.Swap(n) > 1 || n > 1
 		switch {
-		case narrowed.Load() && queued >= samplesPerWindow:
+		case narrowed.Load() && queued >= queuedToWiden*samplesPerWindow:
 			widen()
 			hold = quietAfterQueue
 		case hold > 0:
