@@ -5,7 +5,7 @@
 // request's bytes arriving, net/http's background read of each request, a
 // reply written) wakes an idle thread to look for more work. With one
 // client there is none: the thread spins, finds nothing and sleeps again,
-// and that was a third of the CPU of a GET on two cores. On one processor
+// and that was a quarter of the CPU of a GET on two cores. On one processor
 // the same request costs only its own work.
 //
 // The code that does the work counts it (Begin, End): the server's

@@ -74,10 +74,10 @@ func TestGovernWidensForUncountedWork(t *testing.T) {
 	before := widens.Load()
 
 	// Goroutines that nothing counts and that all want a processor: on
-	// one, each waits for the others' time slices.
+	// one, all but one are queued at any time.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for range 3 {
+	for range queuedToWiden + 2 {
 		wg.Go(func() {
 			for {
 				select {
