@@ -109,6 +109,12 @@ func narrow() {
 // goroutines ready to run and waiting for a processor.
 const samplesPerWindow = 5
 
+// quietToNarrow is the number of windows in a row with no more than one
+// piece of work in progress after which the governor narrows: work that
+// comes and goes (uploads, each followed by a media batch that overlaps
+// the next upload or not) would otherwise make it change every window.
+const quietToNarrow = 3
+
 // queuedToWiden is the average number of goroutines queued for the one
 // processor over a window at which the governor widens. One is too few:
 // with a single client, net/http's goroutine that watches each request's
@@ -155,9 +161,11 @@ func Govern(ctx context.Context, window time.Duration) {
 		case narrowed.Load() && queued >= queuedToWiden*samplesPerWindow:
 			widen()
 			hold = quietAfterQueue
+		case busy:
+			hold = max(hold, quietToNarrow-1)
 		case hold > 0:
 			hold--
-		case !busy:
+		default:
 			narrow()
 		}
 		queued, samples = 0, 0
