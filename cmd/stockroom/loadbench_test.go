@@ -21,7 +21,9 @@
 // STOCKROOM_LOADBENCH_REQS so that the rows last that long).
 // STOCKROOM_LOADBENCH_SERVER_ENV="K=V K=V" sets variables for the server
 // alone (say GOMAXPROCS=1 or GOGC=200): set in the test's environment they
-// would change the client too, which shares the cores.
+// would change the client too, which shares the cores. ADAPTIVE_PROCS=false
+// there compares a server that keeps every CPU with the default one, which
+// runs on one while it serves one request at a time (internal/procs).
 
 package main
 
