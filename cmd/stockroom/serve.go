@@ -119,14 +119,7 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 		}
 	}
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", shutdownDefault, "how long to let requests finish on SIGINT/SIGTERM (SHUTDOWN_TIMEOUT)")
-	adaptive := true
-	if v := getenv("ADAPTIVE_PROCS"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			badEnv["adaptive-procs"] = fmt.Sprintf("ADAPTIVE_PROCS=%q is not a boolean (use true or false)", v)
-		}
-		adaptive = b
-	}
+	adaptive := getenv("ADAPTIVE_PROCS") == "" || envBool("adaptive-procs", "ADAPTIVE_PROCS")
 	fs.BoolVar(&cfg.adaptiveProcs, "adaptive-procs", adaptive, "run Go on one CPU while serving one request at a time, on all of them as soon as there is more; off when GOMAXPROCS is set (ADAPTIVE_PROCS)")
 	// The flag package would print parse errors and the whole usage text
 	// itself; main prints the error once, and the usage only on -h.
