@@ -68,16 +68,12 @@ func TestGovernFollowsCountedWork(t *testing.T) {
 	waitFor(t, "narrowed again once the work ended", isNarrow)
 }
 
-func TestGovernWidensForUncountedWork(t *testing.T) {
-	wide := startGovern(t)
-	waitFor(t, "narrowed while idle", isNarrow)
-	before := widens.Load()
-
-	// Goroutines that nothing counts and that all want a processor: on
-	// one, all but one are queued at any time.
+// spin runs n goroutines that nothing counts and that always want a
+// processor, until the test ends.
+func spin(t *testing.T, n int) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for range queuedToWiden + 2 {
+	for range n {
 		wg.Go(func() {
 			for {
 				select {
@@ -90,10 +86,30 @@ func TestGovernWidensForUncountedWork(t *testing.T) {
 			}
 		})
 	}
-	defer func() { close(stop); wg.Wait() }()
+	t.Cleanup(func() { close(stop); wg.Wait() })
+}
+
+func TestGovernWidensForUncountedWork(t *testing.T) {
+	wide := startGovern(t)
+	waitFor(t, "narrowed while idle", isNarrow)
+	before := widens.Load()
+	// When the governor looks, it runs and all of them are queued.
+	spin(t, queuedToWiden)
 	waitFor(t, "widened for goroutines queued for a processor", func() bool {
 		return widens.Load() > before && runtime.GOMAXPROCS(0) == wide
 	})
+}
+
+// One goroutine queued is what net/http's watcher of a request's
+// connection makes while the request runs: it must not widen.
+func TestGovernStaysNarrowForOneQueued(t *testing.T) {
+	startGovern(t)
+	waitFor(t, "narrowed while idle", isNarrow)
+	spin(t, queuedToWiden-1)
+	time.Sleep(20 * testWindow)
+	if !isNarrow() {
+		t.Fatalf("widened to %d for %d goroutine(s) queued", runtime.GOMAXPROCS(0), queuedToWiden-1)
+	}
 }
 
 func TestBeginEndWithoutGovern(t *testing.T) {
