@@ -428,10 +428,11 @@ func parseSize(s string) (int64, error) {
 	return int64(f * mult), nil
 }
 
-// procsWindow is how long the server must have served no more than one
-// request at a time (and run no more than one background batch) before
-// procs.Govern narrows Go to one CPU: long enough that a steady stream of
-// requests from several clients keeps all of them.
+// procsWindow is the window of procs.Govern: after a few of them in a row
+// in which the server served no more than one request at a time (and ran
+// no more than one background batch) it narrows Go to one CPU; long
+// enough that a steady stream of requests from several clients keeps
+// all of them.
 const procsWindow = 100 * time.Millisecond
 
 // counted counts each request as a piece of work for procs.Govern, until

@@ -10,8 +10,8 @@
 //
 // The code that does the work counts it (Begin, End): the server's
 // requests and the library's background batches. A second piece of work
-// in progress widens the scheduler at once; a whole window with no more
-// than one narrows it. Work that is not counted (goroutines a request
+// in progress widens the scheduler at once; a few windows in a row with no
+// more than one narrow it. Work that is not counted (goroutines a request
 // starts, requests queued behind a long one) still widens it, within a
 // window, when goroutines queue for the one processor.
 //
@@ -127,10 +127,10 @@ const queuedToWiden = 2
 const quietAfterQueue = 10
 
 // Govern narrows the scheduler whenever no more than one piece of work
-// was in progress during a whole window, and widens it when goroutines
-// were queued for the one processor, queuedToWiden on average over a window (see
-// the package documentation), until ctx ends; it then leaves the default
-// number of processors. It does nothing where that default is already 1,
+// was in progress during quietToNarrow windows in a row, and widens it
+// when goroutines were queued for the one processor, queuedToWiden on
+// average over a window (see the package documentation), until ctx ends;
+// it then leaves the default number of processors. It does nothing where that default is already 1,
 // or while another Govern runs (two servers in one process, in tests).
 func Govern(ctx context.Context, window time.Duration) {
 	if runtime.GOMAXPROCS(0) < 2 || !govern.CompareAndSwap(false, true) {
