@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
-	"github.com/stockroomhq/stockroom/internal/procs"
 )
 
 // textIndexInterval is how often the text indexer looks for resources to
@@ -23,9 +22,7 @@ func (l *Library) startTextIndexer(logger *slog.Logger) {
 		defer t.Stop()
 		for tick(ctx, t) {
 			for {
-				procs.Begin()
 				n, err := l.Store.IndexText(ctx, 0)
-				procs.End()
 				if err != nil && ctx.Err() == nil {
 					logger.Warn("indexing the text of new resources", "err", err)
 				}

@@ -15,7 +15,6 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/stockroomhq/stockroom/internal/dbtx"
-	"github.com/stockroomhq/stockroom/internal/procs"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/phash"
 	"github.com/stockroomhq/stockroom/resources"
@@ -204,8 +203,6 @@ func (m *Media) run(ctx context.Context) {
 // timedStep runs step on a thread of its own and adds the CPU time that
 // thread spent to WorkerCPU.
 func (m *Media) timedStep(ctx context.Context) (int, error) {
-	procs.Begin()
-	defer procs.End()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	t0 := threadCPU()

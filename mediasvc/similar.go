@@ -10,6 +10,7 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/dbtx"
 	"github.com/stockroomhq/stockroom/internal/placeholders"
+	"github.com/stockroomhq/stockroom/internal/procs"
 	"github.com/stockroomhq/stockroom/media/imaging"
 	"github.com/stockroomhq/stockroom/media/phash"
 )
@@ -183,6 +184,10 @@ func (m *Media) processBatch(ctx context.Context) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
+	// Work for procs.Govern from here, not the look at an empty queue,
+	// which the worker makes every poll.
+	procs.Begin()
+	defer procs.End()
 
 	type newHash struct {
 		hash         blobstore.Hash

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/stockroomhq/stockroom/internal/dbtx"
+	"github.com/stockroomhq/stockroom/internal/procs"
 )
 
 // DefaultTextBatch is the number of resources IndexText indexes in one
@@ -49,6 +50,10 @@ func (s *Store) IndexText(ctx context.Context, max int) (int, error) {
 	case err != nil:
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
+	// Work for procs.Govern from here, not the look: the look runs every
+	// quarter of a second and would keep a server on every CPU.
+	procs.Begin()
+	defer procs.End()
 	n, err := IndexText(ctx, s.db, max)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
