@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stockroomhq/stockroom/errs"
+	"github.com/stockroomhq/stockroom/internal/procs"
 )
 
 // Metrics are the Prometheus metrics of a server, in a registry of their
@@ -53,6 +54,12 @@ func NewMetrics() *Metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "stockroom_blob_bytes", Help: "Bytes in the blob store, as last counted; counted periodically, not per scrape.",
 		}, func() float64 { return float64(m.blobBytes.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "stockroom_procs_narrowed_total", Help: "Times the server went to one CPU while it served one request at a time (-adaptive-procs; go_sched_gomaxprocs_threads is the current setting).",
+		}, func() float64 { n, _ := procs.Changes(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "stockroom_procs_widened_total", Help: "Times the server went back to every CPU for more work (-adaptive-procs).",
+		}, func() float64 { _, n := procs.Changes(); return float64(n) }),
 	)
 	return m
 }

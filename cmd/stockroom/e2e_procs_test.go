@@ -16,6 +16,12 @@ import (
 // gomaxprocs reads the server's GOMAXPROCS from its metrics.
 func gomaxprocs(t *testing.T, p *proc) int {
 	t.Helper()
+	return metricValue(t, p, "go_sched_gomaxprocs_threads")
+}
+
+// metricValue reads a metric without labels from the server.
+func metricValue(t *testing.T, p *proc, name string) int {
+	t.Helper()
 	resp, err := http.Get(p.url("/metrics"))
 	if err != nil {
 		t.Fatal(err)
@@ -25,9 +31,9 @@ func gomaxprocs(t *testing.T, p *proc) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^go_sched_gomaxprocs_threads (\d+)$`).FindSubmatch(b)
+	m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
 	if m == nil {
-		t.Fatalf("no go_sched_gomaxprocs_threads in the metrics:\n%.500s", b)
+		t.Fatalf("no %s in the metrics:\n%.500s", name, b)
 	}
 	n, _ := strconv.Atoi(string(m[1]))
 	return n
@@ -68,6 +74,9 @@ func TestE2EAdaptiveProcs(t *testing.T) {
 	startStuckUpload(t, p, dataDir)
 	if n := gomaxprocs(t, p); n != runtime.NumCPU() {
 		t.Fatalf("GOMAXPROCS %d beside an upload in progress, want %d", n, runtime.NumCPU())
+	}
+	if n, w := metricValue(t, p, "stockroom_procs_narrowed_total"), metricValue(t, p, "stockroom_procs_widened_total"); n < 1 || w < 1 {
+		t.Errorf("metrics count %d narrowings and %d widenings; want at least one of each", n, w)
 	}
 
 	for name, run := range map[string]func() *proc{

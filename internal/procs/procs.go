@@ -33,7 +33,8 @@ var (
 	peak     atomic.Int64 // the most in progress since the governor last looked
 	narrowed atomic.Bool  // GOMAXPROCS is 1 by the governor's choice
 	mu       sync.Mutex   // serialises changes of GOMAXPROCS
-	widens   atomic.Int64 // times widened, for tests
+	widens   atomic.Int64 // times widened
+	narrows  atomic.Int64 // times narrowed
 	govern   atomic.Bool  // a Govern runs
 )
 
@@ -77,6 +78,11 @@ func Done(ctx context.Context) {
 	}
 }
 
+// Changes returns how many times the governor narrowed the scheduler and
+// widened it again, for metrics: a governor that changes it several times
+// a second is being kept from its choice.
+func Changes() (narrowed, widened int64) { return narrows.Load(), widens.Load() }
+
 // Narrowed reports whether the governor has narrowed the scheduler to one
 // processor.
 func Narrowed() bool { return narrowed.Load() }
@@ -102,6 +108,7 @@ func narrow() {
 	if !narrowed.Load() && working.Load() <= 1 {
 		runtime.GOMAXPROCS(1)
 		narrowed.Store(true)
+		narrows.Add(1)
 	}
 }
 
