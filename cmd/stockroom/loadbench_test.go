@@ -108,6 +108,7 @@ type benchRow struct {
 	wall    time.Duration
 	cpu     time.Duration // the server's, less bg
 	bg      time.Duration // the media worker's during the row
+	changes int           // the adaptive-procs governor's during the row
 	lat     []time.Duration
 }
 
@@ -115,28 +116,37 @@ func (r benchRow) String() string {
 	slices.Sort(r.lat)
 	pct := func(p float64) time.Duration { return r.lat[int(float64(len(r.lat)-1)*p)] }
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(r.n) }
-	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f |",
+	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f | %5d |",
 		r.name, r.clients, float64(r.n)/r.wall.Seconds(),
 		float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000,
-		ms(r.cpu), ms(r.bg))
+		ms(r.cpu), ms(r.bg), r.changes)
 }
 
-// mediaCPU reads the CPU time of the server's media worker from its
-// metrics (zero where the server does not measure it).
-func mediaCPU(tb testing.TB, client *http.Client, base string) time.Duration {
+// serverMetrics are what the benchmark reads from the server's /metrics.
+type serverMetrics struct {
+	mediaCPU time.Duration // of the media worker (zero where not measured)
+	changes  int           // of GOMAXPROCS by the adaptive-procs governor
+}
+
+func readServerMetrics(tb testing.TB, client *http.Client, base string) serverMetrics {
 	resp, err := client.Get(base + "/metrics")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	var m serverMetrics
 	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "stockroom_media_worker_cpu_seconds_total "); ok {
-			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return time.Duration(f * float64(time.Second))
+		name, v, _ := strings.Cut(strings.TrimSpace(line), " ")
+		f, _ := strconv.ParseFloat(v, 64)
+		switch name {
+		case "stockroom_media_worker_cpu_seconds_total":
+			m.mediaCPU = time.Duration(f * float64(time.Second))
+		case "stockroom_procs_narrowed_total", "stockroom_procs_widened_total":
+			m.changes += int(f)
 		}
 	}
-	return 0
+	return m
 }
 
 func TestLoadBench(t *testing.T) {
@@ -304,7 +314,7 @@ func TestLoadBench(t *testing.T) {
 		defer profile(fmt.Sprintf("%s-c%d.pprof", strings.Trim(file, "_"), clients))()
 		row := benchRow{name: name, clients: clients, n: reqs, lat: make([]time.Duration, reqs)}
 		var next atomic.Int64
-		bg0 := mediaCPU(t, client, p.base)
+		m0 := readServerMetrics(t, client, p.base)
 		cpu0 := procCPU(t, pid)
 		t0 := time.Now()
 		var wg sync.WaitGroup
@@ -328,7 +338,8 @@ func TestLoadBench(t *testing.T) {
 		wg.Wait()
 		row.wall = time.Since(t0)
 		row.cpu = procCPU(t, pid) - cpu0
-		row.bg = mediaCPU(t, client, p.base) - bg0
+		m1 := readServerMetrics(t, client, p.base)
+		row.bg, row.changes = m1.mediaCPU-m0.mediaCPU, m1.changes-m0.changes
 		row.cpu -= row.bg
 		if t.Failed() {
 			t.FailNow()
@@ -385,9 +396,9 @@ func TestLoadBench(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request, less bg: the media worker's (its thread's CPU, from /metrics)\n", size, reqs)
-	fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms | bg ms  |\n")
-	fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|--------|\n")
+	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request, less bg: the media worker's (its thread's CPU, from /metrics); procs: changes of GOMAXPROCS by -adaptive-procs during the row\n", size, reqs)
+	fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms | bg ms  | procs |\n")
+	fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|--------|-------|\n")
 	for _, r := range rows {
 		fmt.Fprintln(&out, r)
 	}
