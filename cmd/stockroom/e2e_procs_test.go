@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"io"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -22,21 +20,28 @@ func gomaxprocs(t *testing.T, p *proc) int {
 // metricValue reads a metric without labels from the server.
 func metricValue(t *testing.T, p *proc, name string) int {
 	t.Helper()
-	resp, err := http.Get(p.url("/metrics"))
-	if err != nil {
-		t.Fatal(err)
+	v, ok := serverMetrics(t, p.base)[name]
+	if !ok {
+		t.Fatalf("no %s in the server's metrics", name)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+	return int(v)
+}
+
+// serverMetrics reads the server's metrics that have no labels, by name.
+func serverMetrics(tb testing.TB, base string) map[string]float64 {
+	tb.Helper()
+	_, b := fetch(tb, base+"/metrics")
+	m := map[string]float64{}
+	for line := range strings.Lines(string(b)) {
+		name, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
+			continue
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			m[name] = f
+		}
 	}
-	m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("no %s in the metrics:\n%.500s", name, b)
-	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	return m
 }
 
 // TestE2EAdaptiveProcs: an idle server runs Go on one CPU, an event stream

@@ -122,31 +122,13 @@ func (r benchRow) String() string {
 		ms(r.cpu), ms(r.bg), r.changes)
 }
 
-// serverMetrics are what the benchmark reads from the server's /metrics.
-type serverMetrics struct {
-	mediaCPU time.Duration // of the media worker (zero where not measured)
-	changes  int           // of GOMAXPROCS by the adaptive-procs governor
-}
-
-func readServerMetrics(tb testing.TB, client *http.Client, base string) serverMetrics {
-	resp, err := client.Get(base + "/metrics")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var m serverMetrics
-	for line := range strings.Lines(string(b)) {
-		name, v, _ := strings.Cut(strings.TrimSpace(line), " ")
-		f, _ := strconv.ParseFloat(v, 64)
-		switch name {
-		case "stockroom_media_worker_cpu_seconds_total":
-			m.mediaCPU = time.Duration(f * float64(time.Second))
-		case "stockroom_procs_narrowed_total", "stockroom_procs_widened_total":
-			m.changes += int(f)
-		}
-	}
-	return m
+// rowMetrics reads what a row adds to the server's metrics: the media
+// worker's CPU (zero where not measured) and the adaptive-procs
+// governor's changes.
+func rowMetrics(before, after map[string]float64) (mediaCPU time.Duration, changes int) {
+	diff := func(name string) float64 { return after[name] - before[name] }
+	return time.Duration(diff("stockroom_media_worker_cpu_seconds_total") * float64(time.Second)),
+		int(diff("stockroom_procs_narrowed_total") + diff("stockroom_procs_widened_total"))
 }
 
 func TestLoadBench(t *testing.T) {
@@ -314,7 +296,7 @@ func TestLoadBench(t *testing.T) {
 		defer profile(fmt.Sprintf("%s-c%d.pprof", strings.Trim(file, "_"), clients))()
 		row := benchRow{name: name, clients: clients, n: reqs, lat: make([]time.Duration, reqs)}
 		var next atomic.Int64
-		m0 := readServerMetrics(t, client, p.base)
+		m0 := serverMetrics(t, p.base)
 		cpu0 := procCPU(t, pid)
 		t0 := time.Now()
 		var wg sync.WaitGroup
@@ -338,8 +320,7 @@ func TestLoadBench(t *testing.T) {
 		wg.Wait()
 		row.wall = time.Since(t0)
 		row.cpu = procCPU(t, pid) - cpu0
-		m1 := readServerMetrics(t, client, p.base)
-		row.bg, row.changes = m1.mediaCPU-m0.mediaCPU, m1.changes-m0.changes
+		row.bg, row.changes = rowMetrics(m0, serverMetrics(t, p.base))
 		row.cpu -= row.bg
 		if t.Failed() {
 			t.FailNow()
