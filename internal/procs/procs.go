@@ -83,10 +83,6 @@ func Done(ctx context.Context) {
 // a second is being kept from its choice.
 func Changes() (narrowed, widened int64) { return narrows.Load(), widens.Load() }
 
-// Narrowed reports whether the governor has narrowed the scheduler to one
-// processor.
-func Narrowed() bool { return narrowed.Load() }
-
 // widen gives the scheduler its default number of processors again (which
 // also gives the runtime back its own updates of it, after a change of the
 // CPU quota for instance).

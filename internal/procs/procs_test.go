@@ -27,8 +27,8 @@ func startGovern(t *testing.T) int {
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		if got := runtime.GOMAXPROCS(0); got != wide || Narrowed() {
-			t.Errorf("after Govern: GOMAXPROCS %d, narrowed %v; want %d, false", got, Narrowed(), wide)
+		if got := runtime.GOMAXPROCS(0); got != wide || narrowed.Load() {
+			t.Errorf("after Govern: GOMAXPROCS %d, narrowed %v; want %d, false", got, narrowed.Load(), wide)
 		}
 	})
 	return wide
@@ -39,12 +39,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("never %s (GOMAXPROCS %d, narrowed %v)", what, runtime.GOMAXPROCS(0), Narrowed())
+			t.Fatalf("never %s (GOMAXPROCS %d, narrowed %v)", what, runtime.GOMAXPROCS(0), narrowed.Load())
 		}
 	}
 }
 
-func isNarrow() bool { return Narrowed() && runtime.GOMAXPROCS(0) == 1 }
+func isNarrow() bool { return narrowed.Load() && runtime.GOMAXPROCS(0) == 1 }
 
 func TestGovernFollowsCountedWork(t *testing.T) {
 	wide := startGovern(t)
@@ -56,8 +56,8 @@ func TestGovernFollowsCountedWork(t *testing.T) {
 		t.Fatalf("one piece of work widened the scheduler to %d", runtime.GOMAXPROCS(0))
 	}
 	Begin() // the second widens before Begin returns
-	if got := runtime.GOMAXPROCS(0); got != wide || Narrowed() {
-		t.Fatalf("with two pieces of work: GOMAXPROCS %d, narrowed %v; want %d", got, Narrowed(), wide)
+	if got := runtime.GOMAXPROCS(0); got != wide || narrowed.Load() {
+		t.Fatalf("with two pieces of work: GOMAXPROCS %d, narrowed %v; want %d", got, narrowed.Load(), wide)
 	}
 	time.Sleep(4 * testWindow)
 	if got := runtime.GOMAXPROCS(0); got != wide {
@@ -120,8 +120,8 @@ func TestBeginEndWithoutGovern(t *testing.T) {
 	for range 3 {
 		End()
 	}
-	if got := runtime.GOMAXPROCS(0); got != before || Narrowed() {
-		t.Fatalf("GOMAXPROCS %d, narrowed %v; want %d, false", got, Narrowed(), before)
+	if got := runtime.GOMAXPROCS(0); got != before || narrowed.Load() {
+		t.Fatalf("GOMAXPROCS %d, narrowed %v; want %d, false", got, narrowed.Load(), before)
 	}
 	if n := working.Load(); n != 0 {
 		t.Fatalf("%d pieces of work left counted", n)

@@ -20,10 +20,10 @@ import (
 // that most such texts never repeat and would only crowd the cache, but
 // some do on every request (the BEGIN and ROLLBACK of a list's read
 // transaction, the BEGIN IMMEDIATE and COMMIT of a write, the savepoints
-// of grouped writes, the count of a list without filters). The cache is per connection, because a prepared statement
-// belongs to one; database/sql uses a connection from one goroutine at a
-// time, so it needs a lock only against a Close of rows from another
-// goroutine.
+// of grouped writes, the count of a list without filters). The cache is
+// per connection, because a prepared statement belongs to one;
+// database/sql uses a connection from one goroutine at a time, so it
+// needs a lock only against a Close of rows from another goroutine.
 
 // maxConnStmts bounds the statements one connection keeps; the queries
 // with arguments are mostly a few fixed texts.
