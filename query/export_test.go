@@ -137,3 +137,23 @@ func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int6
 	}
 	return first.ids, first.day, want, indexScan, err
 }
+
+// SetNames turns q's copy of a small library's names on or off; off,
+// Name searches read the index as they do when the copy is out of date.
+func SetNames(q *Query, on bool) {
+	q.names = nil
+	if on {
+		q.names = &names{}
+	}
+}
+
+// WaitNames waits for the build of q's copy of the names in progress, if
+// any, and lets the next list that finds the copy out of date build it at
+// once.
+func WaitNames(q *Query) {
+	q.names.wg.Wait()
+	q.names.notBefore.Store(0)
+}
+
+// NameScans counts the lists that q's copy of the names served.
+func NameScans(q *Query) int64 { return q.names.scans.Load() }

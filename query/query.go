@@ -64,6 +64,9 @@ type Query struct {
 	// size remembers whether the library is small (limits.small), for
 	// all the lists of the Query.
 	size *sizeCache
+	// names is the copy of a small library's names that Name searches
+	// scan (names.go); nil leaves them to the index.
+	names *names
 }
 
 // sizeCache is whether a library is small, as looked up at a time. A list
@@ -146,7 +149,7 @@ func (q *Query) resettle(ctx context.Context, set, unset string) error {
 func New(store *resources.Store) *Query {
 	db := store.ReadDB()
 	d, err := dialectFor(db)
-	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner(), size: &sizeCache{}}
+	return &Query{db: db, store: store, sql: d, err: err, lim: defaultLimits, generic: err == nil && !d.planner(), size: &sizeCache{}, names: &names{}}
 }
 
 // Filter selects, orders and pages resources. Its zero value lists the first
@@ -315,7 +318,12 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	var list []int64
 	counted := -1 // the total, when the page's query counted it
 	folded := false
-	if !q.generic {
+	if found, n, ok, err := q.nameScan(ctx, p); err != nil {
+		return Page{}, fmt.Errorf("%s: %w", op, err)
+	} else if ok {
+		list, counted, folded = found, n, true
+	}
+	if !q.generic && !folded {
 		found, n, ok, err := q.foldGather(ctx, p)
 		if err != nil {
 			return Page{}, fmt.Errorf("%s: planning: %w", op, err)

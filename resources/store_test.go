@@ -211,7 +211,7 @@ func TestMigrate(t *testing.T) {
 		"access_keys", "api_tokens",
 		"categories", "download_jobs", "group_tags", "groups", "groups_related_notes", "groups_related_resources",
 		"image_hashes", "local_files", "media_queue", "media_settings", "note_tags", "note_types", "notes",
-		"resource_blocks", "resource_categories", "resource_days", "resource_meta",
+		"resource_blocks", "resource_categories", "resource_days", "resource_meta", "resource_name_version",
 		"resource_notes", "resource_similar", "resource_tag_order", "resource_tags",
 		"resource_versions", "resources",
 		"resources_description_fts", "resources_description_fts_config", "resources_description_fts_data",

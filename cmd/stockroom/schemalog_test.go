@@ -18,7 +18,7 @@ import (
 func TestSchemaStepsShown(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	steps := regexp.MustCompile(`level=(\w+) msg="updated the database schema" step=(\d+)`)
-	for i, want := range [][]string{{"INFO 1", "INFO 2", "INFO 3", "INFO 4", "INFO 5", "INFO 6", "INFO 7", "INFO 8", "INFO 9", "INFO 10"}, nil} {
+	for i, want := range [][]string{{"INFO 1", "INFO 2", "INFO 3", "INFO 4", "INFO 5", "INFO 6", "INFO 7", "INFO 8", "INFO 9", "INFO 10", "INFO 11"}, nil} {
 		p := startInProcess(t, "-data-dir", dataDir)
 		if err := p.stop(t); err != nil {
 			t.Fatal(err)

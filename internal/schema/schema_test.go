@@ -57,7 +57,7 @@ func TestMigrateSQLite(t *testing.T) {
 	if err := db.Reader.NewRaw(`SELECT version FROM stockroom_migrations ORDER BY version`).Scan(ctx, &versions); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, versions); diff != "" {
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, versions); diff != "" {
 		t.Errorf("recorded steps (-want +got):\n%s", diff)
 	}
 	if buf.Len() != 0 {

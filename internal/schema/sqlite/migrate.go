@@ -28,6 +28,7 @@ var migrations = []migration{
 	{Version: 8, DDL: migrationLocalIdentity},
 	{Version: 9, DDL: migrationSparseOrder},
 	{Version: 10, DDL: migrationTextPending},
+	{Version: 11, DDL: migrationNameVersion},
 }
 
 // Migrate brings the schema of db up to date. It is safe to call on every
