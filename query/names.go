@@ -22,13 +22,17 @@ import (
 // which the schema's triggers increment on every change of a name, a
 // creation time or the set of resources), so a list reads its snapshot
 // through the copy exactly as through the index. A list that finds the
-// copy out of date searches as before and has a new copy built in the
-// background, at most one at a time, and no more than a fifth of the
-// time: a library whose names change all the time is searched through
-// the index.
+// copy out of date searches as before. The second to find it out of date
+// at the same version has a new copy built in the background: names that
+// change between every two searches would make every copy useless. At
+// most one build runs at a time, and builds take at most a fifth of the
+// time.
 type names struct {
 	cur      atomic.Pointer[nameCopy]
 	building atomic.Bool
+	// stale is 1 + the version of resource_name_version that the last
+	// list to find the copy out of date saw; 0: none yet.
+	stale atomic.Int64
 	// notBefore is the UnixNano before which no build starts.
 	notBefore atomic.Int64
 	// scans counts the lists the copy served (tests read it).
@@ -81,7 +85,9 @@ func (q *Query) nameScan(ctx context.Context, p *plan) (page []int64, total int,
 	}
 	cp := q.names.cur.Load()
 	if cp == nil || cp.version != version {
-		q.buildNames()
+		if q.names.stale.Swap(version+1) == version+1 {
+			q.buildNames()
+		}
 		return nil, 0, false, nil
 	}
 	if !cp.usable {

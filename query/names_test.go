@@ -48,6 +48,18 @@ func nameCopyFilters(terms ...string) []query.Filter {
 	return fs
 }
 
+// buildNames has the copy of e's names built: two Name searches find it
+// out of date at the same version, and the second has it built.
+func buildNames(t *testing.T, e *env) {
+	t.Helper()
+	for range 2 {
+		if _, err := e.q.List(e.ctx, query.Filter{Name: "harbour"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query.WaitNames(e.q)
+}
+
 // TestListNameCopy checks that the Name searches that a small library's
 // copy of its names serves show the pages and totals of the reference, and
 // that the copy serves every one of them once built.
@@ -59,9 +71,8 @@ func TestListNameCopy(t *testing.T) {
 	nameCopyLibrary(t, e)
 	fs := nameCopyFilters("harbour", "HARBOUR", "Harb", "ar", "a", "é", "É", "Été", "CAFÉ", "k", "K", "\u212a",
 		"%", "100%", "_", "e_c", `\`, `k\s`, "ngstr", "NGSTR", "Å", "zzz")
-	// The first list finds no copy and has one built.
-	sameLists(t, e.ctx, ref, e.q, fs[0], "(-reference +first list)")
-	query.WaitNames(e.q)
+	sameLists(t, e.ctx, ref, e.q, fs[0], "(-reference +before the copy)")
+	buildNames(t, e)
 	before := query.NameScans(e.q)
 	for _, f := range fs {
 		sameLists(t, e.ctx, ref, e.q, f, "(-reference +copy)")
@@ -83,13 +94,6 @@ func TestListNameCopyFollowsChanges(t *testing.T) {
 	query.Generic(ref)
 	rs := nameCopyLibrary(t, e)
 	fs := nameCopyFilters("harbour", "Kelvin")
-	build := func() {
-		t.Helper()
-		if _, err := e.q.List(e.ctx, fs[0]); err != nil {
-			t.Fatal(err)
-		}
-		query.WaitNames(e.q)
-	}
 	// lists compares every filter with the reference and checks that
 	// the copy served them all.
 	lists := func(change string) {
@@ -102,7 +106,7 @@ func TestListNameCopyFollowsChanges(t *testing.T) {
 			t.Errorf("after %s, the copy served %d of %d lists", change, got, len(fs))
 		}
 	}
-	build()
+	buildNames(t, e)
 	lists("the build")
 	for _, c := range []struct {
 		change string
@@ -127,14 +131,13 @@ func TestListNameCopyFollowsChanges(t *testing.T) {
 		if err := c.do(); err != nil {
 			t.Fatalf("%s: %v", c.change, err)
 		}
-		// The first list after a change reads the index, and has a new
-		// copy built; the others read that copy.
+		// The first list after a change reads the index.
 		before := query.NameScans(e.q)
 		sameLists(t, e.ctx, ref, e.q, fs[0], "just after "+c.change+" (-reference +planned)")
 		if got, want := query.NameScans(e.q)-before, int64(btoi(!c.stale)); got != want {
 			t.Errorf("just after %s, the copy served %d lists, want %d", c.change, got, want)
 		}
-		build()
+		buildNames(t, e)
 		lists(c.change)
 	}
 }
@@ -144,6 +147,37 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestListNameCopyWaitsForQuiet checks that no copy is built while the
+// names change between every two searches, and that one is once two
+// searches see the same names.
+func TestListNameCopyWaitsForQuiet(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
+	e := newEnv(t)
+	ref := query.New(e.store)
+	query.Generic(ref)
+	rs := nameCopyLibrary(t, e)
+	buildNames(t, e)
+	f := query.Filter{Name: "harbour"}
+	served := func(what string, want int64) {
+		t.Helper()
+		before := query.NameScans(e.q)
+		sameLists(t, e.ctx, ref, e.q, f, what+" (-reference +planned)")
+		query.WaitNames(e.q)
+		if got := query.NameScans(e.q) - before; got != want {
+			t.Errorf("%s, the copy served %d lists, want %d", what, got, want)
+		}
+	}
+	served("with the copy built", 1)
+	for i := range 5 {
+		if err := e.store.EditName(e.ctx, rs[i].ID, fmt.Sprintf("harbour %d", i)); err != nil {
+			t.Fatal(err)
+		}
+		served(fmt.Sprintf("after rename %d", i), 0)
+	}
+	served("after a search at the same names", 0) // builds
+	served("with the copy built again", 1)
 }
 
 // TestListNameCopyOddRows checks that a library with a name or creation
@@ -166,7 +200,7 @@ func TestListNameCopyOddRows(t *testing.T) {
 		if _, err := e.db.Writer.ExecContext(e.ctx, "UPDATE resources SET "+odd.set+" WHERE id = ?", rs[4].ID); err != nil {
 			t.Fatal(err)
 		}
-		for range 2 { // the first list builds the copy
+		for range 2 { // the first lists build the copy
 			before := query.NameScans(e.q)
 			for _, f := range fs {
 				sameLists(t, e.ctx, ref, e.q, f, "with "+odd.what+" (-reference +planned)")
@@ -181,10 +215,7 @@ func TestListNameCopyOddRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.q.List(e.ctx, fs[0]); err != nil {
-		t.Fatal(err)
-	}
-	query.WaitNames(e.q)
+	buildNames(t, e)
 	before := query.NameScans(e.q)
 	for _, f := range fs {
 		sameLists(t, e.ctx, ref, e.q, f, "fixed (-reference +copy)")

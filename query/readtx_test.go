@@ -76,7 +76,8 @@ func TestListPreparesNothingNew(t *testing.T) {
 		}
 	}
 	list()
-	// The first built the copy of the names on a second connection,
+	list()
+	// The second built the copy of the names on a second connection,
 	// which the pool hands out next: two more rounds prepare on both.
 	query.WaitNames(e.q)
 	list()
