@@ -52,9 +52,8 @@ type nameCopy struct {
 }
 
 type nameEntry struct {
-	id      int64
-	created string
-	folded  string // the name, its ASCII letters in lower case (asciiLower)
+	id     int64
+	folded string // the name, its ASCII letters in lower case (asciiLower)
 }
 
 // nameBuildShare bounds the time spent building copies: after a build of
@@ -74,6 +73,9 @@ func (q *Query) nameScan(ctx context.Context, p *plan) (page []int64, total int,
 		return nil, 0, false, nil
 	}
 	if small, err := q.smallLibrary(ctx); err != nil || !small {
+		if !small {
+			q.names.cur.Store(nil) // the library grew out of it
+		}
 		return nil, 0, false, err
 	}
 	var version int64
@@ -142,6 +144,7 @@ func (q *Query) buildNames() {
 		n.notBefore.Store(time.Now().Add(time.Since(start) * nameBuildShare).UnixNano())
 		if err == nil {
 			n.cur.Store(cp)
+			n.stale.Store(0) // a copy dropped later waits for two lists again
 		}
 	}()
 }
@@ -163,19 +166,19 @@ func (q *Query) readNames(ctx context.Context) (*nameCopy, error) {
 	var e nameEntry
 	var name string
 	var text bool
-	// ORDER BY sorts text as Go compares it (BINARY), once every value
-	// is text.
-	err = inTx.scanEach(ctx, "SELECT id, CAST(created_at AS TEXT), CAST(name AS TEXT), "+
+	// The copy keeps the order of the list's ORDER BY; a creation time
+	// that is not text sorts apart from the others there (sortText).
+	err = inTx.scanEach(ctx, "SELECT id, CAST(name AS TEXT), "+
 		"typeof(created_at) = 'text' AND typeof(name) = 'text' FROM resources ORDER BY created_at, id", nil,
 		func() error {
-			if !text || !textComparable(name) || !textComparable(e.created) {
+			if !text || !textComparable(name) {
 				cp.usable, cp.entries = false, nil
 				return errStopNames
 			}
 			e.folded = asciiLower(name)
 			cp.entries = append(cp.entries, e)
 			return nil
-		}, &e.id, &e.created, &name, &text)
+		}, &e.id, &name, &text)
 	if err != nil && !errors.Is(err, errStopNames) {
 		return nil, err
 	}
@@ -184,9 +187,9 @@ func (q *Query) readNames(ctx context.Context) (*nameCopy, error) {
 
 var errStopNames = errors.New("query: a name the copy cannot hold")
 
-// textComparable reports whether SQLite's LIKE and sorting treat s as Go
-// does: valid UTF-8 without NUL, which ends text for some of SQLite's
-// functions.
+// textComparable reports whether SQLite's LIKE treats s as Go's
+// strings.Contains does once both are folded: valid UTF-8 without NUL,
+// which ends text for some of SQLite's functions.
 func textComparable(s string) bool {
 	return utf8.ValidString(s) && !strings.Contains(s, "\x00")
 }

@@ -180,6 +180,38 @@ func TestListNameCopyWaitsForQuiet(t *testing.T) {
 	served("with the copy built again", 1)
 }
 
+// TestListNameCopyLargeLibrary checks that a library too large for the
+// copy is searched through the index, and that its copy is dropped then:
+// smaller again, it needs a new one.
+func TestListNameCopyLargeLibrary(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
+	e := newEnv(t)
+	ref := query.New(e.store)
+	query.Generic(ref)
+	nameCopyLibrary(t, e)
+	buildNames(t, e)
+	f := query.Filter{Name: "harbour"}
+	for _, c := range []struct {
+		what  string
+		small int64
+		want  int64
+	}{
+		{"small", 10_000, 1},
+		{"large", 10, 0},
+		{"small again", 10_000, 0}, // the copy was dropped
+		{"small again, a second time", 10_000, 0},
+		{"small again, with a new copy", 10_000, 1},
+	} {
+		query.SetSmall(e.q, c.small)
+		before := query.NameScans(e.q)
+		sameLists(t, e.ctx, ref, e.q, f, c.what+" (-reference +planned)")
+		query.WaitNames(e.q)
+		if got := query.NameScans(e.q) - before; got != c.want {
+			t.Errorf("%s: the copy served %d lists, want %d", c.what, got, c.want)
+		}
+	}
+}
+
 // TestListNameCopyOddRows checks that a library with a name or creation
 // time that Go would not compare as SQLite does is searched through the
 // index, with the reference's pages, and through the copy again once the
