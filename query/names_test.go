@@ -48,6 +48,32 @@ func nameCopyFilters(terms ...string) []query.Filter {
 	return fs
 }
 
+// nameCopyEnv is an env holding nameCopyLibrary, with the reference its
+// lists are compared with.
+func nameCopyEnv(t *testing.T) (*env, *query.Query, []*resources.Resource) {
+	t.Helper()
+	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
+	e := newEnv(t)
+	ref := query.New(e.store)
+	query.Generic(ref)
+	return e, ref, nameCopyLibrary(t, e)
+}
+
+// listServed compares e's lists of fs with ref's, waits for the build of
+// the copy they started if any, and checks that the copy served want of
+// them.
+func listServed(t *testing.T, e *env, ref *query.Query, what string, want int, fs ...query.Filter) {
+	t.Helper()
+	before := query.NameScans(e.q)
+	for _, f := range fs {
+		sameLists(t, e.ctx, ref, e.q, f, what+" (-reference +planned)")
+	}
+	query.WaitNames(e.q)
+	if got := query.NameScans(e.q) - before; got != int64(want) {
+		t.Errorf("%s: the copy served %d of %d lists, want %d", what, got, len(fs), want)
+	}
+}
+
 // buildNames has the copy of e's names built: two Name searches find it
 // out of date at the same version, and the second has it built.
 func buildNames(t *testing.T, e *env) {
@@ -64,22 +90,12 @@ func buildNames(t *testing.T, e *env) {
 // copy of its names serves show the pages and totals of the reference, and
 // that the copy serves every one of them once built.
 func TestListNameCopy(t *testing.T) {
-	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
-	e := newEnv(t)
-	ref := query.New(e.store)
-	query.Generic(ref)
-	nameCopyLibrary(t, e)
+	e, ref, _ := nameCopyEnv(t)
 	fs := nameCopyFilters("harbour", "HARBOUR", "Harb", "ar", "a", "é", "É", "Été", "CAFÉ", "k", "K", "\u212a",
 		"%", "100%", "_", "e_c", `\`, `k\s`, "ngstr", "NGSTR", "Å", "zzz")
-	sameLists(t, e.ctx, ref, e.q, fs[0], "(-reference +before the copy)")
+	listServed(t, e, ref, "before the copy", 0, fs[0])
 	buildNames(t, e)
-	before := query.NameScans(e.q)
-	for _, f := range fs {
-		sameLists(t, e.ctx, ref, e.q, f, "(-reference +copy)")
-	}
-	if got, want := query.NameScans(e.q)-before, int64(len(fs)); got != want {
-		t.Errorf("the copy served %d of %d lists", got, want)
-	}
+	listServed(t, e, ref, "the copy", len(fs), fs...)
 }
 
 // TestListNameCopyFollowsChanges checks that a list never reads a copy of
@@ -88,26 +104,10 @@ func TestListNameCopy(t *testing.T) {
 // with the change, and the one after the new copy. A change of anything
 // else leaves the copy in use.
 func TestListNameCopyFollowsChanges(t *testing.T) {
-	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
-	e := newEnv(t)
-	ref := query.New(e.store)
-	query.Generic(ref)
-	rs := nameCopyLibrary(t, e)
+	e, ref, rs := nameCopyEnv(t)
 	fs := nameCopyFilters("harbour", "Kelvin")
-	// lists compares every filter with the reference and checks that
-	// the copy served them all.
-	lists := func(change string) {
-		t.Helper()
-		before := query.NameScans(e.q)
-		for _, f := range fs {
-			sameLists(t, e.ctx, ref, e.q, f, "after "+change+" (-reference +copy)")
-		}
-		if got := query.NameScans(e.q) - before; got != int64(len(fs)) {
-			t.Errorf("after %s, the copy served %d of %d lists", change, got, len(fs))
-		}
-	}
 	buildNames(t, e)
-	lists("the build")
+	listServed(t, e, ref, "the build", len(fs), fs...)
 	for _, c := range []struct {
 		change string
 		do     func() error
@@ -132,13 +132,9 @@ func TestListNameCopyFollowsChanges(t *testing.T) {
 			t.Fatalf("%s: %v", c.change, err)
 		}
 		// The first list after a change reads the index.
-		before := query.NameScans(e.q)
-		sameLists(t, e.ctx, ref, e.q, fs[0], "just after "+c.change+" (-reference +planned)")
-		if got, want := query.NameScans(e.q)-before, int64(btoi(!c.stale)); got != want {
-			t.Errorf("just after %s, the copy served %d lists, want %d", c.change, got, want)
-		}
+		listServed(t, e, ref, "just after "+c.change, btoi(!c.stale), fs[0])
 		buildNames(t, e)
-		lists(c.change)
+		listServed(t, e, ref, "after "+c.change, len(fs), fs...)
 	}
 }
 
@@ -153,48 +149,30 @@ func btoi(b bool) int {
 // names change between every two searches, and that one is once two
 // searches see the same names.
 func TestListNameCopyWaitsForQuiet(t *testing.T) {
-	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
-	e := newEnv(t)
-	ref := query.New(e.store)
-	query.Generic(ref)
-	rs := nameCopyLibrary(t, e)
+	e, ref, rs := nameCopyEnv(t)
 	buildNames(t, e)
 	f := query.Filter{Name: "harbour"}
-	served := func(what string, want int64) {
-		t.Helper()
-		before := query.NameScans(e.q)
-		sameLists(t, e.ctx, ref, e.q, f, what+" (-reference +planned)")
-		query.WaitNames(e.q)
-		if got := query.NameScans(e.q) - before; got != want {
-			t.Errorf("%s, the copy served %d lists, want %d", what, got, want)
-		}
-	}
-	served("with the copy built", 1)
+	listServed(t, e, ref, "with the copy built", 1, f)
 	for i := range 5 {
 		if err := e.store.EditName(e.ctx, rs[i].ID, fmt.Sprintf("harbour %d", i)); err != nil {
 			t.Fatal(err)
 		}
-		served(fmt.Sprintf("after rename %d", i), 0)
+		listServed(t, e, ref, fmt.Sprintf("after rename %d", i), 0, f)
 	}
-	served("after a search at the same names", 0) // builds
-	served("with the copy built again", 1)
+	listServed(t, e, ref, "after a search at the same names", 0, f) // builds
+	listServed(t, e, ref, "with the copy built again", 1, f)
 }
 
 // TestListNameCopyLargeLibrary checks that a library too large for the
 // copy is searched through the index, and that its copy is dropped then:
 // smaller again, it needs a new one.
 func TestListNameCopyLargeLibrary(t *testing.T) {
-	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
-	e := newEnv(t)
-	ref := query.New(e.store)
-	query.Generic(ref)
-	nameCopyLibrary(t, e)
+	e, ref, _ := nameCopyEnv(t)
 	buildNames(t, e)
-	f := query.Filter{Name: "harbour"}
 	for _, c := range []struct {
 		what  string
 		small int64
-		want  int64
+		want  int
 	}{
 		{"small", 10_000, 1},
 		{"large", 10, 0},
@@ -203,12 +181,7 @@ func TestListNameCopyLargeLibrary(t *testing.T) {
 		{"small again, with a new copy", 10_000, 1},
 	} {
 		query.SetSmall(e.q, c.small)
-		before := query.NameScans(e.q)
-		sameLists(t, e.ctx, ref, e.q, f, c.what+" (-reference +planned)")
-		query.WaitNames(e.q)
-		if got := query.NameScans(e.q) - before; got != c.want {
-			t.Errorf("%s: the copy served %d lists, want %d", c.what, got, c.want)
-		}
+		listServed(t, e, ref, c.what, c.want, query.Filter{Name: "harbour"})
 	}
 }
 
@@ -217,11 +190,7 @@ func TestListNameCopyLargeLibrary(t *testing.T) {
 // index, with the reference's pages, and through the copy again once the
 // row is fixed.
 func TestListNameCopyOddRows(t *testing.T) {
-	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
-	e := newEnv(t)
-	ref := query.New(e.store)
-	query.Generic(ref)
-	rs := nameCopyLibrary(t, e)
+	e, ref, rs := nameCopyEnv(t)
 	fs := nameCopyFilters("harbour", "ou")
 	for _, odd := range []struct{ what, set string }{
 		{"a creation time that is a number", "created_at = 20240301"},
@@ -233,14 +202,7 @@ func TestListNameCopyOddRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 2 { // the first lists build the copy
-			before := query.NameScans(e.q)
-			for _, f := range fs {
-				sameLists(t, e.ctx, ref, e.q, f, "with "+odd.what+" (-reference +planned)")
-			}
-			if got := query.NameScans(e.q) - before; got != 0 {
-				t.Errorf("with %s, the copy served %d lists", odd.what, got)
-			}
-			query.WaitNames(e.q)
+			listServed(t, e, ref, "with "+odd.what, 0, fs...)
 		}
 		e.setCreatedAt(t, rs[4].ID, day("2024-03-01"))
 		if err := e.store.EditName(e.ctx, rs[4].ID, "café Été"); err != nil {
@@ -248,13 +210,7 @@ func TestListNameCopyOddRows(t *testing.T) {
 		}
 	}
 	buildNames(t, e)
-	before := query.NameScans(e.q)
-	for _, f := range fs {
-		sameLists(t, e.ctx, ref, e.q, f, "fixed (-reference +copy)")
-	}
-	if got := query.NameScans(e.q) - before; got != int64(len(fs)) {
-		t.Errorf("once fixed, the copy served %d of %d lists", got, len(fs))
-	}
+	listServed(t, e, ref, "once fixed", len(fs), fs...)
 }
 
 // TestListNameCopyWhileRenaming lists while another goroutine renames
@@ -262,9 +218,7 @@ func TestListNameCopyOddRows(t *testing.T) {
 // the snapshot the page was read in, which a copy older than the snapshot
 // would break.
 func TestListNameCopyWhileRenaming(t *testing.T) {
-	dbtest.SkipOnPostgres(t, "the copy of the names is SQLite's")
-	e := newEnv(t)
-	rs := nameCopyLibrary(t, e)
+	e, _, rs := nameCopyEnv(t)
 	var writer, listers sync.WaitGroup
 	done := make(chan struct{})
 	writer.Go(func() {
