@@ -13,26 +13,25 @@ import (
 	"github.com/stockroomhq/stockroom/internal/procs"
 )
 
-// names keeps the name and creation time of every resource of a small
-// library in memory, for the Name searches of lists in the default order:
+// names keeps the name of every resource of a small library in memory, in
+// the default order, for the Name searches of lists in that order:
 // scanning a few thousand short names in Go costs less than asking the
 // trigram index for candidates and checking each one's row, which was
 // half the CPU of such a list. A copy is used only by a list whose read
-// transaction sees the version it was built at (resource_name_version,
-// which the schema's triggers increment on every change of a name, a
-// creation time or the set of resources), so a list reads its snapshot
-// through the copy exactly as through the index. A list that finds the
-// copy out of date searches as before. The second to find it out of date
-// at the same version has a new copy built in the background: names that
-// change between every two searches would make every copy useless. At
-// most one build runs at a time, and builds take at most a fifth of the
-// time.
+// transaction sees the version it was built at (nameVersion, which
+// changes with every change of a name, a creation time or the set of
+// resources), so a list reads its snapshot through the copy exactly as
+// through the index. A list that finds the copy out of date searches as
+// before. The second to find it out of date at the same version has a new
+// copy built in the background: names that change between every two
+// searches would make every copy useless. At most one build runs at a
+// time, and builds take at most a fifth of the time.
 type names struct {
 	cur      atomic.Pointer[nameCopy]
 	building atomic.Bool
-	// stale is 1 + the version of resource_name_version that the last
-	// list to find the copy out of date saw; 0: none yet.
-	stale atomic.Int64
+	// stale is the version of the names that the last list to find the
+	// copy out of date saw; nil: none yet.
+	stale atomic.Pointer[nameVersion]
 	// notBefore is the UnixNano before which no build starts.
 	notBefore atomic.Int64
 	// scans counts the lists the copy served (tests read it).
@@ -40,9 +39,9 @@ type names struct {
 	wg    sync.WaitGroup // the build in progress, if any
 }
 
-// nameCopy is the library's names at one version of resource_name_version.
+// nameCopy is the library's names at one version of the names.
 type nameCopy struct {
-	version int64
+	version nameVersion
 	// usable is false when some row would not compare in Go as in SQL
 	// (a name or creation time that is not valid text): lists then
 	// search through the index until the version changes.
@@ -50,6 +49,14 @@ type nameCopy struct {
 	// entries are in the default order, ascending.
 	entries []nameEntry
 }
+
+// nameVersion is resource_name_version's version with the highest ID of
+// a resource (0 for none): uploads raise the second, every other change of
+// the names the first (internal/schema/sqlite/names.go).
+type nameVersion struct{ changes, top int64 }
+
+// readNameVersion is the statement of a nameVersion.
+const readNameVersion = "SELECT version, coalesce((SELECT max(id) FROM resources), 0) FROM resource_name_version"
 
 type nameEntry struct {
 	id     int64
@@ -78,8 +85,8 @@ func (q *Query) nameScan(ctx context.Context, p *plan) (page []int64, total int,
 		}
 		return nil, 0, false, err
 	}
-	var version int64
-	if err := q.scanRow(ctx, "SELECT version FROM resource_name_version", nil, &version); err != nil {
+	var version nameVersion
+	if err := q.scanRow(ctx, readNameVersion, nil, &version.changes, &version.top); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, 0, false, nil
 		}
@@ -87,7 +94,7 @@ func (q *Query) nameScan(ctx context.Context, p *plan) (page []int64, total int,
 	}
 	cp := q.names.cur.Load()
 	if cp == nil || cp.version != version {
-		if q.names.stale.Swap(version+1) == version+1 {
+		if last := q.names.stale.Swap(&version); last != nil && *last == version {
 			q.buildNames()
 		}
 		return nil, 0, false, nil
@@ -144,7 +151,7 @@ func (q *Query) buildNames() {
 		n.notBefore.Store(time.Now().Add(time.Since(start) * nameBuildShare).UnixNano())
 		if err == nil {
 			n.cur.Store(cp)
-			n.stale.Store(0) // a copy dropped later waits for two lists again
+			n.stale.Store(nil) // a copy dropped later waits for two lists again
 		}
 	}()
 }
@@ -160,7 +167,7 @@ func (q *Query) readNames(ctx context.Context) (*nameCopy, error) {
 	inTx := *q
 	inTx.db, inTx.tx = conn, conn.Conn
 	cp := &nameCopy{usable: true}
-	if err := inTx.scanRow(ctx, "SELECT version FROM resource_name_version", nil, &cp.version); err != nil {
+	if err := inTx.scanRow(ctx, readNameVersion, nil, &cp.version.changes, &cp.version.top); err != nil {
 		return nil, err
 	}
 	var e nameEntry

@@ -106,6 +106,9 @@ func TestListNameCopy(t *testing.T) {
 func TestListNameCopyFollowsChanges(t *testing.T) {
 	e, ref, rs := nameCopyEnv(t)
 	fs := nameCopyFilters("harbour", "Kelvin")
+	if _, err := e.db.Writer.ExecContext(e.ctx, "CREATE TABLE resources_kept AS SELECT * FROM resources WHERE id = ?", rs[2].ID); err != nil {
+		t.Fatal(err)
+	}
 	buildNames(t, e)
 	listServed(t, e, ref, "the build", len(fs), fs...)
 	for _, c := range []struct {
@@ -125,6 +128,11 @@ func TestListNameCopyFollowsChanges(t *testing.T) {
 			return nil
 		}, true},
 		{"a deletion", func() error { return e.store.Delete(e.ctx, rs[2].ID) }, true},
+		{"an insert below the highest ID", func() error {
+			// rs[2] again, as a restore or an import might write it.
+			_, err := e.db.Writer.ExecContext(e.ctx, "INSERT INTO resources SELECT * FROM resources_kept")
+			return err
+		}, true},
 		{"a description", func() error { return e.store.EditDescription(e.ctx, rs[1].ID, "harbour in the description") }, false},
 		{"the same name again", func() error { return e.store.EditName(e.ctx, rs[3].ID, "harbour light") }, false},
 	} {
