@@ -40,9 +40,7 @@ func Folded(ctx context.Context, q *Query, f Filter) (bool, error) {
 		return false, err
 	}
 	defer endRead(ctx, conn)
-	inTx := *q
-	inTx.db, inTx.tx = conn, conn.Conn
-	_, _, ok, err := inTx.foldGather(ctx, p)
+	_, _, ok, err := q.inTx(conn).foldGather(ctx, p)
 	return ok, err
 }
 
@@ -120,8 +118,7 @@ func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int6
 		return nil, "", "", "", err
 	}
 	defer endRead(ctx, conn)
-	inTx := *q
-	inTx.db = conn
+	inTx := q.inTx(conn)
 	first, err := inTx.firstWalk(ctx, p.where(), true, int64(need), nil)
 	if err != nil {
 		return nil, "", "", "", err
@@ -138,14 +135,9 @@ func FirstWalk(ctx context.Context, q *Query, text string, need int) (ids []int6
 	return first.ids, first.day, want, indexScan, err
 }
 
-// SetNames turns q's copy of a small library's names on or off; off,
-// Name searches read the index as they do when the copy is out of date.
-func SetNames(q *Query, on bool) {
-	q.names = nil
-	if on {
-		q.names = &names{}
-	}
-}
+// NoNames turns off q's copy of a small library's names: Name searches
+// read the index, as they do when the copy is out of date.
+func NoNames(q *Query) { q.names = nil }
 
 // WaitNames waits for the build of q's copy of the names in progress, if
 // any, and lets the next list that finds the copy out of date build it at

@@ -79,11 +79,13 @@ func (q *Query) nameScan(ctx context.Context, p *plan) (page []int64, total int,
 	if c.textCol != "r.name" || !textComparable(c.text) {
 		return nil, 0, false, nil
 	}
-	if small, err := q.smallLibrary(ctx); err != nil || !small {
-		if !small {
-			q.names.cur.Store(nil) // the library grew out of it
-		}
+	small, err := q.smallLibrary(ctx)
+	if err != nil {
 		return nil, 0, false, err
+	}
+	if !small {
+		q.names.cur.Store(nil) // the library grew out of it
+		return nil, 0, false, nil
 	}
 	var version nameVersion
 	if err := q.scanRow(ctx, readNameVersion, nil, &version.changes, &version.top); err != nil {
@@ -164,8 +166,7 @@ func (q *Query) readNames(ctx context.Context) (*nameCopy, error) {
 		return nil, err
 	}
 	defer endRead(ctx, conn)
-	inTx := *q
-	inTx.db, inTx.tx = conn, conn.Conn
+	inTx := q.inTx(conn)
 	cp := &nameCopy{usable: true}
 	if err := inTx.scanRow(ctx, readNameVersion, nil, &cp.version.changes, &cp.version.top); err != nil {
 		return nil, err

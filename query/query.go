@@ -303,12 +303,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
 	defer endRead(ctx, conn)
-	inTx := *q
-	inTx.db = conn
-	if !q.generic {
-		inTx.tx = conn.Conn
-	}
-	q = &inTx
+	q = q.inTx(conn)
 	page := Page{Resources: []*resources.Resource{}, Page: p.page, PerPage: p.perPage}
 	var st strategy
 	var rd reading

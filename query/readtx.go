@@ -26,6 +26,17 @@ func (q *Query) begin(ctx context.Context) (bun.Conn, error) {
 	return conn, nil
 }
 
+// inTx returns a copy of q that reads through conn, the connection of a
+// read transaction begin started.
+func (q *Query) inTx(conn bun.Conn) *Query {
+	in := *q
+	in.db = conn
+	if !q.generic {
+		in.tx = conn.Conn
+	}
+	return &in
+}
+
 // endRead ends the read transaction that begin started on conn and
 // returns conn to the pool.
 func endRead(ctx context.Context, conn bun.Conn) {

@@ -172,7 +172,7 @@ func TestListGatherOddTimes(t *testing.T) {
 func TestListFoldOddTimes(t *testing.T) {
 	dbtest.SkipOnPostgres(t, "creation times that are not timestamps are SQLite's")
 	e := newEnv(t)
-	query.SetNames(e.q, false) // its Name searches are foldGather's
+	query.NoNames(e.q) // its Name searches are foldGather's
 	ref := query.New(e.store)
 	query.Generic(ref)
 	off := query.New(e.store)
@@ -215,7 +215,7 @@ func TestListFoldOddTimes(t *testing.T) {
 func TestListFoldGather(t *testing.T) {
 	dbtest.SkipOnPostgres(t, "foldGather is the SQLite planner's")
 	e := newEnv(t)
-	query.SetNames(e.q, false) // its Name searches are foldGather's
+	query.NoNames(e.q) // its Name searches are foldGather's
 	ref := query.New(e.store)
 	query.Generic(ref)
 	off := query.New(e.store)
@@ -278,7 +278,7 @@ func TestListFoldGather(t *testing.T) {
 func TestListFoldHead(t *testing.T) {
 	dbtest.SkipOnPostgres(t, "foldGather is the SQLite planner's")
 	e := newEnv(t)
-	query.SetNames(e.q, false) // its Name searches are foldGather's
+	query.NoNames(e.q) // its Name searches are foldGather's
 	ref := query.New(e.store)
 	query.Generic(ref)
 	limited := func(fold bool) *query.Query {

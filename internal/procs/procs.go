@@ -133,8 +133,9 @@ const quietAfterQueue = 10
 // was in progress during quietToNarrow windows in a row, and widens it
 // when goroutines were queued for the one processor, queuedToWiden on
 // average over a window (see the package documentation), until ctx ends;
-// it then leaves the default number of processors. It does nothing where that default is already 1,
-// or while another Govern runs (two servers in one process, in tests).
+// it then leaves the default number of processors. It does nothing where
+// that default is already 1, or while another Govern runs (two servers in
+// one process, in tests).
 func Govern(ctx context.Context, window time.Duration) {
 	if runtime.GOMAXPROCS(0) < 2 || !govern.CompareAndSwap(false, true) {
 		return
