@@ -31,3 +31,20 @@ type PresignOptions struct {
 	ContentType        string
 	ContentDisposition string
 }
+
+// Cacher is an optional capability of a Store that keeps local copies of
+// blobs from a remote backend. Check for it with a type assertion.
+type Cacher interface {
+	// CacheStats reports what the local copies hold and how often they
+	// served an Open.
+	CacheStats() CacheStats
+}
+
+// CacheStats counts a store's local copies and their use since it was
+// opened.
+type CacheStats struct {
+	Entries int
+	Bytes   int64
+	Hits    int64 // Opens served from a local copy
+	Misses  int64 // Opens that went to the backend
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/errs"
 	"github.com/stockroomhq/stockroom/internal/procs"
 )
@@ -105,6 +106,19 @@ func (m *Metrics) observe(a *api) {
 				prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 					Name: "stockroom_preview_cache_bytes", Help: "Bytes of cached previews counted towards the cache cap.",
 				}, func() float64 { return float64(p.CacheBytes()) }),
+			)
+		}
+		if c, ok := a.store.Blobs().(blobstore.Cacher); ok {
+			m.reg.MustRegister(
+				prometheus.NewCounterFunc(prometheus.CounterOpts{
+					Name: "stockroom_blob_cache_hits_total", Help: "Files opened from the local copies of an object store's blobs.",
+				}, func() float64 { return float64(c.CacheStats().Hits) }),
+				prometheus.NewCounterFunc(prometheus.CounterOpts{
+					Name: "stockroom_blob_cache_misses_total", Help: "Files opened from the object store, without a local copy.",
+				}, func() float64 { return float64(c.CacheStats().Misses) }),
+				prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+					Name: "stockroom_blob_cache_bytes", Help: "Bytes of the local copies of an object store's blobs.",
+				}, func() float64 { return float64(c.CacheStats().Bytes) }),
 			)
 		}
 		if a.media != nil {

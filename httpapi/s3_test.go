@@ -18,14 +18,23 @@ import (
 
 // TestEndpointsOnS3 runs the endpoint tests of uploads, versions,
 // previews, Range downloads and deletion again with the blobs (and the
-// cached previews) in a bucket of a real S3 server.
+// cached previews) in a bucket of a real S3 server, once reading every
+// blob from the server and once from local copies of what was stored
+// (s3store.Config.CacheSize, as the server runs by default).
 func TestEndpointsOnS3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an S3 server; skipped with -short")
 	}
 	g := s3test.New(t)
+	t.Run("uncached", func(t *testing.T) { endpointsOnS3(t, g, nil) })
+	t.Run("cached", func(t *testing.T) {
+		endpointsOnS3(t, g, func(c *s3store.Config) { c.CacheDir, c.CacheSize = t.TempDir(), 64<<20 })
+	})
+}
+
+func endpointsOnS3(t *testing.T, g *s3test.Gateway, edit func(*s3store.Config)) {
 	testBlobs = func(tb testing.TB, maxFileSize int64) (blobstore.Store, func(testing.TB) []string) {
-		s, cfg := g.Store(tb, nil)
+		s, cfg := g.Store(tb, edit)
 		s.MaxSize = maxFileSize
 		return s, func(tb testing.TB) []string {
 			keys := g.Keys(tb, cfg.Prefix)

@@ -68,6 +68,16 @@ type Config struct {
 	// hashing it (see [Store.Put]); empty means os.TempDir(). It needs as
 	// much free space as the largest uploads in progress at once.
 	TempDir string
+	// CacheSize, when above zero, keeps local copies of the blobs this
+	// Store stores in CacheDir, up to CacheSize bytes, the least recently
+	// opened dropped first, so that Open serves them from a local file
+	// rather than from the service (see [Store.Open]). A blob larger than
+	// a quarter of CacheSize is not kept. CacheDir must be on the
+	// filesystem of TempDir: a copy is the staged file, hard-linked. New
+	// removes the copies it finds there, which a crash may have left
+	// unsynced; it touches no other file.
+	CacheDir  string
+	CacheSize int64
 	// MaxRetries is how many times a failing request is tried in all,
 	// with a short backoff; 0 means 3. A request that still fails returns
 	// an error wrapping [ErrUnavailable].
@@ -263,8 +273,11 @@ func (c Config) validate() error {
 	if c.PartSize != 0 && c.PartSize < minPartSize {
 		return fmt.Errorf("part size %d below the S3 minimum of 5 MiB", c.PartSize)
 	}
-	if c.MaxSinglePut < 0 || c.MaxRetries < 0 || c.IdleTimeout < 0 {
-		return errors.New("negative MaxSinglePut, MaxRetries or IdleTimeout")
+	if c.MaxSinglePut < 0 || c.MaxRetries < 0 || c.IdleTimeout < 0 || c.CacheSize < 0 {
+		return errors.New("negative MaxSinglePut, MaxRetries, IdleTimeout or CacheSize")
+	}
+	if c.CacheSize > 0 && c.CacheDir == "" {
+		return errors.New("CacheSize without CacheDir")
 	}
 	return nil
 }

@@ -52,6 +52,14 @@
 // as a PUT; only CompleteMultipartUpload is cheap (copy_file_range of the
 // parts), and it lands on the key the upload was started with.
 //
+// # Local copies
+//
+// With Config.CacheSize, the Store keeps the staged file of each blob it
+// stores as a local copy, hard-linked under the blob's hash in
+// Config.CacheDir, and Open serves a blob that has one from it, without a
+// request. A blob never changes, so copies need no invalidation; the
+// least recently opened are dropped once they hold more than CacheSize.
+//
 // # Backups
 //
 // Stockroom does not copy a bucket. Back it up on the service: turn on
@@ -123,6 +131,7 @@ var (
 	_ blobstore.DerivedStore = (*Store)(nil)
 	_ blobstore.Presigner    = (*Store)(nil)
 	_ blobstore.Receiver     = (*Store)(nil)
+	_ blobstore.Cacher       = (*Store)(nil)
 )
 
 // Store is a blobstore.Store in an S3 bucket. Create it with [New]; it is
@@ -143,6 +152,7 @@ type Store struct {
 	splice       bool          // File.CopyNTo may splice (plain HTTP, our transport)
 	idle         time.Duration // Config.IdleTimeout or its default
 	locks        hashLocks
+	cache        *cache // nil without Config.CacheSize
 
 	inflightMu sync.Mutex
 	inflight   map[string]struct{} // temporary files and upload IDs of running Puts
@@ -226,6 +236,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if fi, err := os.Stat(s.tempDir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%s: %w: temporary directory %q is not a directory", op, ErrInvalidConfig, s.tempDir)
 	}
+	if cfg.CacheSize > 0 {
+		if s.cache, err = openCache(cfg.CacheDir, cfg.CacheSize); err != nil {
+			return nil, fmt.Errorf("%s: %w: cache: %v", op, ErrInvalidConfig, err)
+		}
+	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, s.fail(ctx, op, cfg.Bucket, err)
@@ -302,6 +317,7 @@ func (st *staged) store(ctx context.Context, op string) (blobstore.PutResult, er
 	defer unlock()
 	if _, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{}); err == nil {
 		st.stored = &res
+		s.cache.add(st.sum, st.f.Name(), st.size)
 		return res, nil
 	} else if err := s.fail(ctx, op, key, err); !errors.Is(err, blobstore.ErrNotFound) {
 		return blobstore.PutResult{}, err
@@ -323,6 +339,7 @@ func (st *staged) store(ctx context.Context, op string) (blobstore.PutResult, er
 	}
 	res.Created = created
 	st.stored = &res
+	s.cache.add(st.sum, st.f.Name(), st.size)
 	return res, nil
 }
 
@@ -547,10 +564,20 @@ func hashSection(ctx context.Context, sec *io.SectionReader) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Open implements blobstore.Opener. It asks the service for the size of
-// the blob; the File then reads with (ranged) GETs on the context ctx, so
-// keep ctx alive while reading. See [File].
+// Open implements blobstore.Opener. A blob with a local copy (see
+// Config.CacheSize) is served from it without a request: the service is
+// not asked whether the object is still there, so a blob another process
+// removed stays readable here until its copy is dropped. Otherwise Open
+// asks the service for the size of the blob; the File then reads with
+// (ranged) GETs on the context ctx, so keep ctx alive while reading. See
+// [File].
 func (s *Store) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("s3store.Open %s: %w", h, err)
+	}
+	if f, ok := s.cache.open(h); ok {
+		return f, nil
+	}
 	return s.open(ctx, "s3store.Open", s.blobKey(h))
 }
 
@@ -590,6 +617,7 @@ func (s *Store) Remove(ctx context.Context, h blobstore.Hash) error {
 		return fmt.Errorf("%s %s: %w", op, h, err)
 	}
 	defer unlock()
+	s.cache.remove(h)
 	if err := s.client.RemoveObject(ctx, s.bucket, s.blobKey(h), minio.RemoveObjectOptions{}); err != nil {
 		if err := s.fail(ctx, op, s.blobKey(h), err); !errors.Is(err, blobstore.ErrNotFound) {
 			return err

@@ -17,8 +17,12 @@ import (
 type blobFlags struct {
 	store   string // -blob-store: empty, or s3://bucket/prefix?...
 	presign bool   // -s3-presign
+	cache   string // -s3-cache-size, as given
 	s3      s3store.Config
 }
+
+// defaultS3Cache is what -s3-cache-size keeps when not given.
+const defaultS3Cache = 1 << 30
 
 func (f *blobFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv map[string]string) {
 	fs.StringVar(&f.store, "blob-store", getenv("BLOB_STORE"),
@@ -32,6 +36,8 @@ func (f *blobFlags) register(fs *flag.FlagSet, getenv func(string) string, badEn
 		presign = b
 	}
 	fs.BoolVar(&f.presign, "s3-presign", presign, "redirect downloads of /files/ to presigned object-storage URLs, so large files do not pass through the server (S3_PRESIGN)")
+	fs.StringVar(&f.cache, "s3-cache-size", getenv("S3_CACHE_SIZE"),
+		"with -blob-store, keep local copies of the files this server stores, up to this size in <data-dir>/cache/s3, for downloads and previews without a request to the service; 0 keeps none (default 1GiB) (S3_CACHE_SIZE)")
 }
 
 // check parses -blob-store and refuses combinations that choose the files'
@@ -41,11 +47,20 @@ func (f *blobFlags) check(cfg *serveConfig) error {
 		if f.presign {
 			return &usageError{"-s3-presign needs -blob-store"}
 		}
+		if f.cache != "" {
+			return &usageError{"-s3-cache-size needs -blob-store"}
+		}
 		return nil
 	}
 	s3cfg, err := s3store.ParseURL(f.store)
 	if err != nil {
 		return &usageError{"-blob-store: " + err.Error()}
+	}
+	s3cfg.CacheSize = defaultS3Cache
+	if f.cache != "" {
+		if s3cfg.CacheSize, err = parseSize(f.cache); err != nil {
+			return &usageError{"-s3-cache-size: " + err.Error()}
+		}
 	}
 	switch {
 	case cfg.memoryFS:
@@ -72,6 +87,8 @@ func (f *blobFlags) open(ctx context.Context, opts *stockroom.Options, dataDir s
 	}
 	cfg := f.s3
 	cfg.TempDir = tmp
+	// Beside tmp, on its filesystem: a copy is the staged file, linked.
+	cfg.CacheDir = filepath.Join(dataDir, "cache", "s3")
 	blobs, err := s3store.New(ctx, cfg)
 	if err != nil {
 		return err

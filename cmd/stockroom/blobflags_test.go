@@ -16,11 +16,23 @@ func TestBlobFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, got := range map[string]serveConfig{
-		"flags":       parseOK(t, []string{"-blob-store", url, "-s3-presign"}, nil),
-		"environment": parseOK(t, nil, map[string]string{"BLOB_STORE": url, "S3_PRESIGN": "true"}),
+	cached := want
+	cached.CacheSize = 1 << 30
+	small := want
+	small.CacheSize = 64 << 20
+	none := want
+	none.CacheSize = 0
+	for name, tc := range map[string]struct {
+		got  serveConfig
+		want blobFlags
+	}{
+		"flags":       {parseOK(t, []string{"-blob-store", url, "-s3-presign"}, nil), blobFlags{store: url, presign: true, s3: cached}},
+		"environment": {parseOK(t, nil, map[string]string{"BLOB_STORE": url, "S3_PRESIGN": "true"}), blobFlags{store: url, presign: true, s3: cached}},
+		"cache flag":  {parseOK(t, []string{"-blob-store", url, "-s3-cache-size", "64MiB"}, nil), blobFlags{store: url, cache: "64MiB", s3: small}},
+		"cache env":   {parseOK(t, nil, map[string]string{"BLOB_STORE": url, "S3_CACHE_SIZE": "64MiB"}), blobFlags{store: url, cache: "64MiB", s3: small}},
+		"no cache":    {parseOK(t, []string{"-blob-store", url, "-s3-cache-size", "0"}, nil), blobFlags{store: url, cache: "0", s3: none}},
 	} {
-		if diff := cmp.Diff(blobFlags{store: url, presign: true, s3: want}, got.blobs, cmp.AllowUnexported(blobFlags{})); diff != "" {
+		if diff := cmp.Diff(tc.want, tc.got.blobs, cmp.AllowUnexported(blobFlags{})); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", name, diff)
 		}
 	}
@@ -32,6 +44,9 @@ func TestBlobFlags(t *testing.T) {
 func TestBlobFlagsRefused(t *testing.T) {
 	for name, args := range map[string][]string{
 		"presign alone":       {"-s3-presign"},
+		"cache alone":         {"-s3-cache-size", "1GiB"},
+		"cache not a size":    {"-blob-store", "s3://bucket/p", "-s3-cache-size", "lots"},
+		"negative cache":      {"-blob-store", "s3://bucket/p", "-s3-cache-size", "-1"},
 		"not s3":              {"-blob-store", "https://bucket.example.com/"},
 		"credentials in URL":  {"-blob-store", "s3://key:secret@bucket/p"},
 		"and memory-fs":       {"-blob-store", "s3://bucket/p", "-memory-fs"},

@@ -30,7 +30,9 @@ import (
 // "s3" is versitygw as installed, computing an MD5 of every object for
 // its ETag; "s3-checksum-etag" derives the ETag from the CRC32C the store
 // sends (s3test.ChecksumETags), as a service on its own machines would
-// cost the server nothing for either.
+// cost the server nothing for either. Both serve the download from the
+// server's local copy of what it stored (-s3-cache-size); "s3-nocache"
+// keeps none, so its downloads come from the gateway.
 //
 //	go test ./cmd/stockroom -run '^$' -bench BenchmarkServerTransfer -benchtime 4x
 func BenchmarkServerTransfer(b *testing.B) {
@@ -42,8 +44,8 @@ func BenchmarkServerTransfer(b *testing.B) {
 		}
 		size = n << 20
 	}
-	gatewayFlags := map[string][]string{"s3": nil, "s3-checksum-etag": {s3test.ChecksumETags}}
-	for _, store := range []string{"folder", "s3", "s3-checksum-etag"} {
+	gatewayFlags := map[string][]string{"s3": nil, "s3-checksum-etag": {s3test.ChecksumETags}, "s3-nocache": nil}
+	for _, store := range []string{"folder", "s3", "s3-checksum-etag", "s3-nocache"} {
 		b.Run(store, func(b *testing.B) {
 			dataDir := filepath.Join(b.TempDir(), "data")
 			args := []string{"-bind-address", "127.0.0.1:0", "-data-dir", dataDir, "-log-format", "json"}
@@ -53,6 +55,9 @@ func BenchmarkServerTransfer(b *testing.B) {
 				g = s3test.New(b, flags...)
 				args = append(args, "-blob-store", g.URL())
 				env = g.Env()
+			}
+			if store == "s3-nocache" {
+				args = append(args, "-s3-cache-size", "0")
 			}
 			p := startServer(b, b.TempDir(), env, args...)
 			client := &http.Client{Timeout: 5 * time.Minute}
@@ -89,6 +94,7 @@ func BenchmarkServerTransfer(b *testing.B) {
 			b.ReportMetric((cpuTime(b, p.cmd.Process.Pid)-serverCPU).Seconds()/float64(b.N), "server-CPU-s/op")
 			if g != nil {
 				b.ReportMetric((cpuTime(b, g.Pid())-gatewayCPU).Seconds()/float64(b.N), "s3-CPU-s/op")
+				b.ReportMetric(serverMetrics(b, p.base)["stockroom_blob_cache_hits_total"]/float64(b.N), "cache-hits/op")
 			}
 		})
 	}

@@ -122,30 +122,54 @@ func TestE2EBlobStoreS3(t *testing.T) {
 }
 
 // TestE2EDownloadS3 downloads a 3 MiB file from /files/ of a server whose
-// files are in a bucket (where spans of 1 MiB and more are spliced from
-// the service's socket into the client's) and of one whose files are in
-// its data folder: whole, in ranges large and small, several ranges, HEAD
-// and conditional, both answer the same status, headers and bytes.
+// files are in its data folder and of two whose files are in a bucket: one
+// serves them from its local copy (-s3-cache-size, on by default), the
+// other from the service (where spans of 1 MiB and more are spliced from
+// the service's socket into the client's). Whole, in ranges large and
+// small, several ranges, HEAD and conditional, all answer the same status,
+// headers and bytes.
 func TestE2EDownloadS3(t *testing.T) {
 	g := s3test.New(t)
 	content := make([]byte, 3<<20+777)
 	rand.NewChaCha8([32]byte{1}).Read(content)
 	loc := map[string]string{}
 	base := map[string]string{}
-	for _, store := range []string{"folder", "s3"} {
-		args := []string{"-bind-address", "127.0.0.1:0", "-data-dir", filepath.Join(t.TempDir(), "data")}
+	stores := []string{"folder", "s3", "s3-nocache"}
+	for _, store := range stores {
+		dataDir := filepath.Join(t.TempDir(), "data")
+		args := []string{"-bind-address", "127.0.0.1:0", "-data-dir", dataDir}
 		var env []string
-		if store == "s3" {
+		if store != "folder" {
 			args = append(args, "-blob-store", g.URL())
 			env = g.Env()
+		}
+		if store == "s3-nocache" {
+			args = append(args, "-s3-cache-size", "0")
 		}
 		p := startServer(t, t.TempDir(), env, args...)
 		res := upload(t, p, "big.bin", content, nil)
 		resp, _ := fetch(t, p.url("/v1/resource/view?id=%d", res.ID))
 		loc[store], base[store] = resp.Header.Get("Location"), p.base
+		_, err := os.Stat(filepath.Join(dataDir, "cache", "s3", res.Hash))
+		if cached := err == nil; cached != (store == "s3") {
+			t.Fatalf("%s: a local copy of the upload: %v (%v)", store, cached, err)
+		}
 	}
-	if loc["folder"] != loc["s3"] {
-		t.Fatalf("/files/ paths differ: %q and %q", loc["folder"], loc["s3"])
+	defer func() {
+		// Every download of the s3 server came from its copy.
+		hits := serverMetrics(t, base["s3"])["stockroom_blob_cache_hits_total"]
+		misses := serverMetrics(t, base["s3"])["stockroom_blob_cache_misses_total"]
+		if hits < 10 || misses != 0 {
+			t.Errorf("s3: %v downloads from the local copy, %v from the service; want all from the copy", hits, misses)
+		}
+		if hits := serverMetrics(t, base["s3-nocache"])["stockroom_blob_cache_hits_total"]; hits != 0 {
+			t.Errorf("s3-nocache: %v downloads from a local copy", hits)
+		}
+	}()
+	for _, store := range stores[1:] {
+		if loc["folder"] != loc[store] {
+			t.Fatalf("/files/ paths differ: %q and %q", loc["folder"], loc[store])
+		}
 	}
 	etag := `"` + strings.TrimSuffix(path.Base(loc["s3"]), path.Ext(loc["s3"])) + `"`
 	size := len(content)
@@ -171,7 +195,7 @@ func TestE2EDownloadS3(t *testing.T) {
 				BodyLen int
 			}
 			got, bodies := map[string]answer{}, map[string][]byte{}
-			for _, store := range []string{"folder", "s3"} {
+			for _, store := range stores {
 				req := newRequest(t, tc.method, base[store]+loc[store], "", nil)
 				for k, v := range tc.header {
 					req.Header.Set(k, v)
@@ -196,14 +220,16 @@ func TestE2EDownloadS3(t *testing.T) {
 				}
 				got[store], bodies[store] = a, body
 			}
-			if diff := cmp.Diff(got["folder"], got["s3"]); diff != "" {
-				t.Errorf("folder and S3 answers differ (-folder +s3):\n%s", diff)
-			}
-			if !bytes.Equal(bodies["folder"], bodies["s3"]) {
-				t.Errorf("folder and S3 bodies differ")
-			}
-			if tc.name == "whole" && !bytes.Equal(bodies["s3"], content) {
-				t.Errorf("S3 served %d bytes that are not the file", len(bodies["s3"]))
+			for _, store := range stores[1:] {
+				if diff := cmp.Diff(got["folder"], got[store]); diff != "" {
+					t.Errorf("folder and %s answers differ (-folder +%s):\n%s", store, store, diff)
+				}
+				if !bytes.Equal(bodies["folder"], bodies[store]) {
+					t.Errorf("folder and %s bodies differ", store)
+				}
+				if tc.name == "whole" && !bytes.Equal(bodies[store], content) {
+					t.Errorf("%s served %d bytes that are not the file", store, len(bodies[store]))
+				}
 			}
 		})
 	}
