@@ -47,4 +47,5 @@ type CacheStats struct {
 	Bytes   int64
 	Hits    int64 // Opens served from a local copy
 	Misses  int64 // Opens that went to the backend
+	Fills   int64 // copies made from the backend after Opens that missed
 }

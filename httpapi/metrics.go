@@ -116,6 +116,9 @@ func (m *Metrics) observe(a *api) {
 				prometheus.NewCounterFunc(prometheus.CounterOpts{
 					Name: "stockroom_blob_cache_misses_total", Help: "Files opened from the object store, without a local copy.",
 				}, func() float64 { return float64(c.CacheStats().Misses) }),
+				prometheus.NewCounterFunc(prometheus.CounterOpts{
+					Name: "stockroom_blob_cache_fills_total", Help: "Local copies made from the object store after files were read twice without one.",
+				}, func() float64 { return float64(c.CacheStats().Fills) }),
 				prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 					Name: "stockroom_blob_cache_bytes", Help: "Bytes of the local copies of an object store's blobs.",
 				}, func() float64 { return float64(c.CacheStats().Bytes) }),

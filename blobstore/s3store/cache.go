@@ -2,24 +2,27 @@ package s3store
 
 import (
 	"container/list"
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 )
 
-// cache keeps local copies of the blobs this Store has stored, up to limit
-// bytes, and drops the least recently opened first. What is stored is read
+// cache keeps local copies of the blobs this Store has stored, and of
+// those it has read twice (see Store.miss), up to limit bytes, and drops
+// the least recently opened first. What is stored is read
 // back soon and often: a download right after an upload, the previews,
 // dimensions and perceptual hash the media worker makes from it. From the
 // cache they cost a read of a local file instead of a HEAD and a GET
 // through the service.
 //
-// A blob never changes, so a copy needs no invalidation: it is the staged
-// file, hard-linked under the blob's hash once the service has the
-// object, so filling the cache costs no copy. The staged file is not
+// A blob never changes, so a copy needs no invalidation. A stored blob's
+// copy is its staged file, hard-linked under the blob's hash once the
+// service has the object, so keeping it costs no copy. The staged file is not
 // synced, so copies are trusted only by the process that made them: New
 // removes the copies it finds (files named by a hash, nothing else).
 // Entries are known from memory; a copy removed behind the cache's back
@@ -29,12 +32,17 @@ type cache struct {
 	limit   int64 // bytes of all copies at most
 	maxItem int64 // larger blobs are not kept
 
-	mu    sync.Mutex
-	lru   list.List // of *cacheEntry, the most recently used first
-	index map[blobstore.Hash]*list.Element
-	size  int64
+	mu      sync.Mutex
+	lru     list.List // of *cacheEntry, the most recently used first
+	index   map[blobstore.Hash]*list.Element
+	size    int64
+	missed  map[blobstore.Hash]bool // blobs opened once without a copy
+	filling map[blobstore.Hash]bool // blobs being copied from the service
 
-	hits, misses atomic.Int64
+	hits, misses, fills atomic.Int64
+	// removals counts Store.Remove calls, so that a copy made from the
+	// service is not kept when its blob was removed meanwhile.
+	removals atomic.Int64
 }
 
 type cacheEntry struct {
@@ -62,7 +70,10 @@ func openCache(dir string, limit int64) (*cache, error) {
 			}
 		}
 	}
-	return &cache{dir: dir, limit: limit, maxItem: limit / cacheItemShare, index: map[blobstore.Hash]*list.Element{}}, nil
+	return &cache{
+		dir: dir, limit: limit, maxItem: limit / cacheItemShare,
+		index: map[blobstore.Hash]*list.Element{}, missed: map[blobstore.Hash]bool{}, filling: map[blobstore.Hash]bool{},
+	}, nil
 }
 
 func (c *cache) path(h blobstore.Hash) string { return filepath.Join(c.dir, h.String()) }
@@ -118,6 +129,7 @@ func (c *cache) remove(h blobstore.Hash) {
 	if c == nil {
 		return
 	}
+	c.removals.Add(1)
 	c.mu.Lock()
 	c.unindex(h)
 	c.mu.Unlock()
@@ -155,13 +167,86 @@ func (c *cache) open(h blobstore.Hash) (*cachedFile, bool) {
 	return &cachedFile{File: f, size: size}, true
 }
 
+// Copies made from the service: a blob is copied on its second Open
+// without a copy, so that what is read once (a backup, one download of
+// an old file) does not push out what is read again (a file served to
+// many, a video seeked through in ranges, the files of a server that
+// restarted). At most maxFills run at once, each a GET of its own.
+const (
+	maxFills  = 2
+	maxMissed = 4096 // blobs remembered as opened once; then forgotten all
+	fillTime  = 10 * time.Minute
+)
+
+// miss notes an Open of h, of size bytes, that found no copy, and starts
+// copying h from the service on its second.
+func (s *Store) miss(h blobstore.Hash, size int64) {
+	c := s.cache
+	if c == nil || size > c.maxItem {
+		return
+	}
+	c.mu.Lock()
+	_, kept := c.index[h]
+	start := !kept && !c.filling[h] && c.missed[h] && len(c.filling) < maxFills
+	if start {
+		delete(c.missed, h)
+		c.filling[h] = true
+	} else if !kept && !c.filling[h] {
+		if len(c.missed) >= maxMissed {
+			clear(c.missed)
+		}
+		c.missed[h] = true
+	}
+	c.mu.Unlock()
+	if start {
+		go s.fill(h)
+	}
+}
+
+// fill copies blob h from the service into a staged file, checks that it
+// hashes to h, and keeps it as h's copy. Any failure just leaves h
+// without a copy.
+func (s *Store) fill(h blobstore.Hash) {
+	c := s.cache
+	defer func() {
+		c.mu.Lock()
+		delete(c.filling, h)
+		c.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), fillTime)
+	defer cancel()
+	removals := c.removals.Load()
+	f, err := s.open(ctx, "s3store.fill", s.blobKey(h))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	st, err := s.stage(ctx, f)
+	if err != nil {
+		return
+	}
+	defer st.Close()
+	if st.sum != h || st.size > c.maxItem {
+		return
+	}
+	unlock, err := s.locks.lock(ctx, h)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if c.removals.Load() == removals {
+		c.add(h, st.f.Name(), st.size)
+		c.fills.Add(1)
+	}
+}
+
 func (c *cache) stats() blobstore.CacheStats {
 	if c == nil {
 		return blobstore.CacheStats{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return blobstore.CacheStats{Entries: len(c.index), Bytes: c.size, Hits: c.hits.Load(), Misses: c.misses.Load()}
+	return blobstore.CacheStats{Entries: len(c.index), Bytes: c.size, Hits: c.hits.Load(), Misses: c.misses.Load(), Fills: c.fills.Load()}
 }
 
 // CacheStats implements blobstore.Cacher: the local copies of

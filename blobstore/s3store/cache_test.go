@@ -3,6 +3,7 @@ package s3store_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/minio/minio-go/v7"
@@ -235,4 +237,61 @@ func TestCacheConfig(t *testing.T) {
 			t.Errorf("%s: New = %v, want ErrInvalidConfig", name, err)
 		}
 	}
+}
+
+// TestCacheFillsOnSecondMiss: a blob this Store did not store (another
+// server did, or this one before a restart) is copied from the service on
+// its second Open without a copy, and read from the copy after.
+func TestCacheFillsOnSecondMiss(t *testing.T) {
+	other, cfg := newStore(t, nil)
+	data := randomBytes(150 << 10)
+	h := mustPut(t, other, data).Hash
+	big := randomBytes(300 << 10)
+	bigHash := mustPut(t, other, big).Hash
+
+	cfg.CacheDir, cfg.CacheSize = filepath.Join(t.TempDir(), "cache"), 1<<20
+	s, err := s3store.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if got, hit := readBlob(t, s, h); hit || !bytes.Equal(got, data) {
+			t.Fatalf("Open %d: hit %v, equal %v; want the object", i+1, hit, bytes.Equal(got, data))
+		}
+		if i == 0 {
+			time.Sleep(50 * time.Millisecond)
+			if st := s.CacheStats(); st.Fills != 0 {
+				t.Fatalf("a copy made after one Open: %+v", st)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.CacheStats().Fills < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no copy made after two Opens: %+v", s.CacheStats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got, hit := readBlob(t, s, h); !hit || !bytes.Equal(got, data) {
+		t.Fatalf("Open after the copy: hit %v, equal %v; want the copy", hit, bytes.Equal(got, data))
+	}
+	if diff := cmp.Diff([]string{h.String()}, cachedNames(t, cfg.CacheDir)); diff != "" {
+		t.Errorf("copies (-want +got):\n%s", diff)
+	}
+
+	// A blob over a quarter of the cache is never copied, nor one whose
+	// object does not hash to its key.
+	for range 3 {
+		readBlob(t, s, bigHash)
+	}
+	wrong := blobstore.Hash(sha256.Sum256([]byte("what the key says")))
+	mustPutRaw(t, cfg.Prefix+wrong.Path(), []byte("what the object holds"))
+	for range 3 {
+		readBlob(t, s, wrong)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if st := s.CacheStats(); st.Fills != 1 || st.Entries != 1 {
+		t.Errorf("after Opens of a large blob and a damaged one: %+v, want the one copy", st)
+	}
+	checkNoTemp(t, cfg.TempDir)
 }

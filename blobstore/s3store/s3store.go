@@ -57,8 +57,11 @@
 // With Config.CacheSize, the Store keeps the staged file of each blob it
 // stores as a local copy, hard-linked under the blob's hash in
 // Config.CacheDir, and Open serves a blob that has one from it, without a
-// request. A blob never changes, so copies need no invalidation; the
-// least recently opened are dropped once they hold more than CacheSize.
+// request. A blob opened twice without a copy (stored by another process,
+// or before a restart) is copied from the service in the background and
+// checked against its hash. A blob never changes, so copies need no
+// invalidation; the least recently opened are dropped once they hold more
+// than CacheSize.
 //
 // # Backups
 //
@@ -570,7 +573,8 @@ func hashSection(ctx context.Context, sec *io.SectionReader) (string, error) {
 // removed stays readable here until its copy is dropped. Otherwise Open
 // asks the service for the size of the blob; the File then reads with
 // (ranged) GETs on the context ctx, so keep ctx alive while reading. See
-// [File].
+// [File]. The second such Open of a blob starts copying it from the
+// service in the background.
 func (s *Store) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("s3store.Open %s: %w", h, err)
@@ -578,7 +582,12 @@ func (s *Store) Open(ctx context.Context, h blobstore.Hash) (blobstore.File, err
 	if f, ok := s.cache.open(h); ok {
 		return f, nil
 	}
-	return s.open(ctx, "s3store.Open", s.blobKey(h))
+	f, err := s.open(ctx, "s3store.Open", s.blobKey(h))
+	if err != nil {
+		return nil, err
+	}
+	s.miss(h, f.size)
+	return f, nil
 }
 
 func (s *Store) open(ctx context.Context, op, key string) (*File, error) {
