@@ -110,6 +110,20 @@ func TestE2EBlobStoreS3(t *testing.T) {
 			t.Fatalf("preview: status %d, %d bytes of %s", resp.StatusCode, len(body), resp.Header.Get("Content-Type"))
 		}
 	})
+	t.Run("verify beside the server", func(t *testing.T) {
+		// The server keeps a copy of what it stored; a command run beside
+		// it must leave the copies alone.
+		copyOf := filepath.Join(dataDir, "cache", "s3", res.Hash)
+		if _, err := os.Stat(copyOf); err != nil {
+			t.Fatalf("no local copy of the upload: %v", err)
+		}
+		if code, out := runProc(t, g.Env(), "verify", "-data-dir", dataDir, "-blob-store", blobURL); code != 0 || !strings.Contains(out, "checked 2 blobs") {
+			t.Fatalf("verify: exit %d:\n%s", code, out)
+		}
+		if _, err := os.Stat(copyOf); err != nil {
+			t.Errorf("after verify: %v", err)
+		}
+	})
 	t.Run("restart", func(t *testing.T) {
 		p.stop(os.Interrupt)
 		p2 := startServer(t, t.TempDir(), g.Env(), args[:len(args)-1]...) // without -s3-presign

@@ -85,6 +85,9 @@ func (s *storeFlags) open(ctx context.Context, fs *flag.FlagSet, getenv func(str
 	if err := s.blobs.check(&serveConfig{fileSavePath: s.fileSavePath}); err != nil {
 		return nil, err
 	}
+	// No local copies of the bucket's files: opening them removes those
+	// found, which are a running server's, and a command reads a file once.
+	s.blobs.s3.CacheSize = 0
 	if err := s.blobs.open(ctx, &opts, s.db.dataDir); err != nil {
 		return nil, err
 	}
