@@ -38,6 +38,11 @@ type cache struct {
 	size    int64
 	missed  map[blobstore.Hash]bool // blobs opened once without a copy
 	filling map[blobstore.Hash]bool // blobs being copied from the service
+	closed  bool                    // Store.Close: no more copies from the service
+
+	fillCtx    context.Context // the copies from the service run on it
+	stopFills  context.CancelFunc
+	fillsToEnd sync.WaitGroup
 
 	hits, misses, fills atomic.Int64
 	// removals counts Store.Remove calls, so that a copy made from the
@@ -70,10 +75,12 @@ func openCache(dir string, limit int64) (*cache, error) {
 			}
 		}
 	}
-	return &cache{
+	c := &cache{
 		dir: dir, limit: limit, maxItem: limit / cacheItemShare,
 		index: map[blobstore.Hash]*list.Element{}, missed: map[blobstore.Hash]bool{}, filling: map[blobstore.Hash]bool{},
-	}, nil
+	}
+	c.fillCtx, c.stopFills = context.WithCancel(context.Background())
+	return c, nil
 }
 
 func (c *cache) path(h blobstore.Hash) string { return filepath.Join(c.dir, h.String()) }
@@ -187,10 +194,11 @@ func (s *Store) miss(h blobstore.Hash, size int64) {
 	}
 	c.mu.Lock()
 	_, kept := c.index[h]
-	start := !kept && !c.filling[h] && c.missed[h] && len(c.filling) < maxFills
+	start := !kept && !c.filling[h] && c.missed[h] && len(c.filling) < maxFills && !c.closed
 	if start {
 		delete(c.missed, h)
 		c.filling[h] = true
+		c.fillsToEnd.Add(1)
 	} else if !kept && !c.filling[h] {
 		if len(c.missed) >= maxMissed {
 			clear(c.missed)
@@ -212,8 +220,9 @@ func (s *Store) fill(h blobstore.Hash) {
 		c.mu.Lock()
 		delete(c.filling, h)
 		c.mu.Unlock()
+		c.fillsToEnd.Done()
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), fillTime)
+	ctx, cancel := context.WithTimeout(c.fillCtx, fillTime)
 	defer cancel()
 	removals := c.removals.Load()
 	f, err := s.open(ctx, "s3store.fill", s.blobKey(h))
@@ -238,6 +247,20 @@ func (s *Store) fill(h blobstore.Hash) {
 		c.add(h, st.f.Name(), st.size)
 		c.fills.Add(1)
 	}
+}
+
+// Close stops the copies from the service that the local cache makes in
+// the background (see Config.CacheSize), and returns once none runs. The
+// Store stays usable; it makes no more such copies. Close returns nil.
+func (s *Store) Close() error {
+	if c := s.cache; c != nil {
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		c.stopFills()
+		c.fillsToEnd.Wait()
+	}
+	return nil
 }
 
 func (c *cache) stats() blobstore.CacheStats {

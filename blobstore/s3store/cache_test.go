@@ -213,6 +213,7 @@ func TestCacheStartsEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s2.Close() })
 	if diff := cmp.Diff([]string{"notes.txt"}, cachedNames(t, cfg.CacheDir)); diff != "" {
 		t.Errorf("copies after New (-want +got):\n%s", diff)
 	}
@@ -254,6 +255,7 @@ func TestCacheFillsOnSecondMiss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	for i := range 2 {
 		if got, hit := readBlob(t, s, h); hit || !bytes.Equal(got, data) {
 			t.Fatalf("Open %d: hit %v, equal %v; want the object", i+1, hit, bytes.Equal(got, data))
@@ -292,6 +294,19 @@ func TestCacheFillsOnSecondMiss(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if st := s.CacheStats(); st.Fills != 1 || st.Entries != 1 {
 		t.Errorf("after Opens of a large blob and a damaged one: %+v, want the one copy", st)
+	}
+
+	// After Close the Store still reads, and copies nothing more.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	late := mustPut(t, other, randomBytes(1000)).Hash
+	for range 3 {
+		readBlob(t, s, late)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if st := s.CacheStats(); st.Fills != 1 {
+		t.Errorf("copies made after Close: %+v", st)
 	}
 	checkNoTemp(t, cfg.TempDir)
 }

@@ -267,6 +267,9 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	if err := cfg.blobs.open(ctx, &opts, cfg.dataDir); err != nil {
 		return err
 	}
+	if c, ok := opts.Blobs.(io.Closer); ok {
+		defer c.Close() // after the library's: a bucket's copies in progress
+	}
 	logger.Info("listening", append([]any{"addr", "http://" + ln.Addr().String()}, storageAttrs(opts)...)...)
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {

@@ -325,6 +325,8 @@ func (g *Gateway) Store(tb testing.TB, edit func(*s3store.Config)) (*s3store.Sto
 	if err != nil {
 		tb.Fatalf("s3store.New: %v", err)
 	}
+	// Before the temporary folders go: copies from the service write there.
+	tb.Cleanup(func() { s.Close() })
 	return s, cfg
 }
 
