@@ -3,6 +3,7 @@ package s3store
 import (
 	"container/list"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -59,10 +60,23 @@ type cacheEntry struct {
 // that one large file does not push out everything else.
 const cacheItemShare = 4
 
-// openCache makes dir and removes the copies an earlier process left.
-func openCache(dir string, limit int64) (*cache, error) {
+// openCache makes dir, checks that files staged in tempDir can be linked
+// into it, and removes the copies an earlier process left.
+func openCache(dir, tempDir string, limit int64) (*cache, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	probe, err := os.CreateTemp(tempDir, tempPattern)
+	if err != nil {
+		return nil, err
+	}
+	probe.Close()
+	linked := filepath.Join(dir, filepath.Base(probe.Name()))
+	err = os.Link(probe.Name(), linked)
+	os.Remove(probe.Name())
+	os.Remove(linked)
+	if err != nil {
+		return nil, fmt.Errorf("files staged in %s cannot be linked into %s (another filesystem?): %w", tempDir, dir, err)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -238,6 +238,26 @@ func TestCacheConfig(t *testing.T) {
 			t.Errorf("%s: New = %v, want ErrInvalidConfig", name, err)
 		}
 	}
+
+	// A cache on another filesystem than TempDir (a tmpfs here) is
+	// refused, not left empty for ever.
+	shm, err := os.MkdirTemp("/dev/shm", "stockroom-cache-test-")
+	if err != nil {
+		t.Skipf("no tmpfs to try: %v", err)
+	}
+	defer os.RemoveAll(shm)
+	cfg := sharedGateway(t).Config(t)
+	probe := filepath.Join(cfg.TempDir, "probe")
+	os.WriteFile(probe, nil, 0o600)
+	if os.Link(probe, filepath.Join(shm, "probe")) == nil {
+		t.Skip("/dev/shm is on the filesystem of the temporary folder")
+	}
+	os.Remove(probe)
+	cfg.CacheDir, cfg.CacheSize = shm, 1<<20
+	if _, err := s3store.New(context.Background(), cfg); !errors.Is(err, s3store.ErrInvalidConfig) {
+		t.Errorf("cache on another filesystem: New = %v, want ErrInvalidConfig", err)
+	}
+	checkNoTemp(t, cfg.TempDir)
 }
 
 // TestCacheFillsOnSecondMiss: a blob this Store did not store (another

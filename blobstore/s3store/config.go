@@ -69,13 +69,14 @@ type Config struct {
 	// much free space as the largest uploads in progress at once.
 	TempDir string
 	// CacheSize, when above zero, keeps local copies of the blobs this
-	// Store stores in CacheDir, up to CacheSize bytes, the least recently
-	// opened dropped first, so that Open serves them from a local file
-	// rather than from the service (see [Store.Open]). A blob larger than
-	// a quarter of CacheSize is not kept. CacheDir must be on the
-	// filesystem of TempDir: a copy is the staged file, hard-linked. New
-	// removes the copies it finds there, which a crash may have left
-	// unsynced; it touches no other file.
+	// Store stores, and of those it opens twice without one, in CacheDir,
+	// up to CacheSize bytes, the least recently opened dropped first, so
+	// that Open serves them from a local file rather than from the service
+	// (see [Store.Open]). A blob larger than a quarter of CacheSize is not
+	// kept. CacheDir must be on the filesystem of TempDir, which New
+	// checks: a copy is the staged file, hard-linked. New removes the
+	// copies it finds there, which a crash may have left unsynced; it
+	// touches no other file. [Store.Close] stops the background copies.
 	CacheDir  string
 	CacheSize int64
 	// MaxRetries is how many times a failing request is tried in all,

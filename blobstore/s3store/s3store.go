@@ -240,7 +240,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("%s: %w: temporary directory %q is not a directory", op, ErrInvalidConfig, s.tempDir)
 	}
 	if cfg.CacheSize > 0 {
-		if s.cache, err = openCache(cfg.CacheDir, cfg.CacheSize); err != nil {
+		if s.cache, err = openCache(cfg.CacheDir, s.tempDir, cfg.CacheSize); err != nil {
 			return nil, fmt.Errorf("%s: %w: cache: %v", op, ErrInvalidConfig, err)
 		}
 	}
