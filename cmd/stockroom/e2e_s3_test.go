@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -127,9 +128,27 @@ func TestE2EBlobStoreS3(t *testing.T) {
 	t.Run("restart", func(t *testing.T) {
 		p.stop(os.Interrupt)
 		p2 := startServer(t, t.TempDir(), g.Env(), args[:len(args)-1]...) // without -s3-presign
-		got, _ := viewBytes(t, p2, res.ID)
-		if !bytes.Equal(got, img) {
-			t.Errorf("after a restart without -s3-presign: %d bytes, want the %d uploaded", len(got), len(img))
+		// The copies of the server before are gone; a file read twice is
+		// copied from the bucket again, and read from the copy after.
+		for range 2 {
+			got, _ := viewBytes(t, p2, res.ID)
+			if !bytes.Equal(got, img) {
+				t.Fatalf("after a restart without -s3-presign: %d bytes, want the %d uploaded", len(got), len(img))
+			}
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for serverMetrics(t, p2.base)["stockroom_blob_cache_fills_total"] < 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("no copy from the bucket after two downloads: %v", serverMetrics(t, p2.base))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		hits := serverMetrics(t, p2.base)["stockroom_blob_cache_hits_total"]
+		if got, _ := viewBytes(t, p2, res.ID); !bytes.Equal(got, img) {
+			t.Fatalf("from the copy: %d bytes, want the %d uploaded", len(got), len(img))
+		}
+		if after := serverMetrics(t, p2.base)["stockroom_blob_cache_hits_total"]; after <= hits {
+			t.Errorf("third download not served from the copy: hits %v then %v", hits, after)
 		}
 		p2.stop(os.Interrupt)
 	})
