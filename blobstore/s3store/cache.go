@@ -15,16 +15,16 @@ import (
 
 // cache keeps local copies of the blobs this Store has stored, and of
 // those it has read twice (see Store.miss), up to limit bytes, and drops
-// the least recently opened first. What is stored is read
-// back soon and often: a download right after an upload, the previews,
-// dimensions and perceptual hash the media worker makes from it. From the
+// the least recently opened first. What is stored is read back soon and
+// often: a download right after an upload, the previews, dimensions and
+// perceptual hash the media worker makes from it. From the
 // cache they cost a read of a local file instead of a HEAD and a GET
 // through the service.
 //
 // A blob never changes, so a copy needs no invalidation. A stored blob's
 // copy is its staged file, hard-linked under the blob's hash once the
-// service has the object, so keeping it costs no copy. The staged file is not
-// synced, so copies are trusted only by the process that made them: New
+// service has the object, so keeping it costs no copy. The staged file is
+// not synced, so copies are trusted only by the process that made them: New
 // removes the copies it finds (files named by a hash, nothing else).
 // Entries are known from memory; a copy removed behind the cache's back
 // is a miss, and Open goes to the service.
@@ -39,9 +39,10 @@ type cache struct {
 	size    int64
 	missed  map[blobstore.Hash]bool // blobs opened once without a copy
 	filling map[blobstore.Hash]bool // blobs being copied from the service
-	closed  bool                    // Store.Close: no more copies from the service
 
-	fillCtx    context.Context // the copies from the service run on it
+	// fillCtx is the context of the copies from the service; Store.Close
+	// cancels it, under mu, and no copy starts after.
+	fillCtx    context.Context
 	stopFills  context.CancelFunc
 	fillsToEnd sync.WaitGroup
 
@@ -99,13 +100,13 @@ func openCache(dir, tempDir string, limit int64) (*cache, error) {
 
 func (c *cache) path(h blobstore.Hash) string { return filepath.Join(c.dir, h.String()) }
 
-// add keeps the staged file name, whose content hashes to h, as h's copy.
-// The caller holds h's lock, so add does not race Remove of h. A copy that
-// cannot be made (another filesystem, an old copy still being evicted) is
-// simply not kept.
-func (c *cache) add(h blobstore.Hash, staged string, size int64) {
+// add keeps the staged file name, whose content hashes to h, as h's copy,
+// and reports whether it made one. The caller holds h's lock, so add does
+// not race Remove of h. A copy that cannot be made (another filesystem, an
+// old copy still being evicted) is simply not kept.
+func (c *cache) add(h blobstore.Hash, staged string, size int64) bool {
 	if c == nil || size > c.maxItem {
-		return
+		return false
 	}
 	c.mu.Lock()
 	e, ok := c.index[h]
@@ -114,12 +115,12 @@ func (c *cache) add(h blobstore.Hash, staged string, size int64) {
 	}
 	c.mu.Unlock()
 	if ok {
-		return
+		return false
 	}
 	// Link fails if the name exists, so an evicted copy whose file is not
 	// yet removed is never mistaken for this one.
 	if err := os.Link(staged, c.path(h)); err != nil {
-		return
+		return false
 	}
 	c.mu.Lock()
 	c.index[h] = c.lru.PushFront(&cacheEntry{hash: h, size: size})
@@ -134,6 +135,7 @@ func (c *cache) add(h blobstore.Hash, staged string, size int64) {
 	for _, h := range evicted {
 		os.Remove(c.path(h)) // readers that have it open keep reading
 	}
+	return true
 }
 
 // unindex forgets h's copy; the caller holds c.mu.
@@ -208,7 +210,7 @@ func (s *Store) miss(h blobstore.Hash, size int64) {
 	}
 	c.mu.Lock()
 	_, kept := c.index[h]
-	start := !kept && !c.filling[h] && c.missed[h] && len(c.filling) < maxFills && !c.closed
+	start := !kept && !c.filling[h] && c.missed[h] && len(c.filling) < maxFills && c.fillCtx.Err() == nil
 	if start {
 		delete(c.missed, h)
 		c.filling[h] = true
@@ -221,14 +223,14 @@ func (s *Store) miss(h blobstore.Hash, size int64) {
 	}
 	c.mu.Unlock()
 	if start {
-		go s.fill(h)
+		go s.fill(h, size)
 	}
 }
 
-// fill copies blob h from the service into a staged file, checks that it
-// hashes to h, and keeps it as h's copy. Any failure just leaves h
-// without a copy.
-func (s *Store) fill(h blobstore.Hash) {
+// fill copies blob h, of size bytes, from the service into a staged file,
+// checks that it hashes to h, and keeps it as h's copy. Any failure just
+// leaves h without a copy.
+func (s *Store) fill(h blobstore.Hash, size int64) {
 	c := s.cache
 	defer func() {
 		c.mu.Lock()
@@ -239,17 +241,15 @@ func (s *Store) fill(h blobstore.Hash) {
 	ctx, cancel := context.WithTimeout(c.fillCtx, fillTime)
 	defer cancel()
 	removals := c.removals.Load()
-	f, err := s.open(ctx, "s3store.fill", s.blobKey(h))
-	if err != nil {
-		return
-	}
+	// The Open that missed learnt the size: no HEAD again, only the GET.
+	f := &File{s: s, ctx: ctx, key: s.blobKey(h), size: size}
 	defer f.Close()
 	st, err := s.stage(ctx, f)
 	if err != nil {
 		return
 	}
 	defer st.Close()
-	if st.sum != h || st.size > c.maxItem {
+	if st.sum != h {
 		return
 	}
 	unlock, err := s.locks.lock(ctx, h)
@@ -257,8 +257,7 @@ func (s *Store) fill(h blobstore.Hash) {
 		return
 	}
 	defer unlock()
-	if c.removals.Load() == removals {
-		c.add(h, st.f.Name(), st.size)
+	if c.removals.Load() == removals && c.add(h, st.f.Name(), st.size) {
 		c.fills.Add(1)
 	}
 }
@@ -269,9 +268,8 @@ func (s *Store) fill(h blobstore.Hash) {
 func (s *Store) Close() error {
 	if c := s.cache; c != nil {
 		c.mu.Lock()
-		c.closed = true
+		c.stopFills() // under mu: no miss starts a copy after it
 		c.mu.Unlock()
-		c.stopFills()
 		c.fillsToEnd.Wait()
 	}
 	return nil

@@ -3,10 +3,10 @@ package s3store_test
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,9 +42,7 @@ func TestConformanceCached(t *testing.T) {
 // randomBytes returns n bytes that no other call returns.
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(rand.Uint32())
-	}
+	crand.Read(b)
 	return b
 }
 
