@@ -123,6 +123,12 @@ type Service struct {
 	// previews of the least recently used images are removed. 0 means
 	// DefaultCacheSize; negative means no cap.
 	CacheSize int64
+	// MemorySize caps the bytes of the previews kept in memory, in front
+	// of Derived, least recently used dropped first; 0 means
+	// DefaultMemorySize, negative keeps none. With it a preview served
+	// again costs no read of the derived area (two requests on an object
+	// store) and is rendered once even without a derived area.
+	MemorySize int64
 	// JPEGQuality of previews; 0 means DefaultJPEGQuality.
 	JPEGQuality int
 	// Logger receives warnings; nil means slog.Default().
@@ -133,8 +139,10 @@ type Service struct {
 	flight       flightGroup
 	placeholders placeholders
 	renders      atomic.Int64
-	hits         atomic.Int64 // previews served from the cache
+	hits         atomic.Int64 // previews served from the cache, in memory or derived
+	memoryHits   atomic.Int64 // of which from memory
 	index        *cacheIndex  // nil without a cap or a cache
+	memory       *memCache    // nil when MemorySize is negative
 }
 
 // New returns a Service over a blob store, using its derived area and host
@@ -159,6 +167,13 @@ func (s *Service) init() {
 		s.sem = make(chan struct{}, n)
 		if s.Budget == nil {
 			s.Budget = imaging.NewBudget(0)
+		}
+		if s.MemorySize >= 0 {
+			max := s.MemorySize
+			if max == 0 {
+				max = DefaultMemorySize
+			}
+			s.memory = newMemCache(max)
 		}
 		if s.Derived != nil && s.CacheSize >= 0 {
 			max := s.CacheSize
@@ -220,6 +235,18 @@ func (s *Service) CacheBytes() int64 {
 	return s.index.size()
 }
 
+// MemoryHits reports how many of the CacheHits were served from memory.
+func (s *Service) MemoryHits() int64 { return s.memoryHits.Load() }
+
+// MemoryBytes reports the bytes of the previews kept in memory.
+func (s *Service) MemoryBytes() int64 {
+	s.init()
+	if s.memory == nil {
+		return 0
+	}
+	return s.memory.size()
+}
+
 // Renders reports how many previews have been rendered (not read from the
 // cache) since the Service was made.
 func (s *Service) Renders() int64 { return s.renders.Load() }
@@ -253,8 +280,7 @@ func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string,
 			return nil, err
 		}
 	}
-	name := fmt.Sprintf("preview-v%d-%dx%d", version, box.Width, box.Height)
-	etag := `"` + h.String() + "-" + name + `"`
+	name, etag := storedName(box), ETag(h, box)
 	if p := s.cached(ctx, h, name, contentType, box, etag); p != nil {
 		return p, nil
 	}
@@ -286,6 +312,15 @@ func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string,
 				s.evict(ctx, s.index.put(h, name, int64(len(content)), true))
 			}
 		}
+		if s.memory != nil && r.cacheable {
+			// Kept even when the derived area refused it: the next
+			// request need not render it again.
+			content := r.data
+			if r.reason != "" {
+				content = []byte("failed:" + r.reason)
+			}
+			s.memory.put(memKey{h, name}, bytes.Clone(content))
+		}
 		if r.reason != "" {
 			return s.placeholder(contentType, box, r.reason), nil
 		}
@@ -293,8 +328,21 @@ func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string,
 	})
 }
 
-// cached returns the preview stored in the derived area, or nil.
+// cached returns the preview kept in memory or stored in the derived area,
+// or nil.
 func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentType string, box Box, etag string) *Preview {
+	if s.memory != nil {
+		if data := s.memory.get(memKey{h, name}); data != nil {
+			// The derived area's index is left alone: it counts
+			// what is on disk, which its evictions may have removed
+			// since.
+			if p := s.fromStored(bytes.Clone(data), contentType, box, etag); p != nil {
+				s.hits.Add(1)
+				s.memoryHits.Add(1)
+				return p
+			}
+		}
+	}
 	if s.Derived == nil {
 		return nil
 	}
@@ -307,10 +355,23 @@ func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentTyp
 	if err != nil || len(data) > maxCached {
 		return nil
 	}
+	p := s.fromStored(data, contentType, box, etag)
+	if p == nil {
+		return nil
+	}
 	if s.index != nil {
 		s.evict(ctx, s.index.used(h, name, int64(len(data))))
 	}
+	if s.memory != nil {
+		s.memory.put(memKey{h, name}, bytes.Clone(data))
+	}
 	s.hits.Add(1)
+	return p
+}
+
+// fromStored makes the Preview of the stored form of one: a picture, or
+// the reason of a placeholder. It returns nil for anything else.
+func (s *Service) fromStored(data []byte, contentType string, box Box, etag string) *Preview {
 	switch {
 	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
 		return &Preview{Data: data, ContentType: "image/jpeg", ETag: etag}
@@ -320,6 +381,23 @@ func (s *Service) cached(ctx context.Context, h blobstore.Hash, name, contentTyp
 		return s.placeholder(contentType, box, string(data[len("failed:"):]))
 	}
 	return nil
+}
+
+// storedName is the derived file name of the preview in box.
+func storedName(box Box) string {
+	return fmt.Sprintf("preview-v%d-%dx%d", version, box.Width, box.Height)
+}
+
+// ETag is the entity tag of the preview of the content with hash h in
+// box (normalized as NewBox does when a side is not positive) when that
+// preview is a picture; placeholders have tags of their own. It is known
+// without reading anything, so that a client revalidating a preview it
+// holds can be answered at once.
+func ETag(h blobstore.Hash, box Box) string {
+	if box.Width <= 0 || box.Height <= 0 {
+		box, _ = NewBox(max(box.Width, 0), max(box.Height, 0))
+	}
+	return `"` + h.String() + "-" + storedName(box) + `"`
 }
 
 // placeholder returns the card for a content type.

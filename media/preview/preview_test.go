@@ -421,3 +421,74 @@ func TestVideoTimeout(t *testing.T) {
 		t.Errorf("after a timeout, the next try gave %q", p.Reason)
 	}
 }
+
+// TestMemoryCache: a preview served again comes from memory, even once its
+// derived file is gone, as its own copy; failures are kept too; a Service
+// without a derived area renders once; MemorySize -1 keeps nothing.
+func TestMemoryCache(t *testing.T) {
+	ctx := context.Background()
+	s, blobs := newService(t)
+	h := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(300, 200, 4), 85))
+	box := preview.Box{Width: 128, Height: 128}
+	first, err := s.Get(ctx, h, "image/jpeg", box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(first.Data)
+	if err := blobs.RemoveDerived(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		p, err := s.Get(ctx, h, "image/jpeg", box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(p.Data, want) || p.ETag != first.ETag || p.ContentType != "image/jpeg" || p.Placeholder {
+			t.Fatalf("Get %d from memory: same bytes %v, %+v", i, bytes.Equal(p.Data, want), p.ETag)
+		}
+		clear(p.Data) // the caller's copy: the cache keeps its own
+	}
+	if s.Renders() != 1 || s.MemoryHits() != 2 || s.CacheHits() != 2 || s.MemoryBytes() != int64(len(want)) {
+		t.Errorf("renders %d, memory hits %d, cache hits %d, memory bytes %d (preview %d)", s.Renders(), s.MemoryHits(), s.CacheHits(), s.MemoryBytes(), len(want))
+	}
+	if got := preview.ETag(h, box); got != first.ETag {
+		t.Errorf("ETag %s, Get's %s", got, first.ETag)
+	}
+	def, err := s.Get(ctx, h, "image/jpeg", preview.Box{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := preview.ETag(h, preview.Box{}); got != def.ETag {
+		t.Errorf("ETag of the default box %s, Get's %s", got, def.ETag)
+	}
+
+	bad := put(t, blobs, []byte("\x89PNG\r\n\x1a\nbroken"))
+	s.Get(ctx, bad, "image/png", box)
+	blobs.RemoveDerived(ctx, bad)
+	renders := s.Renders()
+	if p, _ := s.Get(ctx, bad, "image/png", box); s.Renders() != renders || !p.Placeholder || p.Reason != "undecodable" {
+		t.Errorf("failure from memory: renders %d→%d, placeholder %v %q", renders, s.Renders(), p.Placeholder, p.Reason)
+	}
+
+	noDerived := &preview.Service{Blobs: blobs}
+	for range 3 {
+		if _, err := noDerived.Get(ctx, h, "image/jpeg", box); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if noDerived.Renders() != 1 || noDerived.MemoryHits() != 2 {
+		t.Errorf("without a derived area: renders %d, memory hits %d", noDerived.Renders(), noDerived.MemoryHits())
+	}
+
+	off := preview.New(blobs)
+	off.MemorySize = -1
+	for range 2 {
+		if _, err := off.Get(ctx, h, "image/jpeg", box); err != nil {
+			t.Fatal(err)
+		}
+		blobs.RemoveDerived(ctx, h)
+	}
+	if off.Renders() != 2 || off.MemoryHits() != 0 || off.MemoryBytes() != 0 {
+		t.Errorf("MemorySize -1: renders %d, memory hits %d, bytes %d", off.Renders(), off.MemoryHits(), off.MemoryBytes())
+	}
+}
