@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/color"
@@ -13,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
+	"github.com/stockroomhq/stockroom/media/preview"
 )
 
 // previewImage decodes a preview answer.
@@ -163,6 +166,37 @@ func TestPreviewsSharedAndOnce(t *testing.T) {
 			break
 		}
 	}
+}
+
+// TestPreviewRevalidation: a client that holds the picture of a preview is
+// answered 304 from its ETag alone, in any form of If-None-Match, before
+// the preview is rendered or read; a tag it does not hold gets the preview.
+func TestPreviewRevalidation(t *testing.T) {
+	e := newTestEnv(t)
+	data := imagetest.JPEG(t, imagetest.Photo(300, 200, 5), 85)
+	id := e.uploadFile(t, "r.jpg", data)
+	h := blobstore.Hash(sha256.Sum256(data))
+	box, err := preview.NewBox(100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	etag := preview.ETag(h, box)
+	u := e.URL + "/v1/resource/preview" + qs("ID", fmt.Sprint(id), "Width", "100")
+	renders, hits := e.Lib.Previews.Renders(), e.Lib.Previews.CacheHits()
+	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+		r := do(t, "GET", u, nil, "If-None-Match", inm)
+		if r.Status != http.StatusNotModified || len(r.Body) != 0 || r.Header.Get("ETag") != etag || r.Header.Get("Cache-Control") != "public, max-age=86400" {
+			t.Errorf("If-None-Match %s: %d with %d bytes, ETag %q, Cache-Control %q", inm, r.Status, len(r.Body), r.Header.Get("ETag"), r.Header.Get("Cache-Control"))
+		}
+	}
+	if e.Lib.Previews.Renders() != renders || e.Lib.Previews.CacheHits() != hits {
+		t.Errorf("revalidations rendered %d and read %d previews", e.Lib.Previews.Renders()-renders, e.Lib.Previews.CacheHits()-hits)
+	}
+	r := do(t, "GET", u, nil, "If-None-Match", `"`+h.String()+`-preview-v1-64x64"`).wantStatus(t, http.StatusOK)
+	if r.Header.Get("ETag") != etag || e.Lib.Previews.Renders() != renders+1 {
+		t.Errorf("another tag: ETag %q (want %q), %d renders", r.Header.Get("ETag"), etag, e.Lib.Previews.Renders()-renders)
+	}
+	do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", "999"), nil, "If-None-Match", "*").wantError(t, http.StatusNotFound, "999")
 }
 
 func TestRotateEndpoint(t *testing.T) {

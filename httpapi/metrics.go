@@ -106,6 +106,12 @@ func (m *Metrics) observe(a *api) {
 				prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 					Name: "stockroom_preview_cache_bytes", Help: "Bytes of cached previews counted towards the cache cap.",
 				}, func() float64 { return float64(p.CacheBytes()) }),
+				prometheus.NewCounterFunc(prometheus.CounterOpts{
+					Name: "stockroom_preview_memory_hits_total", Help: "Previews served from memory (part of the cache hits).",
+				}, func() float64 { return float64(p.MemoryHits()) }),
+				prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+					Name: "stockroom_preview_memory_bytes", Help: "Bytes of the previews kept in memory.",
+				}, func() float64 { return float64(p.MemoryBytes()) }),
 			)
 		}
 		if c, ok := a.store.Blobs().(blobstore.Cacher); ok {

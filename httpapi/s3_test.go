@@ -68,6 +68,7 @@ func endpointsOnS3(t *testing.T, g *s3test.Gateway, edit func(*s3store.Config)) 
 		{"ServeFileDeleted", TestServeFileDeleted},
 		{"Preview", TestPreview},
 		{"PreviewsSharedAndOnce", TestPreviewsSharedAndOnce},
+		{"PreviewRevalidation", TestPreviewRevalidation},
 		{"RotateEndpoint", TestRotateEndpoint},
 		{"GetResource", TestGetResource},
 		{"DeleteResource", TestDeleteResource},
