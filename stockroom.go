@@ -153,6 +153,9 @@ type PreviewOptions struct {
 	// CacheSize caps the bytes of cached previews (least recently used
 	// go first); 0 means preview.DefaultCacheSize, negative no cap.
 	CacheSize int64
+	// MemorySize caps the bytes of previews kept in memory in front of
+	// that cache; 0 means preview.DefaultMemorySize, negative none.
+	MemorySize int64
 }
 
 // Library is an open Stockroom: the store of resources and their entities,
@@ -324,6 +327,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		FFmpegPath:    opts.Previews.FFmpegPath,
 		FFmpegTimeout: opts.Previews.FFmpegTimeout,
 		CacheSize:     opts.Previews.CacheSize,
+		MemorySize:    opts.Previews.MemorySize,
 		Budget:        media.Budget(),
 		Logger:        logger.With("component", "preview"),
 	}

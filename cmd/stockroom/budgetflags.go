@@ -20,6 +20,7 @@ import (
 // clients may take of the machine: memory, disk, files and connections.
 type budgetFlags struct {
 	previewCacheSize  string
+	previewMemory     string
 	imageMemory       string
 	tempGrace         time.Duration
 	minTransferRate   string
@@ -52,6 +53,8 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 	}
 	fs.StringVar(&f.previewCacheSize, "preview-cache-size", env("PREVIEW_CACHE_SIZE", "1GiB"),
 		"size cap of the cached previews; past it the least recently used go; 0 means no cap (PREVIEW_CACHE_SIZE)")
+	fs.StringVar(&f.previewMemory, "preview-memory", env("PREVIEW_MEMORY", "32MiB"),
+		"memory for previews served again without reading the cache (a read of the bucket with -blob-store); the least recently used go; 0 keeps none (PREVIEW_MEMORY)")
 	integer := func(flagName, name string, def int) int {
 		v := getenv(name)
 		if v == "" {
@@ -93,6 +96,9 @@ func (f *budgetFlags) check() error {
 	if _, err := parseSize(f.previewCacheSize); err != nil {
 		return &usageError{"-preview-cache-size: " + err.Error()}
 	}
+	if _, err := parseSize(f.previewMemory); err != nil {
+		return &usageError{"-preview-memory: " + err.Error()}
+	}
 	if f.imageMemory != "" {
 		if n, err := parseSize(f.imageMemory); err != nil {
 			return &usageError{"-image-memory: " + err.Error()}
@@ -126,6 +132,11 @@ func (f *budgetFlags) apply(opts *stockroom.Options) {
 		n = -1 // no cap
 	}
 	opts.Previews.CacheSize = n
+	if m, _ := parseSize(f.previewMemory); m == 0 {
+		opts.Previews.MemorySize = -1 // none
+	} else {
+		opts.Previews.MemorySize = m
+	}
 	opts.ImageMemory, _ = parseSize(f.imageMemory) // "" is 0: the default
 	opts.AltFSAllowHardLinks = f.allowHardLinks
 }

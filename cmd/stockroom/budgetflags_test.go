@@ -27,28 +27,28 @@ var ignoreBudget = cmp.FilterPath(func(p cmp.Path) bool {
 var cmpBudget = cmp.AllowUnexported(budgetFlags{})
 
 func TestBudgetFlags(t *testing.T) {
-	defaults := budgetFlags{previewCacheSize: "1GiB", tempGrace: time.Hour, minTransferRate: "4KiB", transferGrace: 30 * time.Second, maxUploads: 32, maxConnsPerClient: 128}
+	defaults := budgetFlags{previewCacheSize: "1GiB", previewMemory: "32MiB", tempGrace: time.Hour, minTransferRate: "4KiB", transferGrace: 30 * time.Second, maxUploads: 32, maxConnsPerClient: 128}
 	if diff := cmp.Diff(defaults, parseOK(t, nil, nil).budget, cmpBudget); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
-	env := map[string]string{"IMAGE_MEMORY": "64MiB", "PREVIEW_CACHE_SIZE": "10MB", "TEMP_GRACE": "5m", "MIN_TRANSFER_RATE": "1KB", "TRANSFER_GRACE": "5s", "MAX_CONCURRENT_UPLOADS": "4", "MAX_CONNS_PER_CLIENT": "9"}
-	fromEnv := budgetFlags{imageMemory: "64MiB", previewCacheSize: "10MB", tempGrace: 5 * time.Minute, minTransferRate: "1KB", transferGrace: 5 * time.Second, maxUploads: 4, maxConnsPerClient: 9}
+	env := map[string]string{"IMAGE_MEMORY": "64MiB", "PREVIEW_CACHE_SIZE": "10MB", "PREVIEW_MEMORY": "8MB", "TEMP_GRACE": "5m", "MIN_TRANSFER_RATE": "1KB", "TRANSFER_GRACE": "5s", "MAX_CONCURRENT_UPLOADS": "4", "MAX_CONNS_PER_CLIENT": "9"}
+	fromEnv := budgetFlags{imageMemory: "64MiB", previewCacheSize: "10MB", previewMemory: "8MB", tempGrace: 5 * time.Minute, minTransferRate: "1KB", transferGrace: 5 * time.Second, maxUploads: 4, maxConnsPerClient: 9}
 	if diff := cmp.Diff(fromEnv, parseOK(t, nil, env).budget, cmpBudget); diff != "" {
 		t.Errorf("environment (-want +got):\n%s", diff)
 	}
-	args := []string{"-image-memory", "1GiB", "-preview-cache-size", "0", "-temp-grace", "2h", "-min-transfer-rate", "0", "-transfer-grace", "1m", "-max-concurrent-uploads", "0", "-max-conns-per-client", "0"}
-	fromFlags := budgetFlags{imageMemory: "1GiB", previewCacheSize: "0", tempGrace: 2 * time.Hour, minTransferRate: "0", transferGrace: time.Minute}
+	args := []string{"-image-memory", "1GiB", "-preview-cache-size", "0", "-preview-memory", "0", "-temp-grace", "2h", "-min-transfer-rate", "0", "-transfer-grace", "1m", "-max-concurrent-uploads", "0", "-max-conns-per-client", "0"}
+	fromFlags := budgetFlags{imageMemory: "1GiB", previewCacheSize: "0", previewMemory: "0", tempGrace: 2 * time.Hour, minTransferRate: "0", transferGrace: time.Minute}
 	if diff := cmp.Diff(fromFlags, parseOK(t, args, env).budget, cmpBudget); diff != "" {
 		t.Errorf("flags over the environment (-want +got):\n%s", diff)
 	}
 	for _, tc := range []struct {
-		f           budgetFlags
-		want, image int64
-	}{{fromFlags, -1, 1 << 30}, {fromEnv, 10_000_000, 64 << 20}, {defaults, 1 << 30, 0}} {
+		f                   budgetFlags
+		want, image, memory int64
+	}{{fromFlags, -1, 1 << 30, -1}, {fromEnv, 10_000_000, 64 << 20, 8_000_000}, {defaults, 1 << 30, 0, 32 << 20}} {
 		var opts stockroom.Options
 		tc.f.apply(&opts)
-		if opts.Previews.CacheSize != tc.want || opts.ImageMemory != tc.image {
-			t.Errorf("%+v: CacheSize %d, ImageMemory %d; want %d, %d", tc.f, opts.Previews.CacheSize, opts.ImageMemory, tc.want, tc.image)
+		if opts.Previews.CacheSize != tc.want || opts.ImageMemory != tc.image || opts.Previews.MemorySize != tc.memory {
+			t.Errorf("%+v: CacheSize %d, ImageMemory %d, MemorySize %d; want %d, %d, %d", tc.f, opts.Previews.CacheSize, opts.ImageMemory, opts.Previews.MemorySize, tc.want, tc.image, tc.memory)
 		}
 	}
 	for _, tc := range []struct {
@@ -62,7 +62,7 @@ func TestBudgetFlags(t *testing.T) {
 			t.Errorf("%+v: handler config %+v", tc.f, got)
 		}
 	}
-	for _, bad := range [][]string{{"-preview-cache-size", "lots"}, {"-image-memory", "1KB"}, {"-image-memory", "much"}, {"-temp-grace", "-1s"}, {"-min-transfer-rate", "fast"},
+	for _, bad := range [][]string{{"-preview-cache-size", "lots"}, {"-preview-memory", "lots"}, {"-preview-memory", "-1MiB"}, {"-image-memory", "1KB"}, {"-image-memory", "much"}, {"-temp-grace", "-1s"}, {"-min-transfer-rate", "fast"},
 		{"-transfer-grace", "0s"}, {"-max-concurrent-uploads", "-1"}, {"-max-conns-per-client", "-2"}} {
 		if _, err := (&serveCommand{usageOut: io.Discard}).parse(bad, fakeEnv(nil)); err == nil {
 			t.Errorf("%q accepted", bad)

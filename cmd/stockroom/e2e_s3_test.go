@@ -267,3 +267,47 @@ func TestE2EDownloadS3(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EPreviewMemoryS3: with the files in a bucket, a preview asked for
+// again is served from memory, not read back from the bucket, unless
+// -preview-memory is 0; a browser revalidating it gets 304 without either.
+func TestE2EPreviewMemoryS3(t *testing.T) {
+	g := s3test.New(t)
+	for _, memory := range []string{"32MiB", "0"} {
+		t.Run(memory, func(t *testing.T) {
+			p := startServer(t, t.TempDir(), g.Env(), "-bind-address", "127.0.0.1:0", "-data-dir", filepath.Join(t.TempDir(), "data"),
+				"-blob-store", g.URL(), "-preview-memory", memory)
+			res := upload(t, p, "tiny.png", testPNG(t), nil)
+			u := p.url("/v1/resource/preview?id=%d&Width=64", res.ID)
+			var etag string
+			var first []byte
+			for i := range 3 {
+				resp, body := fetch(t, u)
+				if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Stockroom-Preview") != "" {
+					t.Fatalf("preview %d: %d, placeholder %q", i, resp.StatusCode, resp.Header.Get("X-Stockroom-Preview-Reason"))
+				}
+				if i == 0 {
+					etag, first = resp.Header.Get("ETag"), body
+				} else if !bytes.Equal(body, first) || resp.Header.Get("ETag") != etag {
+					t.Fatalf("preview %d differs from the first", i)
+				}
+			}
+			req, _ := http.NewRequest("GET", u, nil)
+			req.Header.Set("If-None-Match", etag)
+			resp, err := testClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotModified {
+				t.Errorf("revalidation: %d, want 304", resp.StatusCode)
+			}
+			m := serverMetrics(t, p.base)
+			wantMemory := map[string]float64{"32MiB": 2, "0": 0}[memory]
+			if m["stockroom_preview_renders_total"] != 1 || m["stockroom_preview_cache_hits_total"] != 2 || m["stockroom_preview_memory_hits_total"] != wantMemory {
+				t.Errorf("renders %v, cache hits %v, from memory %v; want 1, 2, %v", m["stockroom_preview_renders_total"],
+					m["stockroom_preview_cache_hits_total"], m["stockroom_preview_memory_hits_total"], wantMemory)
+			}
+		})
+	}
+}
