@@ -301,31 +301,30 @@ func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string,
 		defer func() { <-s.sem }()
 		s.renders.Add(1)
 		r := s.render(ctx, h, contentType, box)
-		if s.Derived != nil && r.cacheable {
-			content := r.data
-			if r.reason != "" {
-				content = []byte("failed:" + r.reason)
-			}
-			if err := s.Derived.PutDerived(ctx, h, name, bytes.NewReader(content)); err != nil {
-				s.logger().Warn("caching a preview", "hash", h, "err", err)
-			} else if s.index != nil {
-				s.evict(ctx, s.index.put(h, name, int64(len(content)), true))
-			}
-		}
-		if s.memory != nil && r.cacheable {
-			// Kept even when the derived area refused it: the next
-			// request need not render it again.
-			content := r.data
-			if r.reason != "" {
-				content = []byte("failed:" + r.reason)
-			}
-			s.memory.put(memKey{h, name}, bytes.Clone(content))
+		if r.cacheable {
+			s.keep(ctx, h, name, r.stored())
 		}
 		if r.reason != "" {
 			return s.placeholder(contentType, box, r.reason), nil
 		}
 		return &Preview{Data: r.data, ContentType: r.contentType, ETag: etag}, nil
 	})
+}
+
+// keep stores the stored form of a rendered preview in the derived area
+// and in memory: in memory even when the derived area refused it, so that
+// the next request need not render it again.
+func (s *Service) keep(ctx context.Context, h blobstore.Hash, name string, content []byte) {
+	if s.Derived != nil {
+		if err := s.Derived.PutDerived(ctx, h, name, bytes.NewReader(content)); err != nil {
+			s.logger().Warn("caching a preview", "hash", h, "err", err)
+		} else if s.index != nil {
+			s.evict(ctx, s.index.put(h, name, int64(len(content)), true))
+		}
+	}
+	if s.memory != nil {
+		s.memory.put(memKey{h, name}, bytes.Clone(content))
+	}
 }
 
 // cached returns the preview kept in memory or stored in the derived area,
@@ -416,6 +415,15 @@ type rendered struct {
 	contentType string
 	reason      string
 	cacheable   bool
+}
+
+// stored is the form a render is kept in: the picture, or the reason of
+// its placeholder behind "failed:" (see fromStored).
+func (r rendered) stored() []byte {
+	if r.reason != "" {
+		return []byte("failed:" + r.reason)
+	}
+	return r.data
 }
 
 func failed(reason string, cacheable bool) rendered {
