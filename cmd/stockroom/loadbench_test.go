@@ -24,6 +24,12 @@
 // would change the client too, which shares the cores. ADAPTIVE_PROCS=false
 // there compares a server that keeps every CPU with the default one, which
 // runs on one while it serves one request at a time (internal/procs).
+// STOCKROOM_LOADBENCH_LATENCIES=dir writes each row's latencies to
+// dir/<row>-c<clients>.txt, in microseconds, one per line in the order the
+// requests were taken, so that periodic stalls show by their spacing. The
+// log says, for every row, how much of its time went to requests slower
+// than four times its median: a stall (a checkpoint, a flush queued behind
+// another's) costs one client's throughput more than its p99 shows.
 
 package main
 
@@ -112,8 +118,37 @@ type benchRow struct {
 	lat     []time.Duration
 }
 
+// stalls describes the requests of the row slower than four times its
+// median: how many, and their share of the time all its requests took.
+func (r benchRow) stalls() string {
+	sorted := slices.Sorted(slices.Values(r.lat))
+	limit := 4 * sorted[len(sorted)/2]
+	var n int
+	var slow, all time.Duration
+	for _, l := range r.lat {
+		all += l
+		if l > limit {
+			n++
+			slow += l
+		}
+	}
+	return fmt.Sprintf("%s, %d clients: mean %.2f ms; %d requests over %.2f ms (4× the median) took %.0f%% of the time",
+		r.name, r.clients, float64(all.Microseconds())/1000/float64(len(r.lat)), n,
+		float64(limit.Microseconds())/1000, 100*slow.Seconds()/all.Seconds())
+}
+
+// writeLatencies writes the row's latencies in µs, in request order, to
+// a file of dir named after the row.
+func (r benchRow) writeLatencies(dir, file string) error {
+	var b strings.Builder
+	for _, l := range r.lat {
+		fmt.Fprintf(&b, "%d\n", l.Microseconds())
+	}
+	return os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-c%d.txt", file, r.clients)), []byte(b.String()), 0o644)
+}
+
 func (r benchRow) String() string {
-	slices.Sort(r.lat)
+	r.lat = slices.Sorted(slices.Values(r.lat))
 	pct := func(p float64) time.Duration { return r.lat[int(float64(len(r.lat)-1)*p)] }
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(r.n) }
 	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f | %5d |",
@@ -278,6 +313,7 @@ func TestLoadBench(t *testing.T) {
 		return func() { <-done }
 	}
 	only := os.Getenv("STOCKROOM_LOADBENCH_ONLY")
+	latDir := os.Getenv("STOCKROOM_LOADBENCH_LATENCIES")
 	var rows []benchRow
 	// run measures one row and appends it to rows, unless only leaves it
 	// out; it reports whether it ran.
@@ -324,6 +360,12 @@ func TestLoadBench(t *testing.T) {
 		row.cpu -= row.bg
 		if t.Failed() {
 			t.FailNow()
+		}
+		t.Log(row.stalls())
+		if latDir != "" {
+			if err := row.writeLatencies(latDir, strings.Trim(file, "_")); err != nil {
+				t.Fatal(err)
+			}
 		}
 		rows = append(rows, row)
 		return true
