@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/internal/imagetest"
+	"golang.org/x/sys/unix"
 )
 
 func loadbenchEnvInt(name string, def int) int {
@@ -116,6 +117,37 @@ type benchRow struct {
 	bg      time.Duration // the media worker's during the row
 	changes int           // the adaptive-procs governor's during the row
 	lat     []time.Duration
+	// disk is what the data folder's device did during the row; nil
+	// where it has no counters to read.
+	disk *diskCounters
+}
+
+// diskCounters are the counters of a block device that say what a durable
+// write costs it: flush requests (each fsync ends in one) and KiB written.
+type diskCounters struct{ flushes, kib int64 }
+
+// readDiskCounters reads the counters of the device holding dir, from
+// /sys/dev/block/<major>:<minor>/stat (fields 16 and 7: flush requests
+// and sectors written); nil where the device has none (tmpfs, overlays).
+func readDiskCounters(dir string) *diskCounters {
+	var st unix.Stat_t
+	if unix.Stat(dir, &st) != nil {
+		return nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/sys/dev/block/%d:%d/stat", unix.Major(st.Dev), unix.Minor(st.Dev)))
+	if err != nil {
+		return nil
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 16 {
+		return nil
+	}
+	flushes, err1 := strconv.ParseInt(f[15], 10, 64)
+	sectors, err2 := strconv.ParseInt(f[6], 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	return &diskCounters{flushes: flushes, kib: sectors / 2}
 }
 
 // stalls describes the requests of the row slower than four times its
@@ -151,10 +183,15 @@ func (r benchRow) String() string {
 	r.lat = slices.Sorted(slices.Values(r.lat))
 	pct := func(p float64) time.Duration { return r.lat[int(float64(len(r.lat)-1)*p)] }
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(r.n) }
-	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f | %5d |",
+	flushes, kib := "      —", "     —"
+	if r.disk != nil {
+		flushes = fmt.Sprintf("%7.2f", float64(r.disk.flushes)/float64(r.n))
+		kib = fmt.Sprintf("%6.1f", float64(r.disk.kib)/float64(r.n))
+	}
+	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f | %5d | %s | %s |",
 		r.name, r.clients, float64(r.n)/r.wall.Seconds(),
 		float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000,
-		ms(r.cpu), ms(r.bg), r.changes)
+		ms(r.cpu), ms(r.bg), r.changes, flushes, kib)
 }
 
 // rowMetrics reads what a row adds to the server's metrics: the media
@@ -178,7 +215,8 @@ func TestLoadBench(t *testing.T) {
 		env = append(env, "STOCKROOM_PPROF="+a)
 	}
 	env = append(env, strings.Fields(os.Getenv("STOCKROOM_LOADBENCH_SERVER_ENV"))...)
-	p := startServer(t, work, env, "-bind-address", "127.0.0.1:0", "-data-dir", filepath.Join(work, "data"))
+	dataDir := filepath.Join(work, "data")
+	p := startServer(t, work, env, "-bind-address", "127.0.0.1:0", "-data-dir", dataDir)
 	pid := p.cmd.Process.Pid
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -334,6 +372,7 @@ func TestLoadBench(t *testing.T) {
 		var next atomic.Int64
 		m0 := serverMetrics(t, p.base)
 		cpu0 := procCPU(t, pid)
+		disk0 := readDiskCounters(dataDir)
 		t0 := time.Now()
 		var wg sync.WaitGroup
 		for range clients {
@@ -356,6 +395,9 @@ func TestLoadBench(t *testing.T) {
 		wg.Wait()
 		row.wall = time.Since(t0)
 		row.cpu = procCPU(t, pid) - cpu0
+		if disk := readDiskCounters(dataDir); disk0 != nil && disk != nil {
+			row.disk = &diskCounters{flushes: disk.flushes - disk0.flushes, kib: disk.kib - disk0.kib}
+		}
 		row.bg, row.changes = rowMetrics(m0, serverMetrics(t, p.base))
 		row.cpu -= row.bg
 		if t.Failed() {
@@ -419,11 +461,39 @@ func TestLoadBench(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request, less bg: the media worker's (its thread's CPU, from /metrics); procs: changes of GOMAXPROCS by -adaptive-procs during the row\n", size, reqs)
-	fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms | bg ms  | procs |\n")
-	fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|--------|-------|\n")
+	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request, less bg: the media worker's (its thread's CPU, from /metrics); procs: changes of GOMAXPROCS by -adaptive-procs during the row; flushes and KiB w: the data folder's device's flush requests and KiB written per request (the whole device's)\n", size, reqs)
+	fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms | bg ms  | procs | flushes | KiB w  |\n")
+	fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|--------|-------|---------|--------|\n")
 	for _, r := range rows {
 		fmt.Fprintln(&out, r)
 	}
 	t.Log("\n" + out.String())
+}
+
+// TestReadDiskCounters: a synced write of 1 MiB shows in the counters of
+// the device under the test's folder, as at least one flush and 1 MiB.
+func TestReadDiskCounters(t *testing.T) {
+	dir := t.TempDir()
+	before := readDiskCounters(dir)
+	if before == nil {
+		t.Skip("the test's folder is on no block device with counters")
+	}
+	f, err := os.Create(filepath.Join(dir, "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	after := readDiskCounters(dir)
+	if after == nil {
+		t.Fatal("counters gone")
+	}
+	if after.flushes-before.flushes < 1 || after.kib-before.kib < 1024 {
+		t.Errorf("after a synced 1 MiB write: %d flushes, %d KiB written; want at least 1 and 1024", after.flushes-before.flushes, after.kib-before.kib)
+	}
 }
