@@ -15,20 +15,21 @@ import (
 	"github.com/stockroomhq/stockroom/media/imaging"
 )
 
-// TestReadSmall: content shorter than the buffer comes from the buffer,
-// whole, and needs the file no more; content that fills it comes from the
-// file, rewound to its start.
+// TestReadSmall: content that fits the buffer comes from the buffer,
+// whole, and needs the file no more; larger content comes from the file,
+// rewound to its start.
 func TestReadSmall(t *testing.T) {
-	buf := make([]byte, 101)
-	for _, size := range []int{0, 1, 100, 101, 102, 5000} {
+	buf := make([]byte, 100)
+	for _, size := range []int{0, 1, 99, 100, 101, 5000} {
 		content := make([]byte, size)
 		rand.Read(content)
 		f := bytes.NewReader(content)
+		f.Seek(int64(size/2), io.SeekStart) // wherever it stands
 		src, err := readSmall(f, buf)
 		if err != nil {
 			t.Fatalf("size %d: %v", size, err)
 		}
-		fromBuffer := size < len(buf)
+		fromBuffer := size <= len(buf)
 		if fromBuffer {
 			f.Reset(nil) // the file is done with
 		}
@@ -72,7 +73,7 @@ func BenchmarkHashRead(b *testing.B) {
 	opts := imaging.Options{MinWidth: hashDecodeSize, MinHeight: hashDecodeSize}
 	for _, whole := range []bool{false, true} {
 		b.Run(map[bool]string{false: "file", true: "whole"}[whole], func(b *testing.B) {
-			buf := make([]byte, readWholeSize+1)
+			buf := make([]byte, readWholeSize)
 			for b.Loop() {
 				f, err := os.Open(name)
 				if err != nil {

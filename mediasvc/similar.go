@@ -314,24 +314,29 @@ func (m *Media) hashContent(ctx context.Context, h blobstore.Hash, contentType s
 // before it looks at it. Sizing an image and decoding it read its start
 // again and again, in small reads and seeks: some twenty-five system
 // calls on a file of a few KB, more than a tenth of the worker's time per
-// upload of one.
+// upload of one. A larger file is read as before, so that its size costs
+// one small read.
 const readWholeSize = 256 << 10
 
-var wholePool = sync.Pool{New: func() any { b := make([]byte, readWholeSize+1); return &b }}
+var wholePool = sync.Pool{New: func() any { b := make([]byte, readWholeSize); return &b }}
 
-// readSmall returns the content of f from buf when it fits there (buf
-// one byte longer than readWholeSize tells), or f itself, from its start,
-// when it does not.
+// readSmall returns the content of f from buf when it fits there, or f
+// itself, from its start, when it does not. A blob's size is known to its
+// File, so asking for it costs no read.
 func readSmall(f io.ReadSeeker, buf []byte) (io.ReadSeeker, error) {
-	n, err := io.ReadFull(f, buf)
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return bytes.NewReader(buf[:n]), nil
-	case err != nil:
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	return f, nil
+	if size > int64(len(buf)) {
+		return f, nil
+	}
+	n, err := io.ReadFull(f, buf[:size])
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(buf[:n]), nil
 }
