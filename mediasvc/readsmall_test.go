@@ -3,7 +3,6 @@ package mediasvc
 import (
 	"bytes"
 	"crypto/rand"
-	"image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
@@ -62,12 +61,8 @@ func TestReadSmall(t *testing.T) {
 //
 //	go test ./mediasvc -run '^$' -bench BenchmarkHashRead
 func BenchmarkHashRead(b *testing.B) {
-	var enc bytes.Buffer
-	if err := jpeg.Encode(&enc, imagetest.Photo(200, 150, 1), &jpeg.Options{Quality: 90}); err != nil {
-		b.Fatal(err)
-	}
 	name := filepath.Join(b.TempDir(), "photo")
-	if err := os.WriteFile(name, enc.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(name, imagetest.JPEG(b, imagetest.Photo(200, 150, 1), 90), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	opts := imaging.Options{MinWidth: hashDecodeSize, MinHeight: hashDecodeSize}

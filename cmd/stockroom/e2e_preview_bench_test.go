@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"image/jpeg"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -37,11 +35,8 @@ func BenchmarkServerPreview(b *testing.B) {
 			p := startServer(b, b.TempDir(), env, args...)
 			ids := make([]int64, photos)
 			for i := range ids {
-				var buf bytes.Buffer
-				if err := jpeg.Encode(&buf, imagetest.Photo(800, 600, uint64(i)), &jpeg.Options{Quality: 85}); err != nil {
-					b.Fatal(err)
-				}
-				ids[i] = upload(b, p, fmt.Sprintf("photo-%d.jpg", i), buf.Bytes(), nil).ID
+				photo := imagetest.JPEG(b, imagetest.Photo(800, 600, uint64(i)), 85)
+				ids[i] = upload(b, p, fmt.Sprintf("photo-%d.jpg", i), photo, nil).ID
 			}
 			etags := make([]string, photos)
 			for i, id := range ids { // render them all
