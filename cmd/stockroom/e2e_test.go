@@ -52,6 +52,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// binaryEnv names a binary already built, for a test binary that runs
+// itself (see TestServerDiesWithTestBinary).
+const binaryEnv = "STOCKROOM_E2E_BINARY"
+
 // stockroomBinary builds the command once per test run and returns its path.
 func stockroomBinary(t testing.TB) string {
 	t.Helper()
@@ -59,6 +63,10 @@ func stockroomBinary(t testing.TB) string {
 		t.Skip("end-to-end test builds and runs the binary; skipped with -short")
 	}
 	buildOnce.Do(func() {
+		if p := os.Getenv(binaryEnv); p != "" {
+			binPath = p // built by the test binary that runs this one
+			return
+		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -156,13 +164,28 @@ func startProc(t testing.TB, dir string, env []string, args ...string) *proc {
 	cmd.Stderr = p.stderr
 	cmd.Stdout = p.stderr
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	started := make(chan error, 1)
 	go func() {
+		// The child is killed when the thread that started it ends (see
+		// dieWithParent): a test binary killed from outside, whose
+		// cleanups never run, leaves no server behind to skew the next
+		// measurement. The thread is this goroutine's until the child
+		// is gone, and is then given back rather than ended, which would
+		// also kill what other code started on it (a test's S3 gateway).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		dieWithParent(cmd)
+		err := cmd.Start()
+		started <- err
+		if err != nil {
+			return
+		}
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		select {
 		case <-p.done:
