@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -30,7 +31,9 @@ const orphanEnv = "STOCKROOM_E2E_ORPHAN_CHILD"
 // never run), and expects the server to die with it.
 func TestServerDiesWithTestBinary(t *testing.T) {
 	if os.Getenv(orphanEnv) != "" {
-		p := startServer(t, t.TempDir(), nil, "-ephemeral", "-bind-address", "127.0.0.1:0")
+		// Nothing removes a t.TempDir of a process killed: the server
+		// runs in the system's, and keeps nothing.
+		p := startServer(t, os.TempDir(), nil, "-ephemeral", "-bind-address", "127.0.0.1:0")
 		// The server logs the request startServer made after answering
 		// it; once that is written it writes nothing more, so that no
 		// write to its closed stderr (SIGPIPE) kills it instead.
@@ -38,12 +41,18 @@ func TestServerDiesWithTestBinary(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		fmt.Printf("server pid %d\n", p.cmd.Process.Pid)
-		select {} // until killed
+		// Killed by the parent test; should it die first, its end of
+		// stdin closes and this exits rather than hang.
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(1)
 	}
 	child := exec.Command(os.Args[0], "-test.run", "^TestServerDiesWithTestBinary$")
 	child.Env = append(os.Environ(), orphanEnv+"=1", binaryEnv+"="+stockroomBinary(t))
 	out, err := child.StdoutPipe()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := child.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
 	if err := child.Start(); err != nil {
