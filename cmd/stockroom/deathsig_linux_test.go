@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -89,11 +88,6 @@ func TestServerDiesWithTestBinary(t *testing.T) {
 // alive reports whether process pid runs: it exists and is not a zombie
 // waiting for whoever inherited it to reap it.
 func alive(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// The state follows the command name, which is in parentheses.
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] != 'Z'
+	f, err := procStat(pid)
+	return err == nil && len(f) > 0 && f[0] != "Z"
 }

@@ -150,17 +150,14 @@ func benchUpload(b *testing.B, client *http.Client, p *proc, seed uint64, size i
 // cpuTime reads the user and system CPU time process pid has used.
 func cpuTime(tb testing.TB, pid int) time.Duration {
 	tb.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procStat(pid)
 	if err != nil {
 		tb.Skipf("no /proc: %v", err)
 	}
-	// The fields after the command name, which is in parentheses;
-	// utime and stime are the 14th and 15th of the line, in clock ticks
-	// (100 a second on Linux).
-	_, rest, _ := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
+	// utime and stime are the 14th and 15th fields of the line, in clock
+	// ticks (100 a second on Linux).
 	if len(f) < 13 {
-		tb.Fatalf("short /proc/%d/stat: %q", pid, b)
+		tb.Fatalf("short /proc/%d/stat: %q", pid, f)
 	}
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	s, _ := strconv.ParseInt(f[12], 10, 64)

@@ -77,13 +77,10 @@ func benchJPEG(tb testing.TB, seed uint64) []byte {
 // procCPU reads the user+system CPU time the process has used so far, from
 // /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms on Linux).
 func procCPU(tb testing.TB, pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procStat(pid)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// The command name (field 2) may hold spaces; count from after it.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	const tick = 10 * time.Millisecond // sysconf(_SC_CLK_TCK) = 100
