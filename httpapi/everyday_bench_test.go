@@ -12,12 +12,11 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/httpapi"
+	"github.com/stockroomhq/stockroom/internal/cputime"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 )
 
@@ -46,7 +45,7 @@ func BenchmarkEverydayRequests(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			req := httptest.NewRequest("GET", path, nil).WithContext(ctx)
-			c0, g0 := cpuTime(), goroutinesCreated()
+			c0, g0 := cputime.Process(), goroutinesCreated()
 			n := 0
 			for b.Loop() {
 				w := httptest.NewRecorder()
@@ -56,7 +55,7 @@ func BenchmarkEverydayRequests(b *testing.B) {
 				}
 				n++
 			}
-			b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(n), "cpu-µs/op")
+			b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/float64(n), "cpu-µs/op")
 			// Each goroutine started costs its start and, with a P idle,
 			// the wake-up of a thread: the watchers of cancellable
 			// contexts in database/sql and the SQLite driver were one
@@ -71,13 +70,6 @@ func goroutinesCreated() uint64 {
 	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
-}
-
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkUpload serves the load benchmark's upload (one 4–8 KB JPEG,
@@ -130,7 +122,7 @@ func BenchmarkUpload(b *testing.B) {
 			}
 			var next atomic.Int64
 			var wg sync.WaitGroup
-			c0, bg0, g0 := cpuTime(), e.Lib.Media.WorkerCPU(), goroutinesCreated()
+			c0, bg0, g0 := cputime.Process(), e.Lib.Media.WorkerCPU(), goroutinesCreated()
 			b.ResetTimer()
 			for range clients {
 				wg.Go(func() {
@@ -142,7 +134,7 @@ func BenchmarkUpload(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			bg := e.Lib.Media.WorkerCPU() - bg0
-			b.ReportMetric(float64((cpuTime()-c0-bg).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64((cputime.Process()-c0-bg).Microseconds())/float64(b.N), "cpu-µs/op")
 			b.ReportMetric(float64(bg.Microseconds())/float64(b.N), "bg-µs/op")
 			// The media worker's included.
 			b.ReportMetric(float64(goroutinesCreated()-g0-uint64(clients))/float64(b.N), "goroutines/op")

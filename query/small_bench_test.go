@@ -2,10 +2,9 @@ package query_test
 
 import (
 	"context"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/stockroomhq/stockroom/internal/cputime"
 	"github.com/stockroomhq/stockroom/internal/seed"
 	"github.com/stockroomhq/stockroom/query"
 )
@@ -29,7 +28,7 @@ func BenchmarkSmallLibrary(b *testing.B) {
 		}
 		for name, f := range filters {
 			b.Run(mode+"/"+name, func(b *testing.B) {
-				c0 := cpuTime()
+				c0 := cputime.Process()
 				n := 0
 				for b.Loop() {
 					if _, err := qq.List(ctx, f); err != nil {
@@ -39,15 +38,8 @@ func BenchmarkSmallLibrary(b *testing.B) {
 				}
 				// Wall time means little on a shared machine; the process's
 				// CPU time does.
-				b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(n), "cpu-µs/op")
+				b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/float64(n), "cpu-µs/op")
 			})
 		}
 	}
-}
-
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

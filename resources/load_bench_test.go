@@ -3,12 +3,11 @@ package resources_test
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/stockroomhq/stockroom/internal/cputime"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
@@ -80,7 +79,7 @@ func BenchmarkReadMany(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				var buf []byte
-				c0 := cpuTime()
+				c0 := cputime.Process()
 				for b.Loop() {
 					rs, err := s.ReadMany(ctx, nil, page)
 					if err != nil {
@@ -96,18 +95,10 @@ func BenchmarkReadMany(b *testing.B) {
 						}
 					}
 				}
-				b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(b.N), "cpu-µs/op")
+				b.ReportMetric(float64((cputime.Process()-c0).Microseconds())/float64(b.N), "cpu-µs/op")
 			})
 		}
 	}
-}
-
-// cpuTime is the user and system CPU time of the process so far: on a
-// machine that other work shares, a steadier measure than the time taken.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // linkAll gives most of ids groups, notes, an owner, a resource category

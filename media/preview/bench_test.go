@@ -9,13 +9,13 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/image/draw"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/cputime"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/preview"
 )
@@ -103,14 +103,8 @@ func BenchmarkPreview(b *testing.B) {
 // says more than the wall-clock time per operation.
 type cpuClock struct{ start time.Duration }
 
-func startCPU() cpuClock { return cpuClock{processCPU()} }
+func startCPU() cpuClock { return cpuClock{cputime.Process()} }
 
 func (c cpuClock) report(b *testing.B) {
-	b.ReportMetric(float64(processCPU()-c.start)/float64(b.N)/1e6, "cpu-ms/op")
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(cputime.Process()-c.start)/float64(b.N)/1e6, "cpu-ms/op")
 }
