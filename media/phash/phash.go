@@ -42,10 +42,11 @@ func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
 // display first; its size does not matter (a 1/8-scale JPEG decode is
 // plenty).
 func Compute(img image.Image) Hashes {
-	g32 := grayGrid(img, 32, 32)
+	g := grayGrids(img, [2]int{32, 32}, [2]int{9, 8})
+	g32 := g[0]
 	var h Hashes
 	h.Flat = stdDev(g32) < FlatStdDev
-	h.DHash = dHash(grayGrid(img, 9, 8))
+	h.DHash = dHash(g[1])
 	h.PHash = pHash(g32)
 	return h
 }
@@ -138,82 +139,162 @@ func stdDev(g []float64) float64 {
 	return math.Sqrt(sq / float64(len(g)))
 }
 
-// grayGrid averages the brightness (luma, 0-255; transparent pixels count
-// as black) of img over a w×h grid of equal cells. Each source pixel
-// contributes to the cells it overlaps, weighted by the overlap, so the
-// result does not depend on the source size beyond rounding.
-func grayGrid(img image.Image, w, h int) []float64 {
+// grid is a w×h grid of cells over an image, each the average of the
+// brightness of the pixels it covers (in parts, at its edges).
+type grid struct {
+	w        int
+	cols     [][]share // for each column of cells, its pixel columns, left to right
+	rowCells []share   // for each row of pixels, the rows of cells it falls into (x is the cell's row)...
+	rowStart []int     // ...those of pixel row y being rowCells[rowStart[y]:rowStart[y+1]]
+	rowSum   []float64
+	out      []float64
+}
+
+// share is the share w of pixel column (or row) x that falls in a cell.
+type share struct {
+	x int
+	w float64
+}
+
+func newGrid(w, h, sw, sh int) *grid {
+	g := &grid{w: w, cols: make([][]share, w), rowStart: make([]int, 0, sh+1), rowSum: make([]float64, w), out: make([]float64, w*h)}
+	// A cell holds at most sw/w+2 pixel columns, in part or whole: one
+	// array holds them all.
+	per := sw/w + 2
+	backing := make([]share, w*per)
+	for c := range g.cols {
+		g.cols[c] = backing[c*per : c*per : (c+1)*per]
+	}
+	overlaps(sw, w, func(x, c int, part float64) {
+		g.cols[c] = append(g.cols[c], share{x, part})
+	})
+	g.rowCells = make([]share, 0, sh+h)
+	last := -1
+	overlaps(sh, h, func(y, c int, part float64) {
+		for ; last < y; last++ {
+			g.rowStart = append(g.rowStart, len(g.rowCells))
+		}
+		g.rowCells = append(g.rowCells, share{c, part})
+	})
+	for ; last < sh; last++ {
+		g.rowStart = append(g.rowStart, len(g.rowCells))
+	}
+	return g
+}
+
+// overlaps calls fn for each of n pixels in a line, in order, and each of
+// the m cells over the same line that it overlaps, with the part of the
+// pixel in the cell (in cells).
+func overlaps(n, m int, fn func(i, cell int, part float64)) {
+	scale := float64(m) / float64(n)
+	for i := range n {
+		lo, hi := float64(i)*scale, float64(i+1)*scale
+		for c := int(lo); c < m && float64(c) < hi; c++ {
+			ov := math.Min(hi, float64(c+1)) - math.Max(lo, float64(c))
+			if ov > 1e-12 {
+				fn(i, c, ov)
+			}
+		}
+	}
+}
+
+// addRow adds row y, the brightness of its pixels, to the cells.
+func (g *grid) addRow(y int, row []float64) {
+	// Each cell sums its pixels in a register, left to right: the same
+	// additions in the same order as adding each pixel to the sums of its
+	// cells, without storing and loading a sum between pixels, which made
+	// every pixel wait for the one before.
+	for c, shares := range g.cols {
+		sum := 0.0
+		for _, s := range shares {
+			sum += row[s.x] * s.w
+		}
+		g.rowSum[c] = sum
+	}
+	for _, r := range g.rowCells[g.rowStart[y]:g.rowStart[y+1]] {
+		dst := g.out[r.x*g.w : r.x*g.w+g.w]
+		for i, v := range g.rowSum {
+			dst[i] += v * r.w
+		}
+	}
+}
+
+// grayGrids averages the brightness (luma, 0-255; transparent pixels
+// count as black) of img over grids of equal cells, one grid for each of
+// sizes (w, h), reading each row of pixels once for all of them. Each
+// source pixel contributes to the cells it overlaps, weighted by the
+// overlap, so the result does not depend on the source size beyond
+// rounding. Overlaps are measured in cells, so each cell's weights sum to
+// one: the grids hold averages.
+func grayGrids(img image.Image, sizes ...[2]int) [][]float64 {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	out := make([]float64, w*h)
+	grids := make([]*grid, len(sizes))
+	out := make([][]float64, len(sizes))
+	for i, s := range sizes {
+		if sw == 0 || sh == 0 {
+			out[i] = make([]float64, s[0]*s[1])
+			continue
+		}
+		grids[i] = newGrid(s[0], s[1], sw, sh)
+		out[i] = grids[i].out
+	}
 	if sw == 0 || sh == 0 {
 		return out
 	}
-	lum := luminance(img)
-	// Weights of source columns/rows in target cells.
-	type part struct {
-		cell int
-		w    float64
-	}
-	split := func(n, m int) [][]part {
-		parts := make([][]part, n)
-		scale := float64(m) / float64(n)
-		for i := range n {
-			lo, hi := float64(i)*scale, float64(i+1)*scale
-			for c := int(lo); c < m && float64(c) < hi; c++ {
-				ov := math.Min(hi, float64(c+1)) - math.Max(lo, float64(c))
-				if ov > 1e-12 {
-					parts[i] = append(parts[i], part{c, ov})
-				}
-			}
-		}
-		return parts
-	}
-	cols, rows := split(sw, w), split(sh, h)
-	rowBuf := make([]float64, w)
+	read := rowReader(img)
+	row := make([]float64, sw)
 	for y := range sh {
-		clear(rowBuf)
-		for x := range sw {
-			v := lum(b.Min.X+x, b.Min.Y+y)
-			for _, p := range cols[x] {
-				rowBuf[p.cell] += v * p.w
-			}
-		}
-		for _, p := range rows[y] {
-			dst := out[p.cell*w : p.cell*w+w]
-			for i, v := range rowBuf {
-				dst[i] += v * p.w
-			}
+		read(b.Min.Y+y, row)
+		for _, g := range grids {
+			g.addRow(y, row)
 		}
 	}
-	// Overlaps are measured in cells, so each cell's weights sum to one:
-	// out holds averages.
 	return out
 }
 
-// luminance returns a function giving the brightness of a pixel, reading
-// the common image types directly.
-func luminance(img image.Image) func(x, y int) float64 {
+// rowReader returns a function that reads the brightness of the pixels of
+// row y of img into row, reading the common image types directly.
+func rowReader(img image.Image) func(y int, row []float64) {
+	minX := img.Bounds().Min.X
 	switch m := img.(type) {
 	case *image.YCbCr:
-		return func(x, y int) float64 { return float64(m.Y[m.YOffset(x, y)]) }
+		return func(y int, row []float64) {
+			src := m.Y[m.YOffset(minX, y):][:len(row)]
+			for i, v := range src {
+				row[i] = float64(v)
+			}
+		}
 	case *image.Gray:
-		return func(x, y int) float64 { return float64(m.Pix[m.PixOffset(x, y)]) }
+		return func(y int, row []float64) {
+			src := m.Pix[m.PixOffset(minX, y):][:len(row)]
+			for i, v := range src {
+				row[i] = float64(v)
+			}
+		}
 	case *image.RGBA:
-		return func(x, y int) float64 {
-			p := m.Pix[m.PixOffset(x, y):]
-			return 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+		return func(y int, row []float64) {
+			src := m.Pix[m.PixOffset(minX, y):][:4*len(row)]
+			for i := range row {
+				p := src[4*i : 4*i+3]
+				row[i] = 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+			}
 		}
 	case *image.NRGBA:
-		return func(x, y int) float64 {
-			p := m.Pix[m.PixOffset(x, y):]
-			a := float64(p[3]) / 255
-			return (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) * a
+		return func(y int, row []float64) {
+			src := m.Pix[m.PixOffset(minX, y):][:4*len(row)]
+			for i := range row {
+				p := src[4*i : 4*i+4]
+				a := float64(p[3]) / 255
+				row[i] = (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) * a
+			}
 		}
 	}
-	return func(x, y int) float64 {
-		r, g, b, _ := img.At(x, y).RGBA()
-		c := color.RGBA64{uint16(r), uint16(g), uint16(b), 0xffff}
-		return (0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B)) / 257
+	return func(y int, row []float64) {
+		for i := range row {
+			r, g, b, _ := img.At(minX+i, y).RGBA()
+			c := color.RGBA64{uint16(r), uint16(g), uint16(b), 0xffff}
+			row[i] = (0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B)) / 257
+		}
 	}
 }

@@ -2,6 +2,7 @@ package phash_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -180,5 +181,22 @@ func BenchmarkNear(b *testing.B) {
 			}
 			b.ReportMetric(float64(found)/float64(b.N), "neighbours/op")
 		})
+	}
+}
+
+// BenchmarkCompute hashes decoded photos of the sizes the media worker
+// hands over: 100×75 is the load benchmark's 200×150 upload decoded at
+// 1/2 (YCbCr, as JPEGs decode), 512×384 a larger photo at 1/8; RGBA is a
+// PNG's.
+func BenchmarkCompute(b *testing.B) {
+	for _, size := range [][2]int{{100, 75}, {512, 384}} {
+		photo := imagetest.Photo(size[0], size[1], 7)
+		for _, img := range []image.Image{reencode(b, photo, 90), photo} {
+			b.Run(fmt.Sprintf("%T/%dx%d", img, size[0], size[1]), func(b *testing.B) {
+				for b.Loop() {
+					phash.Compute(img)
+				}
+			})
+		}
 	}
 }
