@@ -30,6 +30,13 @@
 // log says, for every row, how much of its time went to requests slower
 // than four times its median: a stall (a checkpoint, a flush queued behind
 // another's) costs one client's throughput more than its p99 shows.
+//
+// The speed of this machine drifts by a third or more over hours, so a
+// before-and-after comparison is only fair within minutes: build the
+// server of each commit (go build -o /tmp/before ./cmd/stockroom, and so
+// on), then run this benchmark against each in turn, alternating, with
+// STOCKROOM_E2E_BINARY=/tmp/before (see e2e_test.go), which serves any
+// commit whose serve flags it knows.
 
 package main
 

@@ -25,6 +25,11 @@ type Index struct {
 	free    []int32
 	byID    map[int64]int32
 	tables  [4][1 << 16][]int32
+	// used has a bit for each bucket of tables that is not empty. Near
+	// tests hundreds of buckets per chunk, in 1.5 MB of slice headers
+	// each, mostly empty in a library of thousands: the 8 KB of bits stay
+	// in the cache, and an empty bucket costs no miss.
+	used [4][1 << 16 / 64]uint64
 }
 
 type entry struct {
@@ -66,6 +71,7 @@ func (x *Index) Add(id int64, key, extra uint64) {
 	for i := range 4 {
 		c := chunk(key, i)
 		x.tables[i][c] = append(x.tables[i][c], slot)
+		x.used[i][c/64] |= 1 << (c % 64)
 	}
 }
 
@@ -94,6 +100,7 @@ func (x *Index) remove(id int64) {
 		}
 		if len(b) == 0 {
 			b = nil
+			x.used[i][c/64] &^= 1 << (c % 64)
 		}
 		x.tables[i][c] = b
 	}
@@ -137,7 +144,11 @@ func (x *Index) Near(key uint64, radius int, extra uint64, extraRadius int, fn f
 	for i := range 4 {
 		q := chunk(key, i)
 		for _, m := range masks {
-			for _, slot := range x.tables[i][q^m] {
+			b := q ^ m
+			if x.used[i][b/64]&(1<<(b%64)) == 0 {
+				continue
+			}
+			for _, slot := range x.tables[i][b] {
 				e := &x.entries[slot]
 				// Report each entry from the first chunk that finds it.
 				first := true

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -150,12 +151,17 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 }
 
 // BenchmarkNear finds the neighbours within distance 10 of one hash among
-// 1M: uniformly random hashes, and hashes clustered as perceptual hashes of
-// a real library tend to be (many near-duplicates, shared structure).
+// 1M or 2,000: uniformly random hashes, and hashes clustered as perceptual
+// hashes of a real library tend to be (many near-duplicates, shared
+// structure). The small library is the load benchmark's, where the media
+// worker looks for neighbours of every upload.
 func BenchmarkNear(b *testing.B) {
-	const n = 1_000_000
-	for _, kind := range []string{"uniform", "clustered"} {
-		b.Run(kind, func(b *testing.B) {
+	for _, c := range []struct {
+		kind string
+		n    int64
+	}{{"uniform", 1_000_000}, {"clustered", 1_000_000}, {"uniform/2000", 2000}, {"clustered/2000", 2000}} {
+		kind, n := strings.TrimSuffix(c.kind, "/2000"), c.n
+		b.Run(c.kind, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			x := phash.NewIndex()
 			centres := make([]uint64, 20000)
@@ -163,7 +169,7 @@ func BenchmarkNear(b *testing.B) {
 				centres[i] = rng.Uint64()
 			}
 			var keys []uint64
-			for id := range int64(n) {
+			for id := range n {
 				k := rng.Uint64()
 				if kind == "clustered" {
 					k = centres[rng.IntN(len(centres))]
