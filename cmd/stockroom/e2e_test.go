@@ -157,7 +157,14 @@ type proc struct {
 // startProc starts the binary in dir and returns at once.
 func startProc(t testing.TB, dir string, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(stockroomBinary(t), args...)
+	return startProcOf(t, stockroomBinary(t), dir, env, args...)
+}
+
+// startProcOf is startProc of the stockroom binary at bin, which may be
+// another commit's (the load benchmark compares them).
+func startProcOf(t testing.TB, bin, dir string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(env...)
 	p := &proc{t: t, cmd: cmd, stderr: &stderrWatcher{addr: make(chan string, 1)}, done: make(chan struct{})}
@@ -205,7 +212,13 @@ func startProc(t testing.TB, dir string, env []string, args ...string) *proc {
 // startServer starts the binary and waits for its "listening" line.
 func startServer(t testing.TB, dir string, env []string, args ...string) *proc {
 	t.Helper()
-	p := startProc(t, dir, env, args...)
+	return startServerOf(t, stockroomBinary(t), dir, env, args...)
+}
+
+// startServerOf is startServer of the stockroom binary at bin.
+func startServerOf(t testing.TB, bin, dir string, env []string, args ...string) *proc {
+	t.Helper()
+	p := startProcOf(t, bin, dir, env, args...)
 	select {
 	case addr := <-p.stderr.addr:
 		u, err := url.Parse(addr)

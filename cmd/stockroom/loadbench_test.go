@@ -32,11 +32,14 @@
 // another's) costs one client's throughput more than its p99 shows.
 //
 // The speed of this machine drifts by a third or more over hours, so a
-// before-and-after comparison is only fair within minutes: build the
-// server of each commit (go build -o /tmp/before ./cmd/stockroom, and so
-// on), then run this benchmark against each in turn, alternating, with
-// STOCKROOM_E2E_BINARY=/tmp/before (see e2e_test.go), which serves any
-// commit whose serve flags it knows.
+// before-and-after comparison is only fair within minutes.
+// STOCKROOM_LOADBENCH_COMPARE="/tmp/before /tmp/after" runs the benchmark
+// against each of those stockroom binaries in turn, with a library of its
+// own, STOCKROOM_LOADBENCH_ROUNDS times (default 3), and prints each
+// column's median per binary and its req/s against the first's. Build
+// them from the commits to compare (git worktree add, then go build -o
+// /tmp/before ./cmd/stockroom). A server from before the media worker's
+// CPU metric (fe062bd) shows bg as 0, its worker's CPU in the CPU column.
 
 package main
 
@@ -46,6 +49,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -59,6 +63,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"golang.org/x/sys/unix"
 )
@@ -183,19 +189,61 @@ func (r benchRow) writeLatencies(dir, file string) error {
 	return os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-c%d.txt", file, r.clients)), []byte(b.String()), 0o644)
 }
 
-func (r benchRow) String() string {
-	r.lat = slices.Sorted(slices.Values(r.lat))
-	pct := func(p float64) time.Duration { return r.lat[int(float64(len(r.lat)-1)*p)] }
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(r.n) }
-	flushes, kib := "      —", "     —"
+// rowStats are a row's figures as its table prints them: milliseconds,
+// and per request.
+type rowStats struct {
+	reqPerSec, p50, p99, cpu, bg float64
+	flushes, kib                 float64 // NaN without disk counters
+}
+
+func (r benchRow) stats() rowStats {
+	lat := slices.Sorted(slices.Values(r.lat))
+	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+	perReq := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(r.n) }
+	s := rowStats{reqPerSec: float64(r.n) / r.wall.Seconds(), p50: pct(0.50), p99: pct(0.99),
+		cpu: perReq(r.cpu), bg: perReq(r.bg), flushes: math.NaN(), kib: math.NaN()}
 	if r.disk != nil {
-		flushes = fmt.Sprintf("%7.2f", float64(r.disk.flushes)/float64(r.n))
-		kib = fmt.Sprintf("%6.1f", float64(r.disk.kib)/float64(r.n))
+		s.flushes = float64(r.disk.flushes) / float64(r.n)
+		s.kib = float64(r.disk.kib) / float64(r.n)
 	}
-	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f | %5d | %s | %s |",
-		r.name, r.clients, float64(r.n)/r.wall.Seconds(),
-		float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000,
-		ms(r.cpu), ms(r.bg), r.changes, flushes, kib)
+	return s
+}
+
+// medianStats is each column's median over rows, on its own: the middle
+// one of an odd number, the mean of the two middle ones of an even one.
+func medianStats(rows []rowStats) rowStats {
+	median := func(get func(rowStats) float64) float64 {
+		var v []float64
+		for _, r := range rows {
+			v = append(v, get(r))
+		}
+		slices.Sort(v)
+		return (v[(len(v)-1)/2] + v[len(v)/2]) / 2
+	}
+	return rowStats{
+		reqPerSec: median(func(r rowStats) float64 { return r.reqPerSec }),
+		p50:       median(func(r rowStats) float64 { return r.p50 }),
+		p99:       median(func(r rowStats) float64 { return r.p99 }),
+		cpu:       median(func(r rowStats) float64 { return r.cpu }),
+		bg:        median(func(r rowStats) float64 { return r.bg }),
+		flushes:   median(func(r rowStats) float64 { return r.flushes }),
+		kib:       median(func(r rowStats) float64 { return r.kib }),
+	}
+}
+
+// diskColumns are the flushes and KiB w columns, dashes where the device
+// has no counters.
+func (s rowStats) diskColumns() string {
+	if math.IsNaN(s.flushes) {
+		return "      — |      —"
+	}
+	return fmt.Sprintf("%7.2f | %6.1f", s.flushes, s.kib)
+}
+
+func (r benchRow) String() string {
+	s := r.stats()
+	return fmt.Sprintf("| %-26s | %d | %8.0f | %7.2f | %7.2f | %6.3f | %6.3f | %5d | %s |",
+		r.name, r.clients, s.reqPerSec, s.p50, s.p99, s.cpu, s.bg, r.changes, s.diskColumns())
 }
 
 // rowMetrics reads what a row adds to the server's metrics: the media
@@ -213,6 +261,67 @@ func TestLoadBench(t *testing.T) {
 	}
 	size := loadbenchEnvInt("STOCKROOM_LOADBENCH_N", 2000)
 	reqs := loadbenchEnvInt("STOCKROOM_LOADBENCH_REQS", 1000)
+	bins := strings.Fields(os.Getenv("STOCKROOM_LOADBENCH_COMPARE"))
+	if len(bins) == 0 {
+		rows := loadBench(t, stockroomBinary(t), size, reqs)
+		var out strings.Builder
+		fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request, less bg: the media worker's (its thread's CPU, from /metrics); procs: changes of GOMAXPROCS by -adaptive-procs during the row; flushes and KiB w: the data folder's device's flush requests and KiB written per request (the whole device's)\n", size, reqs)
+		fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms | bg ms  | procs | flushes | KiB w  |\n")
+		fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|--------|-------|---------|--------|\n")
+		for _, r := range rows {
+			fmt.Fprintln(&out, r)
+		}
+		t.Log("\n" + out.String())
+		return
+	}
+	// Each round runs every binary once, in turn, so that they all see
+	// the machine as it is within minutes of one another.
+	rounds := loadbenchEnvInt("STOCKROOM_LOADBENCH_ROUNDS", 3)
+	runs := make([][][]benchRow, len(bins))
+	for round := range rounds {
+		for i, bin := range bins {
+			if !t.Run(fmt.Sprintf("round%d/%d", round+1, i+1), func(t *testing.T) {
+				runs[i] = append(runs[i], loadBench(t, bin, size, reqs))
+			}) {
+				t.FailNow()
+			}
+		}
+	}
+	t.Log("\n" + compareTable(size, reqs, bins, runs))
+}
+
+// compareTable is the medians, over the rounds, of each binary's rows:
+// each column's median on its own, and the median req/s as a share of the
+// first binary's.
+func compareTable(size, reqs int, bins []string, runs [][][]benchRow) string {
+	var out strings.Builder
+	fmt.Fprintf(&out, "library of %d resources, %d requests per row, medians of %d rounds; columns as in the single run's table; x: req/s against binary 1\n", size, reqs, len(runs[0]))
+	for i, bin := range bins {
+		fmt.Fprintf(&out, "binary %d: %s\n", i+1, bin)
+	}
+	fmt.Fprintf(&out, "| request                    | c | bin |    req/s |     x | p50 ms  | p99 ms  | CPU ms | bg ms  | flushes | KiB w  |\n")
+	fmt.Fprintf(&out, "|----------------------------|---|-----|----------|-------|---------|---------|--------|--------|---------|--------|\n")
+	for k, row := range runs[0][0] {
+		var first float64
+		for i := range bins {
+			var stats []rowStats
+			for _, rows := range runs[i] {
+				stats = append(stats, rows[k].stats())
+			}
+			m := medianStats(stats)
+			if i == 0 {
+				first = m.reqPerSec
+			}
+			fmt.Fprintf(&out, "| %-26s | %d | %3d | %8.0f | %5.2f | %7.2f | %7.2f | %6.3f | %6.3f | %s |\n",
+				row.name, row.clients, i+1, m.reqPerSec, m.reqPerSec/first, m.p50, m.p99, m.cpu, m.bg, m.diskColumns())
+		}
+	}
+	return out.String()
+}
+
+// loadBench seeds a library through the server at bin, measures every
+// row on it and returns the rows.
+func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 	work := t.TempDir()
 	env := []string{}
 	if a := os.Getenv("STOCKROOM_LOADBENCH_PPROF"); a != "" {
@@ -220,7 +329,7 @@ func TestLoadBench(t *testing.T) {
 	}
 	env = append(env, strings.Fields(os.Getenv("STOCKROOM_LOADBENCH_SERVER_ENV"))...)
 	dataDir := filepath.Join(work, "data")
-	p := startServer(t, work, env, "-bind-address", "127.0.0.1:0", "-data-dir", dataDir)
+	p := startServerOf(t, bin, work, env, "-bind-address", "127.0.0.1:0", "-data-dir", dataDir)
 	pid := p.cmd.Process.Pid
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -464,14 +573,7 @@ func TestLoadBench(t *testing.T) {
 				reqs, clients, float64(r.bg.Microseconds())/1000/float64(reqs), float64(after.Microseconds())/1000/float64(reqs))
 		}
 	}
-	var out strings.Builder
-	fmt.Fprintf(&out, "library of %d resources, %d requests per row; CPU is the server process's utime+stime per request, less bg: the media worker's (its thread's CPU, from /metrics); procs: changes of GOMAXPROCS by -adaptive-procs during the row; flushes and KiB w: the data folder's device's flush requests and KiB written per request (the whole device's)\n", size, reqs)
-	fmt.Fprintf(&out, "| request                    | c |    req/s | p50 ms  | p99 ms  | CPU ms | bg ms  | procs | flushes | KiB w  |\n")
-	fmt.Fprintf(&out, "|----------------------------|---|----------|---------|---------|--------|--------|-------|---------|--------|\n")
-	for _, r := range rows {
-		fmt.Fprintln(&out, r)
-	}
-	t.Log("\n" + out.String())
+	return rows
 }
 
 // TestReadDiskCounters: a synced write of 1 MiB shows in the counters of
@@ -499,5 +601,33 @@ func TestReadDiskCounters(t *testing.T) {
 	}
 	if after.flushes-before.flushes < 1 || after.kib-before.kib < 1024 {
 		t.Errorf("after a synced 1 MiB write: %d flushes, %d KiB written; want at least 1 and 1024", after.flushes-before.flushes, after.kib-before.kib)
+	}
+}
+
+// TestMedianStats: each column's median is taken on its own, two middle
+// values are averaged, and rows without disk counters print dashes.
+func TestMedianStats(t *testing.T) {
+	nan := math.NaN()
+	rows := []rowStats{
+		{reqPerSec: 900, p50: 1.0, p99: 9, cpu: 0.8, bg: 0.2, flushes: 2, kib: 120},
+		{reqPerSec: 800, p50: 1.2, p99: 5, cpu: 0.9, bg: 0.3, flushes: 2.1, kib: 130},
+		{reqPerSec: 1000, p50: 0.9, p99: 7, cpu: 0.7, bg: 0.1, flushes: 1.9, kib: 110},
+	}
+	got := medianStats(rows)
+	want := rowStats{reqPerSec: 900, p50: 1.0, p99: 7, cpu: 0.8, bg: 0.2, flushes: 2, kib: 120}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(rowStats{})); diff != "" {
+		t.Errorf("three rows (-want +got):\n%s", diff)
+	}
+	got = medianStats(rows[:2])
+	want = rowStats{reqPerSec: 850, p50: 1.1, p99: 7, cpu: 0.85, bg: 0.25, flushes: 2.05, kib: 125}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(rowStats{}), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+		t.Errorf("two rows (-want +got):\n%s", diff)
+	}
+	noDisk := medianStats([]rowStats{{reqPerSec: 1, flushes: nan, kib: nan}, {reqPerSec: 2, flushes: nan, kib: nan}, {reqPerSec: 3, flushes: nan, kib: nan}})
+	if s := noDisk.diskColumns(); strings.Contains(s, "NaN") || !strings.Contains(s, "—") {
+		t.Errorf("without disk counters the columns read %q", s)
+	}
+	if s := got.diskColumns(); s != "   2.05 |  125.0" {
+		t.Errorf("disk columns %q", s)
 	}
 }
