@@ -149,23 +149,6 @@ func benchUpload(b *testing.B, client *http.Client, p *proc, seed uint64, size i
 	return res.ID
 }
 
-// cpuTime reads the user and system CPU time process pid has used.
-func cpuTime(tb testing.TB, pid int) time.Duration {
-	tb.Helper()
-	f, err := procStat(pid)
-	if err != nil {
-		tb.Skipf("no /proc: %v", err)
-	}
-	// utime and stime are the 14th and 15th fields of the line, in clock
-	// ticks (100 a second on Linux).
-	if len(f) < 13 {
-		tb.Fatalf("short /proc/%d/stat: %q", pid, f)
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+s) * 10 * time.Millisecond
-}
-
 // peakRSS reads the peak resident memory of process pid, in bytes.
 func peakRSS(tb testing.TB, pid int) int64 {
 	tb.Helper()

@@ -47,7 +47,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"image/jpeg"
 	"io"
 	"math"
 	"mime/multipart"
@@ -79,25 +78,7 @@ func loadbenchEnvInt(name string, def int) int {
 // benchJPEG is a distinct photo-like JPEG of 4–8 KB: each seed gives other
 // bytes, so no upload is a duplicate of another.
 func benchJPEG(tb testing.TB, seed uint64) []byte {
-	img := imagetest.Photo(200, 150, seed)
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// procCPU reads the user+system CPU time the process has used so far, from
-// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms on Linux).
-func procCPU(tb testing.TB, pid int) time.Duration {
-	f, err := procStat(pid)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	const tick = 10 * time.Millisecond // sysconf(_SC_CLK_TCK) = 100
-	return time.Duration(utime+stime) * tick
+	return imagetest.JPEG(tb, imagetest.Photo(200, 150, seed), 90)
 }
 
 // multipartUpload builds the body of one upload.
@@ -423,10 +404,10 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 	// Let the media worker finish what the seeding started, so that the
 	// rows measure requests and not the backlog; its CPU is reported apart.
 	idle := func() time.Duration {
-		before := procCPU(t, pid)
+		before := cpuTime(t, pid)
 		for {
 			time.Sleep(500 * time.Millisecond)
-			now := procCPU(t, pid)
+			now := cpuTime(t, pid)
 			if now-before < 30*time.Millisecond {
 				return now
 			}
@@ -484,7 +465,7 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 		row := benchRow{name: name, clients: clients, n: reqs, lat: make([]time.Duration, reqs)}
 		var next atomic.Int64
 		m0 := serverMetrics(t, p.base)
-		cpu0 := procCPU(t, pid)
+		cpu0 := cpuTime(t, pid)
 		disk0 := readDiskCounters(dataDir)
 		t0 := time.Now()
 		var wg sync.WaitGroup
@@ -507,7 +488,7 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 		}
 		wg.Wait()
 		row.wall = time.Since(t0)
-		row.cpu = procCPU(t, pid) - cpu0
+		row.cpu = cpuTime(t, pid) - cpu0
 		if disk := readDiskCounters(dataDir); disk0 != nil && disk != nil {
 			row.disk = &diskCounters{flushes: disk.flushes - disk0.flushes, kib: disk.kib - disk0.kib}
 		}
@@ -556,7 +537,7 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 			k := 1_000_000*uint64(clients) + seq.Add(1)
 			cts[i], bodies[i] = multipartUpload(t, fmt.Sprintf("u%d.jpg", k), benchJPEG(t, k), url.Values{"Name": {fmt.Sprintf("upload %d", k)}})
 		}
-		cpu0 := procCPU(t, pid)
+		cpu0 := cpuTime(t, pid)
 		if run(uploadRow, clients, func(i int) *http.Request {
 			// The warm-up takes the last bodies, the measured requests
 			// the first ones: no upload repeats another.

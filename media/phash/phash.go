@@ -157,7 +157,7 @@ type share struct {
 }
 
 func newGrid(w, h, sw, sh int) *grid {
-	g := &grid{w: w, cols: make([][]share, w), rowStart: make([]int, 0, sh+1), rowSum: make([]float64, w), out: make([]float64, w*h)}
+	g := &grid{w: w, cols: make([][]share, w), rowStart: make([]int, sh+1), rowSum: make([]float64, w), out: make([]float64, w*h)}
 	// A cell holds at most sw/w+2 pixel columns, in part or whole: one
 	// array holds them all.
 	per := sw/w + 2
@@ -169,15 +169,14 @@ func newGrid(w, h, sw, sh int) *grid {
 		g.cols[c] = append(g.cols[c], share{x, part})
 	})
 	g.rowCells = make([]share, 0, sh+h)
-	last := -1
 	overlaps(sh, h, func(y, c int, part float64) {
-		for ; last < y; last++ {
-			g.rowStart = append(g.rowStart, len(g.rowCells))
-		}
 		g.rowCells = append(g.rowCells, share{c, part})
+		g.rowStart[y+1] = len(g.rowCells)
 	})
-	for ; last < sh; last++ {
-		g.rowStart = append(g.rowStart, len(g.rowCells))
+	// A row no cell took (none does, but for rounding) ends where the one
+	// before it ended.
+	for y := range sh {
+		g.rowStart[y+1] = max(g.rowStart[y+1], g.rowStart[y])
 	}
 	return g
 }
@@ -229,18 +228,17 @@ func (g *grid) addRow(y int, row []float64) {
 func grayGrids(img image.Image, sizes ...[2]int) [][]float64 {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	grids := make([]*grid, len(sizes))
 	out := make([][]float64, len(sizes))
-	for i, s := range sizes {
-		if sw == 0 || sh == 0 {
+	if sw == 0 || sh == 0 {
+		for i, s := range sizes {
 			out[i] = make([]float64, s[0]*s[1])
-			continue
 		}
+		return out
+	}
+	grids := make([]*grid, len(sizes))
+	for i, s := range sizes {
 		grids[i] = newGrid(s[0], s[1], sw, sh)
 		out[i] = grids[i].out
-	}
-	if sw == 0 || sh == 0 {
-		return out
 	}
 	read := rowReader(img)
 	row := make([]float64, sw)

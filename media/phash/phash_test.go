@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -157,11 +156,14 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 // worker looks for neighbours of every upload.
 func BenchmarkNear(b *testing.B) {
 	for _, c := range []struct {
-		kind string
-		n    int64
-	}{{"uniform", 1_000_000}, {"clustered", 1_000_000}, {"uniform/2000", 2000}, {"clustered/2000", 2000}} {
-		kind, n := strings.TrimSuffix(c.kind, "/2000"), c.n
-		b.Run(c.kind, func(b *testing.B) {
+		name, kind string
+		n          int64
+	}{
+		{"uniform", "uniform", 1_000_000}, {"clustered", "clustered", 1_000_000},
+		{"uniform/2000", "uniform", 2000}, {"clustered/2000", "clustered", 2000},
+	} {
+		kind, n := c.kind, c.n
+		b.Run(c.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			x := phash.NewIndex()
 			centres := make([]uint64, 20000)
