@@ -28,7 +28,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
+	"time"
+
+	"github.com/stockroomhq/stockroom/internal/timerslack"
 )
 
 func main() {
@@ -39,6 +43,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	serveReexec = startOver
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	var ue *usageError
@@ -53,6 +58,29 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stockroom:", err)
 		os.Exit(1)
 	}
+}
+
+// serveReexec is serveCommand's reexec, set by main alone: run, called by
+// tests in process, must not replace the test binary.
+var serveReexec func(time.Duration) error
+
+func init() {
+	// Keeps main on the main thread until serve has decided whether to
+	// start the process over (startOver): a process that execs from
+	// another thread loses what its parent set on its main thread alone,
+	// such as the signal it gets when the parent dies.
+	runtime.LockOSThread()
+}
+
+// startOver runs the process again with the timer slack, from the main
+// thread, and releases that thread when it does not (a slack of zero) or
+// cannot. serve calls it on the main goroutine.
+func startOver(slack time.Duration) error {
+	defer runtime.UnlockOSThread()
+	if slack <= 0 {
+		return nil
+	}
+	return timerslack.Exec(slack)
 }
 
 // usageError is a mistake in the command line. run adds the hint of the
@@ -116,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch name := args[0]; {
 	case name == "serve":
-		return withHint((&serveCommand{logOut: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom serve -h")
+		return withHint((&serveCommand{logOut: stderr, usageOut: stdout, reexec: serveReexec}).Run(ctx, args[1:], getenv), "stockroom serve -h")
 	case name == "import":
 		return withHint((&importCommand{out: stderr, usageOut: stdout}).Run(ctx, args[1:], getenv), "stockroom import -h")
 	case name == "users", name == "tokens":
@@ -132,7 +160,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case len(name) > 0 && name[0] == '-':
 		// The reference server takes its flags with no command.
-		return withHint((&serveCommand{logOut: stderr, usageOut: stdout}).Run(ctx, args, getenv), "stockroom serve -h")
+		return withHint((&serveCommand{logOut: stderr, usageOut: stdout, reexec: serveReexec}).Run(ctx, args, getenv), "stockroom serve -h")
 	default:
 		return withHint(&usageError{fmt.Sprintf("unknown command %q", name)}, "stockroom help")
 	}

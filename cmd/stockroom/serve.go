@@ -20,6 +20,7 @@ import (
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/httpapi"
 	"github.com/stockroomhq/stockroom/internal/procs"
+	"github.com/stockroomhq/stockroom/internal/timerslack"
 	"github.com/stockroomhq/stockroom/webui"
 )
 
@@ -31,6 +32,11 @@ type serveCommand struct {
 	logOut io.Writer
 	// usageOut receives the help text of -h; nil means os.Stderr.
 	usageOut io.Writer
+	// reexec, when set, starts the process over with a timer slack (see
+	// -timer-slack); it returns only when it cannot, or at once for a
+	// slack of zero. Run calls it once, first. Only main sets it: a test
+	// that serves in process must not be replaced.
+	reexec func(slack time.Duration) error
 }
 
 // serveConfig is what the flags and their environment variables say.
@@ -58,6 +64,7 @@ type serveConfig struct {
 	ffmpegPath      string
 	shutdownTimeout time.Duration
 	adaptiveProcs   bool
+	timerSlack      time.Duration
 }
 
 type multiFlag []string
@@ -120,6 +127,16 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	}
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", shutdownDefault, "how long to let requests finish on SIGINT/SIGTERM (SHUTDOWN_TIMEOUT)")
 	adaptive := getenv("ADAPTIVE_PROCS") == "" || envBool("adaptive-procs", "ADAPTIVE_PROCS")
+	slackDefault := time.Millisecond
+	if v := getenv("TIMER_SLACK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			badEnv["timer-slack"] = fmt.Sprintf("TIMER_SLACK=%q is not a duration of zero or more (e.g. 1ms)", v)
+		} else {
+			slackDefault = d
+		}
+	}
+	fs.DurationVar(&cfg.timerSlack, "timer-slack", slackDefault, "on Linux, how late a timer may wake the server's threads, so that wake-ups come together: fewer context switches per request; 0 keeps the system's (TIMER_SLACK)")
 	fs.BoolVar(&cfg.adaptiveProcs, "adaptive-procs", adaptive, "run Go on one CPU while serving one request at a time, on all of them as soon as there is more; off when GOMAXPROCS is set (ADAPTIVE_PROCS)")
 	// The flag package would print parse errors and the whole usage text
 	// itself; main prints the error once, and the usage only on -h.
@@ -206,6 +223,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	if cfg.shutdownTimeout <= 0 {
 		return nil, &usageError{fmt.Sprintf("-shutdown-timeout %v: must be positive", cfg.shutdownTimeout)}
 	}
+	if cfg.timerSlack < 0 || cfg.timerSlack > maxTimerSlack {
+		return nil, &usageError{fmt.Sprintf("-timer-slack %v: want 0 to %v", cfg.timerSlack, maxTimerSlack)}
+	}
 	return cfg, nil
 }
 
@@ -216,6 +236,15 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	cfg, err := c.parse(args, getenv)
 	if err != nil {
 		return err
+	}
+	// First of all, as the process starts over from here.
+	var slackErr error
+	if c.reexec != nil {
+		if cur, err := timerslack.Current(); err == nil && cur < cfg.timerSlack {
+			slackErr = c.reexec(cfg.timerSlack)
+		} else {
+			c.reexec(0) // releases the main thread
+		}
 	}
 	out := c.logOut
 	if out == nil {
@@ -271,6 +300,9 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 		defer c.Close() // after the library's: a bucket's copies in progress
 	}
 	logger.Info("listening", append([]any{"addr", "http://" + ln.Addr().String()}, storageAttrs(opts)...)...)
+	if slackErr != nil {
+		logger.Warn("serving with the system's timer slack", "err", slackErr)
+	}
 	lib, err := stockroom.Open(ctx, opts)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -430,6 +462,11 @@ func parseSize(s string) (int64, error) {
 	}
 	return int64(f * mult), nil
 }
+
+// maxTimerSlack bounds -timer-slack: more would make the server's own
+// timers (timeouts, the procs governor's window) late by more than a
+// rounding.
+const maxTimerSlack = 50 * time.Millisecond
 
 // procsWindow is the window of procs.Govern: after a few of them in a row
 // in which the server served no more than one request at a time (and ran

@@ -38,6 +38,7 @@ func defaultConfig() serveConfig {
 		logFormat:       "text",
 		shutdownTimeout: 30 * time.Second,
 		adaptiveProcs:   true,
+		timerSlack:      time.Millisecond,
 	}
 }
 
@@ -80,6 +81,7 @@ var allEnv = map[string]string{
 	"FFMPEG_PATH":         "/usr/bin/ffmpeg",
 	"SHUTDOWN_TIMEOUT":    "5s",
 	"ADAPTIVE_PROCS":      "false",
+	"TIMER_SLACK":         "0",
 }
 
 func TestParseEnv(t *testing.T) {
@@ -124,6 +126,7 @@ func TestParseFlagsOverrideEnv(t *testing.T) {
 		"-ffmpeg-path", "/opt/ffmpeg",
 		"-shutdown-timeout", "1m",
 		"-adaptive-procs",
+		"-timer-slack", "2ms",
 	}
 	got := parseOK(t, args, allEnv)
 	want := serveConfig{
@@ -139,6 +142,7 @@ func TestParseFlagsOverrideEnv(t *testing.T) {
 		ffmpegPath:      "/opt/ffmpeg",
 		shutdownTimeout: time.Minute,
 		adaptiveProcs:   true,
+		timerSlack:      2 * time.Millisecond,
 	}
 	if diff := cmp.Diff(want, got, cmpConfig); diff != "" {
 		t.Errorf("flags over the environment (-want +got):\n%s", diff)
@@ -194,6 +198,10 @@ func TestParseEachFlag(t *testing.T) {
 		{"adaptive-procs flag", []string{"-adaptive-procs=false"}, nil, func(c *serveConfig) { c.adaptiveProcs = false }},
 		{"ADAPTIVE_PROCS", nil, map[string]string{"ADAPTIVE_PROCS": "0"}, func(c *serveConfig) { c.adaptiveProcs = false }},
 		{"ADAPTIVE_PROCS true", nil, map[string]string{"ADAPTIVE_PROCS": "true"}, func(c *serveConfig) {}},
+		{"timer-slack flag", []string{"-timer-slack", "250us"}, nil, func(c *serveConfig) { c.timerSlack = 250 * time.Microsecond }},
+		{"timer-slack 0", []string{"-timer-slack", "0"}, nil, func(c *serveConfig) { c.timerSlack = 0 }},
+		{"TIMER_SLACK", nil, map[string]string{"TIMER_SLACK": "5ms"}, func(c *serveConfig) { c.timerSlack = 5 * time.Millisecond }},
+		{"timer-slack flag wins over a bad TIMER_SLACK", []string{"-timer-slack", "2ms"}, map[string]string{"TIMER_SLACK": "soon"}, func(c *serveConfig) { c.timerSlack = 2 * time.Millisecond }},
 		{"flag wins over a bad variable", []string{"-ephemeral"}, map[string]string{"EPHEMERAL": "maybe"}, func(c *serveConfig) { c.ephemeral = true }},
 		{"flag false wins over variable true", []string{"-memory-db=false"}, map[string]string{"MEMORY_DB": "true"}, func(c *serveConfig) {}},
 		{"empty variable is unset", nil, map[string]string{"BIND_ADDRESS": "", "EPHEMERAL": ""}, func(c *serveConfig) {}},
@@ -240,6 +248,10 @@ func TestParseUsageErrors(t *testing.T) {
 		{"ALLOW_DUPLICATES not a bool", nil, map[string]string{"ALLOW_DUPLICATES": "y"}, "ALLOW_DUPLICATES"},
 		{"SHUTDOWN_TIMEOUT", nil, map[string]string{"SHUTDOWN_TIMEOUT": "30"}, "SHUTDOWN_TIMEOUT"},
 		{"ADAPTIVE_PROCS not a bool", nil, map[string]string{"ADAPTIVE_PROCS": "sometimes"}, "ADAPTIVE_PROCS"},
+		{"TIMER_SLACK not a duration", nil, map[string]string{"TIMER_SLACK": "1"}, "TIMER_SLACK"},
+		{"TIMER_SLACK negative", nil, map[string]string{"TIMER_SLACK": "-1ms"}, "TIMER_SLACK"},
+		{"timer-slack negative", []string{"-timer-slack=-1ms"}, nil, "timer-slack"},
+		{"timer-slack too large", []string{"-timer-slack", "1s"}, nil, "timer-slack"},
 		{"alt-fs without colon", []string{"-alt-fs", "archive"}, nil, "alt-fs"},
 		{"alt-fs without key", []string{"-alt-fs", ":/x"}, nil, "alt-fs"},
 		{"alt-fs without path", []string{"-alt-fs", "a:"}, nil, "alt-fs"},
