@@ -35,7 +35,8 @@
 // before-and-after comparison is only fair within minutes.
 // STOCKROOM_LOADBENCH_COMPARE="/tmp/before /tmp/after" runs the benchmark
 // against each of those stockroom binaries in turn, with a library of its
-// own, STOCKROOM_LOADBENCH_ROUNDS times (default 3), and prints each
+// own, STOCKROOM_LOADBENCH_ROUNDS times (default 3; another binary first
+// in each round, after the machine has settled), and prints each
 // column's median per binary and its req/s against the first's. Build
 // them from the commits to compare (git worktree add, then go build -o
 // /tmp/before ./cmd/stockroom). A server from before the media worker's
@@ -256,11 +257,18 @@ func TestLoadBench(t *testing.T) {
 		return
 	}
 	// Each round runs every binary once, in turn, so that they all see
-	// the machine as it is within minutes of one another.
+	// the machine as it is within minutes of one another. The binary that
+	// goes first changes from round to round, and each waits for the
+	// machine to settle: the one before it leaves the kernel writing back
+	// and removing its library (65,536 shard folders), which slowed the
+	// reads of the next by a quarter.
 	rounds := loadbenchEnvInt("STOCKROOM_LOADBENCH_ROUNDS", 3)
 	runs := make([][][]benchRow, len(bins))
 	for round := range rounds {
-		for i, bin := range bins {
+		for j := range bins {
+			i := (round + j) % len(bins)
+			bin := bins[i]
+			waitQuiet(t)
 			if !t.Run(fmt.Sprintf("round%d/%d", round+1, i+1), func(t *testing.T) {
 				runs[i] = append(runs[i], loadBench(t, bin, size, reqs))
 			}) {
@@ -269,6 +277,50 @@ func TestLoadBench(t *testing.T) {
 		}
 	}
 	t.Log("\n" + compareTable(size, reqs, bins, runs))
+}
+
+// waitQuiet flushes the page cache's dirty pages and waits, up to half a
+// minute, for the processors to be nine-tenths idle over half a second.
+func waitQuiet(t *testing.T) {
+	t.Helper()
+	unix.Sync()
+	start := time.Now()
+	busy0, total0 := cpuCounters(t)
+	for time.Since(start) < 30*time.Second {
+		time.Sleep(500 * time.Millisecond)
+		busy, total := cpuCounters(t)
+		if total > total0 && float64(busy-busy0) < 0.1*float64(total-total0) {
+			break
+		}
+		busy0, total0 = busy, total
+	}
+	t.Logf("waited %v for a quiet machine", time.Since(start).Round(100*time.Millisecond))
+}
+
+// cpuCounters reads the machine's busy and total CPU ticks from /proc/stat
+// (idle and iowait count as not busy).
+func cpuCounters(t *testing.T) (busy, total uint64) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		t.Fatalf("/proc/stat begins %q", line)
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("/proc/stat: %q", line)
+		}
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
 }
 
 // compareTable is the medians, over the rounds, of each binary's rows:
