@@ -39,18 +39,6 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 		}
 		return def
 	}
-	duration := func(flagName, name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			badEnv[flagName] = fmt.Sprintf("%s=%q is not a positive duration (e.g. 1h)", name, v)
-			return def
-		}
-		return d
-	}
 	fs.StringVar(&f.previewCacheSize, "preview-cache-size", env("PREVIEW_CACHE_SIZE", "1GiB"),
 		"size cap of the cached previews; past it the least recently used go; 0 means no cap (PREVIEW_CACHE_SIZE)")
 	fs.StringVar(&f.previewMemory, "preview-memory", env("PREVIEW_MEMORY", "32MiB"),
@@ -71,7 +59,7 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 		"memory budget of all image work at once (previews, rotation, hashing); images that cost more are refused; default an eighth of the machine's memory, at most 512MiB (IMAGE_MEMORY)")
 	fs.StringVar(&f.minTransferRate, "min-transfer-rate", env("MIN_TRANSFER_RATE", "4KiB"),
 		"slowest a request body may arrive and a download be read, per second, after -transfer-grace; 0 means no bound (MIN_TRANSFER_RATE)")
-	fs.DurationVar(&f.transferGrace, "transfer-grace", duration("transfer-grace", "TRANSFER_GRACE", httpapi.DefaultTransferGrace),
+	fs.DurationVar(&f.transferGrace, "transfer-grace", envDuration(getenv, badEnv, "transfer-grace", "TRANSFER_GRACE", httpapi.DefaultTransferGrace, false),
 		"time a transfer gets beyond what -min-transfer-rate allows, and the longest it may stall (TRANSFER_GRACE)")
 	fs.IntVar(&f.maxUploads, "max-concurrent-uploads", integer("max-concurrent-uploads", "MAX_CONCURRENT_UPLOADS", httpapi.DefaultMaxConcurrentUploads),
 		"uploads and synchronous remote fetches at once; more get 503 with Retry-After; 0 means no bound (MAX_CONCURRENT_UPLOADS)")
@@ -87,7 +75,7 @@ func (f *budgetFlags) register(fs *flag.FlagSet, getenv func(string) string, bad
 	}
 	fs.BoolVar(&f.allowHardLinks, "alt-fs-allow-hard-links", links,
 		"serve -alt-fs files that have other hard links, which may be files from outside the folder (ALT_FS_ALLOW_HARD_LINKS)")
-	fs.DurationVar(&f.tempGrace, "temp-grace", duration("temp-grace", "TEMP_GRACE", time.Hour),
+	fs.DurationVar(&f.tempGrace, "temp-grace", envDuration(getenv, badEnv, "temp-grace", "TEMP_GRACE", time.Hour, false),
 		"temporary files of uploads older than this (left by a crash) are removed at start and periodically (TEMP_GRACE)")
 }
 

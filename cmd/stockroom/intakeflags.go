@@ -28,15 +28,7 @@ type intakeFlags struct {
 // variable that does not parse is reported in badEnv under its flag.
 func (f *intakeFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv map[string]string) {
 	dur := func(p *time.Duration, name, env string, def time.Duration, usage string) {
-		if v := getenv(env); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				badEnv[name] = fmt.Sprintf("%s=%q is not a positive duration (e.g. 30s)", env, v)
-			} else {
-				def = d
-			}
-		}
-		fs.DurationVar(p, name, def, usage+" ("+env+")")
+		fs.DurationVar(p, name, envDuration(getenv, badEnv, name, env, def, false), usage+" ("+env+")")
 	}
 	num := func(p *int, name, env string, def int, usage string) {
 		if v := getenv(env); v != "" {

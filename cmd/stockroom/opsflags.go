@@ -18,20 +18,8 @@ type opsFlags struct {
 }
 
 func (f *opsFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv map[string]string) {
-	dur := func(flagName, name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			badEnv[flagName] = fmt.Sprintf("%s=%q is not a duration (e.g. 10m)", name, v)
-			return def
-		}
-		return d
-	}
-	fs.DurationVar(&f.gcInterval, "gc-interval", dur("gc-interval", "GC_INTERVAL", 10*time.Minute), "how often to remove files no resource uses any more; 0 never (then deletes remove them themselves) (GC_INTERVAL)")
-	fs.DurationVar(&f.gcGrace, "gc-grace", dur("gc-grace", "GC_GRACE", stockroom.DefaultGCGrace), "the least age of a file the sweeper removes (GC_GRACE)")
+	fs.DurationVar(&f.gcInterval, "gc-interval", envDuration(getenv, badEnv, "gc-interval", "GC_INTERVAL", 10*time.Minute, true), "how often to remove files no resource uses any more; 0 never (then deletes remove them themselves) (GC_INTERVAL)")
+	fs.DurationVar(&f.gcGrace, "gc-grace", envDuration(getenv, badEnv, "gc-grace", "GC_GRACE", stockroom.DefaultGCGrace, true), "the least age of a file the sweeper removes (GC_GRACE)")
 	sync := getenv("SYNC")
 	if sync == "" {
 		sync = "normal"

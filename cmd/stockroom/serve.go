@@ -20,7 +20,6 @@ import (
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/httpapi"
 	"github.com/stockroomhq/stockroom/internal/procs"
-	"github.com/stockroomhq/stockroom/internal/timerslack"
 	"github.com/stockroomhq/stockroom/webui"
 )
 
@@ -33,9 +32,10 @@ type serveCommand struct {
 	// usageOut receives the help text of -h; nil means os.Stderr.
 	usageOut io.Writer
 	// reexec, when set, starts the process over with a timer slack (see
-	// -timer-slack); it returns only when it cannot, or at once for a
-	// slack of zero. Run calls it once, first. Only main sets it: a test
-	// that serves in process must not be replaced.
+	// -timer-slack) unless it has that much already; it returns at once
+	// then, and otherwise only when it cannot. Run calls it once, first.
+	// Only main sets it: a test that serves in process must not be
+	// replaced.
 	reexec func(slack time.Duration) error
 }
 
@@ -116,27 +116,9 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	cfg.blobs.register(fs, getenv, badEnv)
 	cfg.ops.register(fs, getenv, badEnv)
 	fs.StringVar(&cfg.ffmpegPath, "ffmpeg-path", env("FFMPEG_PATH", ""), "ffmpeg binary for video previews (FFMPEG_PATH)")
-	shutdownDefault := 30 * time.Second
-	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			badEnv["shutdown-timeout"] = fmt.Sprintf("SHUTDOWN_TIMEOUT=%q is not a positive duration (e.g. 30s)", v)
-		} else {
-			shutdownDefault = d
-		}
-	}
-	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", shutdownDefault, "how long to let requests finish on SIGINT/SIGTERM (SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", envDuration(getenv, badEnv, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 30*time.Second, false), "how long to let requests finish on SIGINT/SIGTERM (SHUTDOWN_TIMEOUT)")
 	adaptive := getenv("ADAPTIVE_PROCS") == "" || envBool("adaptive-procs", "ADAPTIVE_PROCS")
-	slackDefault := time.Millisecond
-	if v := getenv("TIMER_SLACK"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			badEnv["timer-slack"] = fmt.Sprintf("TIMER_SLACK=%q is not a duration of zero or more (e.g. 1ms)", v)
-		} else {
-			slackDefault = d
-		}
-	}
-	fs.DurationVar(&cfg.timerSlack, "timer-slack", slackDefault, "on Linux, how late a timer may wake the server's threads, so that wake-ups come together: fewer context switches per request; 0 keeps the system's (TIMER_SLACK)")
+	fs.DurationVar(&cfg.timerSlack, "timer-slack", envDuration(getenv, badEnv, "timer-slack", "TIMER_SLACK", time.Millisecond, true), "on Linux, how late a timer may wake the server's threads, so that wake-ups come together: fewer context switches per request; 0 keeps the system's (TIMER_SLACK)")
 	fs.BoolVar(&cfg.adaptiveProcs, "adaptive-procs", adaptive, "run Go on one CPU while serving one request at a time, on all of them as soon as there is more; off when GOMAXPROCS is set (ADAPTIVE_PROCS)")
 	// The flag package would print parse errors and the whole usage text
 	// itself; main prints the error once, and the usage only on -h.
@@ -229,6 +211,27 @@ func (c *serveCommand) parse(args []string, getenv func(string) string) (*serveC
 	return cfg, nil
 }
 
+// envDuration is the duration in the variable name, or def when it is
+// unset. One that does not parse, is negative, or is zero unless zeroOK,
+// is reported in badEnv under flagName, for parse to refuse unless the
+// flag is given.
+func envDuration(getenv func(string) string, badEnv map[string]string, flagName, name string, def time.Duration, zeroOK bool) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0:
+		badEnv[flagName] = fmt.Sprintf("%s=%q is not a duration (e.g. 30s)", name, v)
+	case d == 0 && !zeroOK:
+		badEnv[flagName] = fmt.Sprintf("%s=%q: must be more than zero", name, v)
+	default:
+		return d
+	}
+	return def
+}
+
 // Run parses args and serves until ctx ends, then shuts down gracefully:
 // requests in flight may finish within -shutdown-timeout, and the database
 // is closed (and its WAL checkpointed) before Run returns.
@@ -240,11 +243,7 @@ func (c *serveCommand) Run(ctx context.Context, args []string, getenv func(strin
 	// First of all, as the process starts over from here.
 	var slackErr error
 	if c.reexec != nil {
-		if cur, err := timerslack.Current(); err == nil && cur < cfg.timerSlack {
-			slackErr = c.reexec(cfg.timerSlack)
-		} else {
-			c.reexec(0) // releases the main thread
-		}
+		slackErr = c.reexec(cfg.timerSlack)
 	}
 	out := c.logOut
 	if out == nil {
