@@ -259,9 +259,10 @@ func TestLoadBench(t *testing.T) {
 	// Each round runs every binary once, in turn, so that they all see
 	// the machine as it is within minutes of one another. The binary that
 	// goes first changes from round to round, and each waits for the
-	// machine to settle: the one before it leaves the kernel writing back
-	// and removing its library (65,536 shard folders), which slowed the
-	// reads of the next by a quarter.
+	// machine to settle: with the order fixed, the second of each round
+	// read a quarter slower than the first, whichever it was (the kernel
+	// writing back and removing the library before, 65,536 shard
+	// folders, is the likely cause).
 	rounds := loadbenchEnvInt("STOCKROOM_LOADBENCH_ROUNDS", 3)
 	runs := make([][][]benchRow, len(bins))
 	for round := range rounds {
@@ -310,13 +311,15 @@ func cpuCounters(t *testing.T) (busy, total uint64) {
 	if len(f) < 6 || f[0] != "cpu" {
 		t.Fatalf("/proc/stat begins %q", line)
 	}
-	for i, v := range f[1:] {
+	// user nice system idle iowait irq softirq steal; the guest times
+	// after them are counted in user already.
+	for i, v := range f[1:min(len(f), 9)] {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			t.Fatalf("/proc/stat: %q", line)
 		}
 		total += n
-		if i != 3 && i != 4 { // idle, iowait
+		if i != 3 && i != 4 {
 			busy += n
 		}
 	}
