@@ -73,11 +73,12 @@ func init() {
 }
 
 // startOver runs the process again with the timer slack, from the main
-// thread, and releases that thread when it does not (a slack of zero) or
-// cannot. serve calls it on the main goroutine.
+// thread, unless the process has that much already (always true of a
+// slack of zero) or the system has none; it releases the main thread when
+// it returns. serve calls it on the main goroutine.
 func startOver(slack time.Duration) error {
 	defer runtime.UnlockOSThread()
-	if slack <= 0 {
+	if cur, err := timerslack.Current(); err != nil || cur >= slack {
 		return nil
 	}
 	return timerslack.Exec(slack)
