@@ -3,9 +3,6 @@ package main
 import (
 	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +39,7 @@ func TestE2ETimerSlack(t *testing.T) {
 			}
 			for tid, got := range slacks {
 				if got != tc.want {
-					t.Errorf("thread %s: slack %v, want %v", tid, got, tc.want)
+					t.Errorf("thread %d: slack %v, want %v", tid, got, tc.want)
 				}
 			}
 			if tc.want != inherited && strings.Contains(p.stderr.String(), "timer slack") {
@@ -52,30 +49,16 @@ func TestE2ETimerSlack(t *testing.T) {
 	}
 }
 
-// threadSlacks reads the timer slack of every thread of process pid.
-func threadSlacks(t *testing.T, pid int) map[string]time.Duration {
+// threadSlacks reads the timer slack of every thread of process pid, or
+// skips the test where that is not allowed.
+func threadSlacks(t *testing.T, pid int) map[int]time.Duration {
 	t.Helper()
-	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	slacks, err := timerslack.Threads(pid)
+	if errors.Is(err, fs.ErrPermission) {
+		t.Skipf("reading another process's timer slack needs CAP_SYS_NICE: %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
-	}
-	slacks := map[string]time.Duration{}
-	for _, task := range tasks {
-		b, err := os.ReadFile(filepath.Join("/proc", task.Name(), "timerslack_ns"))
-		if errors.Is(err, fs.ErrPermission) {
-			t.Skipf("reading another process's timer slack needs CAP_SYS_NICE: %v", err)
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // a thread that ended meanwhile
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-		if err != nil {
-			t.Fatalf("thread %s: timerslack_ns %q", task.Name(), b)
-		}
-		slacks[task.Name()] = time.Duration(ns)
 	}
 	return slacks
 }

@@ -28,16 +28,24 @@ var ErrUnsupported = errors.New("timer slack: not supported on this system")
 // Current returns the timer slack of the calling thread.
 func Current() (time.Duration, error) { return current() }
 
+// Threads returns the timer slack of every thread of process pid, by
+// thread ID. Reading another process's takes CAP_SYS_NICE: without it the
+// error wraps fs.ErrPermission.
+func Threads(pid int) (map[int]time.Duration, error) { return threads(pid) }
+
 // Exec replaces the program of the process with the same executable,
 // arguments and environment, running with the given timer slack on every
-// thread. It returns only when that fails: the process goes on as it
-// was. Call it on the main thread (lock the main goroutine to it in an
-// init function): the thread that calls execve is the one the new program
-// keeps, with the attributes it had, and another than the main one has
-// lost some the process was started with, such as the signal it gets when
-// its parent dies. A process re-executed once is not again, so that a system that
-// does not keep the slack (it has none for real-time threads) cannot make
-// a caller that checks Current loop.
+// thread. It returns only when that fails: the process goes on as it was.
+//
+// Call it on the main thread (lock the main goroutine to it in an init
+// function): the thread that calls execve is the one the new program
+// keeps, with its attributes, and a thread other than the main one lacks
+// some that the process was started with, such as the signal it gets when
+// its parent dies.
+//
+// A process re-executed once is not again, so that a system that does
+// not keep the slack (it keeps none for real-time threads) cannot make a
+// caller that checks Current loop.
 func Exec(slack time.Duration) error { return execWith(slack) }
 
 // execMarker is set in the environment of the program that Exec starts.

@@ -1,9 +1,14 @@
 package timerslack
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -40,4 +45,31 @@ func execWith(slack time.Duration) error {
 	// run on it next.
 	unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(before.Nanoseconds()), 0, 0, 0)
 	return fmt.Errorf("timer slack: exec: %w", err)
+}
+
+func threads(pid int) (map[int]time.Duration, error) {
+	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if err != nil {
+		return nil, fmt.Errorf("timer slack: %w", err)
+	}
+	slacks := make(map[int]time.Duration, len(tasks))
+	for _, task := range tasks {
+		tid, err := strconv.Atoi(task.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", task.Name(), "timerslack_ns"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a thread that ended meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("timer slack of thread %d: %w", tid, err)
+		}
+		ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("timer slack of thread %d: %q", tid, b)
+		}
+		slacks[tid] = time.Duration(ns)
+	}
+	return slacks, nil
 }
