@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -39,7 +38,7 @@ func (a *api) decode(r *http.Request) (*decoder, error) {
 // leaves such bodies unread. File parts are read past and ignored. The body
 // may be at most maxBody bytes.
 func addMultipartFields(r *http.Request, v *params.Values, maxBody int64) error {
-	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
 	mt, mtParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -58,7 +57,7 @@ func addMultipartFields(r *http.Request, v *params.Values, maxBody int64) error 
 	mr := multipart.NewReader(body, boundary)
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary; a body cut short is a wrapped io.EOF
 			return nil
 		}
 		if err == nil {

@@ -62,6 +62,10 @@ func TestMultipartForms(t *testing.T) {
 		do(t, "POST", e.URL+"/v1/tag", "x", "Content-Type", "multipart/form-data").wantError(t, http.StatusBadRequest, "boundary")
 		body, ct := multipartBody(t, fieldPart("Name", "cut"), fieldPart("Description", "the rest"))
 		do(t, "POST", e.URL+"/v1/tag", body[:len(body)-20], "Content-Type", ct).wantError(t, http.StatusBadRequest, "multipart")
+		// No boundary at all, or none after the last field: neither falls
+		// back to the query's Name.
+		do(t, "POST", e.URL+"/v1/tag?Name=fallback", "garbage", "Content-Type", "multipart/form-data; boundary=b").wantError(t, http.StatusBadRequest, "multipart")
+		do(t, "POST", e.URL+"/v1/tag", bytes.TrimSuffix(body, []byte("--\r\n")), "Content-Type", ct).wantError(t, http.StatusBadRequest, "multipart")
 	})
 	if n := do(t, "GET", e.URL+"/v1/tags", nil).wantStatus(t, http.StatusOK).Header.Get("X-Total-Count"); n != "2" {
 		t.Errorf("%s tags after the failed requests, want 2", n)

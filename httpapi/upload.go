@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -70,7 +69,7 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 	var early params.Values // the body's fields before the first file
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary (see addMultipartFields)
 			st.read = true
 			break
 		}

@@ -287,6 +287,8 @@ func TestUploadErrors(t *testing.T) {
 		{"no Content-Type", raw(`hello`, ""), 400, []string{"multipart"}},
 		{"no boundary", raw("--x\r\n\r\n", "multipart/form-data"), 400, []string{"multipart"}},
 		{"garbage multipart", raw("this is not multipart at all", "multipart/form-data; boundary=xyz"), 400, nil},
+		{"file cut before the closing boundary", raw("--xyz\r\nContent-Disposition: form-data; name=\"resource\"; filename=\"a.txt\"\r\n\r\nhello world", "multipart/form-data; boundary=xyz"), 400, nil},
+		{"file cut after its line end", raw("--xyz\r\nContent-Disposition: form-data; name=\"resource\"; filename=\"a.txt\"\r\n\r\nhello world\r\n", "multipart/form-data; boundary=xyz"), 400, nil},
 		{"no file part", mp(fieldPart("Name", "x"), fieldPart("Tags", "1")), 400, []string{"no file"}},
 		{"empty multipart", mp(), 400, []string{"no file"}},
 		{"file under another field", mp(fieldPart("Name", "x"), filePart("file", "a.png", pngBytes(t, 2, 2, 1))), 400, []string{`"resource"`, `"file"`}},
@@ -306,6 +308,20 @@ func TestUploadErrors(t *testing.T) {
 			e.wantUnchanged(t, before)
 		})
 	}
+}
+
+// TestUploadCutShortOnDisk: a file part that ends without its closing
+// boundary is a client's failure, not the end of the file, on the data
+// folder's path for small files too (which reads them whole first).
+func TestUploadCutShortOnDisk(t *testing.T) {
+	e := newTestEnv(t, withDiskBlobs())
+	before := e.state(t)
+	head := "--xyz\r\nContent-Disposition: form-data; name=\"resource\"; filename=\"a.txt\"\r\n\r\n"
+	for _, body := range []string{head + "hello world", head + "hello world\r\n", head + strings.Repeat("x", 100<<10)} {
+		e.upload0(t, []byte(body), "Content-Type", "multipart/form-data; boundary=xyz").wantError(t, http.StatusBadRequest)
+	}
+	e.wait()
+	e.wantUnchanged(t, before)
 }
 
 // upload0 posts a raw body to /v1/resource.

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,7 +54,7 @@ func (a *api) uploadVersion(w http.ResponseWriter, r *http.Request) {
 	textBudget := a.maxBody
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary (see addMultipartFields)
 			st.read = true
 			break
 		}

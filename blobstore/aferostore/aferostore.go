@@ -127,9 +127,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	if s.LocalDir != "" && !s.noAnon.Load() {
 		buf := smallPool.Get().(*[]byte)
 		defer smallPool.Put(buf)
-		n, err := io.ReadFull(ctxReader{ctx, src}, (*buf)[:smallSize+1])
+		n, err := blobstore.Fill(ctxReader{ctx, src}, (*buf)[:smallSize+1])
 		switch {
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		case err == io.EOF:
 			return s.putSmall(ctx, (*buf)[:n])
 		case err != nil:
 			return res, fmt.Errorf("%s: %w", op, err)
@@ -869,13 +869,7 @@ func isLowerHex(c byte) bool {
 // to the file per 4 KiB costs more CPU than copying the bytes.
 type fillReader struct{ r io.Reader }
 
-func (f fillReader) Read(p []byte) (int, error) {
-	n, err := io.ReadFull(f.r, p)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
-	}
-	return n, err
-}
+func (f fillReader) Read(p []byte) (int, error) { return blobstore.Fill(f.r, p) }
 
 // ctxReader fails its Reads once ctx is done, so a copy stops between
 // chunks.

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -175,6 +176,27 @@ func TestFailedPutLeavesNoTemp(t *testing.T) {
 			t.Errorf("failed Puts stored %v", got)
 		}
 	})
+}
+
+// TestPutReaderCutShort: a reader that fails with io.ErrUnexpectedEOF
+// (a multipart part whose body ended early), bare or wrapped, fails the
+// Put; it is not the end of the content, also for small content, which
+// Put reads whole before it makes a file.
+func TestPutReaderCutShort(t *testing.T) {
+	dir := t.TempDir()
+	s := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	s.LocalDir = dir
+	for _, cut := range []error{io.ErrUnexpectedEOF, fmt.Errorf("part: %w", io.ErrUnexpectedEOF)} {
+		for _, size := range []int{1000, 100 << 10} {
+			r := io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("x"), size)), iotestErrReader{cut})
+			if res, err := s.Put(t.Context(), r); !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("Put of %d bytes cut by %v: %+v, %v; want the error", size, cut, res, err)
+			}
+		}
+	}
+	if got := walkHashes(t, s); len(got) != 0 {
+		t.Errorf("cut Puts stored %v", got)
+	}
 }
 
 func TestCleanTemp(t *testing.T) {

@@ -440,7 +440,7 @@ func copyHashing(f io.Writer, r io.Reader, h io.Writer) (n int64, err error) {
 	}()
 	for err == nil {
 		buf := <-free
-		m, rerr := io.ReadFull(r, *buf)
+		m, rerr := blobstore.Fill(r, *buf)
 		if m > 0 {
 			if _, err = f.Write((*buf)[:m]); err == nil {
 				n += int64(m)
@@ -451,7 +451,7 @@ func copyHashing(f io.Writer, r io.Reader, h io.Writer) (n int64, err error) {
 		if buf != nil {
 			free <- buf
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		if rerr == io.EOF {
 			break
 		}
 		if err == nil {
