@@ -158,8 +158,8 @@ const (
 //     and add the text ones with Add;
 //   - anything else: not read.
 //
-// The body of a GET or HEAD request is never read, and an empty body adds
-// nothing. Parse consumes the body it reads.
+// The body is read whatever the method, GET included, and an empty body
+// adds nothing. Parse consumes the body it reads.
 //
 // Every error is an *Error: TooLarge when the body exceeds maxBody or the
 // request carries more than MaxValues values; otherwise for a malformed
@@ -181,10 +181,8 @@ func Parse(r *http.Request, maxBody int64) (*Values, error) {
 		}
 		budget -= n
 	}
-	switch r.Method {
-	case "", http.MethodGet, http.MethodHead:
-		return v, nil
-	}
+	// A GET may carry a body too: the reference reads a JSON body whatever
+	// the method, and clients built on it send list filters that way.
 	if r.Body == nil || r.Body == http.NoBody {
 		return v, nil
 	}

@@ -196,17 +196,18 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
-			name: "GET body is ignored",
-			req:  request{method: "GET", target: "/?id=1", contentType: jsonCT, body: `{"id": 2}`},
+			name: "GET JSON body wins over the query",
+			req:  request{method: "GET", target: "/?id=1&Name=q", contentType: jsonCT, body: `{"id": 2}`},
 			checks: []check{
-				{"Int64", []string{"id"}, ok(int64(1))},
+				{"Int64", []string{"id"}, ok(int64(2))},
+				{"String", []string{"name"}, ok("q")},
 			},
 		},
 		{
-			name: "GET body is ignored even when invalid",
-			req:  request{method: "GET", target: "/?id=1", contentType: jsonCT, body: `[`},
+			name: "GET form body",
+			req:  request{method: "GET", target: "/", contentType: formCT, body: `Tags=3&Tags=4`},
 			checks: []check{
-				{"Int64", []string{"id"}, ok(int64(1))},
+				{"Int64s", []string{"tags"}, ok([]int64{3, 4})},
 			},
 		},
 		{
@@ -360,6 +361,11 @@ func TestParseErrors(t *testing.T) {
 			name: "array body without content type",
 			req:  request{target: "/", body: `[{"id": 1}]`},
 			want: "request body: JSON body is not an object",
+		},
+		{
+			name: "invalid JSON body of a GET",
+			req:  request{method: "GET", target: "/?id=1", contentType: jsonCT, body: `{"id": `},
+			want: "request body: invalid JSON: ...",
 		},
 		{
 			name: "invalid JSON",
