@@ -142,6 +142,14 @@ func containsPattern(s string) string {
 	return "%" + likeEscaper.Replace(s) + "%"
 }
 
+// metaLikePattern is the LIKE pattern (escape character \) of a MetaQuery
+// LI value: as in the reference, the value wrapped in %, the client's own
+// wildcards kept (% any text, _ one character), so that "title:LI:%a%b%"
+// finds an a then a b. Only the escape character is taken literally.
+func metaLikePattern(s string) string {
+	return "%" + strings.ReplaceAll(s, `\`, `\\`) + "%"
+}
+
 // likeEscaper escapes LIKE's wildcards and its escape character. Built
 // once: a Replacer builds its table on first use, which cost every
 // pattern 3 µs and 7 KB of garbage (a search makes two).

@@ -28,7 +28,8 @@ const (
 	// OpNE is the negation of OpEQ: it also matches resources without the
 	// key. With null: the key is present and not null.
 	OpNE MetaOp = "NE"
-	// OpLI: the value, as text, contains a substring (case-insensitive).
+	// OpLI: the value, as text, matches %Value% as a LIKE pattern
+	// (case-insensitive): a substring, or the client's own wildcards.
 	OpLI MetaOp = "LI"
 	// OpNL is the negation of OpLI: it also matches resources without the
 	// key.

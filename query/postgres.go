@@ -61,7 +61,7 @@ func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
 		// #>> gives strings unquoted and everything else as JSON text,
 		// as SQLite's condition reads them.
 		s, _ := c.Value.(string)
-		return fragment{pgFold(text) + ` LIKE ? ESCAPE '\'`, []any{p, asciiLower(containsPattern(s))}}
+		return fragment{pgFold(text) + ` LIKE ? ESCAPE '\'`, []any{p, asciiLower(metaLikePattern(s))}}
 	}
 	cmp := compareOps[c.Op]
 	switch val := c.Value.(type) {

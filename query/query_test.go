@@ -249,15 +249,20 @@ func testListMetaQuery(t *testing.T) {
 		{[]string{"rating:GT:3", "public:EQ:true"}, l("r1")},
 		// LI / NL: substring of the value as text, % and _ literal.
 		{[]string{"camera.model:LI:x1"}, l("r1")},
-		{[]string{"discount:LI:50%"}, l("r5")},
-		{[]string{"discount:LI:5_"}, l()},
+		// LI keeps the client's wildcards, as the reference does.
+		{[]string{"discount:LI:50%"}, l("r5", "r2")},
+		{[]string{"discount:LI:5_"}, l("r5", "r2")},
+		{[]string{"discount:LI:%0%"}, l("r5", "r2")},
+		{[]string{"title:LI:d_s%"}, l("r2")},
+		{[]string{"title:LI:d_x"}, l()},
+		{[]string{"discount:NL:5_"}, l("r4", "r3", "r1")},
 		{[]string{"discount:LI:50"}, l("r5", "r2")},
 		{[]string{"tags:LI:red"}, l("r3")},
 		{[]string{"public:LI:true"}, l("r1")},
 		{[]string{"public:LI:1"}, l()},
 		{[]string{"rating:LI:3."}, l("r2")},
 		{[]string{"camera.model:NL:x"}, l("r5", "r4", "r3", "r2")},
-		{[]string{"discount:NL:50%"}, l("r4", "r3", "r2", "r1")},
+		{[]string{"discount:NL:50%"}, l("r4", "r3", "r1")},
 		{[]string{"title:LI:ab:cd"}, l()}, // colons belong to the value
 	}
 	for _, tc := range cases {
