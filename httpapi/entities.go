@@ -76,7 +76,13 @@ func (a *api) routeEntities(r *router) {
 	})
 	r.handle("POST", "/v1/series/create", saveSeries)
 	r.handle("POST", "/v1/series", saveSeries)
-	r.handle("GET", "/v1/series", getHandler(a, s.GetSeries))
+	r.handle("GET", "/v1/series", getHandler(a, func(ctx context.Context, id int64) (seriesWithResources, error) {
+		series, err := s.GetSeries(ctx, id)
+		if err != nil {
+			return seriesWithResources{}, err
+		}
+		return seriesWithResources{series, append([]*resources.Resource{}, series.Resources...)}, nil
+	}))
 	r.handle("GET", "/v1/seriesList", listHandler(a, s.ListSeries))
 	r.handle("POST", "/v1/series/delete", deleteHandler(a, s.DeleteSeries))
 }
@@ -104,6 +110,14 @@ func saveHandler[T any](a *api, save func(context.Context, *decoder) (T, error))
 		}
 		writeJSON(w, http.StatusOK, v)
 	}
+}
+
+// seriesWithResources is a series as GET /v1/series answers it: with its
+// resources always, [] when it has none. Elsewhere (in a resource's
+// Series) Resources is left out.
+type seriesWithResources struct {
+	*resources.Series
+	Resources []*resources.Resource `json:"Resources"`
 }
 
 func getHandler[T any](a *api, get func(context.Context, int64) (T, error)) http.HandlerFunc {

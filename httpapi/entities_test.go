@@ -310,7 +310,11 @@ func TestSeriesFields(t *testing.T) {
 	do(t, "POST", e.URL+"/v1/series", map[string]any{"ID": other["ID"], "Slug": "summer trip 2024"}).wantError(t, http.StatusConflict, "slug")
 	do(t, "POST", e.URL+"/v1/series/create", map[string]any{"Name": "!!!"}).wantError(t, http.StatusBadRequest, "Slug")
 
-	// GET includes the resources, in ID order.
+	// GET includes the resources, in ID order; [] when there are none.
+	empty := do(t, "GET", e.URL+"/v1/series"+qs("ID", itoa(other["ID"].(int64))), nil).wantStatus(t, http.StatusOK).object(t)
+	if items, ok := empty["Resources"].([]any); !ok || len(items) != 0 {
+		t.Errorf("Resources of a series without any: %#v, want []", empty["Resources"])
+	}
 	r1 := e.uploadOK(t, filePart("resource", "1.txt", []byte("one\n")), fieldPart("SeriesId", itoa(id)))
 	r2 := e.uploadOK(t, filePart("resource", "2.txt", []byte("two\n")), fieldPart("SeriesSlug", "summer-trip-2024"))
 	e.uploadOK(t, filePart("resource", "3.txt", []byte("three\n")))
