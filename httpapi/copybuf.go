@@ -3,6 +3,7 @@ package httpapi
 import (
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -76,4 +77,49 @@ func (w statusReaderFrom) ReadFrom(src io.Reader) (int64, error) {
 	n, err := w.rf.ReadFrom(src)
 	w.bytes += n
 	return n, err
+}
+
+// rangeErrors passes a response through, except the one error
+// http.ServeContent answers with a text body, 416 for a Range it cannot
+// serve: that becomes a JSON error like every other of the API, once
+// finish is called. Its Content-Range (bytes */size) stays.
+type rangeErrors struct {
+	http.ResponseWriter
+	unsatisfiable bool
+	msg           []byte
+}
+
+func (w *rangeErrors) WriteHeader(code int) {
+	if code == http.StatusRequestedRangeNotSatisfiable {
+		w.unsatisfiable = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *rangeErrors) Write(p []byte) (int, error) {
+	if w.unsatisfiable {
+		w.msg = append(w.msg, p...)
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// ReadFrom keeps the copy of the body, a 200 or 206's, on the ReadFrom
+// of the writer underneath (sendfile, splice).
+func (w *rangeErrors) ReadFrom(src io.Reader) (int64, error) {
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok && !w.unsatisfiable {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{w}, src)
+}
+
+func (w *rangeErrors) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes the JSON error of a 416.
+func (w *rangeErrors) finish() {
+	if w.unsatisfiable {
+		msg := strings.TrimSpace(string(w.msg))
+		writeJSON(w.ResponseWriter, http.StatusRequestedRangeNotSatisfiable, map[string]string{"error": "Range: " + msg})
+	}
 }

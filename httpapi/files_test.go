@@ -60,7 +60,13 @@ func TestServeFile(t *testing.T) {
 		if !bytes.Equal(r.Body, img[len(img)-5:]) {
 			t.Errorf("suffix range body %x, want %x", r.Body, img[len(img)-5:])
 		}
-		do(t, "GET", e.URL+loc, nil, "Range", "bytes=100000-").wantStatus(t, http.StatusRequestedRangeNotSatisfiable)
+		for _, rng := range []string{"bytes=100000-", "bytes=x-y"} {
+			r = do(t, "GET", e.URL+loc, nil, "Range", rng)
+			r.wantError(t, http.StatusRequestedRangeNotSatisfiable, "Range")
+			if rng == "bytes=100000-" && r.Header.Get("Content-Range") != "bytes */"+itoa(int64(len(img))) {
+				t.Errorf("416 Content-Range %q", r.Header.Get("Content-Range"))
+			}
+		}
 	})
 	t.Run("If-None-Match", func(t *testing.T) {
 		r := do(t, "GET", e.URL+loc, nil, "If-None-Match", etag).wantStatus(t, http.StatusNotModified)

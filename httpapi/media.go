@@ -79,7 +79,9 @@ func (a *api) resourcePreview(w http.ResponseWriter, r *http.Request) {
 	} else {
 		hd.Set("Cache-Control", previewCaching)
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(p.Data))
+	rw := &rangeErrors{ResponseWriter: w}
+	http.ServeContent(rw, r, "", time.Time{}, bytes.NewReader(p.Data))
+	rw.finish()
 }
 
 // previewCaching is the Cache-Control of a preview that is a picture. Its
