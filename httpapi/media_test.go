@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/preview"
@@ -51,9 +53,8 @@ func TestPreview(t *testing.T) {
 		wantW, wantH int
 	}{
 		{qs("ID", fmt.Sprint(id)), 600, 300},
-		// Boxes are rounded up to preview.Ladder: the client scales down.
-		{qs("id", fmt.Sprint(id), "Width", "200", "Height", "200"), 256, 128},
-		{qs("ID", fmt.Sprint(id), "Height", "50"), 128, 64},
+		{qs("id", fmt.Sprint(id), "Width", "200", "Height", "200"), 200, 100},
+		{qs("ID", fmt.Sprint(id), "Height", "50"), 100, 50},
 		{qs("id", fmt.Sprint(id), "Width", "256", "Height", "256"), 256, 128},
 		{qs("ID", fmt.Sprint(id), "Width", "5000", "Height", "5000"), 800, 400},
 	}
@@ -90,6 +91,65 @@ func TestPreview(t *testing.T) {
 	do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", fmt.Sprint(id), "Width", "-5"), nil).wantError(t, http.StatusBadRequest, "Width")
 }
 
+// TestPreviewExactBox: the preview fits the exact box asked for (capped at
+// 2048), keeping the aspect: the constraining side is the box's, the
+// other rounded to the nearest pixel (1000 × 200/3000 = 66.7 → 67). A
+// smaller image is not enlarged, and a placeholder fits the box too. Each
+// box has its own ETag, which revalidates.
+func TestPreviewExactBox(t *testing.T) {
+	e := newTestEnv(t)
+	wide := e.uploadFile(t, "wide.jpg", imagetest.JPEG(t, imagetest.Photo(3000, 1000, 1), 85))
+	tall := e.uploadFile(t, "tall.jpg", imagetest.JPEG(t, imagetest.Photo(300, 600, 2), 85))
+	small := e.uploadFile(t, "small.jpg", imagetest.JPEG(t, imagetest.Photo(400, 300, 3), 85))
+	doc := e.uploadFile(t, "doc.pdf", []byte("%PDF-1.7\n%%EOF\n"))
+	type answer struct {
+		ContentType, Placeholder string
+		Width, Height            int
+	}
+	get := func(t *testing.T, query string, header ...string) (answer, *response) {
+		t.Helper()
+		r := do(t, "GET", e.URL+"/v1/resource/preview"+query, nil, header...).wantStatus(t, http.StatusOK)
+		c, _, err := image.DecodeConfig(bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatalf("%s: decoding: %v", query, err)
+		}
+		return answer{r.Header.Get("Content-Type"), r.Header.Get("X-Stockroom-Preview"), c.Width, c.Height}, r
+	}
+	tests := []struct {
+		query string
+		want  answer
+	}{
+		{qs("ID", fmt.Sprint(wide), "Width", "200", "Height", "200"), answer{"image/jpeg", "", 200, 67}},
+		{qs("ID", fmt.Sprint(wide), "Width", "300"), answer{"image/jpeg", "", 300, 100}},
+		{qs("ID", fmt.Sprint(wide), "Width", "5000"), answer{"image/jpeg", "", 2048, 683}},
+		{qs("ID", fmt.Sprint(tall), "Height", "100"), answer{"image/jpeg", "", 50, 100}},
+		{qs("ID", fmt.Sprint(small)), answer{"image/jpeg", "", 400, 300}},
+		{qs("ID", fmt.Sprint(doc), "Width", "100", "Height", "100"), answer{"image/png", "placeholder", 100, 100}},
+	}
+	for _, tt := range tests {
+		got, _ := get(t, tt.query)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.query, diff)
+		}
+	}
+
+	var etags []string
+	for _, w := range []string{"200", "210"} {
+		_, r := get(t, qs("ID", fmt.Sprint(wide), "Width", w))
+		etags = append(etags, r.Header.Get("ETag"))
+	}
+	if etags[0] == "" || etags[0] == etags[1] {
+		t.Errorf("ETags of widths 200 and 210: %q", etags)
+	}
+	u := e.URL + "/v1/resource/preview" + qs("ID", fmt.Sprint(wide), "Width", "210")
+	if r := do(t, "GET", u, nil, "If-None-Match", etags[1]); r.Status != http.StatusNotModified || len(r.Body) != 0 {
+		t.Errorf("If-None-Match of its own ETag: %d with %d bytes, want 304", r.Status, len(r.Body))
+	}
+	if got, _ := get(t, qs("ID", fmt.Sprint(wide), "Width", "210"), "If-None-Match", etags[0]); got.Width != 210 || got.Height != 70 {
+		t.Errorf("If-None-Match of width 200's ETag: %dx%d, want the 210x70 preview", got.Width, got.Height)
+	}
+}
+
 func TestPreviewOrientation(t *testing.T) {
 	e := newTestEnv(t)
 	shown := imagetest.Quadrants(64, 32)
@@ -100,10 +160,10 @@ func TestPreviewOrientation(t *testing.T) {
 		t.Errorf("recorded size %vx%v, want 64x32 as displayed", m["Width"], m["Height"])
 	}
 	img := previewImage(t, do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", fmt.Sprint(id), "Width", "32"), nil).wantStatus(t, http.StatusOK))
-	if img.Bounds().Size() != image.Pt(64, 32) { // the box is rounded up to 64
-		t.Fatalf("size %v, want 64x32", img.Bounds().Size())
+	if img.Bounds().Size() != image.Pt(32, 16) {
+		t.Fatalf("size %v, want 32x16", img.Bounds().Size())
 	}
-	if c := color.RGBAModel.Convert(img.At(56, 6)).(color.RGBA); c.G < 150 || c.R > 100 {
+	if c := color.RGBAModel.Convert(img.At(28, 3)).(color.RGBA); c.G < 150 || c.R > 100 {
 		t.Errorf("top right is %v, want the green quadrant", c)
 	}
 }
@@ -127,8 +187,8 @@ func TestPreviewPlaceholders(t *testing.T) {
 			if r.Header.Get("X-Stockroom-Preview") != "placeholder" || r.Header.Get("X-Stockroom-Preview-Reason") != tt.reason {
 				t.Errorf("headers %q %q, want placeholder %s", r.Header.Get("X-Stockroom-Preview"), r.Header.Get("X-Stockroom-Preview-Reason"), tt.reason)
 			}
-			if img := previewImage(t, r); img.Bounds().Size() != image.Pt(128, 128) { // the box rounded up
-				t.Errorf("placeholder size %v", img.Bounds().Size())
+			if img := previewImage(t, r); img.Bounds().Size() != image.Pt(90, 90) { // the box's smaller side
+				t.Errorf("placeholder size %v, want 90x90", img.Bounds().Size())
 			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %v", d)
@@ -192,7 +252,9 @@ func TestPreviewRevalidation(t *testing.T) {
 	if e.Lib.Previews.Renders() != renders || e.Lib.Previews.CacheHits() != hits {
 		t.Errorf("revalidations rendered %d and read %d previews", e.Lib.Previews.Renders()-renders, e.Lib.Previews.CacheHits()-hits)
 	}
-	r := do(t, "GET", u, nil, "If-None-Match", `"`+h.String()+`-preview-v1-64x64"`).wantStatus(t, http.StatusOK)
+	// The tag the previous version gave this request (its box rounded up
+	// to 128) names another picture.
+	r := do(t, "GET", u, nil, "If-None-Match", `"`+h.String()+`-preview-v1-128x2048"`).wantStatus(t, http.StatusOK)
 	if r.Header.Get("ETag") != etag || e.Lib.Previews.Renders() != renders+1 {
 		t.Errorf("another tag: ETag %q (want %q), %d renders", r.Header.Get("ETag"), etag, e.Lib.Previews.Renders()-renders)
 	}

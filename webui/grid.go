@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/errs"
-	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
 )
@@ -289,12 +288,16 @@ func (u *ui) tileOf(ctx context.Context, res *resources.Resource) tile {
 		names = append(names, tg.Name)
 	}
 	t.Tags = strings.Join(names, ", ")
-	t.Src, t.SrcSet = u.previewSet(ctx, res.ID, 256, preview.Ladder[1:5])
+	t.Src, t.SrcSet = u.previewSet(ctx, res.ID, 256, previewWidths[1:5])
 	return t
 }
 
+// previewWidths are the widths the pages offer in a srcset: few, so that
+// the previews the server caches for them are few per image.
+var previewWidths = []int{64, 128, 256, 512, 1024, 2048}
+
 // previewSet returns the preview URL at width src and a srcset over the
-// ladder steps, signed when auth is on.
+// widths steps, signed when auth is on.
 func (u *ui) previewSet(ctx context.Context, id int64, src int, steps []int) (string, string) {
 	var set []string
 	var main string

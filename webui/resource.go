@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stockroomhq/stockroom/errs"
-	"github.com/stockroomhq/stockroom/media/preview"
 	"github.com/stockroomhq/stockroom/media/probe"
 	"github.com/stockroomhq/stockroom/query"
 	"github.com/stockroomhq/stockroom/resources"
@@ -74,7 +73,7 @@ func (u *ui) resource(r *http.Request, v *view) (string, error) {
 	default:
 		d.Kind = "other"
 	}
-	d.Src, d.SrcSet = u.previewSet(ctx, id, 1024, preview.Ladder[3:])
+	d.Src, d.SrcSet = u.previewSet(ctx, id, 1024, previewWidths[3:])
 	d.Full = u.sign(ctx, fmt.Sprintf("/v1/resource/view?id=%d", id))
 	d.Download = d.Full
 	var names, groups []string

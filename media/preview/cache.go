@@ -13,21 +13,6 @@ import (
 // Service.CacheSize is 0: 1 GiB.
 const DefaultCacheSize = 1 << 30
 
-// Ladder holds the sides a requested box is rounded up to: a client that
-// wants another size scales the preview down. Few sizes keep the cache to a
-// few files per image, whatever clients ask for.
-var Ladder = []int{64, 128, 256, 512, 1024, 2048}
-
-// roundUp returns the first step of Ladder at least n (n <= MaxBox).
-func roundUp(n int) int {
-	for _, s := range Ladder {
-		if n <= s {
-			return s
-		}
-	}
-	return MaxBox
-}
-
 // DerivedWalker is an optional capability of a DerivedStore: it lists the
 // derived files, so that the cache can count the previews stored before it
 // started.
@@ -63,7 +48,9 @@ func (c *cacheIndex) used(h blobstore.Hash, name string, size int64) []blobstore
 }
 
 // put records a preview of h, and returns the blobs whose previews must go
-// to bring the total under the cap: the least recently used, never h.
+// to bring the total under the cap: the least recently used first, and h
+// last, when its previews alone are over the cap (a client may ask for any
+// box, so one image can have many).
 func (c *cacheIndex) put(h blobstore.Hash, name string, size int64, replace bool) []blobstore.Hash {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,7 +67,7 @@ func (c *cacheIndex) put(h blobstore.Hash, name string, size int64, replace bool
 		b.files[name] = size
 	}
 	var evict []blobstore.Hash
-	for c.total > c.max && c.order.Len() > 1 {
+	for c.total > c.max && c.order.Len() > 0 {
 		last := c.order.Back()
 		lb := last.Value.(*cachedBlob)
 		for _, n := range lb.files {

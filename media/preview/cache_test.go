@@ -1,35 +1,77 @@
 package preview_test
 
 import (
+	"bytes"
 	"context"
+	"image"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/internal/imagetest"
 	"github.com/stockroomhq/stockroom/media/preview"
 )
 
-// TestBoxLadder: every requested size lands on a few boxes.
-func TestBoxLadder(t *testing.T) {
-	boxes := map[preview.Box]bool{}
-	for w := 0; w <= 3000; w += 7 {
-		for _, h := range []int{0, 1, 63, 64, 65, 200, 700, 2047, 2048, 5000} {
-			b, err := preview.NewBox(w, h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			boxes[b] = true
-			// The box holds what was asked for (up to MaxBox).
-			if w > 0 && b.Width < min(w, preview.MaxBox) || h > 0 && b.Height < min(h, preview.MaxBox) {
-				t.Fatalf("NewBox(%d, %d) = %v, smaller than asked", w, h, b)
-			}
+// TestOldPreviewsNotServed: a preview cached by the previous version, at a
+// size of its ladder, is not served for a box, and is counted under the
+// cap so that it is evicted with the other previews of its image.
+func TestOldPreviewsNotServed(t *testing.T) {
+	ctx := context.Background()
+	blobs := aferostore.New(afero.NewMemMapFs())
+	h := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(3000, 1000, 1), 85))
+	old := imagetest.JPEG(t, imagetest.Photo(256, 85, 2), 85)
+	if err := blobs.PutDerived(ctx, h, "preview-v1-256x256", bytes.NewReader(old)); err != nil {
+		t.Fatal(err)
+	}
+	s := preview.New(blobs)
+	p, err := s.Get(ctx, h, "image/jpeg", preview.Box{Width: 200, Height: 200})
+	if err != nil || p.Placeholder {
+		t.Fatalf("%v %+v", err, p)
+	}
+	if got := previewSize(t, p); s.Renders() != 1 || s.CacheHits() != 0 || got != image.Pt(200, 67) {
+		t.Errorf("renders %d, cache hits %d, size %v; want a new 200x67 render", s.Renders(), s.CacheHits(), got)
+	}
+	if got, want := s.CacheBytes(), int64(len(old)+len(p.Data)); got != want {
+		t.Errorf("cache counts %d bytes, want %d (the old preview and the new)", got, want)
+	}
+	// Restarted with a cap below what the image's previews take, the old
+	// one goes with them.
+	again := preview.New(blobs)
+	again.CacheSize = int64(len(p.Data))
+	if got := again.CacheBytes(); got != 0 {
+		t.Errorf("restarted under a smaller cap: %d bytes counted", got)
+	}
+	if _, err := blobs.OpenDerived(ctx, h, "preview-v1-256x256"); err == nil {
+		t.Error("the old preview was not evicted")
+	}
+}
+
+// TestCacheCapOneImage: an image asked for in many boxes has a preview
+// per box, and they are evicted, the image's own included, to keep under
+// the cap.
+func TestCacheCapOneImage(t *testing.T) {
+	ctx := context.Background()
+	s, blobs := newService(t)
+	h := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(300, 200, 1), 85))
+	if _, err := s.Get(ctx, h, "image/jpeg", preview.Box{Width: 100, Height: 100}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := preview.New(blobs)
+	s2.CacheSize = 3 * s.CacheBytes()
+	for w := 90; w < 110; w++ {
+		p, err := s2.Get(ctx, h, "image/jpeg", preview.Box{Width: w, Height: w})
+		if err != nil || p.Placeholder {
+			t.Fatalf("%v %+v", err, p)
+		}
+		if got := s2.CacheBytes(); got > s2.CacheSize {
+			t.Fatalf("after width %d: %d bytes cached, cap %d", w, got, s2.CacheSize)
 		}
 	}
-	// 6 steps per side, plus the default box.
-	if len(boxes) > 6*6+1 {
-		t.Errorf("%d distinct boxes, want at most 37", len(boxes))
+	if s2.Renders() != 20 {
+		t.Errorf("%d renders of 20 boxes", s2.Renders())
 	}
 }
 
@@ -63,7 +105,7 @@ func TestCacheCap(t *testing.T) {
 	cached := func() []int {
 		var out []int
 		for i, h := range hs {
-			if f, err := blobs.OpenDerived(ctx, h, "preview-v1-128x128"); err == nil {
+			if f, err := blobs.OpenDerived(ctx, h, "preview-v2-128x128"); err == nil {
 				f.Close()
 				out = append(out, i)
 			}

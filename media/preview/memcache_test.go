@@ -14,7 +14,7 @@ import (
 // than an eighth of the cap is not kept.
 func TestMemCacheLRU(t *testing.T) {
 	c := newMemCache(800)
-	key := func(i int) memKey { return memKey{blobstore.Hash{byte(i)}, "preview-v1-64x64"} }
+	key := func(i int) memKey { return memKey{blobstore.Hash{byte(i)}, "preview-v2-64x64"} }
 	for i := range 8 {
 		c.put(key(i), bytes.Repeat([]byte{byte(i)}, 100))
 	}

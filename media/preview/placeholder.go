@@ -70,9 +70,9 @@ func (p *placeholders) get(contentType string, box Box) ([]byte, string) {
 }
 
 // placeholderSide is the side of the square card: the box's smaller side,
-// between 16 and 512.
+// so that the card fits the box, up to 512 (larger cards say no more).
 func placeholderSide(box Box) int {
-	return max(16, min(box.Width, box.Height, 512))
+	return max(1, min(box.Width, box.Height, 512))
 }
 
 // renderPlaceholder draws a square: a light background, a coloured card

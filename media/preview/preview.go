@@ -44,8 +44,10 @@ const (
 	// DefaultFFmpegTimeout bounds one ffmpeg run.
 	DefaultFFmpegTimeout = 20 * time.Second
 	// version is part of every cache key and ETag: bump it when previews
-	// change, and old ones are no longer used.
-	version = 1
+	// change, and old ones are no longer used (their files stay counted
+	// by the cache until evicted). 2: boxes are exact, no longer rounded
+	// up to a ladder of sizes.
+	version = 2
 	// maxCached bounds a cached preview read back.
 	maxCached = 32 << 20
 )
@@ -58,9 +60,9 @@ type Box struct{ Width, Height int }
 
 // NewBox normalizes a requested size: neither given means DefaultBox ×
 // DefaultBox, one given leaves the other to the aspect ratio (up to
-// MaxBox), and each side given is capped at MaxBox and rounded up to the
-// next step of Ladder, so that clients asking for any size share a few
-// cached previews and scale them down. Negative sizes are ErrInvalidBox.
+// MaxBox), and each side given is capped at MaxBox. The box is otherwise
+// exact: a client gets a picture that fits what it asked for. Negative
+// sizes are ErrInvalidBox.
 func NewBox(width, height int) (Box, error) {
 	if width < 0 || height < 0 {
 		return Box{}, ErrInvalidBox
@@ -72,7 +74,7 @@ func NewBox(width, height int) (Box, error) {
 		if n == 0 {
 			return MaxBox
 		}
-		return roundUp(min(n, MaxBox))
+		return min(n, MaxBox)
 	}
 	return Box{side(width), side(height)}, nil
 }
@@ -211,8 +213,16 @@ func (s *Service) loadIndex() {
 		s.logger().Warn("listing cached previews", "err", err)
 	}
 	slices.SortFunc(files, func(a, b file) int { return a.t.Compare(b.t) })
+	gone := map[blobstore.Hash]bool{} // evicted with all their files
 	for _, f := range files {
-		s.evict(ctx, s.index.put(f.h, f.name, f.size, true))
+		if gone[f.h] {
+			continue
+		}
+		hs := s.index.put(f.h, f.name, f.size, true)
+		for _, h := range hs {
+			gone[h] = true
+		}
+		s.evict(ctx, hs)
 	}
 }
 
@@ -270,15 +280,14 @@ func (s *Service) quality() int {
 }
 
 // Get returns the preview of the content with hash h and type contentType
-// (as probe.Sniff reports it) that fits in box. It fails only when ctx
-// ends; every other problem gives a placeholder.
+// (as probe.Sniff reports it) that fits in box, normalized as NewBox does.
+// It fails only on a negative side or when ctx ends; every other problem
+// gives a placeholder.
 func (s *Service) Get(ctx context.Context, h blobstore.Hash, contentType string, box Box) (*Preview, error) {
 	s.init()
-	if box.Width <= 0 || box.Height <= 0 {
-		var err error
-		if box, err = NewBox(box.Width, box.Height); err != nil {
-			return nil, err
-		}
+	box, err := NewBox(box.Width, box.Height)
+	if err != nil {
+		return nil, err
 	}
 	name, etag := storedName(box), ETag(h, box)
 	if p := s.cached(ctx, h, name, contentType, box, etag); p != nil {
@@ -388,14 +397,12 @@ func storedName(box Box) string {
 }
 
 // ETag is the entity tag of the preview of the content with hash h in
-// box (normalized as NewBox does when a side is not positive) when that
+// box (normalized as NewBox does, a negative side taken as 0) when that
 // preview is a picture; placeholders have tags of their own. It is known
 // without reading anything, so that a client revalidating a preview it
 // holds can be answered at once.
 func ETag(h blobstore.Hash, box Box) string {
-	if box.Width <= 0 || box.Height <= 0 {
-		box, _ = NewBox(max(box.Width, 0), max(box.Height, 0))
-	}
+	box, _ = NewBox(max(box.Width, 0), max(box.Height, 0))
 	return `"` + h.String() + "-" + storedName(box) + `"`
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom/blobstore"
@@ -68,20 +69,36 @@ func near(a, b color.Color, tol int) bool {
 	return true
 }
 
+// previewSize reads the dimensions of an encoded preview.
+func previewSize(tb testing.TB, p *preview.Preview) image.Point {
+	tb.Helper()
+	c, format, err := image.DecodeConfig(bytes.NewReader(p.Data))
+	if err != nil || "image/"+format != p.ContentType {
+		tb.Fatalf("preview of type %s decodes as %q: %v", p.ContentType, format, err)
+	}
+	return image.Pt(c.Width, c.Height)
+}
+
 func TestNewBox(t *testing.T) {
-	tests := []struct{ w, h, ww, wh int }{
-		{0, 0, 600, 600},
-		{200, 0, 256, 2048}, // rounded up to Ladder
-		{0, 100, 2048, 128},
-		{300, 200, 512, 256},
-		{64, 65, 64, 128},
-		{1, 2048, 64, 2048},
-		{5000, 9000, 2048, 2048},
+	tests := []struct {
+		w, h int
+		want preview.Box
+	}{
+		{0, 0, preview.Box{Width: 600, Height: 600}},
+		{200, 0, preview.Box{Width: 200, Height: 2048}}, // the other side left to the aspect
+		{0, 100, preview.Box{Width: 2048, Height: 100}},
+		{300, 200, preview.Box{Width: 300, Height: 200}}, // exact
+		{1, 2048, preview.Box{Width: 1, Height: 2048}},
+		{5000, 9000, preview.Box{Width: 2048, Height: 2048}}, // capped
+		{2049, 7, preview.Box{Width: 2048, Height: 7}},
 	}
 	for _, tt := range tests {
 		b, err := preview.NewBox(tt.w, tt.h)
-		if err != nil || b.Width != tt.ww || b.Height != tt.wh {
-			t.Errorf("NewBox(%d, %d) = %v, %v; want %dx%d", tt.w, tt.h, b, err, tt.ww, tt.wh)
+		if err != nil {
+			t.Fatalf("NewBox(%d, %d): %v", tt.w, tt.h, err)
+		}
+		if diff := cmp.Diff(tt.want, b); diff != "" {
+			t.Errorf("NewBox(%d, %d) (-want +got):\n%s", tt.w, tt.h, diff)
 		}
 	}
 	if _, err := preview.NewBox(-1, 10); err == nil {
@@ -96,10 +113,10 @@ func TestPreviewFitsBox(t *testing.T) {
 		w, h   int
 		ww, wh int
 	}{
-		{0, 0, 400, 200},     // the default box is larger: never enlarged
-		{200, 200, 256, 128}, // the box is rounded up to 256x256
-		{100, 0, 128, 64},
-		{0, 100, 256, 128},
+		{0, 0, 400, 200}, // the default box is larger: never enlarged
+		{200, 200, 200, 100},
+		{100, 0, 100, 50},
+		{0, 100, 200, 100},
 		{128, 128, 128, 64},
 		{2000, 2000, 400, 200},
 	}
@@ -115,12 +132,82 @@ func TestPreviewFitsBox(t *testing.T) {
 				if p.Placeholder || p.ContentType != "image/jpeg" {
 					t.Fatalf("placeholder %v (%s), type %s", p.Placeholder, p.Reason, p.ContentType)
 				}
-				img := decode(t, p)
-				if got := img.Bounds().Size(); got != image.Pt(tt.ww, tt.wh) {
+				if got := previewSize(t, p); got != image.Pt(tt.ww, tt.wh) {
 					t.Errorf("size %v, want %dx%d", got, tt.ww, tt.wh)
 				}
 			})
 		}
+	}
+}
+
+// TestPreviewExactBox: a preview fits the box asked for, not a larger
+// one. The side that constrains is the box's; the other is the source's
+// scaled by the same factor, rounded to the nearest pixel (1000 × 200/3000
+// = 66.7 → 67), and never more than its side of the box. A smaller source
+// is not enlarged.
+func TestPreviewExactBox(t *testing.T) {
+	s, blobs := newService(t)
+	wide := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(3000, 1000, 1), 85))
+	tall := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(300, 600, 2), 85))
+	small := put(t, blobs, imagetest.JPEG(t, imagetest.Photo(400, 300, 3), 85))
+	tests := []struct {
+		name  string
+		h     blobstore.Hash
+		w, hh int
+		want  image.Point
+	}{
+		{"3000x1000 in 200x200", wide, 200, 200, image.Pt(200, 67)},
+		{"3000x1000 width 300", wide, 300, 0, image.Pt(300, 100)},
+		{"3000x1000 width 5000", wide, 5000, 0, image.Pt(2048, 683)}, // capped at MaxBox
+		{"3000x1000 default", wide, 0, 0, image.Pt(600, 200)},
+		{"300x600 height 100", tall, 0, 100, image.Pt(50, 100)},
+		{"400x300 default", small, 0, 0, image.Pt(400, 300)}, // not enlarged
+		{"400x300 in 1000x1000", small, 1000, 1000, image.Pt(400, 300)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			box, err := preview.NewBox(tt.w, tt.hh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := s.Get(context.Background(), tt.h, "image/jpeg", box)
+			if err != nil || p.Placeholder {
+				t.Fatalf("%v, placeholder %v (%s)", err, p.Placeholder, p.Reason)
+			}
+			if diff := cmp.Diff(tt.want, previewSize(t, p)); diff != "" {
+				t.Errorf("size (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Each box has its own cached file and ETag, even boxes that differ
+	// little.
+	var etags []string
+	for _, w := range []int{200, 210} {
+		box, _ := preview.NewBox(w, 0)
+		p, err := s.Get(context.Background(), wide, "image/jpeg", box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := previewSize(t, p), image.Pt(w, (1000*w+1500)/3000); got != want {
+			t.Errorf("width %d: size %v, want %v", w, got, want)
+		}
+		etags = append(etags, p.ETag)
+	}
+	if etags[0] == etags[1] {
+		t.Errorf("widths 200 and 210 share the ETag %s", etags[0])
+	}
+	f, err := blobs.OpenDerived(context.Background(), wide, "preview-v2-210x2048")
+	if err != nil {
+		t.Fatalf("the preview of width 210 is not cached under its exact box: %v", err)
+	}
+	f.Close()
+	// A box passed to Get without NewBox is capped too.
+	p, err := s.Get(context.Background(), wide, "image/jpeg", preview.Box{Width: 9000, Height: 9000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := previewSize(t, p); got != image.Pt(2048, 683) || p.ETag != preview.ETag(wide, preview.Box{Width: 2048, Height: 2048}) {
+		t.Errorf("a 9000x9000 box: size %v, ETag %s", got, p.ETag)
 	}
 }
 
@@ -192,13 +279,42 @@ func TestPlaceholders(t *testing.T) {
 			if !p.Placeholder || p.Reason != tt.reason || p.ContentType != "image/png" {
 				t.Errorf("placeholder %v reason %q type %s; want reason %q", p.Placeholder, p.Reason, p.ContentType, tt.reason)
 			}
-			if img := decode(t, p); img.Bounds().Size() != image.Pt(80, 80) {
-				t.Errorf("placeholder size %v, want 80x80", img.Bounds().Size())
+			if got := previewSize(t, p); got != image.Pt(80, 80) {
+				t.Errorf("placeholder size %v, want 80x80", got)
 			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %v", d)
 			}
 		})
+	}
+}
+
+// TestPlaceholderFitsBox: a card is a square as large as the box's
+// smaller side (up to 512), so that it fits the exact box asked for.
+func TestPlaceholderFitsBox(t *testing.T) {
+	s, blobs := newService(t)
+	h := put(t, blobs, []byte("%PDF-1.4\n%%EOF\n"))
+	tests := []struct {
+		w, h int
+		want image.Point
+	}{
+		{100, 100, image.Pt(100, 100)},
+		{100, 0, image.Pt(100, 100)},
+		{0, 0, image.Pt(512, 512)},
+		{120, 90, image.Pt(90, 90)},
+		{10, 5, image.Pt(5, 5)},
+		{1, 1, image.Pt(1, 1)},
+		{5000, 300, image.Pt(300, 300)},
+	}
+	for _, tt := range tests {
+		box, _ := preview.NewBox(tt.w, tt.h)
+		p, err := s.Get(context.Background(), h, "application/pdf", box)
+		if err != nil || !p.Placeholder {
+			t.Fatalf("%dx%d: %v, placeholder %v", tt.w, tt.h, err, p.Placeholder)
+		}
+		if diff := cmp.Diff(tt.want, previewSize(t, p)); diff != "" {
+			t.Errorf("%dx%d: card size (-want +got):\n%s", tt.w, tt.h, diff)
+		}
 	}
 }
 
@@ -297,7 +413,7 @@ func TestCacheAndSharing(t *testing.T) {
 	if err := blobs.Remove(context.Background(), h); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := blobs.OpenDerived(context.Background(), h, "preview-v1-100x100"); err == nil {
+	if _, err := blobs.OpenDerived(context.Background(), h, "preview-v2-100x100"); err == nil {
 		t.Error("preview kept after its blob was removed")
 	}
 }
