@@ -67,7 +67,7 @@ func (a *api) remote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if background {
-		a.queue(w, r, urls, in, "remote")
+		a.queue(w, r, urls, in)
 		return
 	}
 	release, ok := a.admitUpload(w)
@@ -107,15 +107,18 @@ func (a *api) submitJobs(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, d.err)
 		return
 	}
-	a.queue(w, r, urls, in, "")
+	a.queue(w, r, urls, in)
 }
 
-func (a *api) queue(w http.ResponseWriter, r *http.Request, urls []string, in resources.RemoteInput, source string) {
+// queue submits background downloads. Every route gives them the default
+// source, "download", as the reference application reports for all of
+// them, ?background=true included.
+func (a *api) queue(w http.ResponseWriter, r *http.Request, urls []string, in resources.RemoteInput) {
 	if a.jobs == nil {
 		a.fail(w, r, errNoJobs)
 		return
 	}
-	queued, err := a.jobs.Submit(r.Context(), urls, in, source)
+	queued, err := a.jobs.Submit(r.Context(), urls, in, "")
 	if err != nil {
 		a.fail(w, r, err)
 		return

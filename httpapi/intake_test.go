@@ -14,8 +14,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/stockroomhq/stockroom/internal/dbtest"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/afero"
 
 	"github.com/stockroomhq/stockroom"
@@ -367,7 +370,7 @@ func TestRemoteFailuresLeaveNothing(t *testing.T) {
 	sub := do(t, "POST", e.URL+"/v1/resource/remote?background=true", map[string]any{"URL": o.URL + "/internal\n" + o.URL + "/missing.png"}).
 		wantStatus(t, http.StatusAccepted).object(t)
 	for _, j := range sub["jobs"].([]any) {
-		id := j.(map[string]any)["id"].(int64)
+		id := jobID(t, j)
 		done := waitJob(t, e, id, "failed")
 		if strings.Contains(done["error"].(string), "127.0.0.2") {
 			t.Errorf("job error reveals the address: %v", done["error"])
@@ -377,18 +380,39 @@ func TestRemoteFailuresLeaveNothing(t *testing.T) {
 	e.wantUnchanged(t, before)
 }
 
+// jobID returns the "id" of a job's JSON, failing unless it is a JSON
+// string holding a positive integer, as the reference's job IDs are.
+func jobID(tb testing.TB, job any) string {
+	tb.Helper()
+	m, ok := job.(map[string]any)
+	if !ok {
+		tb.Fatalf("job is not an object: %v", job)
+	}
+	id, ok := m["id"].(string)
+	if !ok {
+		tb.Fatalf("job id %#v is not a JSON string: %v", m["id"], m)
+	}
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		tb.Fatalf("job id %q is not a positive integer", id)
+	}
+	return id
+}
+
 // waitJob polls a job until it has status want (or a terminal status).
-func waitJob(tb testing.TB, e *intakeEnv, id int64, want string) map[string]any {
+func waitJob(tb testing.TB, e *intakeEnv, id string, want string) map[string]any {
 	tb.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		j := do(tb, "GET", e.URL+"/v1/jobs/get?id="+fmt.Sprint(id), nil).wantStatus(tb, http.StatusOK).object(tb)
+		j := do(tb, "GET", e.URL+"/v1/jobs/get?id="+url.QueryEscape(id), nil).wantStatus(tb, http.StatusOK).object(tb)
+		if got := jobID(tb, j); got != id {
+			tb.Fatalf("asked for job %s, got %s", id, got)
+		}
 		st := j["status"].(string)
 		if st == want {
 			return j
 		}
 		if (st == "completed" || st == "failed" || st == "cancelled") || time.Now().After(deadline) {
-			tb.Fatalf("job %d is %s, want %s: %v", id, st, want, j)
+			tb.Fatalf("job %s is %s, want %s: %v", id, st, want, j)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -442,14 +466,14 @@ func TestJobs(t *testing.T) {
 		t.Errorf("job = %v", j0)
 	}
 	for i, want := range [][]byte{a, b} {
-		id := list[i].(map[string]any)["id"].(int64)
+		id := jobID(t, list[i])
 		done := waitJob(t, e, id, "completed")
 		if done["progress"] != int64(len(want)) || done["totalSize"] != int64(len(want)) || done["progressPercent"] != int64(100) || done["completedAt"] == nil {
 			t.Errorf("completed job %v", done)
 		}
 		res := do(t, "GET", e.URL+"/v1/resource?id="+fmt.Sprint(done["resourceId"]), nil).wantStatus(t, http.StatusOK).object(t)
 		if res["Name"] != "queued" || res["FileSize"] != int64(len(want)) {
-			t.Errorf("resource of job %d: %v", id, res)
+			t.Errorf("resource of job %s: %v", id, res)
 		}
 		// A finished job cannot be cancelled, paused or resumed.
 		do(t, "POST", e.URL+"/v1/jobs/cancel", map[string]any{"id": id}).wantError(t, http.StatusConflict, "completed")
@@ -460,11 +484,8 @@ func TestJobs(t *testing.T) {
 	for !seen["completed"] {
 		ev := events.next(t)
 		seen[ev.typ] = true
-		var body struct{ Job intake.Job }
-		if err := json.Unmarshal(ev.data, &body); err != nil {
-			t.Fatalf("event %s: %v", ev.typ, err)
-		}
-		if body.Job.Status == intake.Completed && body.Job.ID == list[1].(map[string]any)["id"].(int64) {
+		job := eventJob(t, ev)
+		if job["status"] == "completed" && jobID(t, job) == jobID(t, list[1]) {
 			seen["completed"] = true
 		}
 	}
@@ -475,7 +496,7 @@ func TestJobs(t *testing.T) {
 	// The alias and ?background=true queue too; a 404 fails and can be
 	// retried; unknown IDs are 404.
 	fail := do(t, "POST", e.URL+"/v1/download/submit", map[string]any{"URL": o.URL + "/later.png"}).wantStatus(t, http.StatusAccepted).object(t)
-	fid := fail["jobs"].([]any)[0].(map[string]any)["id"].(int64)
+	fid := jobID(t, fail["jobs"].([]any)[0])
 	failed := waitJob(t, e, fid, "failed")
 	if !strings.Contains(failed["error"].(string), "404") || failed["resourceId"] != nil {
 		t.Errorf("failed job %v", failed)
@@ -491,9 +512,10 @@ func TestJobs(t *testing.T) {
 	// Pause and resume a slow download; cancel another; the queue cap.
 	slow := do(t, "POST", e.URL+"/v1/resource/remote?background=true", map[string]any{"URL": o.URL + "/slow.bin"}).
 		wantStatus(t, http.StatusAccepted).object(t)
-	sid := slow["jobs"].([]any)[0].(map[string]any)["id"].(int64)
-	if src := slow["jobs"].([]any)[0].(map[string]any)["source"]; src != "remote" {
-		t.Errorf("source = %v", src)
+	sid := jobID(t, slow["jobs"].([]any)[0])
+	// The reference reports "download" for every background job.
+	if src := slow["jobs"].([]any)[0].(map[string]any)["source"]; src != "download" {
+		t.Errorf("source of a ?background=true job = %v, want download", src)
 	}
 	waitProgress(t, e, sid, 10000)
 	p := do(t, "POST", e.URL+"/v1/jobs/pause", map[string]any{"id": sid}).wantStatus(t, http.StatusOK).object(t)
@@ -504,7 +526,7 @@ func TestJobs(t *testing.T) {
 		wantStatus(t, http.StatusAccepted).object(t)
 	do(t, "POST", e.URL+"/v1/jobs/download/submit", map[string]any{"URL": o.URL + "/slow.bin?4"}).wantError(t, http.StatusServiceUnavailable, "full")
 	for _, j := range c["jobs"].([]any) {
-		id := j.(map[string]any)["id"].(int64)
+		id := jobID(t, j)
 		cj := do(t, "POST", e.URL+"/v1/jobs/cancel", map[string]any{"id": id}).wantStatus(t, http.StatusOK).object(t)
 		if cj["status"] != "cancelled" {
 			t.Errorf("cancelled job %v", cj)
@@ -522,19 +544,163 @@ func TestJobs(t *testing.T) {
 	if n := len(q["jobs"].([]any)); n != 6 {
 		t.Errorf("queue lists %d jobs, want 6", n)
 	}
+	for _, j := range q["jobs"].([]any) {
+		jobID(t, j)
+	}
 	events.close()
 }
 
-func waitProgress(tb testing.TB, e *intakeEnv, id, progress int64) {
+// eventJob decodes the job of an "added", "updated" or "removed" event,
+// checking that its id is a JSON string.
+func eventJob(tb testing.TB, ev sseEvent) map[string]any {
+	tb.Helper()
+	var body struct {
+		Job map[string]any `json:"job"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(ev.data))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil || body.Job == nil {
+		tb.Fatalf("event %s %s: %v", ev.typ, ev.data, err)
+	}
+	normalizeNumbers(body.Job)
+	jobID(tb, body.Job)
+	return body.Job
+}
+
+// TestJobRetryResets: a retried job starts afresh in what it reports, as in
+// the reference (no progress, unknown size, no times, no error), yet the
+// bytes received before the failure are not fetched again: the retry
+// resumes the partial file with a Range request.
+func TestJobRetryResets(t *testing.T) {
+	content := make([]byte, 40000)
+	for i := range content {
+		content[i] = byte(i*13 + i/256)
+	}
+	var mu sync.Mutex
+	var ranges []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		first := len(ranges) == 1
+		mu.Unlock()
+		w.Header().Set("ETag", `"v1"`)
+		if first {
+			// A quarter of the file, then the connection breaks.
+			w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+			w.Write(content[:10000])
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(content))
+	}))
+	defer srv.Close()
+	e := newIntakeEnv(t, intakeOptions{})
+	sub := do(t, "POST", e.URL+"/v1/jobs/download/submit", map[string]any{"URL": srv.URL + "/f.bin"}).wantStatus(t, http.StatusAccepted).object(t)
+	id := jobID(t, sub["jobs"].([]any)[0])
+	failed := waitJob(t, e, id, "failed")
+	if failed["progress"] != int64(10000) || failed["totalSize"] != int64(len(content)) || failed["startedAt"] == nil ||
+		failed["completedAt"] == nil || failed["error"] == "" {
+		t.Fatalf("failed job %v", failed)
+	}
+
+	got := do(t, "POST", e.URL+"/v1/jobs/retry", map[string]any{"id": id}).wantStatus(t, http.StatusOK).object(t)
+	want := map[string]any{
+		"id": id, "url": srv.URL + "/f.bin", "status": "pending", "source": "download", "createdAt": failed["createdAt"],
+		"progress": int64(0), "totalSize": int64(-1), "progressPercent": int64(-1), "error": "",
+		"resourceId": nil, "startedAt": nil, "completedAt": nil,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("retried job (-want +got):\n%s", diff)
+	}
+
+	done := waitJob(t, e, id, "completed")
+	if done["progress"] != int64(len(content)) || done["totalSize"] != int64(len(content)) || done["startedAt"] == nil {
+		t.Errorf("completed job %v", done)
+	}
+	mu.Lock()
+	if diff := cmp.Diff([]string{"", "bytes=10000-"}, ranges); diff != "" {
+		t.Errorf("Range headers (-want +got):\n%s", diff)
+	}
+	mu.Unlock()
+	resp := do(t, "GET", e.URL+"/v1/resource/view?id="+fmt.Sprint(done["resourceId"]), nil).wantStatus(t, http.StatusFound)
+	file := do(t, "GET", e.URL+resp.Header.Get("Location"), nil).wantStatus(t, http.StatusOK)
+	if !bytes.Equal(file.Body, content) {
+		t.Errorf("stored %d bytes that differ from the origin's %d", len(file.Body), len(content))
+	}
+}
+
+// TestJobIDForms: the endpoints that take a job ID read it from the query,
+// a form, or a JSON body as a string ("2", as jobs show it) or a number
+// (2). Anything but a positive integer is a 400, an unknown job a 404.
+func TestJobIDForms(t *testing.T) {
+	hold := make(chan struct{})
+	o := newOrigin(t, nil, func(w http.ResponseWriter, r *http.Request) bool {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+		return true
+	})
+	defer close(hold)
+	// One worker: the first job holds it, the others stay pending.
+	e := newIntakeEnv(t, intakeOptions{jobs: intake.Config{Concurrency: 1}})
+	sub := do(t, "POST", e.URL+"/v1/jobs/download/submit", map[string]any{"URL": o.URL + "/1\n" + o.URL + "/2\n" + o.URL + "/3\n" + o.URL + "/4"}).
+		wantStatus(t, http.StatusAccepted).object(t)
+	var ids []string
+	for _, j := range sub["jobs"].([]any) {
+		ids = append(ids, jobID(t, j))
+	}
+	num := func(id string) int64 {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		return n
+	}
+
+	for name, req := range map[string]func() *response{
+		"query":       func() *response { return do(t, "GET", e.URL+"/v1/jobs/get?id="+ids[0], nil) },
+		"JSON string": func() *response { return do(t, "GET", e.URL+"/v1/jobs/get", map[string]any{"id": ids[0]}) },
+		"JSON number": func() *response { return do(t, "GET", e.URL+"/v1/jobs/get", map[string]any{"id": num(ids[0])}) },
+	} {
+		if got := jobID(t, req().wantStatus(t, http.StatusOK).object(t)); got != ids[0] {
+			t.Errorf("get by %s: job %s, want %s", name, got, ids[0])
+		}
+	}
+
+	for i, body := range []any{
+		map[string]any{"id": ids[1]},
+		map[string]any{"id": num(ids[2])},
+		url.Values{"id": {ids[3]}},
+		map[string]any{"id": num(ids[0])}, // the running one
+	} {
+		id := ids[(i+1)%len(ids)]
+		j := do(t, "POST", e.URL+"/v1/jobs/cancel", body).wantStatus(t, http.StatusOK).object(t)
+		if got := jobID(t, j); got != id || j["status"] != "cancelled" {
+			t.Errorf("cancel with %v: %v", body, j)
+		}
+	}
+
+	for _, bad := range []map[string]any{
+		{}, {"id": "abc"}, {"id": ""}, {"id": "0"}, {"id": 0}, {"id": -2}, {"id": "-2"}, {"id": 1.5}, {"id": "1.5"}, {"id": true},
+	} {
+		do(t, "GET", e.URL+"/v1/jobs/get", bad).wantError(t, http.StatusBadRequest, "id")
+		do(t, "POST", e.URL+"/v1/jobs/cancel", bad).wantError(t, http.StatusBadRequest, "id")
+	}
+	do(t, "GET", e.URL+"/v1/jobs/get?id=abc", nil).wantError(t, http.StatusBadRequest, "id")
+	for _, unknown := range []any{"999999", 999999} {
+		do(t, "GET", e.URL+"/v1/jobs/get", map[string]any{"id": unknown}).wantError(t, http.StatusNotFound, "999999")
+		do(t, "POST", e.URL+"/v1/jobs/cancel", map[string]any{"id": unknown}).wantError(t, http.StatusNotFound, "999999")
+	}
+}
+
+func waitProgress(tb testing.TB, e *intakeEnv, id string, progress int64) {
 	tb.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		j := do(tb, "GET", e.URL+"/v1/jobs/get?id="+fmt.Sprint(id), nil).wantStatus(tb, http.StatusOK).object(tb)
+		j := do(tb, "GET", e.URL+"/v1/jobs/get?id="+url.QueryEscape(id), nil).wantStatus(tb, http.StatusOK).object(tb)
 		if j["progress"].(int64) >= progress {
 			return
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("job %d stuck at %v", id, j)
+			tb.Fatalf("job %s stuck at %v", id, j)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -672,9 +838,9 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	e1 := newIntakeEnv(t, intakeOptions{dataDir: dir})
 	sub := do(t, "POST", e1.URL+"/v1/jobs/download/submit", map[string]any{"URL": o.URL + "/big.bin"}).wantStatus(t, http.StatusAccepted).object(t)
-	id := sub["jobs"].([]any)[0].(map[string]any)["id"].(int64)
+	id := jobID(t, sub["jobs"].([]any)[0])
 	waitProgress(t, e1, id, int64(len(content))/4)
-	j := do(t, "GET", e1.URL+"/v1/jobs/get?id="+fmt.Sprint(id), nil).object(t)
+	j := do(t, "GET", e1.URL+"/v1/jobs/get?id="+id, nil).object(t)
 	if j["status"] != "downloading" {
 		t.Fatalf("job before the restart: %v", j)
 	}
@@ -683,7 +849,7 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	if sentBefore >= int64(len(content)) {
 		t.Fatalf("the origin sent everything (%d bytes) before the restart", sentBefore)
 	}
-	part, err := os.ReadFile(filepath.Join(dir, "downloads", fmt.Sprintf("job-%d.part", id)))
+	part, err := os.ReadFile(filepath.Join(dir, "downloads", "job-"+id+".part"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -708,7 +874,7 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	if !bytes.Equal(file.Body, content) {
 		t.Errorf("stored %d bytes that differ from the origin's %d", len(file.Body), len(content))
 	}
-	if _, err := os.Stat(filepath.Join(dir, "downloads", fmt.Sprintf("job-%d.part", id))); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, "downloads", "job-"+id+".part")); !os.IsNotExist(err) {
 		t.Errorf("partial file still there: %v", err)
 	}
 	t.Logf("origin sent %d bytes before the restart, %d after, for a %d-byte file", sentBefore, sentAfter, len(content))
@@ -741,7 +907,7 @@ func TestJobRestartsWithoutRange(t *testing.T) {
 	dir := t.TempDir()
 	e1 := newIntakeEnv(t, intakeOptions{dataDir: dir})
 	sub := do(t, "POST", e1.URL+"/v1/jobs/download/submit", map[string]any{"URL": srv.URL + "/x.txt"}).wantStatus(t, http.StatusAccepted).object(t)
-	id := sub["jobs"].([]any)[0].(map[string]any)["id"].(int64)
+	id := jobID(t, sub["jobs"].([]any)[0])
 	waitProgress(t, e1, id, 64<<10)
 	e1.closeFn()
 	e2 := newIntakeEnv(t, intakeOptions{dataDir: dir})

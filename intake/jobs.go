@@ -46,7 +46,8 @@ const (
 	DefaultConcurrency = 3
 	DefaultQueueCap    = 1000
 	DefaultRetention   = 24 * time.Hour
-	// DefaultSource is the Source of jobs submitted without one.
+	// DefaultSource is the Source of jobs submitted without one; the
+	// reference application reports it for every background download.
 	DefaultSource = "download"
 )
 
@@ -60,9 +61,11 @@ var (
 )
 
 // Job is the public view of a background download, as the API shows it.
-// TotalSize and ProgressPercent are -1 while the size is unknown.
+// TotalSize and ProgressPercent are -1 while the size is unknown. The ID is
+// a JSON string, as the reference application's job IDs are: its clients
+// read it as one.
 type Job struct {
-	ID              int64      `json:"id"`
+	ID              int64      `json:"id,string"`
 	URL             string     `json:"url"`
 	Status          Status     `json:"status"`
 	Progress        int64      `json:"progress"`

@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/stockroomhq/stockroom/internal/dbtest"
 
@@ -164,5 +167,29 @@ func TestRestartKeepsQueue(t *testing.T) {
 	}
 	if len(m.List()) != 4 {
 		t.Errorf("List = %+v", m.List())
+	}
+}
+
+// TestJobJSON: a job's id is a JSON string, as the reference's job IDs are,
+// and reads back from one.
+func TestJobJSON(t *testing.T) {
+	created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	j := intake.Job{ID: 42, URL: "https://example.com/a", Status: intake.Pending, TotalSize: -1, ProgressPercent: -1,
+		CreatedAt: created, Source: intake.DefaultSource}
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"id":"42","url":"https://example.com/a","status":"pending","progress":0,"totalSize":-1,"progressPercent":-1,` +
+		`"error":"","resourceId":null,"createdAt":"2024-05-06T07:08:09Z","startedAt":null,"completedAt":null,"source":"download"}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("job JSON (-want +got):\n%s", diff)
+	}
+	var back intake.Job
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(j, back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }

@@ -463,16 +463,19 @@ func finishedVerb(s Status) string {
 
 // Resume queues a paused job again.
 func (m *Manager) Resume(ctx context.Context, id int64) (Job, error) {
-	return m.requeue("intake.Resume", id, func(s Status) bool { return s == Paused || s == Pending }, "is not paused")
+	return m.requeue("intake.Resume", id, func(s Status) bool { return s == Paused || s == Pending }, "is not paused", false)
 }
 
-// Retry queues a failed or cancelled job again. A download that failed
-// part-way resumes where it stopped when the origin allows.
+// Retry queues a failed or cancelled job again, as a fresh start: its
+// progress, size, times and error are cleared, as the reference application
+// does. A download that failed part-way still resumes where it stopped when
+// the origin allows: the partial file and the validator stay, and the
+// worker reports the resumed offset as progress once the origin answers.
 func (m *Manager) Retry(ctx context.Context, id int64) (Job, error) {
-	return m.requeue("intake.Retry", id, func(s Status) bool { return s == Failed || s == Cancelled }, "has not failed or been cancelled")
+	return m.requeue("intake.Retry", id, func(s Status) bool { return s == Failed || s == Cancelled }, "has not failed or been cancelled", true)
 }
 
-func (m *Manager) requeue(op string, id int64, ok func(Status) bool, why string) (Job, error) {
+func (m *Manager) requeue(op string, id int64, ok func(Status) bool, why string, fresh bool) (Job, error) {
 	m.mu.Lock()
 	j, found := m.jobs[id]
 	if !found {
@@ -493,6 +496,15 @@ func (m *Manager) requeue(op string, id int64, ok func(Status) bool, why string)
 		j.Error = ""
 		j.CompletedAt = nil
 		j.ResourceID = nil
+		if fresh {
+			// Only the reported state: the partial file and j.validator
+			// stay for a Range request, and without a known size the
+			// worker asks the origin rather than trusting the file's
+			// length (a 416 answer makes it start over).
+			j.Progress = 0
+			j.TotalSize = -1
+			j.StartedAt = nil
+		}
 		j.setPercent()
 		m.emit("updated", j)
 	}

@@ -14,8 +14,10 @@ import (
 	"time"
 )
 
+// jobJSON is a background job as the API shows it. The id is a JSON string,
+// as in the reference; ",string" refuses a number, so decoding checks it.
 type jobJSON struct {
-	ID         int64  `json:"id"`
+	ID         int64  `json:"id,string"`
 	Status     string `json:"status"`
 	Progress   int64  `json:"progress"`
 	TotalSize  int64  `json:"totalSize"`
