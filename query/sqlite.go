@@ -77,7 +77,7 @@ func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 		// arrays and objects as their JSON text.
 		text := "CASE " + typ + " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE " + val + " END"
 		s, _ := c.Value.(string)
-		return fragment{text + ` LIKE ? ESCAPE '\'`, []any{p, p, containsPattern(s)}}
+		return fragment{text + ` LIKE ? ESCAPE '\'`, []any{p, p, metaLikePattern(s)}}
 	}
 	cmp := compareOps[c.Op]
 	switch v := c.Value.(type) {
