@@ -225,8 +225,9 @@ func (q *Query) meta(cs []MetaCondition) *cond {
 			c.sorted, c.large = set("m.kind <> 'z'"), inOrder("m.kind <> 'z'")
 			break
 		}
+		// Present, not null, and another value (see present).
 		kind, v := metaValue(c0.Value)
-		on = func(x string) fragment { return notExists(exists(x, "kind = ? AND value = ?", kind, v)) }
+		on = func(x string) fragment { return exists(x, "kind <> 'z' AND NOT (kind = ? AND value = ?)", kind, v) }
 	default: // GT GE LT LE on a number or a string
 		kind, v := metaValue(c0.Value)
 		cmp := compareOps[c0.Op]

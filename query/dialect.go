@@ -160,6 +160,13 @@ func not(f fragment) fragment {
 	return fragment{sql: "(" + f.sql + ") IS NOT TRUE", args: f.args}
 }
 
+// present is f where the value v (the key's, as SQL) is neither absent nor
+// a JSON null: NE and NL compare values, as the reference's SQL <> and NOT
+// LIKE do, and an absent key has none to differ.
+func present(v, f fragment) fragment {
+	return fragment{"(" + v.sql + ") IS NOT NULL AND " + f.sql, append(append([]any{}, v.args...), f.args...)}
+}
+
 // or joins fragments with OR.
 func or(fs []fragment) fragment {
 	if len(fs) == 1 {

@@ -10,12 +10,16 @@
 //
 // # MetaQuery
 //
-// A MetaQuery term is "key:value" (the value, as text, contains the given
-// text) or "key:OP:value":
+// A MetaQuery term is "key:value" (the value, as text, is LIKE %value%) or
+// "key:OP:value":
 //
-//	EQ  equal                 NE  not equal (also matches where the key is absent)
-//	LI  contains (any case)   NL  does not contain (also matches where absent)
+//	EQ  equal                 NE  present, not null, and not equal
+//	LI  LIKE %value% (any case; the client's % and _ are wildcards)
+//	NL  present, not null, and not LIKE %value%
 //	GT GE LT LE  greater/less (numbers numerically, strings as text)
+//
+// NE and NL leave out resources without the key, as the reference
+// application's SQL (<>, NOT LIKE) does.
 //
 // Keys are dotted paths into nested objects ("camera.model"). Values are
 // true, false, null, numbers, or strings, quoted when they would otherwise

@@ -25,14 +25,15 @@ type MetaOp string
 const (
 	// OpEQ: the value equals. With null: the key is absent or null.
 	OpEQ MetaOp = "EQ"
-	// OpNE is the negation of OpEQ: it also matches resources without the
-	// key. With null: the key is present and not null.
+	// OpNE: the key is present, not null, and its value differs, as the
+	// reference's SQL <> has it. With null: the key is present and not
+	// null.
 	OpNE MetaOp = "NE"
 	// OpLI: the value, as text, matches %Value% as a LIKE pattern
 	// (case-insensitive): a substring, or the client's own wildcards.
 	OpLI MetaOp = "LI"
-	// OpNL is the negation of OpLI: it also matches resources without the
-	// key.
+	// OpNL: the key is present, not null, and its value does not match
+	// OpLI's pattern.
 	OpNL MetaOp = "NL"
 	// OpGT, OpGE, OpLT and OpLE compare numbers numerically and strings as
 	// text; a value of another type never matches.

@@ -53,10 +53,13 @@ func (d postgresDialect) metaCondition(col string, c MetaCondition) fragment {
 	switch c.Op {
 	case OpNE:
 		c.Op = OpEQ
-		return not(d.metaCondition(col, c))
+		if c.Value == nil {
+			return not(d.metaCondition(col, c))
+		}
+		return present(fragment{text, []any{p}}, not(d.metaCondition(col, c)))
 	case OpNL:
 		c.Op = OpLI
-		return not(d.metaCondition(col, c))
+		return present(fragment{text, []any{p}}, not(d.metaCondition(col, c)))
 	case OpLI:
 		// #>> gives strings unquoted and everything else as JSON text,
 		// as SQLite's condition reads them.

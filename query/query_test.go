@@ -227,10 +227,11 @@ func testListMetaQuery(t *testing.T) {
 		{[]string{"rating:EQ:NULL"}, l("r4", "r3")},
 		{[]string{"rating:NE:null"}, l("r5", "r2", "r1")},
 		{[]string{`rating:EQ:"null"`}, l()},
-		// NE is the negation of EQ: absent keys match.
-		{[]string{"rating:NE:5"}, l("r5", "r4", "r3", "r2")},
-		{[]string{"public:NE:true"}, l("r5", "r4", "r3", "r2")},
-		{[]string{"rating:NE:high"}, l("r4", "r3", "r2", "r1")},
+		// NE compares values, as the reference's SQL <> does: absent keys
+		// and nulls (r3's rating) do not match.
+		{[]string{"rating:NE:5"}, l("r5", "r2")},
+		{[]string{"public:NE:true"}, l("r2")},
+		{[]string{"rating:NE:high"}, l("r2", "r1")},
 		// Ordered comparisons: numbers numerically, strings as text, other
 		// types never.
 		{[]string{"rating:GT:3"}, l("r2", "r1")},
@@ -244,7 +245,8 @@ func testListMetaQuery(t *testing.T) {
 		{[]string{"public:GT:0"}, l()}, // a boolean is not a number
 		{[]string{"camera:GE:0"}, l()},
 		{[]string{"tags:LT:1e9"}, l()},
-		{[]string{"camera.model:NE:1"}, l("r5", "r4", "r3", "r2", "r1")},
+		{[]string{"camera.model:NE:1"}, l("r3", "r1")},
+		{[]string{"camera:NE:1"}, l("r3", "r1")}, // an object differs from 1
 		{[]string{"camera.iso:GE:200", "camera.iso:LE:200"}, l("r1")},
 		{[]string{"rating:GT:3", "public:EQ:true"}, l("r1")},
 		// LI / NL: substring of the value as text, % and _ literal.
@@ -255,14 +257,15 @@ func testListMetaQuery(t *testing.T) {
 		{[]string{"discount:LI:%0%"}, l("r5", "r2")},
 		{[]string{"title:LI:d_s%"}, l("r2")},
 		{[]string{"title:LI:d_x"}, l()},
-		{[]string{"discount:NL:5_"}, l("r4", "r3", "r1")},
+		{[]string{"discount:NL:5_"}, l()},
+		{[]string{"discount:NL:x"}, l("r5", "r2")},
 		{[]string{"discount:LI:50"}, l("r5", "r2")},
 		{[]string{"tags:LI:red"}, l("r3")},
 		{[]string{"public:LI:true"}, l("r1")},
 		{[]string{"public:LI:1"}, l()},
 		{[]string{"rating:LI:3."}, l("r2")},
-		{[]string{"camera.model:NL:x"}, l("r5", "r4", "r3", "r2")},
-		{[]string{"discount:NL:50%"}, l("r4", "r3", "r1")},
+		{[]string{"camera.model:NL:x"}, l("r3")},
+		{[]string{"discount:NL:50%"}, l()},
 		{[]string{"title:LI:ab:cd"}, l()}, // colons belong to the value
 	}
 	for _, tc := range cases {

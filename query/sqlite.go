@@ -68,10 +68,13 @@ func (d sqliteDialect) metaCondition(col string, c MetaCondition) fragment {
 	switch c.Op {
 	case OpNE:
 		c.Op = OpEQ
-		return not(d.metaCondition(col, c))
+		if c.Value == nil {
+			return not(d.metaCondition(col, c))
+		}
+		return present(fragment{val, []any{p}}, not(d.metaCondition(col, c)))
 	case OpNL:
 		c.Op = OpLI
-		return not(d.metaCondition(col, c))
+		return present(fragment{val, []any{p}}, not(d.metaCondition(col, c)))
 	case OpLI:
 		// The value as text: booleans as true/false rather than 1/0;
 		// arrays and objects as their JSON text.
