@@ -239,12 +239,15 @@ func (a *api) listNotes(ctx context.Context, d *decoder) (resources.ListResult[*
 }
 
 // createdRange reads CreatedAfter and CreatedBefore; absent means zero.
+// Both include the time given, as the reference's SQL (>=, <=) does; the
+// query's CreatedBefore excludes it, and times are stored to the
+// microsecond, so the bound goes one microsecond later.
 func (d *decoder) createdRange() (after, before time.Time) {
 	if t := d.optTime("CreatedAfter"); t != nil {
 		after = *t
 	}
 	if t := d.optTime("CreatedBefore"); t != nil {
-		before = *t
+		before = t.Add(time.Microsecond)
 	}
 	return after, before
 }

@@ -45,12 +45,7 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 		MetaQuery:          d.strs("MetaQuery"),
 		SortBy:             d.strs("SortBy"),
 	}
-	if t := d.optTime("CreatedBefore"); t != nil {
-		f.CreatedBefore = *t
-	}
-	if t := d.optTime("CreatedAfter"); t != nil {
-		f.CreatedAfter = *t
-	}
+	f.CreatedAfter, f.CreatedBefore = d.createdRange()
 	if d.err != nil {
 		a.fail(w, r, d.err)
 		return

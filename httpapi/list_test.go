@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -91,5 +92,36 @@ func TestListResourcesEmpty(t *testing.T) {
 	r = do(t, "GET", e.URL+"/v1/resources/meta/keys", nil).wantStatus(t, http.StatusOK)
 	if string(r.Body) != "[]\n" {
 		t.Errorf("meta keys %q, want []", r.Body)
+	}
+}
+
+// TestListCreatedBoundsInclusive: CreatedAfter and CreatedBefore both
+// include the time given, as the reference's SQL (>=, <=) does, so a
+// resource's own CreatedAt finds it from either side; a tag list likewise.
+func TestListCreatedBoundsInclusive(t *testing.T) {
+	e := newTestEnv(t)
+	id := e.uploadOK(t, filePart("resource", "a.txt", []byte("a\n")))
+	created := e.getResource(t, id)["CreatedAt"].(string)
+	at, err := time.Parse(time.RFC3339Nano, created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlier := at.Add(-time.Microsecond).Format(time.RFC3339Nano)
+	for _, tc := range []struct {
+		key, value string
+		want       []int64
+	}{
+		{"CreatedBefore", created, []int64{id}},
+		{"CreatedAfter", created, []int64{id}},
+		{"CreatedBefore", earlier, []int64{}},
+	} {
+		got := ids(t, do(t, "GET", e.URL+"/v1/resources"+qs(tc.key, tc.value), nil).wantStatus(t, http.StatusOK).array(t))
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s=%s (created %s) (-want +got):\n%s", tc.key, tc.value, created, diff)
+		}
+	}
+	tag := e.create(t, "/v1/tag", map[string]any{"Name": "bound"})
+	if got := do(t, "GET", e.URL+"/v1/tags"+qs("CreatedBefore", tag["CreatedAt"].(string)), nil).wantStatus(t, http.StatusOK).array(t); len(got) != 1 {
+		t.Errorf("tags created before their own CreatedAt %v: %v", tag["CreatedAt"], got)
 	}
 }
