@@ -18,7 +18,7 @@ func (a *api) routeEntities(r *router) {
 	}))
 	r.handle("GET", "/v1/tag", getHandler(a, s.GetTag))
 	r.handle("GET", "/v1/tags", listHandler(a, s.ListTags))
-	r.handle("POST", "/v1/tag/delete", deleteHandler(a, s.DeleteTag))
+	r.handle("POST", "/v1/tag/delete", deleteHandler(a, s.DeleteTag, tagDeleted))
 
 	r.handle("POST", "/v1/group", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Group, error) {
 		in := resources.GroupInput{
@@ -34,7 +34,7 @@ func (a *api) routeEntities(r *router) {
 	}))
 	r.handle("GET", "/v1/group", getHandler(a, s.GetGroup))
 	r.handle("GET", "/v1/groups", filteredList(a, a.listGroups))
-	r.handle("POST", "/v1/group/delete", deleteHandler(a, s.DeleteGroup))
+	r.handle("POST", "/v1/group/delete", deleteHandler(a, s.DeleteGroup, deleted))
 
 	r.handle("POST", "/v1/category", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Category, error) {
 		in := resources.CategoryInput{ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description")}
@@ -42,7 +42,7 @@ func (a *api) routeEntities(r *router) {
 	}))
 	r.handle("GET", "/v1/category", getHandler(a, s.GetCategory))
 	r.handle("GET", "/v1/categories", listHandler(a, s.ListCategories))
-	r.handle("POST", "/v1/category/delete", deleteHandler(a, s.DeleteCategory))
+	r.handle("POST", "/v1/category/delete", deleteHandler(a, s.DeleteCategory, deleted))
 
 	r.handle("POST", "/v1/note", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Note, error) {
 		in := resources.NoteInput{
@@ -60,7 +60,7 @@ func (a *api) routeEntities(r *router) {
 	}))
 	r.handle("GET", "/v1/note", getHandler(a, s.GetNote))
 	r.handle("GET", "/v1/notes", filteredList(a, a.listNotes))
-	r.handle("POST", "/v1/note/delete", deleteHandler(a, s.DeleteNote))
+	r.handle("POST", "/v1/note/delete", deleteHandler(a, s.DeleteNote, deleted))
 
 	r.handle("POST", "/v1/resourceCategory", saveHandler(a, func(ctx context.Context, d *decoder) (*resources.ResourceCategory, error) {
 		in := resources.ResourceCategoryInput{ID: d.saveID(), Name: d.optStr("Name"), Description: d.optStr("Description"), MetaSchema: d.optStr("MetaSchema")}
@@ -68,7 +68,7 @@ func (a *api) routeEntities(r *router) {
 	}))
 	r.handle("GET", "/v1/resourceCategory", getHandler(a, s.GetResourceCategory))
 	r.handle("GET", "/v1/resourceCategories", listHandler(a, s.ListResourceCategories))
-	r.handle("POST", "/v1/resourceCategory/delete", deleteHandler(a, s.DeleteResourceCategory))
+	r.handle("POST", "/v1/resourceCategory/delete", deleteHandler(a, s.DeleteResourceCategory, deleted))
 
 	saveSeries := saveHandler(a, func(ctx context.Context, d *decoder) (*resources.Series, error) {
 		in := resources.SeriesInput{ID: d.saveID(), Name: d.optStr("Name"), Slug: d.optStr("Slug"), Meta: d.meta("Meta")}
@@ -84,7 +84,7 @@ func (a *api) routeEntities(r *router) {
 		return seriesWithResources{series, append([]*resources.Resource{}, series.Resources...)}, nil
 	}))
 	r.handle("GET", "/v1/seriesList", listHandler(a, s.ListSeries))
-	r.handle("POST", "/v1/series/delete", deleteHandler(a, s.DeleteSeries))
+	r.handle("POST", "/v1/series/delete", deleteHandler(a, s.DeleteSeries, deleted))
 }
 
 // checked runs call only when every parameter decoded.
@@ -156,7 +156,20 @@ func listHandler[T any](a *api, list func(context.Context, resources.ListOptions
 	}
 }
 
-func deleteHandler(a *api, del func(context.Context, int64) error) http.HandlerFunc {
+// deleted is the answer to the deletion of the entity id: {"ID": id}.
+func deleted(id int64) any { return deletedBody{ID: id} }
+
+// tagDeleted answers the deletion of a tag with its id under both names:
+// the reference answers tag deletions {"id": N} and its other deletions
+// with the entity, {"ID": N, ...}.
+func tagDeleted(id int64) any {
+	return struct {
+		ID    int64 `json:"ID"`
+		Lower int64 `json:"id"`
+	}{id, id}
+}
+
+func deleteHandler(a *api, del func(context.Context, int64) error, answer func(id int64) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, ok := a.decodeID(w, r, "id")
 		if !ok {
@@ -166,6 +179,6 @@ func deleteHandler(a *api, del func(context.Context, int64) error) http.HandlerF
 			a.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, deletedBody{ID: id})
+		writeJSON(w, http.StatusOK, answer(id))
 	}
 }

@@ -57,7 +57,7 @@ func (a *api) routeEntitiesMore(r *router) {
 	r.handle("POST", "/v1/note/noteType/edit", saveNoteType)
 	r.handle("GET", "/v1/note/noteType", getHandler(a, a.store.GetNoteType))
 	r.handle("GET", "/v1/note/noteTypes", listHandler(a, a.store.ListNoteTypes))
-	r.handle("POST", "/v1/note/noteType/delete", deleteHandler(a, a.store.DeleteNoteType))
+	r.handle("POST", "/v1/note/noteType/delete", deleteHandler(a, a.store.DeleteNoteType, deleted))
 }
 
 func (a *api) editEntityField(field string, e resources.Entity, edit func(context.Context, resources.Entity, int64, string) error) http.HandlerFunc {

@@ -64,6 +64,14 @@ func encodeJSON(buf *bytes.Buffer, v any) error {
 type errorBody struct {
 	Error              string `json:"error"`
 	ExistingResourceID int64  `json:"existingResourceId,omitempty"`
+	// Details repeats a duplicate's error per file, the form in which
+	// newer versions of the reference report failed uploads.
+	Details []errorDetail `json:"details,omitempty"`
+}
+
+type errorDetail struct {
+	Error              string `json:"error"`
+	ExistingResourceID int64  `json:"existingResourceId,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
@@ -121,6 +129,7 @@ func (a *api) answer(h http.Header, r *http.Request, err error) (int, errorBody)
 	var dup *resources.DuplicateError
 	if kind == errs.Conflict && errors.As(err, &dup) {
 		body.ExistingResourceID = dup.ExistingID
+		body.Details = []errorDetail{{Error: body.Error, ExistingResourceID: dup.ExistingID}}
 	}
 	return status, body
 }

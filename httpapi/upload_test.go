@@ -344,6 +344,10 @@ func TestUploadDuplicate(t *testing.T) {
 	if got["existingResourceId"] != id {
 		t.Errorf("existingResourceId = %v, want %d", got["existingResourceId"], id)
 	}
+	wantDetails := []any{map[string]any{"error": got["error"], "existingResourceId": id}}
+	if diff := cmp.Diff(wantDetails, got["details"]); diff != "" {
+		t.Errorf("details (-want +got):\n%s", diff)
+	}
 	e.wantUnchanged(t, before)
 
 	// With a new file beside it, nothing of the request stays either.
