@@ -51,14 +51,20 @@ func TestE2EPreviewExactBox(t *testing.T) {
 	if e := etags["Width=200&Height=200"]; e == "" || e == etags["Width=210&Height=200"] {
 		t.Errorf("ETags of 200x200 and 210x200: %q %q", e, etags["Width=210&Height=200"])
 	}
-	req, _ := http.NewRequest("GET", p.url("/v1/resource/preview?id=%d&Width=200&Height=200", id), nil)
-	req.Header.Set("If-None-Match", etags["Width=200&Height=200"])
+	wantNotModified(t, p.url("/v1/resource/preview?id=%d&Width=200&Height=200", id), etags["Width=200&Height=200"])
+}
+
+// wantNotModified revalidates u with etag and expects a 304.
+func wantNotModified(t *testing.T, u, etag string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("If-None-Match", etag)
 	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotModified {
-		t.Errorf("revalidation: %d, want 304", resp.StatusCode)
+		t.Errorf("revalidation of %s: %d, want 304", u, resp.StatusCode)
 	}
 }

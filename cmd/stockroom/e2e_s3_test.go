@@ -294,16 +294,7 @@ func TestE2EPreviewMemoryS3(t *testing.T) {
 					t.Fatalf("preview %d differs from the first", i)
 				}
 			}
-			req, _ := http.NewRequest("GET", u, nil)
-			req.Header.Set("If-None-Match", etag)
-			resp, err := testClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotModified {
-				t.Errorf("revalidation: %d, want 304", resp.StatusCode)
-			}
+			wantNotModified(t, u, etag)
 			m := serverMetrics(t, p.base)
 			wantMemory := map[string]float64{"32MiB": 2, "0": 0}[memory]
 			if m["stockroom_preview_renders_total"] != 1 || m["stockroom_preview_cache_hits_total"] != 2 || m["stockroom_preview_memory_hits_total"] != wantMemory {
