@@ -238,15 +238,20 @@ func (a *api) listNotes(ctx context.Context, d *decoder) (resources.ListResult[*
 	return checked(d, func() (resources.ListResult[*resources.Note], error) { return a.query.Notes(ctx, f) })
 }
 
-// createdRange reads CreatedAfter and CreatedBefore; absent means zero.
-// Both include the time given, as the reference's SQL (>=, <=) does; the
-// query's CreatedBefore excludes it, and times are stored to the
-// microsecond, so the bound goes one microsecond later.
+// createdRange reads CreatedAfter and CreatedBefore (see timeRange).
 func (d *decoder) createdRange() (after, before time.Time) {
-	if t := d.optTime("CreatedAfter"); t != nil {
+	return d.timeRange("CreatedAfter", "CreatedBefore")
+}
+
+// timeRange reads the bounds afterKey and beforeKey; absent means zero.
+// Both include the time given, as the reference's SQL (>=, <=) does; the
+// query's before bounds exclude it, and times are stored to the
+// microsecond, so the bound goes one microsecond later.
+func (d *decoder) timeRange(afterKey, beforeKey string) (after, before time.Time) {
+	if t := d.optTime(afterKey); t != nil {
 		after = *t
 	}
-	if t := d.optTime("CreatedBefore"); t != nil {
+	if t := d.optTime(beforeKey); t != nil {
 		before = t.Add(time.Microsecond)
 	}
 	return after, before

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/stockroomhq/stockroom/httpapi/internal/params"
 	"github.com/stockroomhq/stockroom/query"
 )
 
@@ -36,7 +38,9 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 		Tags:               d.ids("Tags"),
 		Notes:              d.ids("Notes"),
 		IDs:                d.ids("Ids"),
+		ContentTypes:       d.strs("ContentTypes"),
 		ShowWithoutOwner:   d.bool("ShowWithoutOwner"),
+		Untagged:           d.bool("Untagged"),
 		ShowWithSimilar:    d.bool("ShowWithSimilar"),
 		MinWidth:           d.dim("MinWidth"),
 		MaxWidth:           d.dim("MaxWidth"),
@@ -46,6 +50,8 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 		SortBy:             d.strs("SortBy"),
 	}
 	f.CreatedAfter, f.CreatedBefore = d.createdRange()
+	f.UpdatedAfter, f.UpdatedBefore = d.timeRange("UpdatedAfter", "UpdatedBefore")
+	d.refuseUnsupportedFilters(f.OwnerID)
 	if d.err != nil {
 		a.fail(w, r, d.err)
 		return
@@ -72,4 +78,22 @@ func (a *api) metaKeys(w http.ResponseWriter, r *http.Request) {
 		keys = []string{}
 	}
 	writeJSON(w, http.StatusOK, keys)
+}
+
+// refuseUnsupportedFilters keeps an error for the first filter of newer
+// versions of the reference that this server does not apply, when it is
+// given a value that would narrow the list. Ignored, as unknown parameters
+// are, it would list everything to a client that believes the list narrowed
+// (and may delete what it lists).
+// IncludeSubgroups widens OwnerId, so it narrows nothing without one.
+func (d *decoder) refuseUnsupportedFilters(ownerID int64) {
+	if d.bool("IncludeSubgroups") && ownerID != 0 {
+		d.keep(&params.Error{Field: "IncludeSubgroups", Msg: "this filter is not supported by this server"})
+	}
+	if d.bool("ShowDhashZero") {
+		d.keep(&params.Error{Field: "ShowDhashZero", Msg: "this filter is not supported by this server"})
+	}
+	if strings.TrimSpace(d.str("MRQL")) != "" {
+		d.keep(&params.Error{Field: "MRQL", Msg: "this filter is not supported by this server"})
+	}
 }

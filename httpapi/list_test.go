@@ -125,3 +125,38 @@ func TestListCreatedBoundsInclusive(t *testing.T) {
 		t.Errorf("tags created before their own CreatedAt %v: %v", tag["CreatedAt"], got)
 	}
 }
+
+// TestListNewerFilters: the filters of newer versions of the reference that
+// this server applies (Untagged, ContentTypes, UpdatedAfter/Before, both
+// bounds inclusive), and the ones it does not, refused rather than ignored.
+func TestListNewerFilters(t *testing.T) {
+	e := newTestEnv(t)
+	tag := e.createID(t, "/v1/tag", map[string]any{"Name": "t"})
+	tagged := e.uploadOK(t, filePart("resource", "a.txt", []byte("a\n")), fieldPart("Tags", itoa(tag)))
+	png := e.uploadOK(t, filePart("resource", "b.png", pngBytes(t, 2, 2, 1)))
+	updated := e.getResource(t, png)["UpdatedAt"].(string)
+	list := func(kv ...string) []int64 {
+		t.Helper()
+		return ids(t, do(t, "GET", e.URL+"/v1/resources"+qs(kv...), nil).wantStatus(t, http.StatusOK).array(t))
+	}
+	for _, tc := range []struct {
+		query []string
+		want  []int64
+	}{
+		{[]string{"Untagged", "true"}, []int64{png}},
+		{[]string{"untagged", "false"}, []int64{png, tagged}},
+		{[]string{"ContentTypes", "IMAGE/PNG"}, []int64{png}},
+		{[]string{"ContentTypes", "image/png", "ContentTypes", "text/plain"}, []int64{png, tagged}},
+		{[]string{"UpdatedAfter", updated}, []int64{png}},
+		{[]string{"UpdatedBefore", updated}, []int64{png, tagged}},
+		{[]string{"UpdatedAfter", "2100-01-01"}, []int64{}},
+		{[]string{"IncludeSubgroups", "true"}, []int64{png, tagged}}, // no OwnerId: nothing to widen
+	} {
+		if diff := cmp.Diff(tc.want, list(tc.query...)); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", tc.query, diff)
+		}
+	}
+	for _, q := range [][]string{{"OwnerId", "1", "IncludeSubgroups", "true"}, {"ShowDhashZero", "true"}, {"MRQL", "name = 'x'"}, {"UpdatedBefore", "yesterday"}} {
+		do(t, "GET", e.URL+"/v1/resources"+qs(q...), nil).wantError(t, http.StatusBadRequest, q[len(q)-2])
+	}
+}

@@ -156,6 +156,9 @@ func TestListPlans(t *testing.T) {
 		query.Filter{OwnerID: 1, Tags: []int64{1}, SortBy: []string{"created_at asc"}},
 		query.Filter{Tags: []int64{1}, Page: 2, MaxResults: 7, SortBy: []string{"created_at desc", "id desc"}},
 		query.Filter{Tags: []int64{1}, SortBy: []string{"created_at", "id"}, Page: 4, MaxResults: 10},
+		query.Filter{Untagged: true}, query.Filter{Untagged: true, OwnerID: 1},
+		query.Filter{ContentTypes: contentTypes[:2]}, query.Filter{ContentTypes: contentTypes[:1], Tags: []int64{1}},
+		query.Filter{UpdatedAfter: end.AddDate(0, -3, 0)}, query.Filter{UpdatedBefore: end.AddDate(-4, 0, 0), Tags: []int64{2}},
 	)
 
 	// Random combinations.

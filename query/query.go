@@ -192,8 +192,19 @@ type Filter struct {
 	CreatedBefore time.Time
 	CreatedAfter  time.Time
 
+	// UpdatedAfter (inclusive) and UpdatedBefore (exclusive) bound the
+	// time of the last change; zero means no bound.
+	UpdatedBefore time.Time
+	UpdatedAfter  time.Time
+
+	// ContentTypes: the resource's content type is any of them (exactly,
+	// in any case).
+	ContentTypes []string
+
 	// ShowWithoutOwner keeps only resources that have no owner.
 	ShowWithoutOwner bool
+	// Untagged keeps only resources that have no tag.
+	Untagged bool
 	// ShowWithSimilar keeps only resources that have at least one visually
 	// similar image (the pairs the media worker records from perceptual
 	// hashes, see internal/schema/sqlite/media.go).
@@ -595,6 +606,28 @@ func (q *Query) compile(f Filter) (*plan, error) {
 			return fragment{sql: "EXISTS (SELECT 1 FROM resource_similar WHERE resource_id = " + x + ")"}
 		}
 		add(&cond{where: on("r.id"), onID: on, ids: &fragment{sql: "SELECT resource_id FROM resource_similar"}})
+	}
+	if f.Untagged {
+		on := func(x string) fragment {
+			return fragment{sql: "NOT EXISTS (SELECT 1 FROM resource_tags WHERE resource_id = " + x + ")"}
+		}
+		add(&cond{where: on("r.id"), onID: on, served: unserved})
+	}
+	if len(f.ContentTypes) > 0 {
+		types := make([]string, 0, len(f.ContentTypes))
+		for _, t := range f.ContentTypes {
+			if problem := checkText(t); problem != "" {
+				return nil, invalidf("ContentTypes %s", problem)
+			}
+			types = append(types, strings.ToLower(strings.TrimSpace(t)))
+		}
+		add(&cond{where: fragment{"lower(r.content_type) IN (?)", []any{bun.In(types)}}, served: unserved})
+	}
+	if !f.UpdatedAfter.IsZero() {
+		add(&cond{where: fragment{"r.updated_at >= ?", []any{f.UpdatedAfter.UTC()}}, served: unserved})
+	}
+	if !f.UpdatedBefore.IsZero() {
+		add(&cond{where: fragment{"r.updated_at < ?", []any{f.UpdatedBefore.UTC()}}, served: unserved})
 	}
 	if ids := distinct(f.IDs); len(ids) > 0 {
 		add(&cond{

@@ -88,6 +88,26 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// updatedSince and updatedBefore are the labels, newest first, of the
+// fixture's resources updated at t or later, and before t.
+func (f *fixture) updatedSince(t time.Time) []string {
+	return f.labelsWhere(func(r *resources.Resource) bool { return !r.UpdatedAt.Before(t) })
+}
+
+func (f *fixture) updatedBefore(t time.Time) []string {
+	return f.labelsWhere(func(r *resources.Resource) bool { return r.UpdatedAt.Before(t) })
+}
+
+func (f *fixture) labelsWhere(keep func(*resources.Resource) bool) []string {
+	out := []string{}
+	for _, label := range []string{"r5", "r4", "r3", "r2", "r1"} {
+		if keep(f.r[label]) {
+			out = append(out, label)
+		}
+	}
+	return out
+}
+
 // list runs f and returns the labels of the page's resources, in order.
 func (f *fixture) list(t *testing.T, filter query.Filter) []string {
 	t.Helper()
@@ -173,6 +193,13 @@ func testListFilters(t *testing.T) {
 		{"MinWidth above MaxWidth", query.Filter{MinWidth: 100, MaxWidth: 10}, l()},
 
 		{"several filters AND", query.Filter{Tags: []int64{f.t1}, Name: "sunset"}, l("r1")},
+
+		{"Untagged", query.Filter{Untagged: true}, l("r5", "r4")},
+		{"Untagged and a tag", query.Filter{Untagged: true, Tags: []int64{f.t1}}, l()},
+		{"ContentTypes any of, any case", query.Filter{ContentTypes: []string{"IMAGE/PNG", "application/pdf"}}, l("r4")},
+		{"ContentTypes exact, not a substring", query.Filter{ContentTypes: []string{"png"}}, l()},
+		{"UpdatedAfter inclusive", query.Filter{UpdatedAfter: f.r["r3"].UpdatedAt}, f.updatedSince(f.r["r3"].UpdatedAt)},
+		{"UpdatedBefore exclusive", query.Filter{UpdatedBefore: f.r["r3"].UpdatedAt}, f.updatedBefore(f.r["r3"].UpdatedAt)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
