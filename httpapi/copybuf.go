@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // copyBufSize is the size of the writes a download from a store that is
@@ -79,10 +80,17 @@ func (w statusReaderFrom) ReadFrom(src io.Reader) (int64, error) {
 	return n, err
 }
 
-// rangeErrors passes a response through, except the one error
-// http.ServeContent answers with a text body, 416 for a Range it cannot
-// serve: that becomes a JSON error like every other of the API, once
-// finish is called. Its Content-Range (bytes */size) stays.
+// serveContent is http.ServeContent with its one error that has a text
+// body, 416 for a Range it cannot serve, answered as a JSON error like every
+// other of the API (its Content-Range, bytes */size, stays).
+func serveContent(w http.ResponseWriter, r *http.Request, modTime time.Time, content io.ReadSeeker) {
+	rw := &rangeErrors{ResponseWriter: w}
+	http.ServeContent(rw, r, "", modTime, content)
+	rw.finish()
+}
+
+// rangeErrors passes a response through, except a 416, whose text it
+// keeps for finish to write as JSON.
 type rangeErrors struct {
 	http.ResponseWriter
 	unsatisfiable bool

@@ -81,7 +81,10 @@ func (a *api) routeEntities(r *router) {
 		if err != nil {
 			return seriesWithResources{}, err
 		}
-		return seriesWithResources{series, append([]*resources.Resource{}, series.Resources...)}, nil
+		if series.Resources == nil {
+			series.Resources = []*resources.Resource{}
+		}
+		return seriesWithResources{series, series.Resources}, nil
 	}))
 	r.handle("GET", "/v1/seriesList", listHandler(a, s.ListSeries))
 	r.handle("POST", "/v1/series/delete", deleteHandler(a, s.DeleteSeries, deleted))

@@ -112,9 +112,7 @@ func (a *api) serveBlob(w http.ResponseWriter, r *http.Request, hash blobstore.H
 	if _, local := f.(*os.File); !local {
 		w = largeWrites{w}
 	}
-	rw := &rangeErrors{ResponseWriter: w}
-	http.ServeContent(rw, r, "", info.ModTime, f)
-	rw.finish()
+	serveContent(w, r, info.ModTime, f)
 }
 
 // isHexHash reports whether s has the form of a content hash: 64 hex

@@ -87,13 +87,16 @@ func (a *api) metaKeys(w http.ResponseWriter, r *http.Request) {
 // (and may delete what it lists).
 // IncludeSubgroups widens OwnerId, so it narrows nothing without one.
 func (d *decoder) refuseUnsupportedFilters(ownerID int64) {
-	if d.bool("IncludeSubgroups") && ownerID != 0 {
-		d.keep(&params.Error{Field: "IncludeSubgroups", Msg: "this filter is not supported by this server"})
-	}
-	if d.bool("ShowDhashZero") {
-		d.keep(&params.Error{Field: "ShowDhashZero", Msg: "this filter is not supported by this server"})
-	}
-	if strings.TrimSpace(d.str("MRQL")) != "" {
-		d.keep(&params.Error{Field: "MRQL", Msg: "this filter is not supported by this server"})
+	for _, f := range []struct {
+		field string
+		given bool
+	}{
+		{"IncludeSubgroups", d.bool("IncludeSubgroups") && ownerID != 0},
+		{"ShowDhashZero", d.bool("ShowDhashZero")},
+		{"MRQL", strings.TrimSpace(d.str("MRQL")) != ""},
+	} {
+		if f.given {
+			d.keep(&params.Error{Field: f.field, Msg: "this filter is not supported by this server"})
+		}
 	}
 }

@@ -79,9 +79,7 @@ func (a *api) resourcePreview(w http.ResponseWriter, r *http.Request) {
 	} else {
 		hd.Set("Cache-Control", previewCaching)
 	}
-	rw := &rangeErrors{ResponseWriter: w}
-	http.ServeContent(rw, r, "", time.Time{}, bytes.NewReader(p.Data))
-	rw.finish()
+	serveContent(w, r, time.Time{}, bytes.NewReader(p.Data))
 }
 
 // previewCaching is the Cache-Control of a preview that is a picture. Its

@@ -85,6 +85,7 @@ func TestPreview(t *testing.T) {
 		t.Errorf("HEAD: %d, ETag %q", r.Status, r.Header.Get("ETag"))
 	}
 
+	do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", fmt.Sprint(id)), nil, "Range", "bytes=99999999-").wantError(t, http.StatusRequestedRangeNotSatisfiable, "Range")
 	do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", "999"), nil).wantError(t, http.StatusNotFound, "999")
 	do(t, "GET", e.URL+"/v1/resource/preview", nil).wantError(t, http.StatusBadRequest, "id")
 	do(t, "GET", e.URL+"/v1/resource/preview"+qs("ID", fmt.Sprint(id), "Width", "wide"), nil).wantError(t, http.StatusBadRequest, "Width")
