@@ -88,6 +88,11 @@ type Options struct {
 	// mode survives a crash of the process but may lose the last commits
 	// to a power loss (never corrupting the database).
 	SyncFull bool
+
+	// NoMmap makes the readers read the file rather than map it. For a
+	// file that grows at every few commits: a mapping is remapped by
+	// every reader after each growth, which cost more than the reads.
+	NoMmap bool
 }
 
 // DB is a SQLite database opened as one writer connection and a pool of
@@ -370,7 +375,11 @@ func dsn(location string, o Options, r role) string {
 	case roleReader, roleKeeper:
 		// Readers map the file and keep a larger page cache: list scans
 		// that read rows run about twice as fast warm.
-		q = append(q, "_pragma=query_only(1)", "_pragma=mmap_size(1073741824)", "_pragma=cache_size(-65536)")
+		q = append(q, "_pragma=query_only(1)")
+		if !o.NoMmap {
+			q = append(q, "_pragma=mmap_size(1073741824)")
+		}
+		q = append(q, "_pragma=cache_size(-65536)")
 	}
 	sep := "?"
 	if strings.Contains(location, "?") {

@@ -140,6 +140,10 @@ func TestDSN(t *testing.T) {
 	if r := dsn("file:///x.db", o, roleReader); !strings.HasSuffix(r, "&_pragma=query_only(1)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-65536)") || strings.Contains(r, "_txlock") {
 		t.Errorf("reader DSN = %q", r)
 	}
+	o.NoMmap = true
+	if r := dsn("file:///x.db", o, roleReader); !strings.HasSuffix(r, "&_pragma=query_only(1)&_pragma=cache_size(-65536)") {
+		t.Errorf("reader DSN without mmap = %q", r)
+	}
 }
 
 func TestFileURIEscapes(t *testing.T) {
