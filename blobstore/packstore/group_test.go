@@ -1,0 +1,85 @@
+package packstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+
+	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+)
+
+// TestGroupCommit holds the first commit until the other Puts wait, then
+// checks that they were committed together, and all of them stored.
+func TestGroupCommit(t *testing.T) {
+	dir := t.TempDir()
+	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	files.LocalDir = dir
+	s, err := Open(context.Background(), filepath.Join(dir, FileName), files, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const puts = 8
+	var (
+		mu      sync.Mutex
+		batches []int
+		release = make(chan struct{})
+	)
+	s.beforeCommit = func(n int) {
+		mu.Lock()
+		first := len(batches) == 0
+		batches = append(batches, n)
+		mu.Unlock()
+		if first {
+			<-release
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, puts)
+	for i := range puts {
+		wg.Go(func() {
+			res, err := s.Put(context.Background(), bytes.NewReader(fmt.Appendf(nil, "blob %d", i)))
+			if err == nil && !res.Created {
+				err = fmt.Errorf("blob %d: not created", i)
+			}
+			errs <- err
+		})
+	}
+	// The first Put's commit is held; the rest reach the committer's
+	// door meanwhile (a generous wait: they have a hash to compute and a
+	// file to look for).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		started := len(batches) > 0
+		mu.Unlock()
+		if started || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range batches {
+		total += n
+	}
+	if total != puts || len(batches) > 2 {
+		t.Errorf("batches %v: want the %d Puts in at most 2 commits", batches, puts)
+	}
+}

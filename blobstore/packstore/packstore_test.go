@@ -1,0 +1,280 @@
+package packstore_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/afero"
+	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/blobstore/aferostore"
+	"github.com/stockroomhq/stockroom/blobstore/blobstoretest"
+	"github.com/stockroomhq/stockroom/blobstore/packstore"
+)
+
+// newStore opens a pack in front of the files of a new folder, as the
+// library does, and returns both.
+func newStore(tb testing.TB, o packstore.Options) (*packstore.Store, *aferostore.Store, string) {
+	tb.Helper()
+	dir := tb.TempDir()
+	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	files.LocalDir = dir
+	s, err := packstore.Open(context.Background(), filepath.Join(dir, packstore.FileName), files, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return s, files, dir
+}
+
+func TestConformance(t *testing.T) {
+	blobstoretest.Run(t, func(t *testing.T) blobstore.Store {
+		s, _, _ := newStore(t, packstore.Options{})
+		return s
+	})
+}
+
+// TestConformanceTinyPack runs the suite with a pack of 1 KiB, so that
+// most of its contents go to the files and both halves meet in one store.
+func TestConformanceTinyPack(t *testing.T) {
+	blobstoretest.Run(t, func(t *testing.T) blobstore.Store {
+		s, _, _ := newStore(t, packstore.Options{Small: 1 << 10})
+		return s
+	})
+}
+
+func TestDerivedConformance(t *testing.T) {
+	blobstoretest.RunDerived(t, func(t *testing.T) blobstoretest.DerivedStore {
+		s, _, _ := newStore(t, packstore.Options{})
+		return s
+	})
+}
+
+func put(tb testing.TB, s blobstore.Putter, data []byte) blobstore.PutResult {
+	tb.Helper()
+	res, err := s.Put(context.Background(), bytes.NewReader(data))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+func read(tb testing.TB, s blobstore.Opener, h blobstore.Hash) []byte {
+	tb.Helper()
+	f, err := s.Open(context.Background(), h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// TestWhereBlobsGo checks that content up to Small bytes is in the pack,
+// not a file, and longer content a file, not in the pack.
+func TestWhereBlobsGo(t *testing.T) {
+	s, files, dir := newStore(t, packstore.Options{Small: 100})
+	small := put(t, s, bytes.Repeat([]byte("s"), 100))
+	large := put(t, s, bytes.Repeat([]byte("l"), 101))
+	if !small.Created || !large.Created {
+		t.Fatalf("created: small %v, large %v", small.Created, large.Created)
+	}
+	if _, err := files.Stat(context.Background(), small.Hash); !errors.Is(err, blobstore.ErrNotFound) {
+		t.Errorf("the small blob is a file (Stat: %v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(large.Hash.Path()))); err != nil {
+		t.Errorf("the large blob is not a file: %v", err)
+	}
+	if got := packed(t, dir); !cmp.Equal(got, []blobstore.Hash{small.Hash}) {
+		t.Errorf("the pack holds %v, want only %v", got, small.Hash)
+	}
+	if p, ok := s.LocalPath(small.Hash); ok {
+		t.Errorf("a packed blob has a local path: %s", p)
+	}
+	if p, ok := s.LocalPath(large.Hash); !ok || p != filepath.Join(dir, filepath.FromSlash(large.Hash.Path())) {
+		t.Errorf("LocalPath of the file = %q, %v", p, ok)
+	}
+	info, err := s.Stat(context.Background(), small.Hash)
+	if err != nil || info.Size != 100 || info.Hash != small.Hash || info.ModTime.IsZero() {
+		t.Errorf("Stat of the packed blob = %+v, %v", info, err)
+	}
+}
+
+// TestFilesBeforeThePack checks a folder whose small blobs were files
+// before it had a pack: they are found, not packed again, walked once,
+// and removed.
+func TestFilesBeforeThePack(t *testing.T) {
+	dir := t.TempDir()
+	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	files.LocalDir = dir
+	content := []byte("stored as a file long ago")
+	old := put(t, files, content)
+
+	s, err := packstore.Open(context.Background(), filepath.Join(dir, packstore.FileName), files, packstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	again := put(t, s, content)
+	if again.Created || again.Hash != old.Hash {
+		t.Errorf("Put of a file's content = %+v, want it found (Created false)", again)
+	}
+	if got := packed(t, dir); len(got) != 0 {
+		t.Errorf("the file's content was packed too: %v", got)
+	}
+	if got := read(t, s, old.Hash); !bytes.Equal(got, content) {
+		t.Errorf("Open = %q", got)
+	}
+	fresh := put(t, s, []byte("new and small"))
+	var walked []blobstore.Hash
+	if err := s.Walk(context.Background(), func(i blobstore.Info) error { walked = append(walked, i.Hash); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(walked) != 2 || !((walked[0] == fresh.Hash && walked[1] == old.Hash) || (walked[1] == fresh.Hash && walked[0] == old.Hash)) {
+		t.Errorf("Walk = %v, want %v and %v once each", walked, fresh.Hash, old.Hash)
+	}
+	if err := s.Remove(context.Background(), old.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(context.Background(), old.Hash); !errors.Is(err, blobstore.ErrNotFound) {
+		t.Errorf("Stat after Remove: %v", err)
+	}
+}
+
+// TestNoNewPacking checks Small < 0: the pack serves what it holds and
+// takes nothing new.
+func TestNoNewPacking(t *testing.T) {
+	dir := t.TempDir()
+	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	files.LocalDir = dir
+	path := filepath.Join(dir, packstore.FileName)
+	s, err := packstore.Open(context.Background(), path, files, packstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := put(t, s, []byte("packed"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = packstore.Open(context.Background(), path, files, packstore.Options{Small: -1}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	after := put(t, s, []byte("a file"))
+	if got := read(t, s, before.Hash); string(got) != "packed" {
+		t.Errorf("the packed blob reads %q", got)
+	}
+	if _, err := files.Stat(context.Background(), after.Hash); err != nil {
+		t.Errorf("the new blob is not a file: %v", err)
+	}
+	if got := packed(t, dir); !cmp.Equal(got, []blobstore.Hash{before.Hash}) {
+		t.Errorf("the pack holds %v", got)
+	}
+}
+
+// TestVerifyCorruptPack changes a packed blob's bytes behind the store's
+// back: Verify reports it corrupt, the others stay sound.
+func TestVerifyCorruptPack(t *testing.T) {
+	s, _, dir := newStore(t, packstore.Options{})
+	bad := put(t, s, []byte("will rot"))
+	good := put(t, s, []byte("stays"))
+	db := openPack(t, dir)
+	if _, err := db.Exec(`UPDATE blob SET data = ? WHERE hash = ?`, []byte("has rot"), bad.Hash[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify(context.Background(), bad.Hash); !errors.Is(err, blobstore.ErrCorrupt) {
+		t.Errorf("Verify of the changed blob = %v, want ErrCorrupt", err)
+	}
+	if err := s.Verify(context.Background(), good.Hash); err != nil {
+		t.Errorf("Verify of the other = %v", err)
+	}
+}
+
+// TestMaxSize checks that the pack refuses what the files would.
+func TestMaxSize(t *testing.T) {
+	s, _, dir := newStore(t, packstore.Options{MaxSize: 10})
+	_, err := s.Put(context.Background(), bytes.NewReader(make([]byte, 11)))
+	if !errors.Is(err, blobstore.ErrTooLarge) {
+		t.Fatalf("Put of 11 bytes over a limit of 10 = %v", err)
+	}
+	if got := packed(t, dir); len(got) != 0 {
+		t.Errorf("the pack holds %v", got)
+	}
+	if res := put(t, s, make([]byte, 10)); res.Hash != sha256.Sum256(make([]byte, 10)) {
+		t.Errorf("Put of 10 bytes = %+v", res)
+	}
+}
+
+// TestReopen checks that what was packed is there after Close and Open.
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	files.LocalDir = dir
+	path := filepath.Join(dir, packstore.FileName)
+	s, err := packstore.Open(context.Background(), path, files, packstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := put(t, s, []byte("kept"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(context.Background(), bytes.NewReader([]byte("late"))); !errors.Is(err, packstore.ErrClosed) {
+		t.Errorf("Put after Close = %v, want ErrClosed", err)
+	}
+	if s, err = packstore.Open(context.Background(), path, files, packstore.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := read(t, s, res.Hash); string(got) != "kept" {
+		t.Errorf("after reopening: %q", got)
+	}
+}
+
+func openPack(tb testing.TB, dir string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open(sqliteshim.ShimName, "file:"+filepath.Join(dir, packstore.FileName)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// packed lists the hashes the pack file holds, read with SQL of its own.
+func packed(tb testing.TB, dir string) []blobstore.Hash {
+	tb.Helper()
+	rows, err := openPack(tb, dir).Query(`SELECT hash FROM blob ORDER BY hash`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var hs []blobstore.Hash
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			tb.Fatal(err)
+		}
+		hs = append(hs, blobstore.Hash(b))
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return hs
+}
