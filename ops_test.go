@@ -14,21 +14,26 @@ import (
 
 	"github.com/stockroomhq/stockroom"
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/packtest"
 	"github.com/stockroomhq/stockroom/resources"
 )
 
 // openOps opens a library on a fresh data folder with one alternative
 // filesystem, "alt", and returns it with the folder and the alt root.
 func openOps(t *testing.T, dataDir string) (*stockroom.Library, string) {
+	return openOpsWith(t, dataDir, stockroom.Options{})
+}
+
+// openOpsWith is openOps with other options besides.
+func openOpsWith(t *testing.T, dataDir string, opts stockroom.Options) (*stockroom.Library, string) {
 	t.Helper()
 	alt := filepath.Join(filepath.Dir(dataDir), "alt")
 	if err := os.MkdirAll(alt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	lib, err := stockroom.Open(context.Background(), stockroom.Options{
-		DataDir: dataDir, AltFS: map[string]string{"alt": alt},
-		DisableJobs: true, DisableMediaWorker: true,
-	})
+	opts.DataDir, opts.AltFS = dataDir, map[string]string{"alt": alt}
+	opts.DisableJobs, opts.DisableMediaWorker = true, true
+	lib, err := stockroom.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,13 +45,56 @@ func blobPath(dataDir string, h blobstore.Hash) string {
 	return filepath.Join(dataDir, "files", filepath.FromSlash(h.Path()))
 }
 
+// damage changes the stored bytes of blobs, in the pack or as files.
+type damage struct {
+	read   func(blobstore.Hash) []byte
+	write  func(blobstore.Hash, []byte)
+	remove func(blobstore.Hash)
+}
+
+// damagers are the two places a data folder keeps small blobs.
+func damagers(t *testing.T, dataDir string) map[bool]damage {
+	files := filepath.Join(dataDir, "files")
+	return map[bool]damage{
+		false: { // the pack
+			read: func(h blobstore.Hash) []byte {
+				b, ok := packtest.Read(t, files, h)
+				if !ok {
+					t.Fatalf("%s is not in the pack", h)
+				}
+				return b
+			},
+			write:  func(h blobstore.Hash, b []byte) { packtest.Write(t, files, h, b) },
+			remove: func(h blobstore.Hash) { packtest.Remove(t, files, h) },
+		},
+		true: { // SmallBlobsAsFiles
+			read: func(h blobstore.Hash) []byte {
+				b, err := os.ReadFile(blobPath(dataDir, h))
+				must(t, err)
+				return b
+			},
+			write:  func(h blobstore.Hash, b []byte) { must(t, os.WriteFile(blobPath(dataDir, h), b, 0o644)) },
+			remove: func(h blobstore.Hash) { must(t, os.Remove(blobPath(dataDir, h))) },
+		},
+	}
+}
+
 // TestVerifyFindsEverySeededCorruption: a flipped byte, a truncated file, a
 // missing file and a changed local file are each reported with the rows
 // that use them; the clean store before reports nothing.
 func TestVerifyFindsEverySeededCorruption(t *testing.T) {
+	for _, asFiles := range []bool{false, true} {
+		t.Run(fmt.Sprintf("SmallBlobsAsFiles=%v", asFiles), func(t *testing.T) {
+			testVerifyFindsEverySeededCorruption(t, asFiles)
+		})
+	}
+}
+
+func testVerifyFindsEverySeededCorruption(t *testing.T, asFiles bool) {
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "data")
-	lib, alt := openOps(t, dataDir)
+	lib, alt := openOpsWith(t, dataDir, stockroom.Options{SmallBlobsAsFiles: asFiles})
+	dmg := damagers(t, dataDir)[asFiles]
 	var res []*resources.Resource
 	for i := range 4 {
 		r, err := lib.Store.Create(ctx, strings.NewReader(fmt.Sprintf("content number %d, long enough to flip\n", i)), resources.CreateInput{Name: fmt.Sprintf("f%d.txt", i)})
@@ -72,12 +120,11 @@ func TestVerifyFindsEverySeededCorruption(t *testing.T) {
 	}
 
 	// Flip a byte, truncate, remove, change the local file.
-	p0 := blobPath(dataDir, res[0].Hash)
-	b, _ := os.ReadFile(p0)
+	b := dmg.read(res[0].Hash)
 	b[3] ^= 0x20
-	must(t, os.WriteFile(p0, b, 0o644))
-	must(t, os.Truncate(blobPath(dataDir, res[1].Hash), 5))
-	must(t, os.Remove(blobPath(dataDir, res[2].Hash)))
+	dmg.write(res[0].Hash, b)
+	dmg.write(res[1].Hash, dmg.read(res[1].Hash)[:5])
+	dmg.remove(res[2].Hash)
 	must(t, os.WriteFile(filepath.Join(alt, "local.txt"), []byte("A local file\n"), 0o644))
 
 	rep, err = lib.Verify(ctx, stockroom.VerifyOptions{})

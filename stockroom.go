@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/blobstore/localfs"
+	"github.com/stockroomhq/stockroom/blobstore/packstore"
 	"github.com/stockroomhq/stockroom/fetch"
 	"github.com/stockroomhq/stockroom/intake"
 	"github.com/stockroomhq/stockroom/internal/pgdb"
@@ -35,6 +37,7 @@ import (
 	"github.com/stockroomhq/stockroom/resources"
 	"github.com/stockroomhq/stockroom/versions"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // Defaults for Options.
@@ -137,6 +140,15 @@ type Options struct {
 	// the process loses nothing acknowledged, a power loss may lose the
 	// last commits.
 	SyncFull bool
+	// SmallBlobsAsFiles keeps every blob of the data folder as a file of
+	// its own. By default, blobs of up to packstore.DefaultSmall bytes
+	// are kept in one SQLite file beside them (files/smallblobs.db),
+	// which makes a small upload durable with one flush of the disk
+	// instead of two, and shares it between concurrent uploads. Blobs
+	// already stored either way are found either way: a folder's pack
+	// is still read with this set. With PostgreSQL small blobs are
+	// files anyway (servers on several machines may share the folder).
+	SmallBlobsAsFiles bool
 }
 
 // PreviewOptions are the settings of Library.Previews; zero values mean
@@ -185,6 +197,9 @@ type Library struct {
 	// them.
 	stops []func()
 	pg    *bun.DB // the PostgreSQL database Open connected to
+	// pack keeps the small blobs of the data folder; nil when there is
+	// none (Options.SmallBlobsAsFiles, or blobs elsewhere).
+	pack *packstore.Store
 }
 
 // Open opens (creating when needed) the database and the blob store that
@@ -241,14 +256,19 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		}
 		writer, reader = db.Writer, db.Reader
 	}
+	var pack *packstore.Store // the pack Open opened, closed with the database
 	closeDB := func() error {
-		if pg != nil {
-			return pg.Close()
+		var perr error
+		if pack != nil {
+			perr = pack.Close()
 		}
-		if db == nil {
-			return nil
+		switch {
+		case pg != nil:
+			return errors.Join(perr, pg.Close())
+		case db == nil:
+			return perr
 		}
-		return db.Close()
+		return errors.Join(perr, db.Close())
 	}
 	if err := resources.MigrateLogged(ctx, writer, logger.With("component", "schema")); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
@@ -262,6 +282,23 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		blobs = as
 		if localDir != "" {
 			shardsOf = as
+			// A folder packed before is read from its pack even when
+			// nothing new is to go there. With PostgreSQL the folder may
+			// be shared by servers on several machines, which a SQLite
+			// file in WAL mode cannot be: its small blobs stay files.
+			packPath := filepath.Join(localDir, packstore.FileName)
+			packOpts := packstore.Options{MaxSize: opts.MaxFileSize, Logger: logger.With("component", "packstore")}
+			packNew := !opts.SmallBlobsAsFiles && writer.Dialect().Name() == dialect.SQLite
+			if !packNew {
+				packOpts.Small = -1
+			}
+			if _, serr := os.Stat(packPath); packNew || serr == nil {
+				var err error
+				if pack, err = packstore.Open(ctx, packPath, as, packOpts); err != nil {
+					return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
+				}
+				blobs = pack
+			}
 		}
 	}
 	storeBlobs := blobs
@@ -350,6 +387,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		Previews: previews,
 		db:       db,
 		pg:       pg,
+		pack:     pack,
 
 		downloads: jcfg.TempFs,
 	}
@@ -377,11 +415,15 @@ func (l *Library) Close() error {
 	}
 	l.Jobs.Close()
 	l.Media.Close()
-	if l.pg != nil {
-		return l.pg.Close()
+	var perr error
+	if l.pack != nil {
+		perr = l.pack.Close()
 	}
-	if l.db == nil {
-		return nil
+	switch {
+	case l.pg != nil:
+		return errors.Join(perr, l.pg.Close())
+	case l.db == nil:
+		return perr
 	}
-	return l.db.Close()
+	return errors.Join(perr, l.db.Close())
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stockroomhq/stockroom/blobstore"
+	"github.com/stockroomhq/stockroom/internal/packtest"
 )
 
 // TestE2EOps runs verify, backup, restore and gc through the binary beside
@@ -74,10 +75,11 @@ func TestE2EOps(t *testing.T) {
 	}
 
 	h, _ := blobstore.ParseHash(hashes[ids[2]])
-	file := filepath.Join(dataDir, "files", filepath.FromSlash(h.Path()))
-	if err := os.WriteFile(file, []byte("changed\n"), 0o644); err != nil {
-		t.Fatal(err)
+	// A small file is in the pack of the folder; its bytes change there.
+	if _, packed := packtest.Read(t, filepath.Join(dataDir, "files"), h); !packed {
+		t.Fatalf("%s is not in the pack", h)
 	}
+	packtest.Write(t, filepath.Join(dataDir, "files"), h, []byte("changed\n"))
 	code, out = runProc(t, nil, append([]string{"verify"}, data...)...)
 	if code != 1 || !strings.Contains(out, fmt.Sprintf("corrupt %s: used by resource %d", h, ids[2])) {
 		t.Errorf("verify of a corrupt store: exit %d\n%s", code, out)

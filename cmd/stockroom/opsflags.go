@@ -15,6 +15,7 @@ type opsFlags struct {
 	gcInterval time.Duration
 	gcGrace    time.Duration
 	sync       string
+	smallBlobs string
 }
 
 func (f *opsFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv map[string]string) {
@@ -25,11 +26,19 @@ func (f *opsFlags) register(fs *flag.FlagSet, getenv func(string) string, badEnv
 		sync = "normal"
 	}
 	fs.StringVar(&f.sync, "sync", sync, "durability: normal survives a crash of the server, full also a power loss, at some cost in write speed (SYNC)")
+	small := getenv("SMALL_BLOBS")
+	if small == "" {
+		small = "pack"
+	}
+	fs.StringVar(&f.smallBlobs, "small-blobs", small, "where files of up to 64 KiB go: pack (one SQLite file beside the others, faster to make durable) or files (a file each) (SMALL_BLOBS)")
 }
 
 func (f *opsFlags) check() error {
 	if f.sync != "normal" && f.sync != "full" {
 		return &usageError{fmt.Sprintf("-sync %q: want normal or full", f.sync)}
+	}
+	if f.smallBlobs != "pack" && f.smallBlobs != "files" {
+		return &usageError{fmt.Sprintf("-small-blobs %q: want pack or files", f.smallBlobs)}
 	}
 	if f.gcInterval < 0 || f.gcGrace < 0 {
 		return &usageError{"-gc-interval and -gc-grace must not be negative"}
@@ -44,6 +53,7 @@ func (f *opsFlags) apply(opts *stockroom.Options) {
 		opts.SweepGrace = -1
 	}
 	opts.SyncFull = f.sync == "full"
+	opts.SmallBlobsAsFiles = f.smallBlobs == "files"
 }
 
 // serve gives the handler its health check and metrics; the blob store is

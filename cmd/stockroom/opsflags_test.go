@@ -23,9 +23,9 @@ func TestOpsFlags(t *testing.T) {
 		want opsFlags
 		opts stockroom.Options
 	}{
-		{nil, nil, opsFlags{10 * time.Minute, time.Hour, "normal"}, stockroom.Options{SweepInterval: 10 * time.Minute, SweepGrace: time.Hour}},
-		{nil, map[string]string{"GC_INTERVAL": "1m", "GC_GRACE": "0s", "SYNC": "full"}, opsFlags{time.Minute, 0, "full"}, stockroom.Options{SweepInterval: time.Minute, SweepGrace: -1, SyncFull: true}},
-		{[]string{"-gc-interval", "0", "-sync", "normal"}, map[string]string{"SYNC": "full"}, opsFlags{0, time.Hour, "normal"}, stockroom.Options{SweepGrace: time.Hour}},
+		{nil, nil, opsFlags{10 * time.Minute, time.Hour, "normal", "pack"}, stockroom.Options{SweepInterval: 10 * time.Minute, SweepGrace: time.Hour}},
+		{nil, map[string]string{"GC_INTERVAL": "1m", "GC_GRACE": "0s", "SYNC": "full", "SMALL_BLOBS": "files"}, opsFlags{time.Minute, 0, "full", "files"}, stockroom.Options{SweepInterval: time.Minute, SweepGrace: -1, SyncFull: true, SmallBlobsAsFiles: true}},
+		{[]string{"-gc-interval", "0", "-sync", "normal", "-small-blobs", "pack"}, map[string]string{"SYNC": "full", "SMALL_BLOBS": "files"}, opsFlags{0, time.Hour, "normal", "pack"}, stockroom.Options{SweepGrace: time.Hour}},
 	} {
 		got := parseOK(t, tc.args, tc.env).ops
 		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(opsFlags{})); diff != "" {
@@ -42,6 +42,7 @@ func TestOpsFlags(t *testing.T) {
 		env  map[string]string
 	}{
 		{[]string{"-sync", "always"}, nil},
+		{[]string{"-small-blobs", "sqlite"}, nil},
 		{nil, map[string]string{"SYNC": "sometimes"}},
 		{nil, map[string]string{"GC_INTERVAL": "soon"}},
 		{[]string{"-gc-grace", "-1s"}, nil},
