@@ -20,7 +20,9 @@ func (q *Query) begin(ctx context.Context) (bun.Conn, error) {
 		return bun.Conn{}, err
 	}
 	if _, err := conn.Conn.ExecContext(ctx, q.sql.beginRead()); err != nil {
-		conn.Close()
+		// ctx may have cut the BEGIN short after it began, as
+		// dbtx.Write's: the connection must not stay inside it.
+		endRead(ctx, conn)
 		return bun.Conn{}, err
 	}
 	return conn, nil

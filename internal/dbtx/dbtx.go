@@ -23,6 +23,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -57,6 +58,9 @@ func Write(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx Tx) 
 		begin = "BEGIN"
 	}
 	if _, err := conn.Conn.ExecContext(ctx, begin); err != nil {
+		// A BEGIN that ctx cut short may have begun all the same (the
+		// driver can report the cancellation after the statement ran).
+		Rollback(ctx, conn.Conn)
 		conn.Close()
 		return err
 	}
@@ -82,12 +86,16 @@ func Write(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx Tx) 
 	return nil
 }
 
-// Rollback ends the transaction on conn whatever ctx has become. A
-// connection that cannot end it is discarded when it is closed, rather
-// than given back to the pool inside a transaction, where it would hold
-// a write lock or an old snapshot for ever after.
+// Rollback ends the transaction on conn, if there is one, whatever ctx
+// has become. A connection that cannot end it is discarded when it is
+// closed, rather than given back to the pool inside a transaction, where
+// it would fail every later BEGIN, hold a write lock or an old snapshot
+// for ever after, and keep checkpoints from ending. One without a
+// transaction (its BEGIN never ran, or SQLite ended it when ctx
+// interrupted a statement) is kept, with its cache and statements.
 func Rollback(ctx context.Context, conn *sql.Conn) {
-	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+	_, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	if err != nil && !strings.Contains(err.Error(), "no transaction is active") {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }

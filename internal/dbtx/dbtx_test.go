@@ -7,6 +7,7 @@ import (
 	"runtime/metrics"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -173,4 +174,36 @@ func goroutinesCreated() uint64 {
 	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
+}
+
+// TestWriteCancelledAroundBegin cancels writes at every moment around
+// their BEGIN: however it ends, the connection goes back to the pool
+// outside a transaction, so the next write can begin (a connection left
+// inside one would fail every later BEGIN, and keep a checkpoint from
+// ending).
+func TestWriteCancelledAroundBegin(t *testing.T) {
+	db := newDB(t)
+	bg := context.Background()
+	// A temporary table lives as long as its connection: SQLite's one
+	// writer connection must be kept, not replaced, whether the BEGIN
+	// had begun or not.
+	sqlite := !dbtest.OnPostgres()
+	if sqlite {
+		if _, err := db.Writer.ExecContext(bg, "CREATE TEMP TABLE conn_marker (x)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 400 {
+		ctx, cancel := context.WithTimeout(bg, time.Duration(i%40)*time.Microsecond)
+		dbtx.Write(ctx, db.Writer, func(ctx context.Context, tx dbtx.Tx) error { return insert(ctx, tx, 1000+i, "x") })
+		cancel()
+		if err := dbtx.Write(bg, db.Writer, func(context.Context, dbtx.Tx) error { return nil }); err != nil {
+			t.Fatalf("after write %d was cancelled: %v", i, err)
+		}
+	}
+	if sqlite {
+		if _, err := db.Writer.ExecContext(bg, "SELECT count(*) FROM temp.conn_marker"); err != nil {
+			t.Errorf("the writer connection was replaced: %v", err)
+		}
+	}
 }
