@@ -402,6 +402,10 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 	// Seed through the API: names "photo <i>", one in ten also "harbour";
 	// tag 0 on about 15%, the others spread around.
 	var seq atomic.Uint64
+	var (
+		hashes []string // of the seeded files, for the downloads' row
+		idsMu  sync.Mutex
+	)
 	uploadOne := func(tb testing.TB) (int64, error) {
 		i := seq.Add(1)
 		fields := url.Values{}
@@ -421,8 +425,14 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 		if err != nil {
 			return 0, err
 		}
-		var res struct{ ID int64 }
+		var res struct {
+			ID   int64
+			Hash string
+		}
 		json.Unmarshal(b, &res)
+		idsMu.Lock()
+		hashes = append(hashes, res.Hash)
+		idsMu.Unlock()
 		return res.ID, nil
 	}
 	if n := len(benchJPEG(t, 1)); n < 4<<10 || n > 8<<10 {
@@ -430,7 +440,6 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 	}
 	start := time.Now()
 	var ids []int64
-	var idsMu sync.Mutex
 	seedWork := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 4 {
@@ -572,6 +581,11 @@ func loadBench(t *testing.T, bin string, size, reqs int) []benchRow {
 	for _, clients := range []int{1, 4} {
 		run("GET /v1/resource?id=", clients, func(i int) *http.Request {
 			req, _ := http.NewRequest("GET", p.url("/v1/resource?id=%d", ids[(i+len(ids))%len(ids)]), nil)
+			return req
+		})
+		run("GET /files/ (4–8 KB)", clients, func(i int) *http.Request {
+			h := hashes[(i+len(hashes))%len(hashes)]
+			req, _ := http.NewRequest("GET", p.url("/files/%s/%s/%s.jpg", h[0:2], h[2:4], h), nil)
 			return req
 		})
 		run("GET /v1/resources", clients, get("/v1/resources"))
