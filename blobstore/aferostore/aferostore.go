@@ -127,7 +127,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	if s.LocalDir != "" && !s.noAnon.Load() {
 		buf := smallPool.Get().(*[]byte)
 		defer smallPool.Put(buf)
-		n, err := blobstore.Fill(ctxReader{ctx, src}, (*buf)[:smallSize+1])
+		n, err := blobstore.Fill(blobstore.ContextReader(ctx, src), (*buf)[:smallSize+1])
 		switch {
 		case err == io.EOF:
 			return s.putSmall(ctx, (*buf)[:n])
@@ -613,7 +613,7 @@ func (s *Store) spool(ctx context.Context, r io.Reader, also io.Writer, sync fun
 		w = io.MultiWriter(tmp, also)
 	}
 	buf := bufPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(w, fillReader{ctxReader{ctx, r}}, *buf)
+	n, err := io.CopyBuffer(w, fillReader{blobstore.ContextReader(ctx, r)}, *buf)
 	bufPool.Put(buf)
 	if err == nil {
 		if sync != nil {
@@ -800,7 +800,7 @@ func (s *Store) Verify(ctx context.Context, h blobstore.Hash) error {
 	defer f.Close()
 	hasher := sha256.New()
 	buf := bufPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(hasher, ctxReader{ctx, f}, *buf)
+	n, err := io.CopyBuffer(hasher, blobstore.ContextReader(ctx, f), *buf)
 	bufPool.Put(buf)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", op, h, err)
@@ -870,17 +870,3 @@ func isLowerHex(c byte) bool {
 type fillReader struct{ r io.Reader }
 
 func (f fillReader) Read(p []byte) (int, error) { return blobstore.Fill(f.r, p) }
-
-// ctxReader fails its Reads once ctx is done, so a copy stops between
-// chunks.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}

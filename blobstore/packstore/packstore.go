@@ -188,7 +188,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blobstore.PutResult, erro
 	}
 	buf := s.bufs.Get().(*[]byte)
 	defer s.bufs.Put(buf)
-	n, err := blobstore.Fill(ctxReader{ctx, r}, *buf)
+	n, err := blobstore.Fill(blobstore.ContextReader(ctx, r), *buf)
 	switch {
 	case err == io.EOF:
 	case err != nil:
@@ -476,20 +476,6 @@ func (s *Store) LocalPath(h blobstore.Hash) (string, bool) {
 		return "", false
 	}
 	return s.large.LocalPath(h)
-}
-
-// ctxReader fails reads once ctx is done, so that a Put of a reader that
-// never ends stops with its context.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // recentSize is how many of the blobs it stored last a Store remembers.

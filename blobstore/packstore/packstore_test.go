@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"errors"
 	"io"
 	"os"
@@ -13,21 +12,26 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/afero"
-	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 	"github.com/stockroomhq/stockroom/blobstore/blobstoretest"
 	"github.com/stockroomhq/stockroom/blobstore/packstore"
+	"github.com/stockroomhq/stockroom/internal/packtest"
 )
 
 // newStore opens a pack in front of the files of a new folder, as the
 // library does, and returns both.
 func newStore(tb testing.TB, o packstore.Options) (*packstore.Store, *aferostore.Store, string) {
 	tb.Helper()
-	dir := tb.TempDir()
-	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
-	files.LocalDir = dir
+	files, dir := newFiles(tb)
+	return openPackIn(tb, files, dir, o), files, dir
+}
+
+// openPackIn opens the pack of the folder dir, in front of its files, to
+// be closed at the end of the test if not before.
+func openPackIn(tb testing.TB, files *aferostore.Store, dir string, o packstore.Options) *packstore.Store {
+	tb.Helper()
 	s, err := packstore.Open(context.Background(), filepath.Join(dir, packstore.FileName), files, o)
 	if err != nil {
 		tb.Fatal(err)
@@ -37,7 +41,15 @@ func newStore(tb testing.TB, o packstore.Options) (*packstore.Store, *aferostore
 			tb.Error(err)
 		}
 	})
-	return s, files, dir
+	return s
+}
+
+// newFiles makes the store of files of a new folder, as the library's.
+func newFiles(tb testing.TB) (*aferostore.Store, string) {
+	dir := tb.TempDir()
+	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	files.LocalDir = dir
+	return files, dir
 }
 
 func TestConformance(t *testing.T) {
@@ -101,7 +113,7 @@ func TestWhereBlobsGo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(large.Hash.Path()))); err != nil {
 		t.Errorf("the large blob is not a file: %v", err)
 	}
-	if got := packed(t, dir); !cmp.Equal(got, []blobstore.Hash{small.Hash}) {
+	if got := packtest.Hashes(t, dir); !cmp.Equal(got, []blobstore.Hash{small.Hash}) {
 		t.Errorf("the pack holds %v, want only %v", got, small.Hash)
 	}
 	if p, ok := s.LocalPath(small.Hash); ok {
@@ -120,22 +132,16 @@ func TestWhereBlobsGo(t *testing.T) {
 // before it had a pack: they are found, not packed again, walked once,
 // and removed.
 func TestFilesBeforeThePack(t *testing.T) {
-	dir := t.TempDir()
-	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
-	files.LocalDir = dir
+	files, dir := newFiles(t)
 	content := []byte("stored as a file long ago")
 	old := put(t, files, content)
 
-	s, err := packstore.Open(context.Background(), filepath.Join(dir, packstore.FileName), files, packstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openPackIn(t, files, dir, packstore.Options{})
 	again := put(t, s, content)
 	if again.Created || again.Hash != old.Hash {
 		t.Errorf("Put of a file's content = %+v, want it found (Created false)", again)
 	}
-	if got := packed(t, dir); len(got) != 0 {
+	if got := packtest.Hashes(t, dir); len(got) != 0 {
 		t.Errorf("the file's content was packed too: %v", got)
 	}
 	if got := read(t, s, old.Hash); !bytes.Equal(got, content) {
@@ -160,22 +166,13 @@ func TestFilesBeforeThePack(t *testing.T) {
 // TestNoNewPacking checks Small < 0: the pack serves what it holds and
 // takes nothing new.
 func TestNoNewPacking(t *testing.T) {
-	dir := t.TempDir()
-	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
-	files.LocalDir = dir
-	path := filepath.Join(dir, packstore.FileName)
-	s, err := packstore.Open(context.Background(), path, files, packstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, dir := newFiles(t)
+	s := openPackIn(t, files, dir, packstore.Options{})
 	before := put(t, s, []byte("packed"))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err = packstore.Open(context.Background(), path, files, packstore.Options{Small: -1}); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openPackIn(t, files, dir, packstore.Options{Small: -1})
 	after := put(t, s, []byte("a file"))
 	if got := read(t, s, before.Hash); string(got) != "packed" {
 		t.Errorf("the packed blob reads %q", got)
@@ -183,7 +180,7 @@ func TestNoNewPacking(t *testing.T) {
 	if _, err := files.Stat(context.Background(), after.Hash); err != nil {
 		t.Errorf("the new blob is not a file: %v", err)
 	}
-	if got := packed(t, dir); !cmp.Equal(got, []blobstore.Hash{before.Hash}) {
+	if got := packtest.Hashes(t, dir); !cmp.Equal(got, []blobstore.Hash{before.Hash}) {
 		t.Errorf("the pack holds %v", got)
 	}
 }
@@ -194,10 +191,7 @@ func TestVerifyCorruptPack(t *testing.T) {
 	s, _, dir := newStore(t, packstore.Options{})
 	bad := put(t, s, []byte("will rot"))
 	good := put(t, s, []byte("stays"))
-	db := openPack(t, dir)
-	if _, err := db.Exec(`UPDATE blob SET data = ? WHERE hash = ?`, []byte("has rot"), bad.Hash[:]); err != nil {
-		t.Fatal(err)
-	}
+	packtest.Write(t, dir, bad.Hash, []byte("has rot"))
 	if err := s.Verify(context.Background(), bad.Hash); !errors.Is(err, blobstore.ErrCorrupt) {
 		t.Errorf("Verify of the changed blob = %v, want ErrCorrupt", err)
 	}
@@ -213,7 +207,7 @@ func TestMaxSize(t *testing.T) {
 	if !errors.Is(err, blobstore.ErrTooLarge) {
 		t.Fatalf("Put of 11 bytes over a limit of 10 = %v", err)
 	}
-	if got := packed(t, dir); len(got) != 0 {
+	if got := packtest.Hashes(t, dir); len(got) != 0 {
 		t.Errorf("the pack holds %v", got)
 	}
 	if res := put(t, s, make([]byte, 10)); res.Hash != sha256.Sum256(make([]byte, 10)) {
@@ -223,14 +217,8 @@ func TestMaxSize(t *testing.T) {
 
 // TestReopen checks that what was packed is there after Close and Open.
 func TestReopen(t *testing.T) {
-	dir := t.TempDir()
-	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
-	files.LocalDir = dir
-	path := filepath.Join(dir, packstore.FileName)
-	s, err := packstore.Open(context.Background(), path, files, packstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, dir := newFiles(t)
+	s := openPackIn(t, files, dir, packstore.Options{})
 	res := put(t, s, []byte("kept"))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -238,43 +226,8 @@ func TestReopen(t *testing.T) {
 	if _, err := s.Put(context.Background(), bytes.NewReader([]byte("late"))); !errors.Is(err, packstore.ErrClosed) {
 		t.Errorf("Put after Close = %v, want ErrClosed", err)
 	}
-	if s, err = packstore.Open(context.Background(), path, files, packstore.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openPackIn(t, files, dir, packstore.Options{})
 	if got := read(t, s, res.Hash); string(got) != "kept" {
 		t.Errorf("after reopening: %q", got)
 	}
-}
-
-func openPack(tb testing.TB, dir string) *sql.DB {
-	tb.Helper()
-	db, err := sql.Open(sqliteshim.ShimName, "file:"+filepath.Join(dir, packstore.FileName)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
-
-// packed lists the hashes the pack file holds, read with SQL of its own.
-func packed(tb testing.TB, dir string) []blobstore.Hash {
-	tb.Helper()
-	rows, err := openPack(tb, dir).Query(`SELECT hash FROM blob ORDER BY hash`)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer rows.Close()
-	var hs []blobstore.Hash
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			tb.Fatal(err)
-		}
-		hs = append(hs, blobstore.Hash(b))
-	}
-	if err := rows.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return hs
 }

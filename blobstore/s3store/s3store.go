@@ -397,7 +397,7 @@ func (s *Store) stage(ctx context.Context, r io.Reader) (*staged, error) {
 	s.track(f.Name(), true)
 	st := &staged{s: s, f: f}
 	hasher, crc := sha256.New(), crc32.New(castagnoli)
-	st.size, err = copyHashing(f, ctxReader{ctx, r}, io.MultiWriter(hasher, crc))
+	st.size, err = copyHashing(f, blobstore.ContextReader(ctx, r), io.MultiWriter(hasher, crc))
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -556,7 +556,7 @@ func (s *Store) uploadMultipart(ctx context.Context, key string, st *staged, opt
 func hashSection(ctx context.Context, sec *io.SectionReader) (string, error) {
 	h := sha256.New()
 	buf := bufPool.Get().(*[]byte)
-	_, err := io.CopyBuffer(h, ctxReader{ctx, sec}, *buf)
+	_, err := io.CopyBuffer(h, blobstore.ContextReader(ctx, sec), *buf)
 	bufPool.Put(buf)
 	if err != nil {
 		return "", err
@@ -718,7 +718,7 @@ func (s *Store) Verify(ctx context.Context, h blobstore.Hash) error {
 	defer f.Close()
 	hasher := sha256.New()
 	buf := bufPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(hasher, ctxReader{ctx, f}, *buf)
+	n, err := io.CopyBuffer(hasher, blobstore.ContextReader(ctx, f), *buf)
 	bufPool.Put(buf)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", op, h, err)
@@ -840,18 +840,4 @@ func (l *hashLocks) lock(ctx context.Context, h blobstore.Hash) (unlock func(), 
 		release()
 		return nil, ctx.Err()
 	}
-}
-
-// ctxReader fails its Reads once ctx is done, so a copy stops between
-// chunks.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -61,3 +61,25 @@ func Remove(tb testing.TB, dir string, h blobstore.Hash) {
 		tb.Fatal(err)
 	}
 }
+
+// Hashes lists the blobs the pack of dir holds, in ascending order.
+func Hashes(tb testing.TB, dir string) []blobstore.Hash {
+	tb.Helper()
+	rows, err := open(tb, dir).Query(`SELECT hash FROM blob ORDER BY hash`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var hs []blobstore.Hash
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			tb.Fatal(err)
+		}
+		hs = append(hs, blobstore.Hash(b))
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return hs
+}
