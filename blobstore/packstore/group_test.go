@@ -3,6 +3,7 @@ package packstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -11,12 +12,13 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/stockroomhq/stockroom/blobstore/aferostore"
 )
 
-// TestGroupCommit holds the first commit until the other Puts wait, then
-// checks that they were committed together, and all of them stored.
-func TestGroupCommit(t *testing.T) {
+// openTest opens a pack in front of the files of a new folder.
+func openTest(t *testing.T) *Store {
+	t.Helper()
 	dir := t.TempDir()
 	files := aferostore.New(afero.NewBasePathFs(afero.NewOsFs(), dir))
 	files.LocalDir = dir
@@ -24,7 +26,14 @@ func TestGroupCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestGroupCommit holds the first commit until the other Puts wait, then
+// checks that they were committed together, and all of them stored.
+func TestGroupCommit(t *testing.T) {
+	s := openTest(t)
 	const puts = 8
 	var (
 		mu      sync.Mutex
@@ -81,5 +90,43 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if total != puts || len(batches) > 2 {
 		t.Errorf("batches %v: want the %d Puts in at most 2 commits", batches, puts)
+	}
+}
+
+// TestRemovalsDoNotWaitForTheDisk: a batch of removals alone commits with
+// synchronous=NORMAL, and the next Put with FULL again.
+func TestRemovalsDoNotWaitForTheDisk(t *testing.T) {
+	s := openTest(t)
+	synchronous := func() int {
+		var n int
+		if err := s.db.Writer.DB.QueryRow("PRAGMA synchronous").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const normal, full = 1, 2
+	put := func(content string) blobstore.PutResult {
+		res, err := s.Put(context.Background(), bytes.NewReader([]byte(content)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a := put("a")
+	if got := synchronous(); got != full {
+		t.Errorf("after a Put: synchronous = %d, want %d", got, full)
+	}
+	if err := s.Remove(context.Background(), a.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if got := synchronous(); got != normal {
+		t.Errorf("after a removal: synchronous = %d, want %d", got, normal)
+	}
+	if _, err := s.Stat(context.Background(), a.Hash); !errors.Is(err, blobstore.ErrNotFound) {
+		t.Errorf("Stat after Remove: %v", err)
+	}
+	put("b")
+	if got := synchronous(); got != full {
+		t.Errorf("after the next Put: synchronous = %d, want %d", got, full)
 	}
 }

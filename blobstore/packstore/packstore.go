@@ -99,6 +99,9 @@ type Store struct {
 	writes chan *write
 	quit   chan struct{}
 	done   chan struct{}
+	// syncNormal is set while the writer commits with
+	// synchronous=NORMAL (see commit); the committer's alone.
+	syncNormal bool
 
 	bufs sync.Pool // *[]byte of small+1 bytes
 
@@ -274,8 +277,30 @@ func (s *Store) commitLoop() {
 }
 
 // commit writes a batch in one transaction: all of it, or none.
+//
+// A batch of removals alone commits without waiting for the disk
+// (synchronous=NORMAL, whose commit the next synced one covers): a
+// removal that a power loss undoes leaves garbage for gc, nothing worse,
+// and gc removes blobs one at a time, which at one flush each took it
+// minutes on a large library.
 func (s *Store) commit(batch []*write, now time.Time) error {
 	ctx := context.Background()
+	removals := true
+	for _, w := range batch {
+		removals = removals && w.data == nil
+	}
+	if removals != s.syncNormal {
+		mode := "FULL"
+		if removals {
+			mode = "NORMAL"
+		}
+		// Should the pool replace its connection, the new one is FULL:
+		// at worst a removal waits for the disk, never a Put not.
+		if _, err := s.db.Writer.DB.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+			return err
+		}
+		s.syncNormal = removals
+	}
 	tx, err := s.db.Writer.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
