@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
+	"sync/atomic"
 
 	"github.com/stockroomhq/stockroom/blobstore"
 	"github.com/uptrace/bun"
@@ -53,21 +55,50 @@ func (s *Store) unreferencedChunk(ctx context.Context, chunk []blobstore.Hash, r
 	}
 	var out []blobstore.Hash
 	for _, h := range candidates {
-		if keep[h] {
-			continue
-		}
-		out = append(out, h)
-		if !remove {
-			continue
-		}
-		if err := s.blobs.Remove(ctx, h); err != nil {
-			return out, err
-		}
-		if d, ok := s.blobs.(blobstore.DerivedStore); ok {
-			if err := d.RemoveDerived(ctx, h); err != nil {
-				return out, err
-			}
+		if !keep[h] {
+			out = append(out, h)
 		}
 	}
-	return out, nil
+	if !remove {
+		return out, nil
+	}
+	return out, s.removeBlobs(ctx, out)
+}
+
+// removeWorkers is how many blobs removeBlobs removes at once: removals
+// wait on the store (a commit, an unlink, a request), and a store that
+// groups its commits gets several to group.
+const removeWorkers = 4
+
+// removeBlobs removes the blobs hs and their derived files, and returns
+// the first error met.
+func (s *Store) removeBlobs(ctx context.Context, hs []blobstore.Hash) error {
+	var (
+		next    atomic.Int64
+		errOnce sync.Once
+		first   error
+		wg      sync.WaitGroup
+	)
+	derived, _ := s.blobs.(blobstore.DerivedStore)
+	for range min(removeWorkers, len(hs)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(hs) {
+					return
+				}
+				err := s.blobs.Remove(ctx, hs[i])
+				if err == nil && derived != nil {
+					err = derived.RemoveDerived(ctx, hs[i])
+				}
+				if err != nil {
+					errOnce.Do(func() { first = err })
+					next.Store(int64(len(hs))) // stop the others
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
