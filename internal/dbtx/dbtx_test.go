@@ -184,17 +184,8 @@ func goroutinesCreated() uint64 {
 func TestWriteCancelledAroundBegin(t *testing.T) {
 	db := newDB(t)
 	bg := context.Background()
-	// A temporary table lives as long as its connection: SQLite's one
-	// writer connection must be kept, not replaced, whether the BEGIN
-	// had begun or not.
-	sqlite := !dbtest.OnPostgres()
-	if sqlite {
-		if _, err := db.Writer.ExecContext(bg, "CREATE TEMP TABLE conn_marker (x)"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	writes := 400
-	if !sqlite {
+	if dbtest.OnPostgres() {
 		writes = 80 // each costs PostgreSQL a round trip or two
 	}
 	for i := range writes {
@@ -205,9 +196,36 @@ func TestWriteCancelledAroundBegin(t *testing.T) {
 			t.Fatalf("after write %d was cancelled: %v", i, err)
 		}
 	}
-	if sqlite {
-		if _, err := db.Writer.ExecContext(bg, "SELECT count(*) FROM temp.conn_marker"); err != nil {
-			t.Errorf("the writer connection was replaced: %v", err)
-		}
+}
+
+// TestRollbackWithoutTransaction: a ROLLBACK that finds no transaction
+// keeps the connection, with its cache and statements (a temporary table
+// lives as long as its connection); one inside a transaction ends it.
+func TestRollbackWithoutTransaction(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "SQLite's single writer connection is what is kept")
+	db := newDB(t)
+	ctx := context.Background()
+	conn, err := db.Writer.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE TEMP TABLE conn_marker (x)"); err != nil {
+		t.Fatal(err)
+	}
+	dbtx.Rollback(ctx, conn.Conn)
+	conn.Close()
+	if _, err := db.Writer.ExecContext(ctx, "SELECT count(*) FROM temp.conn_marker"); err != nil {
+		t.Errorf("the connection was discarded: %v", err)
+	}
+	if conn, err = db.Writer.Conn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	dbtx.Rollback(ctx, conn.Conn)
+	conn.Close()
+	if err := dbtx.Write(ctx, db.Writer, func(context.Context, dbtx.Tx) error { return nil }); err != nil {
+		t.Errorf("a write after the rollback: %v", err)
 	}
 }
