@@ -257,19 +257,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		writer, reader = db.Writer, db.Reader
 	}
 	var pack *packstore.Store // the pack Open opened, closed with the database
-	closeDB := func() error {
-		var perr error
-		if pack != nil {
-			perr = pack.Close()
-		}
-		switch {
-		case pg != nil:
-			return errors.Join(perr, pg.Close())
-		case db == nil:
-			return perr
-		}
-		return errors.Join(perr, db.Close())
-	}
+	closeDB := func() error { return closeStores(pack, pg, db) }
 	if err := resources.MigrateLogged(ctx, writer, logger.With("component", "schema")); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())
 	}
@@ -415,15 +403,21 @@ func (l *Library) Close() error {
 	}
 	l.Jobs.Close()
 	l.Media.Close()
-	var perr error
-	if l.pack != nil {
-		perr = l.pack.Close()
+	return closeStores(l.pack, l.pg, l.db)
+}
+
+// closeStores closes what Open opened of the pack, PostgreSQL and SQLite
+// (nil when it opened none).
+func closeStores(pack *packstore.Store, pg *bun.DB, db *sqlitedb.DB) error {
+	var errs []error
+	if pack != nil {
+		errs = append(errs, pack.Close())
 	}
-	switch {
-	case l.pg != nil:
-		return errors.Join(perr, l.pg.Close())
-	case l.db == nil:
-		return perr
+	if pg != nil {
+		errs = append(errs, pg.Close())
 	}
-	return errors.Join(perr, l.db.Close())
+	if db != nil {
+		errs = append(errs, db.Close())
+	}
+	return errors.Join(errs...)
 }

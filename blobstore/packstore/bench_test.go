@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -26,7 +27,7 @@ var stores = []struct {
 func BenchmarkPutSmall(b *testing.B) {
 	for _, st := range stores {
 		for _, par := range []int{1, 4} {
-			b.Run(st.name+"/c"+string(rune('0'+par)), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/c%d", st.name, par), func(b *testing.B) {
 				s := st.open(b)
 				var seq atomic.Uint64
 				b.SetParallelism(par) // times GOMAXPROCS goroutines; what counts is 1 against more

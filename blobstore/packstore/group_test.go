@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -128,5 +129,38 @@ func TestRemovalsDoNotWaitForTheDisk(t *testing.T) {
 	put("b")
 	if got := synchronous(); got != full {
 		t.Errorf("after the next Put: synchronous = %d, want %d", got, full)
+	}
+}
+
+// TestWalkPages walks a pack of several pages, with files between.
+func TestWalkPages(t *testing.T) {
+	defer func(n int) { walkPage = n }(walkPage)
+	walkPage = 2
+	s := openTest(t)
+	want := map[blobstore.Hash]bool{}
+	for i := range 9 {
+		size := 10 // packed
+		if i%4 == 0 {
+			size = DefaultSmall + 1 // a file
+		}
+		res, err := s.Put(context.Background(), bytes.NewReader(bytes.Repeat([]byte{byte(i)}, size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[res.Hash] = true
+	}
+	var got []blobstore.Hash
+	if err := s.Walk(context.Background(), func(i blobstore.Info) error { got = append(got, i.Hash); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	sorted := slices.IsSortedFunc(got, func(a, b blobstore.Hash) int { return bytes.Compare(a[:], b[:]) })
+	if len(got) != len(want) || !sorted {
+		t.Errorf("Walk reported %d blobs (sorted %v), want the %d put, in order", len(got), sorted, len(want))
+	}
+	for _, h := range got {
+		if !want[h] {
+			t.Errorf("Walk reported %s, never put", h)
+		}
+		delete(want, h)
 	}
 }

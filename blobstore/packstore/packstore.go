@@ -45,7 +45,8 @@ const FileName = "smallblobs.db"
 var ErrClosed = errors.New("packstore: closed")
 
 // Large is the store behind the pack: the files of a folder, with their
-// derived files and host paths (aferostore.Store with a LocalDir).
+// derived files and host paths (aferostore.Store with a LocalDir). Its
+// Walk must visit blobs in ascending hash order, as aferostore's does.
 type Large interface {
 	blobstore.Store
 	blobstore.DerivedStore
@@ -385,43 +386,79 @@ func (s *Store) Remove(ctx context.Context, h blobstore.Hash) error {
 
 // walkPage is how many blobs of the pack Walk reads at a time: no read
 // transaction stays open while fn runs.
-const walkPage = 512
+var walkPage = 512
 
-// Walk implements blobstore.Walker: the blobs of the pack in ascending
-// hash order, then those of the store behind.
+// Walk implements blobstore.Walker: the blobs of the pack and of the store
+// behind, merged in ascending hash order (both walk in that order). Put
+// never packs what the store behind holds, but a blob in both (a file
+// copied in by hand) is reported once.
 func (s *Store) Walk(ctx context.Context, fn func(blobstore.Info) error) error {
 	const op = "packstore.Walk"
-	after := []byte{}
-	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		page, err := s.page(ctx, after)
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		for _, info := range page {
+	var (
+		page []blobstore.Info // of the pack, not yet reported
+		next = []byte{}       // where the pack's next page starts; nil past its end
+	)
+	// packed reports the pack's blobs below limit (all when nil), and
+	// whether the pack holds limit itself.
+	packed := func(limit *blobstore.Hash) (bool, error) {
+		for {
+			if len(page) == 0 {
+				if next == nil {
+					return false, nil
+				}
+				if err := ctx.Err(); err != nil {
+					return false, err
+				}
+				var err error
+				if page, err = s.page(ctx, next); err != nil {
+					return false, err
+				}
+				next = nil
+				if len(page) == walkPage {
+					last := page[len(page)-1].Hash
+					next = last[:]
+				}
+				continue
+			}
+			if limit != nil {
+				if c := bytes.Compare(page[0].Hash[:], limit[:]); c >= 0 {
+					return c == 0, nil
+				}
+			}
+			info := page[0]
+			page = page[1:]
 			if err := fn(info); err != nil {
-				return err
+				return false, callerError{err}
 			}
 		}
-		if len(page) < walkPage {
-			break
-		}
-		last := page[len(page)-1].Hash
-		after = last[:]
 	}
-	return s.large.Walk(ctx, func(info blobstore.Info) error {
-		// Put never packs what the store behind holds, but a blob of
-		// both (a folder's file copied in by hand) is reported once.
-		if _, ok, err := s.stat(ctx, info.Hash); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		} else if ok {
-			return nil
+	err := s.large.Walk(ctx, func(info blobstore.Info) error {
+		if both, err := packed(&info.Hash); err != nil || both {
+			return err
 		}
-		return fn(info)
+		if err := fn(info); err != nil {
+			return callerError{err}
+		}
+		return nil
 	})
+	if err == nil {
+		_, err = packed(nil)
+	}
+	var ce callerError
+	switch {
+	case errors.As(err, &ce):
+		return ce.err // fn's error, unchanged
+	case err != nil:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
 }
+
+// callerError carries the error of Walk's fn through the walk of the
+// store behind, which returns it unchanged, so that Walk can too.
+type callerError struct{ err error }
+
+func (e callerError) Error() string { return e.err.Error() }
 
 // page reads the next walkPage blobs of the pack after the hash after
 // (any hash sorts after the empty blob).

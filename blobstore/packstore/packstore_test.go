@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -229,5 +230,44 @@ func TestReopen(t *testing.T) {
 	s = openPackIn(t, files, dir, packstore.Options{})
 	if got := read(t, s, res.Hash); string(got) != "kept" {
 		t.Errorf("after reopening: %q", got)
+	}
+}
+
+// TestWalkMerges: Walk reports the pack's blobs and the files' merged in
+// ascending order, a blob in both once, and fn's error as it is, from
+// either side.
+func TestWalkMerges(t *testing.T) {
+	s, files, _ := newStore(t, packstore.Options{Small: 100})
+	var want []blobstore.Hash
+	for i := range 20 {
+		size := 50 // packed
+		if i%3 == 0 {
+			size = 200 // a file
+		}
+		content := bytes.Repeat([]byte{byte(i)}, size)
+		want = append(want, put(t, s, content).Hash)
+		if i == 4 {
+			put(t, files, content) // in both
+		}
+	}
+	slices.SortFunc(want, func(a, b blobstore.Hash) int { return bytes.Compare(a[:], b[:]) })
+	var got []blobstore.Hash
+	if err := s.Walk(context.Background(), func(i blobstore.Info) error { got = append(got, i.Hash); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Walk (-want +got):\n%s", diff)
+	}
+	stop := errors.New("stop")
+	for _, at := range got {
+		err := s.Walk(context.Background(), func(i blobstore.Info) error {
+			if i.Hash == at {
+				return stop
+			}
+			return nil
+		})
+		if err != stop {
+			t.Errorf("Walk stopped at %s returned %v, want fn's error itself", at, err)
+		}
 	}
 }
