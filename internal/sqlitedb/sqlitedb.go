@@ -42,6 +42,10 @@ import (
 const (
 	DefaultBusyTimeout        = 10 * time.Second
 	DefaultCheckpointInterval = time.Minute
+	// DefaultCheckpointFrames is 16 MiB of 4 KiB pages: four times
+	// SQLite's own threshold, since a checkpoint copies a page that many
+	// commits changed once, and off the writer its length costs no write.
+	DefaultCheckpointFrames = 4000
 	// DefaultMinReaderConns is the smallest default reader pool; the default
 	// is the larger of this and runtime.GOMAXPROCS(0).
 	DefaultMinReaderConns = 4
@@ -78,6 +82,19 @@ type Options struct {
 	// bound under constant reads. Zero means DefaultCheckpointInterval;
 	// a negative value disables the checkpointer (Close still checkpoints).
 	CheckpointInterval time.Duration
+
+	// CheckpointFrames is the number of frames (pages) the WAL holds
+	// beyond the last checkpoint when the checkpointer copies them into
+	// the database, on a connection of its own; the writer never
+	// checkpoints. SQLite's automatic checkpoint runs in the commit that
+	// crosses its threshold (1000 frames), so that one upload in some
+	// forty waited for two fsyncs of megabytes. Zero means
+	// DefaultCheckpointFrames. With SyncFull, a negative value or the
+	// checkpointer disabled, the writer checkpoints as it commits, as
+	// SQLite does: a WAL that the writer does not restart may grow for a
+	// while, and with SyncFull a commit that grows a file costs a second
+	// flush of the disk.
+	CheckpointFrames int
 
 	// Logger receives checkpoint reports and problems met in the
 	// background. Nil means discard.
@@ -120,6 +137,10 @@ type DB struct {
 
 	stopCheckpointer context.CancelFunc
 	checkpointerDone chan struct{}
+	// checkpointer is the connection of background checkpoints and wal
+	// the WAL index it watches, when the writer does not checkpoint.
+	checkpointer *bun.DB
+	wal          *walIndex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -135,12 +156,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("%s: %w: Path is required unless Memory is set", op, ErrInvalid)
 	}
 
-	var location string
+	var location, abs string
 	if opts.Memory {
 		location = memoryURI()
 	} else {
-		abs, err := filepath.Abs(opts.Path)
-		if err != nil {
+		var err error
+		if abs, err = filepath.Abs(opts.Path); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
@@ -183,11 +204,27 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("%s: reader: %w", op, err)
 	}
 
+	if backgroundCheckpoints(opts) {
+		c := sql.OpenDB(connector{dsn(location, opts, roleCheckpointer)})
+		configurePool(c, 1)
+		db.checkpointer = bun.NewDB(c, sqlitedialect.New())
+		// A read makes the writer set up the WAL index, if no connection
+		// has since the file was last closed.
+		var schemaVersion int
+		if err := db.Writer.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schemaVersion); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		wal, err := openWALIndex(abs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		db.wal = wal
+	}
 	if !opts.Memory && opts.CheckpointInterval > 0 {
 		cctx, cancel := context.WithCancel(context.Background())
 		db.stopCheckpointer = cancel
 		db.checkpointerDone = make(chan struct{})
-		go db.checkpointLoop(cctx, opts.CheckpointInterval)
+		go db.checkpointLoop(cctx)
 	}
 	ok = true
 	return db, nil
@@ -212,7 +249,7 @@ func (db *DB) Close() error {
 			errs = append(errs, db.Reader.Close())
 		}
 		if db.Writer != nil && !db.opts.Memory {
-			if err := db.checkpoint(context.Background(), "TRUNCATE"); err != nil {
+			if _, err := db.checkpoint(context.Background(), db.Writer, "TRUNCATE"); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -235,46 +272,18 @@ func (db *DB) closePools() error {
 	if db.Writer != nil {
 		errs = append(errs, db.Writer.Close())
 	}
+	if db.checkpointer != nil {
+		errs = append(errs, db.checkpointer.Close())
+	}
+	if db.wal != nil {
+		errs = append(errs, db.wal.Close())
+		db.wal = nil
+	}
 	if db.keep != nil {
 		errs = append(errs, db.keep.Close())
 		db.keep = nil
 	}
 	return errors.Join(errs...)
-}
-
-// checkpointLoop runs a passive checkpoint every interval until ctx ends.
-func (db *DB) checkpointLoop(ctx context.Context, interval time.Duration) {
-	defer close(db.checkpointerDone)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := db.checkpoint(ctx, "PASSIVE"); err != nil && ctx.Err() == nil {
-				db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
-			}
-		}
-	}
-}
-
-// checkpoint runs PRAGMA wal_checkpoint(mode) on the writer and logs what it
-// did. A checkpoint that could not finish because of readers is logged at
-// Warn for TRUNCATE and Debug for PASSIVE (which never waits for them).
-func (db *DB) checkpoint(ctx context.Context, mode string) error {
-	var busy, logFrames, checkpointed int
-	err := db.Writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &checkpointed)
-	if err != nil {
-		return fmt.Errorf("wal_checkpoint(%s): %w", mode, err)
-	}
-	level := slog.LevelDebug
-	if busy != 0 && mode != "PASSIVE" {
-		level = slog.LevelWarn
-	}
-	db.logger.Log(ctx, level, "wal checkpoint", "mode", mode, "busy", busy != 0,
-		"log_frames", logFrames, "checkpointed_frames", checkpointed)
-	return nil
 }
 
 // withDefaults fills the zero values of o.
@@ -287,6 +296,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.CheckpointInterval == 0 {
 		o.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if o.CheckpointFrames == 0 {
+		o.CheckpointFrames = DefaultCheckpointFrames
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -311,6 +323,7 @@ const (
 	roleWriter role = iota
 	roleReader
 	roleKeeper
+	roleCheckpointer
 )
 
 // memorySeq makes in-memory database names unique within the process; the
@@ -372,6 +385,12 @@ func dsn(location string, o Options, r role) string {
 		// steps, which may rewrite every row, keep theirs on disk (see
 		// internal/schema/sqlite).
 		q = append(q, "_txlock=immediate", "_pragma=temp_store(2)")
+		if backgroundCheckpoints(o) {
+			q = append(q, "_pragma=wal_autocheckpoint(0)")
+		}
+	case roleCheckpointer:
+		// Like the writer's, its synchronous setting decides what a
+		// checkpoint syncs; it never begins a transaction.
 	case roleReader, roleKeeper:
 		// Readers map the file and keep a larger page cache: list scans
 		// that read rows run about twice as fast warm.

@@ -134,8 +134,18 @@ func TestDefaults(t *testing.T) {
 func TestDSN(t *testing.T) {
 	o := withDefaults(Options{})
 	w := dsn("file:///x.db", o, roleWriter)
-	if want := "file:///x.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_pragma=temp_store(2)"; w != want {
+	if want := "file:///x.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)"; w != want {
 		t.Errorf("writer DSN = %q, want %q", w, want)
+	}
+	// The writer checkpoints as it commits whenever the checkpointer
+	// does not do it in the background.
+	for _, o := range []Options{{SyncFull: true}, {CheckpointInterval: -1}, {CheckpointFrames: -1}} {
+		if w := dsn("file:///x.db", withDefaults(o), roleWriter); strings.Contains(w, "wal_autocheckpoint") {
+			t.Errorf("writer DSN of %+v = %q, want SQLite's automatic checkpoint", o, w)
+		}
+	}
+	if c := dsn("file:///x.db", o, roleCheckpointer); strings.Contains(c, "query_only") || !strings.Contains(c, "synchronous(NORMAL)") {
+		t.Errorf("checkpointer DSN = %q", c)
 	}
 	if r := dsn("file:///x.db", o, roleReader); !strings.HasSuffix(r, "&_pragma=query_only(1)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-65536)") || strings.Contains(r, "_txlock") {
 		t.Errorf("reader DSN = %q", r)
@@ -545,5 +555,104 @@ func TestSyncFull(t *testing.T) {
 		if p.Synchronous != 2 {
 			t.Errorf("PRAGMA synchronous = %d, want 2 (FULL)", p.Synchronous)
 		}
+	}
+}
+
+// autocheckpoint reads the writer's PRAGMA wal_autocheckpoint.
+func autocheckpoint(tb testing.TB, db *DB) int {
+	tb.Helper()
+	var n int
+	if err := db.Writer.QueryRowContext(context.Background(), "PRAGMA wal_autocheckpoint").Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// TestWriterDoesNotCheckpoint: by default the writer's automatic
+// checkpoint is off and the checkpointer has a connection of its own;
+// with SyncFull the writer keeps SQLite's.
+func TestWriterDoesNotCheckpoint(t *testing.T) {
+	db := openTest(t, Options{})
+	if n := autocheckpoint(t, db); n != 0 {
+		t.Errorf("writer's wal_autocheckpoint = %d, want 0", n)
+	}
+	if db.checkpointer == nil || db.wal == nil {
+		t.Errorf("no background checkpointer")
+	}
+	full := openTest(t, Options{SyncFull: true})
+	if n := autocheckpoint(t, full); n != 1000 {
+		t.Errorf("writer's wal_autocheckpoint with SyncFull = %d, want 1000", n)
+	}
+	if full.checkpointer != nil || full.wal != nil {
+		t.Errorf("background checkpointer with SyncFull")
+	}
+}
+
+// TestWALIndexFrames: the frames read off the WAL index are those that
+// SQLite's checkpoint reports, before and after it copies them.
+func TestWALIndexFrames(t *testing.T) {
+	// The checkpointer never finds enough to do.
+	db := openTest(t, Options{CheckpointInterval: time.Hour, CheckpointFrames: 1 << 30})
+	exec(t, db.Writer, "CREATE TABLE t (x BLOB)")
+	for range 10 {
+		exec(t, db.Writer, "INSERT INTO t VALUES (randomblob(6000))")
+	}
+	total, copied, err := db.wal.frames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total < 20 || copied != 0 {
+		t.Errorf("before a checkpoint: %d frames, %d copied; want 20 or more, none copied", total, copied)
+	}
+	st, err := db.checkpoint(context.Background(), db.Writer, "PASSIVE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.logFrames != int(total) || st.checkpointed != int(total) {
+		t.Errorf("checkpoint of %d frames reported %+v", total, st)
+	}
+	if total2, copied2, err := db.wal.frames(); err != nil || total2 != total || copied2 != total {
+		t.Errorf("after the checkpoint: %d frames, %d copied, %v; want %d, %d", total2, copied2, err, total, total)
+	}
+}
+
+// TestWALIndexUnreadable: an index of another layout is refused rather
+// than misread.
+func TestWALIndexUnreadable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	if _, err := openWALIndex(path); err == nil {
+		t.Errorf("opened a missing WAL index")
+	}
+	if err := os.WriteFile(path+"-shm", make([]byte, 32768), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openWALIndex(path); err == nil || !strings.Contains(err.Error(), "version 0") {
+		t.Errorf("openWALIndex of zeros: %v, want a version error", err)
+	}
+}
+
+// TestBackgroundCheckpointBoundsWAL: under writes without a pause, with
+// the writer never checkpointing as it commits, the checkpointer keeps
+// the WAL file within a few times CheckpointFrames (here 64 frames of
+// 4 KiB); left alone it would grow past 40 MiB.
+func TestBackgroundCheckpointBoundsWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stockroom.db")
+	db := openTest(t, Options{Path: path, CheckpointFrames: 64})
+	exec(t, db.Writer, "CREATE TABLE t (x BLOB)")
+	var largest int64
+	start := time.Now()
+	for i := range 5000 {
+		exec(t, db.Writer, "INSERT INTO t VALUES (randomblob(6000))")
+		if i%50 == 0 {
+			fi, err := os.Stat(path + "-wal")
+			if err != nil {
+				t.Fatal(err)
+			}
+			largest = max(largest, fi.Size())
+		}
+	}
+	t.Logf("5000 commits in %v; largest WAL %d KiB", time.Since(start), largest>>10)
+	if limit := int64(8 << 20); largest > limit {
+		t.Errorf("WAL grew to %d bytes, want at most %d", largest, limit)
 	}
 }

@@ -1,0 +1,168 @@
+package sqlitedb
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// How often the checkpointer looks at the WAL index: at once after a
+// change, backing off to the slowest while nothing commits, so that an
+// idle server wakes four times a second for it.
+const (
+	walPollFastest = 10 * time.Millisecond
+	walPollSlowest = 250 * time.Millisecond
+)
+
+// restartFactor: once the WAL holds this many times CheckpointFrames, the
+// writer finishes a checkpoint itself. The writer restarts the WAL from
+// its beginning only when, as a transaction begins, every frame has been
+// copied; under steady writes a checkpoint on another connection rarely
+// ends at such a moment, and the WAL would grow as long as they last. The
+// writer's own pass copies only what committed since the last one.
+const restartFactor = 4
+
+// backgroundCheckpoints reports whether the checkpointer, not the writer,
+// checkpoints a database opened with o (see Options.CheckpointFrames).
+func backgroundCheckpoints(o Options) bool {
+	return !o.Memory && !o.SyncFull && o.CheckpointInterval > 0 && o.CheckpointFrames > 0
+}
+
+// checkpointLoop checkpoints until ctx ends: on the writer every interval
+// when the writer also checkpoints as it commits, otherwise on its own
+// connection whenever the WAL has grown by CheckpointFrames, or has
+// anything left after an interval.
+func (db *DB) checkpointLoop(ctx context.Context) {
+	defer close(db.checkpointerDone)
+	interval := db.opts.CheckpointInterval
+	if db.wal == nil {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := db.checkpoint(ctx, db.Writer, "PASSIVE"); err != nil && ctx.Err() == nil {
+					db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
+				}
+			}
+		}
+	}
+
+	frames := uint32(db.opts.CheckpointFrames)
+	last := time.Now()
+	wait := walPollFastest
+	var seen uint32
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		total, copied, err := db.wal.frames()
+		if err != nil {
+			db.logger.Warn("wal index unreadable", "err", err)
+		}
+		if pending := total - copied; err != nil || pending >= frames || pending > 0 && time.Since(last) >= interval {
+			last = time.Now()
+			st, err := db.checkpoint(ctx, db.checkpointer, "PASSIVE")
+			if err == nil && st.logFrames >= restartFactor*int(frames) {
+				st, err = db.checkpoint(ctx, db.Writer, "PASSIVE")
+			}
+			if err != nil && ctx.Err() == nil {
+				db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
+			}
+		}
+		if total != seen {
+			wait = walPollFastest
+		} else {
+			wait = min(2*wait, walPollSlowest)
+		}
+		seen = total
+		timer.Reset(wait)
+	}
+}
+
+// checkpointStats is what PRAGMA wal_checkpoint reports.
+type checkpointStats struct {
+	busy         bool
+	logFrames    int // frames in the WAL
+	checkpointed int // of them, copied into the database
+}
+
+// checkpoint runs PRAGMA wal_checkpoint(mode) on conn and logs what it did.
+// A checkpoint that could not finish because of readers is logged at Warn
+// for TRUNCATE and Debug for PASSIVE (which never waits for them).
+func (db *DB) checkpoint(ctx context.Context, conn *bun.DB, mode string) (checkpointStats, error) {
+	var busy int
+	var st checkpointStats
+	err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &st.logFrames, &st.checkpointed)
+	if err != nil {
+		return st, fmt.Errorf("wal_checkpoint(%s): %w", mode, err)
+	}
+	st.busy = busy != 0
+	level := slog.LevelDebug
+	if st.busy && mode != "PASSIVE" {
+		level = slog.LevelWarn
+	}
+	db.logger.Log(ctx, level, "wal checkpoint", "mode", mode, "busy", st.busy,
+		"log_frames", st.logFrames, "checkpointed_frames", st.checkpointed)
+	return st, nil
+}
+
+// walIndex reads the header of a database's WAL index (its -shm file):
+// how many frames the WAL holds and how many of them a checkpoint has
+// copied into the database. The layout is SQLite's documented file
+// format (https://sqlite.org/walformat.html): a 48-byte header, a copy of
+// it, then the checkpoint information, in the machine's byte order.
+type walIndex struct {
+	f *os.File
+}
+
+const (
+	walIndexVersion   = 3007000 // iVersion, the header's first field
+	walIndexMaxFrame  = 16      // offset of mxFrame
+	walIndexBackfill  = 96      // offset of nBackfill
+	walIndexReadBytes = walIndexBackfill + 4
+)
+
+// openWALIndex opens the WAL index of the database at path, which an open
+// connection has created.
+func openWALIndex(path string) (*walIndex, error) {
+	f, err := os.Open(path + "-shm")
+	if err != nil {
+		return nil, fmt.Errorf("wal index: %w", err)
+	}
+	w := &walIndex{f: f}
+	if _, _, err := w.frames(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// frames reads the WAL's frame count and how many of them are copied. It
+// takes no lock: a value torn by a concurrent commit only moves a
+// checkpoint a little earlier or later.
+func (w *walIndex) frames() (total, copied uint32, err error) {
+	var b [walIndexReadBytes]byte
+	if _, err := w.f.ReadAt(b[:], 0); err != nil {
+		return 0, 0, fmt.Errorf("wal index: %w", err)
+	}
+	order := binary.NativeEndian
+	if v := order.Uint32(b[0:]); v != walIndexVersion {
+		return 0, 0, fmt.Errorf("wal index: version %d, want %d", v, walIndexVersion)
+	}
+	total, copied = order.Uint32(b[walIndexMaxFrame:]), order.Uint32(b[walIndexBackfill:])
+	return total, min(copied, total), nil
+}
+
+func (w *walIndex) Close() error { return w.f.Close() }
