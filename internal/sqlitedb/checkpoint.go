@@ -36,7 +36,8 @@ func backgroundCheckpoints(o Options) bool {
 // checkpointLoop checkpoints until ctx ends: on the writer every interval
 // when the writer also checkpoints as it commits, otherwise on its own
 // connection whenever the WAL has grown by CheckpointFrames, or has
-// anything left after an interval.
+// anything left after an interval; meanwhile it has each new commit's
+// pages written (walWriteback).
 func (db *DB) checkpointLoop(ctx context.Context) {
 	defer close(db.checkpointerDone)
 	interval := db.opts.CheckpointInterval
@@ -82,6 +83,7 @@ func (db *DB) checkpointLoop(ctx context.Context) {
 			}
 		}
 		if total != seen {
+			db.writeback.start()
 			wait = walPollFastest
 		} else {
 			wait = min(2*wait, walPollSlowest)

@@ -137,10 +137,12 @@ type DB struct {
 
 	stopCheckpointer context.CancelFunc
 	checkpointerDone chan struct{}
-	// checkpointer is the connection of background checkpoints and wal
-	// the WAL index it watches, when the writer does not checkpoint.
+	// checkpointer is the connection of background checkpoints, wal the
+	// WAL index it watches and writeback the WAL it has written early,
+	// when the writer does not checkpoint.
 	checkpointer *bun.DB
 	wal          *walIndex
+	writeback    *walWriteback
 
 	closeOnce sync.Once
 	closeErr  error
@@ -219,6 +221,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		db.wal = wal
+		db.writeback = openWALWriteback(abs)
 	}
 	if !opts.Memory && opts.CheckpointInterval > 0 {
 		cctx, cancel := context.WithCancel(context.Background())
@@ -276,8 +279,8 @@ func (db *DB) closePools() error {
 		errs = append(errs, db.checkpointer.Close())
 	}
 	if db.wal != nil {
-		errs = append(errs, db.wal.Close())
-		db.wal = nil
+		errs = append(errs, db.wal.Close(), db.writeback.Close())
+		db.wal, db.writeback = nil, nil
 	}
 	if db.keep != nil {
 		errs = append(errs, db.keep.Close())
