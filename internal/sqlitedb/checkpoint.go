@@ -34,33 +34,16 @@ func backgroundCheckpoints(o Options) bool {
 }
 
 // checkpointLoop checkpoints until ctx ends: on the writer every interval
-// when the writer also checkpoints as it commits, otherwise on its own
-// connection whenever the WAL has grown by CheckpointFrames, or has
-// anything left after an interval; meanwhile it has each new commit's
-// pages written (walWriteback).
+// when the writer also checkpoints as it commits, otherwise as watchWAL
+// decides.
 func (db *DB) checkpointLoop(ctx context.Context) {
 	defer close(db.checkpointerDone)
-	interval := db.opts.CheckpointInterval
-	if db.wal == nil {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := db.checkpoint(ctx, db.Writer, "PASSIVE"); err != nil && ctx.Err() == nil {
-					db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
-				}
-			}
-		}
+	next := db.opts.CheckpointInterval
+	watch := walWatch{last: time.Now(), wait: walPollFastest}
+	if db.wal != nil {
+		next = watch.wait
 	}
-
-	frames := uint32(db.opts.CheckpointFrames)
-	last := time.Now()
-	wait := walPollFastest
-	var seen uint32
-	timer := time.NewTimer(wait)
+	timer := time.NewTimer(next)
 	defer timer.Stop()
 	for {
 		select {
@@ -68,29 +51,55 @@ func (db *DB) checkpointLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		total, copied, err := db.wal.frames()
-		if err != nil {
-			db.logger.Warn("wal index unreadable", "err", err)
-		}
-		if pending := total - copied; err != nil || pending >= frames || pending > 0 && time.Since(last) >= interval {
-			last = time.Now()
-			st, err := db.checkpoint(ctx, db.checkpointer, "PASSIVE")
-			if err == nil && st.logFrames >= restartFactor*int(frames) {
-				st, err = db.checkpoint(ctx, db.Writer, "PASSIVE")
-			}
-			if err != nil && ctx.Err() == nil {
-				db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
-			}
-		}
-		if total != seen {
-			db.writeback.start()
-			wait = walPollFastest
+		if db.wal == nil {
+			db.passive(ctx, db.Writer)
 		} else {
-			wait = min(2*wait, walPollSlowest)
+			next = db.watchWAL(ctx, &watch)
 		}
-		seen = total
-		timer.Reset(wait)
+		timer.Reset(next)
 	}
+}
+
+// walWatch is what the checkpointer keeps between looks at the WAL index.
+type walWatch struct {
+	last time.Time     // of the last checkpoint
+	seen uint32        // the WAL's frames at the last look
+	wait time.Duration // until the next look
+}
+
+// watchWAL looks at the WAL index once: it checkpoints on the
+// checkpointer's connection when the WAL has grown by CheckpointFrames,
+// or has anything left after an interval, has each new commit's pages
+// written (walWriteback), and returns when to look again.
+func (db *DB) watchWAL(ctx context.Context, w *walWatch) time.Duration {
+	frames := uint32(db.opts.CheckpointFrames)
+	total, copied, err := db.wal.frames()
+	if err != nil {
+		db.logger.Warn("wal index unreadable", "err", err)
+	}
+	if pending := total - copied; err != nil || pending >= frames || pending > 0 && time.Since(w.last) >= db.opts.CheckpointInterval {
+		w.last = time.Now()
+		if st, ok := db.passive(ctx, db.checkpointer); ok && st.logFrames >= restartFactor*int(frames) {
+			db.passive(ctx, db.Writer)
+		}
+	}
+	if total != w.seen {
+		db.writeback.start()
+		w.wait = walPollFastest
+	} else {
+		w.wait = min(2*w.wait, walPollSlowest)
+	}
+	w.seen = total
+	return w.wait
+}
+
+// passive runs a passive checkpoint on conn and logs its failure.
+func (db *DB) passive(ctx context.Context, conn *bun.DB) (checkpointStats, bool) {
+	st, err := db.checkpoint(ctx, conn, "PASSIVE")
+	if err != nil && ctx.Err() == nil {
+		db.logger.Warn("wal checkpoint failed", "mode", "PASSIVE", "err", err)
+	}
+	return st, err == nil
 }
 
 // checkpointStats is what PRAGMA wal_checkpoint reports.

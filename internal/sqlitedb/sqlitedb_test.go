@@ -511,10 +511,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// TestCheckpointer: the checkpointer checkpoints what is left after an
+// interval, on its own connection or (SyncFull) on the writer.
 func TestCheckpointer(t *testing.T) {
+	t.Run("background", func(t *testing.T) { testCheckpointer(t, false) })
+	t.Run("writer", func(t *testing.T) { testCheckpointer(t, true) })
+}
+
+func testCheckpointer(t *testing.T, syncFull bool) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db := openTest(t, Options{CheckpointInterval: 10 * time.Millisecond, Logger: logger})
+	db := openTest(t, Options{CheckpointInterval: 10 * time.Millisecond, Logger: logger, SyncFull: syncFull})
+	if background := db.wal != nil; background == syncFull {
+		t.Fatalf("checkpoints in the background: %v, with SyncFull %v", background, syncFull)
+	}
 	exec(t, db.Writer, "CREATE TABLE t (x BLOB)")
 	for range 20 {
 		exec(t, db.Writer, "INSERT INTO t VALUES (randomblob(1000))")
