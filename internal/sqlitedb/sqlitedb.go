@@ -269,6 +269,12 @@ func (db *DB) Close() error {
 // after Close fails with database/sql's "database is closed" error.
 func (db *DB) closePools() error {
 	var errs []error
+	// The WAL's files first: the last connection to close deletes the
+	// WAL, which on Windows a handle still open would prevent.
+	if db.wal != nil {
+		errs = append(errs, db.wal.Close(), db.writeback.Close())
+		db.wal, db.writeback = nil, nil
+	}
 	if db.Reader != nil {
 		errs = append(errs, db.Reader.Close())
 	}
@@ -277,10 +283,6 @@ func (db *DB) closePools() error {
 	}
 	if db.checkpointer != nil {
 		errs = append(errs, db.checkpointer.Close())
-	}
-	if db.wal != nil {
-		errs = append(errs, db.wal.Close(), db.writeback.Close())
-		db.wal, db.writeback = nil, nil
 	}
 	if db.keep != nil {
 		errs = append(errs, db.keep.Close())
