@@ -177,3 +177,45 @@ func (w *walIndex) frames() (total, copied uint32, err error) {
 }
 
 func (w *walIndex) Close() error { return w.f.Close() }
+
+// walIndexHeader is the size of each of the WAL index header's two
+// copies; walIndexSalts is the offset of the WAL's salts in it.
+const (
+	walIndexHeader = 48
+	walIndexSalts  = 32
+)
+
+// Stamp names the state of the database a read transaction begun now
+// would see; two reads with the same Stamp see the same data.
+type Stamp [12]byte
+
+// Stamp returns the state a read transaction that began now would see,
+// whoever committed last (this process or another), and false when it
+// cannot tell: an in-memory database, or a WAL index mid-write. It reads
+// the WAL index's header, which SQLite rewrites as each commit becomes
+// visible: the WAL's salts, new at each restart of the WAL, and the last
+// committed frame, which only grows in between (a checkpoint changes
+// nothing visible). The header's change counter is not used: a recovery
+// of the index starts it again.
+//
+// A read holds the state of its snapshot when it takes a Stamp before its
+// transaction's first statement and the same Stamp after it.
+func (db *DB) Stamp() (Stamp, bool) {
+	var s Stamp
+	if db.stamps == nil {
+		return s, false
+	}
+	var b [2 * walIndexHeader]byte
+	if _, err := db.stamps.f.ReadAt(b[:], 0); err != nil {
+		return s, false
+	}
+	// SQLite writes the second copy, then the first: copies that differ
+	// were read mid-write.
+	first, second := b[:walIndexHeader], b[walIndexHeader:]
+	if string(first) != string(second) || binary.NativeEndian.Uint32(first) != walIndexVersion || first[12] == 0 {
+		return s, false
+	}
+	copy(s[:4], first[walIndexMaxFrame:walIndexMaxFrame+4])
+	copy(s[4:], first[walIndexSalts:walIndexSalts+8])
+	return s, true
+}

@@ -143,6 +143,10 @@ type DB struct {
 	checkpointer *bun.DB
 	wal          *walIndex
 	writeback    *walWriteback
+	// stamps is the WAL index Stamp reads, on a descriptor of its own
+	// that Close closes but never clears, so that a Stamp racing Close
+	// fails rather than races.
+	stamps *walIndex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -206,16 +210,23 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("%s: reader: %w", op, err)
 	}
 
-	if backgroundCheckpoints(opts) {
-		c := sql.OpenDB(connector{dsn(location, opts, roleCheckpointer)})
-		configurePool(c, 1)
-		db.checkpointer = bun.NewDB(c, sqlitedialect.New())
+	if !opts.Memory {
 		// A read makes the writer set up the WAL index, if no connection
 		// has since the file was last closed.
 		var schemaVersion int
 		if err := db.Writer.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schemaVersion); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
+		// Without it, Stamp reports none, which only costs the callers
+		// their caches.
+		if stamps, err := openWALIndex(abs); err == nil {
+			db.stamps = stamps
+		}
+	}
+	if backgroundCheckpoints(opts) {
+		c := sql.OpenDB(connector{dsn(location, opts, roleCheckpointer)})
+		configurePool(c, 1)
+		db.checkpointer = bun.NewDB(c, sqlitedialect.New())
 		wal, err := openWALIndex(abs)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
@@ -274,6 +285,9 @@ func (db *DB) closePools() error {
 	if db.wal != nil {
 		errs = append(errs, db.wal.Close(), db.writeback.Close())
 		db.wal, db.writeback = nil, nil
+	}
+	if db.stamps != nil {
+		db.stamps.f.Close() // a second Close only fails
 	}
 	if db.Reader != nil {
 		errs = append(errs, db.Reader.Close())
