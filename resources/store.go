@@ -37,6 +37,12 @@ type Config struct {
 	// deletes of several resources and merges then leave the blobs they
 	// freed to it instead of removing them inside the request.
 	SweptBlobs bool
+	// Stamp, when set, names the state of the database that a read
+	// transaction begun now would see (two reads with the same stamp
+	// see the same data, whoever wrote), or reports false when it cannot
+	// tell: internal/sqlitedb's DB.Stamp. With it, ReadManyJSON keeps
+	// the JSON of the resources it reads for reads of the same state.
+	Stamp func() (string, bool)
 }
 
 // Store creates, reads, edits and deletes resources and their entities. It is
@@ -60,6 +66,10 @@ type Store struct {
 	// creates groups the transactions of concurrent uploads (CreateMany)
 	// into one, so that they share a commit.
 	creates *dbtx.Group
+
+	stamp func() (string, bool)
+	// rendered keeps the JSON of resources for ReadManyJSON.
+	rendered renderedCache
 }
 
 // New returns a Store over cfg. The schema must already be migrated
@@ -89,6 +99,7 @@ func New(cfg Config) (*Store, error) {
 		pins:            make(map[blobstore.Hash]int),
 		load:            newLoader(cfg.DB),
 		creates:         dbtx.NewGroup(cfg.DB),
+		stamp:           cfg.Stamp,
 	}, nil
 }
 

@@ -51,7 +51,7 @@ func newTestStore(tb testing.TB, opts ...storeOption) (*resources.Store, blobsto
 		tb.Fatalf("Migrate: %v", err)
 	}
 	blobs := aferostore.New(afero.NewMemMapFs())
-	cfg := resources.Config{DB: db.Writer, ReadDB: db.Reader, Blobs: blobs}
+	cfg := resources.Config{DB: db.Writer, ReadDB: db.Reader, Blobs: blobs, Stamp: db.Stamp}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -37,6 +37,9 @@ const EnvPostgres = "STOCKROOM_TEST_POSTGRES"
 // PostgreSQL both are one pool.
 type DB struct {
 	Writer, Reader *bun.DB
+	// Stamp is sqlitedb's DB.Stamp for resources.Config; nil on
+	// PostgreSQL.
+	Stamp func() (string, bool)
 }
 
 // OnPostgres reports that the tests run on PostgreSQL.
@@ -55,7 +58,10 @@ func Open(tb testing.TB) DB {
 		tb.Fatalf("sqlitedb.Open: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	return DB{Writer: db.Writer, Reader: db.Reader}
+	return DB{Writer: db.Writer, Reader: db.Reader, Stamp: func() (string, bool) {
+		s, ok := db.Stamp()
+		return string(s[:]), ok
+	}}
 }
 
 // SkipOnPostgres skips a test of something only SQLite has (its planner,
