@@ -38,7 +38,7 @@ func newEnv(tb testing.TB) *env {
 	if err := resources.Migrate(ctx, db.Writer); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}
-	store, err := resources.New(resources.Config{DB: db.Writer, ReadDB: db.Reader, Blobs: aferostore.New(afero.NewMemMapFs())})
+	store, err := resources.New(resources.Config{DB: db.Writer, ReadDB: db.Reader, Blobs: aferostore.New(afero.NewMemMapFs()), Stamp: db.Stamp})
 	if err != nil {
 		tb.Fatalf("resources.New: %v", err)
 	}

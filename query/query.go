@@ -232,6 +232,12 @@ type Filter struct {
 	// follows), with TotalCapped set when another page follows. (A page
 	// past the end, which says nothing of the total, still counts.)
 	NoTotal bool
+
+	// JSON has the page come as Page.JSON, the JSON array of its
+	// resources as the API writes them, rather than as Page.Resources.
+	// Its resources' JSON is then reused from reads of the same state of
+	// the database (resources.Store.ReadManyJSON).
+	JSON bool
 }
 
 // Page is one page of a list.
@@ -239,6 +245,10 @@ type Page struct {
 	// Resources holds the page's resources with their Tags, Groups, Notes,
 	// Owner, ResourceCategory and Series.
 	Resources []*resources.Resource
+	// JSON is the JSON array of the page's resources, instead of
+	// Resources, when Filter.JSON asked for it (and the resources could
+	// be written so; else Resources holds them as usual).
+	JSON []byte
 	// Total counts the resources that match the filter. Counting every
 	// match of a broad filter over a large library would cost more than
 	// the page, so the count stops after a bounded amount of work (see
@@ -309,7 +319,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	// One read transaction: the plan, the page, its relations and the
 	// total see the same snapshot, however writers interleave.
-	conn, err := q.begin(ctx)
+	conn, stamp, err := q.beginStamped(ctx, f.JSON)
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -488,14 +498,27 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		// The one past the page only tells that another follows.
 		more = len(pageIDs) > p.perPage
-		if rows, err = q.store.ReadMany(ctx, conn.Conn, pageIDs[:min(len(pageIDs), p.perPage)]); err != nil {
-			return Page{}, fmt.Errorf("%s: %w", op, err)
+		pageIDs = pageIDs[:min(len(pageIDs), p.perPage)]
+		wrote := false
+		if f.JSON {
+			if page.JSON, wrote, err = q.store.ReadManyJSON(ctx, conn.Conn, pageIDs, stamp); err != nil {
+				return Page{}, fmt.Errorf("%s: %w", op, err)
+			}
+			// The totals below count the page's rows.
+			rows = make([]*resources.Resource, len(pageIDs))
+		}
+		if !wrote {
+			if rows, err = q.store.ReadMany(ctx, conn.Conn, pageIDs); err != nil {
+				return Page{}, fmt.Errorf("%s: %w", op, err)
+			}
 		}
 	}
 	for _, r := range rows {
-		r.Normalize()
+		if r != nil {
+			r.Normalize()
+		}
 	}
-	if rows != nil {
+	if rows != nil && page.JSON == nil {
 		page.Resources = rows
 	}
 	switch {

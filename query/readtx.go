@@ -45,3 +45,32 @@ func endRead(ctx context.Context, conn bun.Conn) {
 	dbtx.Rollback(ctx, conn.Conn)
 	conn.Close()
 }
+
+// beginStamped is begin, and with stamped the stamp of the state the
+// transaction reads (resources.Store.BeginStamp; "" when not known): its
+// first statement runs here, between two looks at the database's state.
+// Only SQLite's stores have stamps.
+func (q *Query) beginStamped(ctx context.Context, stamped bool) (bun.Conn, string, error) {
+	if !stamped || !q.store.Stamps() {
+		conn, err := q.begin(ctx)
+		return conn, "", err
+	}
+	var conn bun.Conn
+	stamp, err := q.store.BeginStamp(func() error {
+		var err error
+		if conn, err = q.begin(ctx); err != nil {
+			return err
+		}
+		// The read's snapshot is taken by its first statement, not by
+		// BEGIN.
+		var v int
+		return conn.Conn.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v)
+	})
+	if err != nil {
+		if conn.Conn != nil {
+			endRead(ctx, conn)
+		}
+		return bun.Conn{}, "", err
+	}
+	return conn, stamp, nil
+}
