@@ -295,6 +295,13 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		lb.AllowHardLinks = opts.AltFSAllowHardLinks
 		storeBlobs = lb
 	}
+	var stamp func() (string, bool)
+	if db != nil {
+		stamp = func() (string, bool) {
+			s, ok := db.Stamp()
+			return string(s[:]), ok
+		}
+	}
 	store, err := resources.New(resources.Config{
 		DB:              writer,
 		ReadDB:          reader,
@@ -302,6 +309,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 		AllowDuplicates: opts.AllowDuplicates,
 		Logger:          logger,
 		SweptBlobs:      opts.SweepInterval > 0 && !opts.DisableJobs,
+		Stamp:           stamp,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", op, err), closeDB())

@@ -40,6 +40,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// writeEncoded writes b, a JSON value, as writeJSON writes its encoding.
+func writeEncoded(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
 var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // encodeJSON writes v and a newline to buf as json.Encoder does; the

@@ -48,6 +48,7 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 		MaxHeight:          d.dim("MaxHeight"),
 		MetaQuery:          d.strs("MetaQuery"),
 		SortBy:             d.strs("SortBy"),
+		JSON:               true,
 	}
 	f.CreatedAfter, f.CreatedBefore = d.createdRange()
 	f.UpdatedAfter, f.UpdatedBefore = d.timeRange("UpdatedAfter", "UpdatedBefore")
@@ -64,6 +65,10 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 	setPageHeaders(w, page.Page, page.PerPage, page.Total)
 	if page.TotalCapped {
 		w.Header().Set("X-Total-Count-Capped", "true")
+	}
+	if page.JSON != nil {
+		writeEncoded(w, http.StatusOK, page.JSON)
+		return
 	}
 	writeJSON(w, http.StatusOK, page.Resources)
 }
