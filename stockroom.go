@@ -297,10 +297,7 @@ func Open(ctx context.Context, opts Options) (*Library, error) {
 	}
 	var stamp func() (string, bool)
 	if db != nil {
-		stamp = func() (string, bool) {
-			s, ok := db.Stamp()
-			return string(s[:]), ok
-		}
+		stamp = db.Stamp
 	}
 	store, err := resources.New(resources.Config{
 		DB:              writer,

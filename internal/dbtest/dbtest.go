@@ -58,10 +58,7 @@ func Open(tb testing.TB) DB {
 		tb.Fatalf("sqlitedb.Open: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	return DB{Writer: db.Writer, Reader: db.Reader, Stamp: func() (string, bool) {
-		s, ok := db.Stamp()
-		return string(s[:]), ok
-	}}
+	return DB{Writer: db.Writer, Reader: db.Reader, Stamp: db.Stamp}
 }
 
 // SkipOnPostgres skips a test of something only SQLite has (its planner,

@@ -40,7 +40,7 @@ func (db *DB) checkpointLoop(ctx context.Context) {
 	defer close(db.checkpointerDone)
 	next := db.opts.CheckpointInterval
 	watch := walWatch{last: time.Now(), wait: walPollFastest}
-	if db.wal != nil {
+	if db.checkpointer != nil {
 		next = watch.wait
 	}
 	timer := time.NewTimer(next)
@@ -51,7 +51,7 @@ func (db *DB) checkpointLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		if db.wal == nil {
+		if db.checkpointer == nil {
 			db.passive(ctx, db.Writer)
 		} else {
 			next = db.watchWAL(ctx, &watch)
@@ -185,10 +185,6 @@ const (
 	walIndexSalts  = 32
 )
 
-// Stamp names the state of the database a read transaction begun now
-// would see; two reads with the same Stamp see the same data.
-type Stamp [12]byte
-
 // Stamp returns the state a read transaction that began now would see,
 // whoever committed last (this process or another), and false when it
 // cannot tell: an in-memory database, or a WAL index mid-write. It reads
@@ -198,24 +194,22 @@ type Stamp [12]byte
 // nothing visible). The header's change counter is not used: a recovery
 // of the index starts it again.
 //
-// A read holds the state of its snapshot when it takes a Stamp before its
-// transaction's first statement and the same Stamp after it.
-func (db *DB) Stamp() (Stamp, bool) {
-	var s Stamp
-	if db.stamps == nil {
-		return s, false
+// Two reads with the same stamp see the same data. A read holds the state
+// of its snapshot when it takes a stamp before its transaction's first
+// statement and the same stamp after it.
+func (db *DB) Stamp() (string, bool) {
+	if db.wal == nil {
+		return "", false
 	}
 	var b [2 * walIndexHeader]byte
-	if _, err := db.stamps.f.ReadAt(b[:], 0); err != nil {
-		return s, false
+	if _, err := db.wal.f.ReadAt(b[:], 0); err != nil {
+		return "", false
 	}
 	// SQLite writes the second copy, then the first: copies that differ
 	// were read mid-write.
 	first, second := b[:walIndexHeader], b[walIndexHeader:]
 	if string(first) != string(second) || binary.NativeEndian.Uint32(first) != walIndexVersion || first[12] == 0 {
-		return s, false
+		return "", false
 	}
-	copy(s[:4], first[walIndexMaxFrame:walIndexMaxFrame+4])
-	copy(s[4:], first[walIndexSalts:walIndexSalts+8])
-	return s, true
+	return string(first[walIndexMaxFrame:walIndexMaxFrame+4]) + string(first[walIndexSalts:walIndexSalts+8]), true
 }

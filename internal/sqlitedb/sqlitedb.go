@@ -137,16 +137,15 @@ type DB struct {
 
 	stopCheckpointer context.CancelFunc
 	checkpointerDone chan struct{}
-	// checkpointer is the connection of background checkpoints, wal the
-	// WAL index it watches and writeback the WAL it has written early,
-	// when the writer does not checkpoint.
+	// checkpointer is the connection of background checkpoints and
+	// writeback the WAL it has written early, when the writer does not
+	// checkpoint.
 	checkpointer *bun.DB
-	wal          *walIndex
 	writeback    *walWriteback
-	// stamps is the WAL index Stamp reads, on a descriptor of its own
-	// that Close closes but never clears, so that a Stamp racing Close
-	// fails rather than races.
-	stamps *walIndex
+	// wal is the WAL index that the checkpointer watches and Stamp reads
+	// (nil in memory). Close closes it but never clears it, so that a
+	// Stamp racing Close fails rather than races.
+	wal *walIndex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -217,21 +216,18 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if err := db.Writer.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schemaVersion); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		// Without it, Stamp reports none, which only costs the callers
-		// their caches.
-		if stamps, err := openWALIndex(abs); err == nil {
-			db.stamps = stamps
+		// The checkpointer cannot do without it; without it Stamp
+		// reports none, which only costs the callers their caches.
+		wal, err := openWALIndex(abs)
+		if err != nil && backgroundCheckpoints(opts) {
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
+		db.wal = wal
 	}
 	if backgroundCheckpoints(opts) {
 		c := sql.OpenDB(connector{dsn(location, opts, roleCheckpointer)})
 		configurePool(c, 1)
 		db.checkpointer = bun.NewDB(c, sqlitedialect.New())
-		wal, err := openWALIndex(abs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		db.wal = wal
 		db.writeback = openWALWriteback(abs)
 	}
 	if !opts.Memory && opts.CheckpointInterval > 0 {
@@ -283,12 +279,9 @@ func (db *DB) closePools() error {
 	// The WAL's files first: the last connection to close deletes the
 	// WAL, which on Windows a handle still open would prevent.
 	if db.wal != nil {
-		errs = append(errs, db.wal.Close(), db.writeback.Close())
-		db.wal, db.writeback = nil, nil
+		errs = append(errs, db.wal.Close())
 	}
-	if db.stamps != nil {
-		db.stamps.f.Close() // a second Close only fails
-	}
+	errs = append(errs, db.writeback.Close())
 	if db.Reader != nil {
 		errs = append(errs, db.Reader.Close())
 	}

@@ -522,7 +522,7 @@ func testCheckpointer(t *testing.T, syncFull bool) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db := openTest(t, Options{CheckpointInterval: 10 * time.Millisecond, Logger: logger, SyncFull: syncFull})
-	if background := db.wal != nil; background == syncFull {
+	if background := db.checkpointer != nil; background == syncFull {
 		t.Fatalf("checkpoints in the background: %v, with SyncFull %v", background, syncFull)
 	}
 	exec(t, db.Writer, "CREATE TABLE t (x BLOB)")
@@ -593,7 +593,7 @@ func TestWriterDoesNotCheckpoint(t *testing.T) {
 	if n := autocheckpoint(t, full); n != 1000 {
 		t.Errorf("writer's wal_autocheckpoint with SyncFull = %d, want 1000", n)
 	}
-	if full.checkpointer != nil || full.wal != nil {
+	if full.checkpointer != nil || full.writeback != nil {
 		t.Errorf("background checkpointer with SyncFull")
 	}
 }
