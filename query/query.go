@@ -472,6 +472,7 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		ids = sq.add(" LIMIT ? OFFSET ?", p.perPage+1, offset).fragment()
 	}
 	var rows []*resources.Resource
+	shown := 0 // the page's resources, in rows or in page.JSON
 	more := false
 	// Conditions that no index serves are checked on each row: a page
 	// in the default order then walks that order's index until it is
@@ -504,21 +505,20 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 			if page.JSON, wrote, err = q.store.ReadManyJSON(ctx, conn.Conn, pageIDs, stamp); err != nil {
 				return Page{}, fmt.Errorf("%s: %w", op, err)
 			}
-			// The totals below count the page's rows.
-			rows = make([]*resources.Resource, len(pageIDs))
+			// The IDs were found in this snapshot: each is in the page.
+			shown = len(pageIDs)
 		}
 		if !wrote {
 			if rows, err = q.store.ReadMany(ctx, conn.Conn, pageIDs); err != nil {
 				return Page{}, fmt.Errorf("%s: %w", op, err)
 			}
+			shown = len(rows)
 		}
 	}
 	for _, r := range rows {
-		if r != nil {
-			r.Normalize()
-		}
+		r.Normalize()
 	}
-	if rows != nil && page.JSON == nil {
+	if rows != nil {
 		page.Resources = rows
 	}
 	switch {
@@ -526,8 +526,8 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		// metaPage counted up to its bound; an empty page past the end
 		// tells nothing more.
 		page.Total, page.TotalCapped = counted, true
-		if len(rows) > 0 {
-			page.Total = max(counted, int(p.offset)+len(rows)+btoi(more))
+		if shown > 0 {
+			page.Total = max(counted, int(p.offset)+shown+btoi(more))
 		}
 		return page, nil
 	case counted >= 0:
@@ -538,14 +538,14 @@ func (q *Query) List(ctx context.Context, f Filter) (Page, error) {
 		return page, nil
 	case scanned >= 0:
 		// The scan stopped early: what it saw is a lower bound.
-		page.Total, page.TotalCapped = max(scanned, int(p.offset)+len(rows)+btoi(more)), true
+		page.Total, page.TotalCapped = max(scanned, int(p.offset)+shown+btoi(more)), true
 		return page, nil
 	}
-	if f.NoTotal && (len(rows) > 0 || p.offset == 0) {
-		page.Total, page.TotalCapped = int(p.offset)+len(rows)+btoi(more), more
+	if f.NoTotal && (shown > 0 || p.offset == 0) {
+		page.Total, page.TotalCapped = int(p.offset)+shown+btoi(more), more
 		return page, nil
 	}
-	page.Total, page.TotalCapped, err = q.total(ctx, &st, rd, p, int(p.offset)+len(rows), more)
+	page.Total, page.TotalCapped, err = q.total(ctx, &st, rd, p, int(p.offset)+shown, more)
 	if err != nil {
 		return Page{}, fmt.Errorf("%s: counting: %w", op, err)
 	}

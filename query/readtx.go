@@ -47,30 +47,26 @@ func endRead(ctx context.Context, conn bun.Conn) {
 }
 
 // beginStamped is begin, and with stamped the stamp of the state the
-// transaction reads (resources.Store.BeginStamp; "" when not known): its
-// first statement runs here, between two looks at the database's state.
-// Only SQLite's stores have stamps.
+// transaction reads (resources.Store.Stamp), "" when not known: its first
+// statement, which takes the snapshot, runs here between two looks at the
+// database's state, and only when both agree is the state known. Only
+// SQLite's stores have stamps.
 func (q *Query) beginStamped(ctx context.Context, stamped bool) (bun.Conn, string, error) {
-	if !stamped || !q.store.Stamps() {
-		conn, err := q.begin(ctx)
+	before, ok := "", false
+	if stamped {
+		before, ok = q.store.Stamp()
+	}
+	conn, err := q.begin(ctx)
+	if err != nil || !ok {
 		return conn, "", err
 	}
-	var conn bun.Conn
-	stamp, err := q.store.BeginStamp(func() error {
-		var err error
-		if conn, err = q.begin(ctx); err != nil {
-			return err
-		}
-		// The read's snapshot is taken by its first statement, not by
-		// BEGIN.
-		var v int
-		return conn.Conn.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v)
-	})
-	if err != nil {
-		if conn.Conn != nil {
-			endRead(ctx, conn)
-		}
+	var v int
+	if err := conn.Conn.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		endRead(ctx, conn)
 		return bun.Conn{}, "", err
 	}
-	return conn, stamp, nil
+	if after, ok := q.store.Stamp(); !ok || after != before {
+		return conn, "", nil
+	}
+	return conn, before, nil
 }

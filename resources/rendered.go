@@ -56,32 +56,21 @@ func (c *renderedCache) put(stamp string, byID map[int64][]byte) {
 	}
 }
 
-// Stamps reports whether the Store has Config.Stamp.
-func (s *Store) Stamps() bool { return s.stamp != nil }
-
-// BeginStamp returns the stamp to give ReadManyJSON for a read whose
-// transaction begins (its first statement runs) in begin: the state that
-// read sees, or "" when that is not known, when a commit became visible
-// while it began or the database cannot tell.
-func (s *Store) BeginStamp(begin func() error) (string, error) {
+// Stamp is Config.Stamp's: the state of the database that a read
+// transaction begun now would see, false when it is not known (or the
+// Store has no Config.Stamp).
+func (s *Store) Stamp() (string, bool) {
 	if s.stamp == nil {
-		return "", begin()
+		return "", false
 	}
-	before, ok := s.stamp()
-	if err := begin(); err != nil {
-		return "", err
-	}
-	after, ok2 := s.stamp()
-	if !ok || !ok2 || before != after {
-		return "", nil
-	}
-	return before, nil
+	return s.stamp()
 }
 
 // ReadManyJSON returns the JSON array of the resources ids, in their
 // order, as ReadMany and then AppendJSON of their normalized values would
 // give it, reading them through in (a connection in a read transaction)
-// as ReadMany does. stamp is BeginStamp's for that transaction: the JSON
+// as ReadMany does. stamp names the state that transaction reads ("" when
+// not known; see Config.Stamp, and query's beginStamped): the JSON
 // of resources read in the same state is reused, and what is read here
 // kept. ok is false when AppendJSON cannot write one of them; the caller
 // then encodes ReadMany's resources itself.
@@ -104,7 +93,9 @@ func (s *Store) ReadManyJSON(ctx context.Context, in Querier, ids []int64, stamp
 		// kept; the parts kept are slices of it, never written again.
 		out = make([]byte, 1, 1024*len(ids)+2)
 		out[0] = '['
-		parts = make(map[int64][]byte, len(rs))
+		if stamp != "" { // else nothing is kept, or was
+			parts = make(map[int64][]byte, len(rs))
+		}
 		for i, r := range rs {
 			if i > 0 {
 				out = append(out, ',')
@@ -114,9 +105,11 @@ func (s *Store) ReadManyJSON(ctx context.Context, in Querier, ids []int64, stamp
 			if out, ok = r.AppendJSON(out); !ok {
 				return nil, false, nil
 			}
-			parts[r.ID] = out[start:len(out):len(out)]
+			if parts != nil {
+				parts[r.ID] = out[start:len(out):len(out)]
+			}
 		}
-		if stamp != "" {
+		if parts != nil {
 			s.rendered.put(stamp, parts)
 		}
 		if kept == nil {
