@@ -32,20 +32,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}()
 	buf.Reset()
 	err := encodeJSON(buf, v)
-	w.Header().Set("Content-Type", "application/json")
-	if err == nil {
-		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	writeEncoded(w, status, buf.Bytes(), err == nil)
 }
 
-// writeEncoded writes b, a JSON value, as writeJSON writes its encoding.
-func writeEncoded(w http.ResponseWriter, status int, b []byte) {
+// writeEncoded writes b, an encoded JSON value and its newline, with its
+// Content-Length when whole.
+func writeEncoded(w http.ResponseWriter, status int, b []byte, whole bool) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	if whole {
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}

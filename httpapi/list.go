@@ -67,7 +67,7 @@ func (a *api) listResources(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Total-Count-Capped", "true")
 	}
 	if page.JSON != nil {
-		writeEncoded(w, http.StatusOK, page.JSON)
+		writeEncoded(w, http.StatusOK, append(page.JSON, '\n'), true)
 		return
 	}
 	writeJSON(w, http.StatusOK, page.Resources)
