@@ -69,7 +69,7 @@ type walWatch struct {
 
 // watchWAL looks at the WAL index once: it checkpoints on the
 // checkpointer's connection when the WAL has grown by CheckpointFrames,
-// or has anything left after an interval, has each new commit's pages
+// or has anything left after an interval, has the WAL's dirty pages
 // written (walWriteback), and returns when to look again.
 func (db *DB) watchWAL(ctx context.Context, w *walWatch) time.Duration {
 	frames := uint32(db.opts.CheckpointFrames)
@@ -83,8 +83,11 @@ func (db *DB) watchWAL(ctx context.Context, w *walWatch) time.Duration {
 			db.passive(ctx, db.Writer)
 		}
 	}
+	// At every look, not only after a commit: a page that was being
+	// written when a commit changed it again is left out of a start
+	// made meanwhile, and would wait for the kernel's own flush.
+	db.writeback.start()
 	if total != w.seen {
-		db.writeback.start()
 		w.wait = walPollFastest
 	} else {
 		w.wait = min(2*w.wait, walPollSlowest)
